@@ -1,0 +1,3 @@
+from civdash.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,105 @@
+"""The indicator catalog: codes, Chinese names, aliases, units, kinds."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from civdash import queries
+from civdash.names import normalize_name
+from civdash.paths import DATA_DIR
+
+DEFAULT_CATALOG = DATA_DIR / "indicators.csv"
+DERIVED_CATALOG = DATA_DIR / "derived_indicators.csv"
+KIND_LABELS = {"stock": "期末数", "flow": "期间累计量", "level": "标准/比率"}
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name: str
+    category: str
+    unit: str
+    kind: str
+    decimals: int
+    weight: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class DerivedIndicator:
+    """A per-person figure computed from two stored indicators (e.g. 人均低保金 = 资金 ÷ 人数)."""
+
+    code: str
+    name: str
+    numerator: str
+    denominator: str
+    unit: str
+    decimals: int
+
+
+def read_catalog_csv(path: Path = DEFAULT_CATALOG) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def seed(con: duckdb.DuckDBPyConnection, path: Path = DEFAULT_CATALOG) -> int:
+    """Insert the shipped catalog into an empty database; returns the number of indicators."""
+    rows = read_catalog_csv(path)
+    for order, row in enumerate(rows, start=1):
+        con.execute(
+            "INSERT INTO indicator (code, name, category, unit, kind, decimals, weight, note, sort_order)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                row["code"], row["name"], row["category"], row["unit"], row["kind"],
+                int(row.get("decimals") or 0), row.get("weight") or None, row.get("note") or None, order,
+            ],
+        )
+        names = {row["name"], *filter(None, (row.get("aliases") or "").split("|"))}
+        for alias in sorted({normalize_name(n) for n in names}):
+            con.execute(
+                "INSERT INTO indicator_alias VALUES (?, ?) ON CONFLICT DO NOTHING", [alias, row["code"]]
+            )
+    return len(rows)
+
+
+def indicators(con: duckdb.DuckDBPyConnection) -> list[Indicator]:
+    df = queries.run(con, "catalog_indicators")
+    return [
+        Indicator(
+            code=r.code, name=r.name, category=r.category, unit=r.unit, kind=r.kind,
+            decimals=int(r.decimals), weight=r.weight if isinstance(r.weight, str) else None,
+            note=r.note if isinstance(r.note, str) else None,
+        )
+        for r in df.itertuples()
+    ]
+
+
+def indicator_map(con: duckdb.DuckDBPyConnection) -> dict[str, Indicator]:
+    return {i.code: i for i in indicators(con)}
+
+
+def categories(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Categories in catalog order."""
+    seen: dict[str, None] = {}
+    for ind in indicators(con):
+        seen.setdefault(ind.category, None)
+    return list(seen)
+
+
+def derived_indicators(path: Path = DERIVED_CATALOG) -> list[DerivedIndicator]:
+    return [
+        DerivedIndicator(
+            code=r["code"], name=r["name"], numerator=r["numerator"], denominator=r["denominator"],
+            unit=r["unit"], decimals=int(r.get("decimals") or 2),
+        )
+        for r in read_catalog_csv(path)
+    ]
+
+
+def catalog_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return queries.run(con, "catalog_indicators")

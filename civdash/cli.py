@@ -1,0 +1,60 @@
+"""Command line: ``python -m civdash COMMAND [--db PATH] ...``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from civdash import db, demo, metrics
+from civdash.paths import real_db_path
+from civdash.periods import month_label, parse_month
+
+
+def _db_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", type=Path, default=None, help="数据库文件（默认 CIVDASH_DB 或 data/civdash.duckdb）")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m civdash", description="民政数据看板 命令行工具")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("demo", help="生成示例区县数据库（黔江区，30个乡镇街道）")
+    _db_arg(p)
+    p.add_argument("--until", help="最后一个月份 YYYY-MM（默认上一个完整月份）")
+    p = sub.add_parser("info", help="显示数据库概况")
+    _db_arg(p)
+    p = sub.add_parser("migrate", help="升级数据库结构到最新版本")
+    _db_arg(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    path = args.db or real_db_path()
+    if args.command == "demo":
+        until = parse_month(args.until) if args.until else None
+        s = demo.build(path, until=until)
+        print(f"示例数据库已生成：{path}（{s.townships}个乡镇街道，{month_label(s.first)}至{month_label(s.last)}，"
+              f"共{s.months}个月，{s.facts}条数据）")
+        return 0
+    if args.command == "migrate":
+        con = db.connect(path)
+        print(f"数据库结构版本：{db.schema_version(con)}")
+        con.close()
+        return 0
+    if args.command == "info":
+        if not Path(path).exists():
+            print(f"数据库不存在：{path}", file=sys.stderr)
+            return 1
+        con = db.connect(path, read_only=True)
+        latest = metrics.latest_period(con)
+        n = con.execute("SELECT count(*) FROM v_fact").fetchone()[0]
+        print(f"数据库：{path}\n结构版本：{db.schema_version(con)}\n示例数据：{'是' if db.is_demo(con) else '否'}\n"
+              f"当前数据：{n}条\n最新月份：{month_label(latest) if latest else '无'}")
+        con.close()
+        return 0
+    return 2

@@ -1,0 +1,128 @@
+"""The township registry and matching of the names people write to registered townships."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from difflib import get_close_matches
+from pathlib import Path
+
+import duckdb
+
+from civdash import queries
+from civdash.names import normalize_name
+
+SUFFIXES = ("街道办事处", "街道", "镇", "乡")
+TOTAL_NAMES = ("合计", "总计", "全区", "全县", "全市", "总数", "小计")
+
+
+@dataclass(frozen=True)
+class Township:
+    id: int
+    name: str
+    code: str | None
+    type: str | None
+    level: str
+    sort_order: int
+
+
+def short_name(name: str) -> str:
+    """'城东街道' → '城东', '中塘镇' → '中塘'; unchanged when nothing would remain."""
+    for suffix in SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
+
+
+def register(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    code: str | None = None,
+    type_: str | None = None,
+    former_names: list[str] | None = None,
+    level: str = "township",
+    sort_order: int | None = None,
+) -> int:
+    """Add a township (or the district row) with its aliases; returns its id."""
+    if sort_order is None:
+        sort_order = con.execute("SELECT coalesce(max(sort_order), 0) + 1 FROM township").fetchone()[0]
+    tid = con.execute(
+        "INSERT INTO township (name, code, type, level, sort_order) VALUES (?, ?, ?, ?, ?) RETURNING id",
+        [name, code, type_, level, sort_order],
+    ).fetchone()[0]
+    aliases = [(normalize_name(name), "alias")]
+    aliases += [(normalize_name(f), "former") for f in former_names or []]
+    if level == "township":
+        aliases.append((normalize_name(short_name(name)), "short"))
+        aliases += [(normalize_name(short_name(f)), "former") for f in former_names or []]
+    for alias, kind in aliases:
+        con.execute(
+            "INSERT INTO township_alias VALUES (?, ?, ?) ON CONFLICT DO NOTHING", [alias, tid, kind]
+        )
+    return tid
+
+
+def seed_from_csv(con: duckdb.DuckDBPyConnection, path: Path, district_name: str, district_code: str) -> int:
+    """Register the district row and every township of a code,name,type,former_names CSV."""
+    register(con, district_name, code=district_code, type_="区县", level="district", sort_order=0)
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    for order, row in enumerate(rows, start=1):
+        former = [n for n in (row.get("former_names") or "").split("|") if n]
+        register(con, row["name"], code=row["code"] or None, type_=row["type"] or None,
+                 former_names=former, sort_order=order)
+    return len(rows)
+
+
+def townships(con: duckdb.DuckDBPyConnection, include_district: bool = False) -> list[Township]:
+    df = queries.run(con, "township_list")
+    return [
+        Township(id=int(r.id), name=r.name, code=r.code if isinstance(r.code, str) else None,
+                 type=r.type if isinstance(r.type, str) else None, level=r.level,
+                 sort_order=int(r.sort_order))
+        for r in df.itertuples()
+        if include_district or r.level == "township"
+    ]
+
+
+def district(con: duckdb.DuckDBPyConnection) -> Township | None:
+    for t in townships(con, include_district=True):
+        if t.level == "district":
+            return t
+    return None
+
+
+def district_name(con: duckdb.DuckDBPyConnection) -> str:
+    d = district(con)
+    return d.name if d else "全区"
+
+
+def district_word(con: duckdb.DuckDBPyConnection) -> str:
+    """'全区' or '全县', as the bureau's reports say it."""
+    name = district_name(con)
+    return "全县" if name.endswith("县") else "全市" if name.endswith("市") else "全区"
+
+
+def match_township(con: duckdb.DuckDBPyConnection, text: str) -> int | None:
+    """The id of the township ``text`` names (name, alias, former or short name), else None."""
+    key = normalize_name(text)
+    if not key:
+        return None
+    row = con.execute("SELECT township_id FROM township_alias WHERE alias = ?", [key]).fetchone()
+    if row:
+        return int(row[0])
+    row = con.execute("SELECT township_id FROM township_alias WHERE alias = ?",
+                      [normalize_name(short_name(key))]).fetchone()
+    return int(row[0]) if row else None
+
+
+def suggest_townships(con: duckdb.DuckDBPyConnection, text: str, n: int = 3) -> list[str]:
+    """Registered names closest to an unknown ``text``, for the error message."""
+    names = [t.name for t in townships(con)]
+    return get_close_matches(text.strip(), names, n=n, cutoff=0.3)
+
+
+def is_total_row(text: str, district: str | None = None) -> bool:
+    """True for a district-total row label (合计, 总计, 全区, the district's own name)."""
+    key = normalize_name(text)
+    return key in TOTAL_NAMES or (district is not None and key == normalize_name(district))

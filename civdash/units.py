@@ -1,0 +1,57 @@
+"""Units: conversion to base units on the way in, display units on the way out."""
+
+from __future__ import annotations
+
+import math
+
+# Multipliers from a unit people write to the base unit it stands for.
+_SCALED: dict[str, tuple[float, str]] = {
+    "万元": (1e4, "元"),
+    "亿元": (1e8, "元"),
+    "千元": (1e3, "元"),
+    "万人": (1e4, "人"),
+    "万户": (1e4, "户"),
+    "万人次": (1e4, "人次"),
+}
+
+# Base units shown in a larger unit where people read them so.
+_DISPLAY: dict[str, tuple[float, str]] = {"元": (1e4, "万元")}
+
+
+def to_base_unit(value: float, unit: str) -> tuple[float, str]:
+    """Convert ``value`` written in ``unit`` (万元, 亿元, 万人 …) into the base unit."""
+    factor, base = _SCALED.get(unit.strip(), (1.0, unit.strip()))
+    return value * factor, base
+
+
+def display_unit(unit: str) -> str:
+    """The unit a base unit is shown in (元 → 万元; others unchanged)."""
+    return _DISPLAY.get(unit, (1.0, unit))[1]
+
+
+def to_display(value: float | None, unit: str) -> float | None:
+    """Convert a base-unit value into its display unit."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value / _DISPLAY.get(unit, (1.0, unit))[0]
+
+
+def display_decimals(unit: str, decimals: int) -> int:
+    """Decimals for display: 万元 with two, head-counts with none, rates as the catalog says."""
+    return 2 if unit in _DISPLAY else decimals
+
+
+def format_value(value: float | None, unit: str, decimals: int = 0, with_unit: bool = True) -> str:
+    """'532.18万元', '1,652人', '—' for no value. ``value`` is in the base unit."""
+    shown = to_display(value, unit)
+    if shown is None:
+        return "—"
+    text = f"{shown:,.{display_decimals(unit, decimals)}f}"
+    return f"{text}{display_unit(unit)}" if with_unit else text
+
+
+def format_change(ratio: float | None) -> str | None:
+    """'+3.2%' / '-1.5%' / None for a relative change given as a ratio (0.032)."""
+    if ratio is None or (isinstance(ratio, float) and (math.isnan(ratio) or math.isinf(ratio))):
+        return None
+    return f"{ratio * 100:+.1f}%"

@@ -1,0 +1,4 @@
+-- The indicator catalog in display order.
+SELECT code, name, category, unit, kind, decimals, weight, note
+FROM indicator
+ORDER BY sort_order, code

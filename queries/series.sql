@@ -1,0 +1,60 @@
+-- Aggregated values per indicator and period, by kind (see docs/architecture.md):
+--   across townships: stock and flow are summed, level is averaged (weighted where the catalog names
+--   a weight indicator); over time: flow is summed, stock and level take the last month with data.
+--   With $ytd, flows are year-to-date (restarting each January) at the end of each period.
+-- Parameters: $indicators VARCHAR[], $townships INTEGER[] (empty = every township),
+--   $start DATE, $end DATE (months, inclusive), $grain 'month'|'quarter'|'year',
+--   $ytd BOOLEAN, $by_township BOOLEAN (false = one row per period for the whole selection).
+WITH sel AS (
+    SELECT f.indicator_code, f.township_id, f.period, f.value, i.kind, i.weight
+    FROM fact f
+    JOIN indicator i ON i.code = f.indicator_code
+    JOIN township t ON t.id = f.township_id AND t.level = 'township'
+    WHERE f.is_current
+      AND list_contains($indicators, f.indicator_code)
+      AND (len($townships) = 0 OR list_contains($townships, f.township_id))
+      AND f.period BETWEEN date_trunc('year', $start::DATE)::DATE AND $end::DATE
+),
+weights AS (
+    SELECT f.indicator_code, f.township_id, f.period, f.value
+    FROM fact f
+    WHERE f.is_current
+      AND f.indicator_code IN (SELECT DISTINCT weight FROM sel WHERE weight IS NOT NULL)
+      AND f.period BETWEEN date_trunc('year', $start::DATE)::DATE AND $end::DATE
+),
+spatial AS (
+    SELECT s.indicator_code,
+           any_value(s.kind) AS kind,
+           CASE WHEN $by_township THEN s.township_id END AS township_id,
+           s.period,
+           CASE
+               WHEN any_value(s.kind) <> 'level' THEN sum(s.value)
+               WHEN any_value(s.weight) IS NULL OR sum(w.value) IS NULL THEN avg(s.value)
+               ELSE sum(s.value * w.value) / nullif(sum(w.value) FILTER (WHERE s.value IS NOT NULL), 0)
+           END AS value,
+           count(DISTINCT s.township_id) AS n_townships
+    FROM sel s
+    LEFT JOIN weights w
+           ON w.indicator_code = s.weight AND w.township_id = s.township_id AND w.period = s.period
+    GROUP BY s.indicator_code, 3, s.period
+),
+cumulated AS (
+    SELECT *,
+           CASE WHEN kind = 'flow' AND $ytd
+                THEN sum(value) OVER (PARTITION BY indicator_code, township_id, year(period) ORDER BY period)
+                ELSE value END AS shown,
+           date_trunc($grain, period)::DATE AS bucket
+    FROM spatial
+)
+SELECT indicator_code,
+       township_id,
+       bucket AS period,
+       CASE WHEN any_value(kind) = 'flow' AND NOT $ytd THEN sum(shown)
+            ELSE arg_max(shown, period) END AS value,
+       max(period) AS last_month,
+       count(*) AS months,
+       max(n_townships) AS n_townships
+FROM cumulated
+WHERE bucket >= date_trunc($grain, $start::DATE)::DATE
+GROUP BY indicator_code, township_id, bucket
+ORDER BY indicator_code, township_id, bucket
