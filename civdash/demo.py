@@ -19,7 +19,7 @@ import pandas as pd
 
 from civdash import catalog, db, townships
 from civdash.paths import DATA_DIR
-from civdash.periods import add_months, last_complete_month, months_between
+from civdash.periods import add_months, last_complete_month, month_key, months_between
 
 DEMO_TOWNSHIPS = DATA_DIR / "demo_townships.csv"
 DISTRICT_NAME = "黔江区"
@@ -165,6 +165,7 @@ def populate(con: duckdb.DuckDBPyConnection, until: date | None = None, first: d
         _set_targets(con, district.id if district else None, towns, last.year)
         db.set_meta(con, "is_demo", "1")
         db.set_meta(con, "district_name", DISTRICT_NAME)
+        db.set_meta(con, "demo_until", month_key(last))
         db.bump_data_version(con)
     return DemoSummary(None, len(towns), len(months), first, last, facts)
 

@@ -112,18 +112,20 @@ def _ratio(value: pd.Series, base: pd.Series) -> pd.Series:
     return (value - base) / base.abs()
 
 
-def key_figures(con: duckdb.DuckDBPyConnection, period: date, spark_months: int = 12) -> pd.DataFrame:
-    """One row per catalog indicator for the 总览 cards.
+def key_figures(
+    con: duckdb.DuckDBPyConnection, period: date, townships: Sequence[int] = (), spark_months: int = 12,
+) -> pd.DataFrame:
+    """One row per catalog indicator for the 总览 cards (or a township profile with ``townships``).
 
     value: stocks and levels at the month, flows year-to-date (1–N月累计, as official reports give them);
     month_value: the month's own amount; mom: 环比 of the month's value; yoy: 同比 of ``value``;
-    spark: the last ``spark_months`` monthly values (year-to-date for flows).
+    spark: the last ``spark_months`` monthly values (each month's own amount for flows).
     """
     inds = catalog.indicators(con)
     codes = [i.code for i in inds]
-    monthly = compare(con, codes, period, "month", ytd=False)
-    ytd = compare(con, codes, period, "month", ytd=True)
-    spark = series(con, codes, add_months(period, -(spark_months - 1)), period, "month", ytd=True)
+    monthly = compare(con, codes, period, "month", ytd=False, townships=townships)
+    ytd = compare(con, codes, period, "month", ytd=True, townships=townships)
+    spark = series(con, codes, add_months(period, -(spark_months - 1)), period, "month", townships=townships)
     rows = []
     for ind in inds:
         m = monthly[monthly["indicator_code"] == ind.code].iloc[0]
@@ -131,7 +133,7 @@ def key_figures(con: duckdb.DuckDBPyConnection, period: date, spark_months: int 
         s = spark[spark["indicator_code"] == ind.code].sort_values("period")
         rows.append({
             "indicator_code": ind.code, "name": ind.name, "category": ind.category, "unit": ind.unit,
-            "kind": ind.kind, "decimals": ind.decimals,
+            "kind": ind.kind, "decimals": ind.decimals, "note": ind.note,
             "value": y["value"], "month_value": m["value"],
             "mom": m["mom"], "yoy": y["yoy"],
             "prev_value": m["prev_value"], "yoy_value": y["yoy_value"],

@@ -1,0 +1,47 @@
+"""Which database the dashboard opens: the bureau's own, or the demo district until there is one."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+from civdash import db, demo
+from civdash.paths import demo_db_path, real_db_path
+from civdash.periods import last_complete_month, month_key, parse_month
+
+
+def demo_until() -> date:
+    """The demo's last month: ``CIVDASH_DEMO_UNTIL`` (YYYY-MM, for tests) or the last complete month."""
+    env = os.environ.get("CIVDASH_DEMO_UNTIL")
+    return parse_month(env) if env else last_complete_month()
+
+
+def app_database() -> tuple[Path, bool]:
+    """(path, is_demo). The real database once it exists; otherwise a current demo database."""
+    real = real_db_path()
+    if real.exists():
+        return real, False
+    path = demo_db_path()
+    if not _demo_is_current(path):
+        tmp = path.with_name(path.name + ".building")
+        demo.build(tmp, until=demo_until())
+        os.replace(tmp, path)
+    return path, True
+
+
+def _demo_is_current(path: Path) -> bool:
+    """True when the demo file exists, is a demo, and reaches the last complete month."""
+    if not path.exists():
+        return False
+    try:
+        con = db.connect(path, read_only=True)
+    except Exception:  # a damaged or foreign file is rebuilt
+        return False
+    try:
+        until = db.get_meta(con, "demo_until")
+        return db.is_demo(con) and until == month_key(demo_until())
+    except Exception:
+        return False
+    finally:
+        con.close()

@@ -1,0 +1,17 @@
+"""民政数据看板: entry point. Pages by role, shared settings; run with `streamlit run dashboard.py`."""
+
+import streamlit as st
+
+st.set_page_config(page_title="民政数据看板", page_icon="📊", layout="wide")
+
+meeting = st.query_params.get("meeting") == "1"
+pages = {
+    "领导看板": [
+        st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=not meeting),
+        st.Page("pages/trend.py", title="趋势分析", icon=":material/show_chart:"),
+        st.Page("pages/compare.py", title="乡镇对比", icon=":material/leaderboard:"),
+        st.Page("pages/meeting.py", title="会议模式", icon=":material/co_present:", default=meeting),
+    ],
+}
+navigation = st.navigation(pages, position="hidden" if meeting else "sidebar")
+navigation.run()

@@ -1,0 +1,74 @@
+"""乡镇对比: ranking, township × month heatmap, per-person figures, a township profile, a map."""
+
+import streamlit as st
+
+from civdash import catalog
+from civdash.paths import geojson_path
+from civdash.periods import GRAINS, add_months, bucket_label, month_label
+from civdash.units import display_unit, format_change
+from ui import cards, charts, data, filters, frame
+
+frame.page_header("乡镇对比")
+if not data.months():
+    frame.no_data()
+    st.stop()
+
+with st.sidebar:
+    code = filters.indicator(default="dibao_rural_persons")
+    period = filters.month()
+    grain = filters.grain()
+    ytd = filters.ytd()
+ind = data.indicator(code)
+label = bucket_label(period, grain) if grain != "month" else month_label(period)
+
+ranking, heat, per_person, profile = st.tabs(["排名", "逐月热力图", "人均指标", "乡镇画像"])
+
+with ranking:
+    df = charts.shown(data.metric("township_values", code, period, grain=grain, ytd=ytd), ind.unit)
+    st.subheader(f"{ind.name} 乡镇排名（{label}{'，累计' if ytd and ind.kind == 'flow' else ''}）")
+    st.altair_chart(charts.ranking(df, ind.unit, ind.decimals), width="stretch")
+    if geojson_path().exists():
+        st.altair_chart(charts.choropleth(geojson_path(), df, ind.unit, ind.decimals), width="stretch")
+    table = df[["rank", "township", "township_code", "shown"]].assign(
+        mom=[format_change(v) for v in df["mom"]], yoy=[format_change(v) for v in df["yoy"]])
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        "rank": st.column_config.NumberColumn("排名", format="%d"),
+        "township": "乡镇（街道）", "township_code": "区划代码",
+        "shown": st.column_config.NumberColumn(f"{ind.name}（{display_unit(ind.unit)}）",
+                                               format=f"%,.{2 if display_unit(ind.unit) != ind.unit else ind.decimals}f"),
+        "mom": f"环比（较上{GRAINS[grain]}）", "yoy": "同比"})
+
+with heat:
+    start = add_months(period, -11)
+    matrix = charts.shown(data.metric("township_matrix", code, start, period, ytd=ytd), ind.unit)
+    matrix["label"] = [month_label(p) for p in matrix["period"]]
+    st.subheader(f"{ind.name} 乡镇逐月（{month_label(start)}—{month_label(period)}）")
+    order = [t.name for t in data.township_list()]
+    st.altair_chart(charts.heatmap(matrix, ind.unit, ind.decimals, order), width="stretch")
+
+with per_person:
+    derived = catalog.derived_indicators()
+    names = {d.code: d.name for d in derived}
+    chosen = st.selectbox("人均指标", list(names), format_func=names.get, key="derived", bind="query-params")
+    spec = next(d for d in derived if d.code == chosen)
+    values = data.metric("derived_values", spec, period, grain=grain)
+    district = values[values["township"].isna()]["value"]
+    towns = charts.shown(values.dropna(subset=["township"]), spec.unit)
+    total = float(district.iloc[0]) if len(district) and district.notna().iloc[0] else None
+    st.subheader(f"{spec.name}（{label}，{spec.unit}）")
+    if total is not None:
+        st.metric(f"{data.district_word()}平均", f"{total:,.2f}{spec.unit}")
+    st.caption(f"计算方法：{data.indicator(spec.numerator).name} ÷ {data.indicator(spec.denominator).name}"
+               + ("，按月平均" if data.indicator(spec.denominator).kind == "stock" else ""))
+    st.altair_chart(charts.ranking(towns, spec.unit, spec.decimals), width="stretch")
+
+with profile:
+    town = filters.township()
+    name = next(t.name for t in data.township_list() if t.id == town)
+    st.subheader(f"{name} 全部指标（{month_label(period)}）")
+    figures = data.metric("key_figures", period, townships=(town,))
+    figures = figures[figures["value"].notna()]
+    if figures.empty:
+        st.info(f"{name}在{month_label(period)}没有报送数据。")
+    else:
+        cards.key_figure_grid(figures, period)

@@ -1,0 +1,109 @@
+"""会议模式: big type, one chart per screen, stepped with buttons or the ←/→ keys; no sidebar."""
+
+from datetime import date
+
+import streamlit as st
+
+from civdash.periods import add_months, month_key, month_label, parse_month, ytd_label
+from ui import cards, charts, data, frame, watch
+
+st.markdown(frame.MEETING_CSS, unsafe_allow_html=True)
+frame.demo_banner()
+if not data.months():
+    frame.no_data()
+    st.stop()
+
+try:
+    period = parse_month(st.query_params.get("period", ""))
+except ValueError:
+    period = data.months()[0]
+inds = {i.code: i for i in data.indicators()}
+figures = data.metric("key_figures", period)
+
+
+def headline() -> None:
+    codes = ["dibao_urban_persons", "dibao_rural_persons", "tekun_persons", "dibao_rural_funds",
+             "temp_relief_funds", "aging_retrofit_households"]
+    chosen = figures[figures["indicator_code"].isin(codes) & figures["value"].notna()]
+    cards.key_figure_grid(chosen, period, columns=3)
+
+
+def trend(codes: list[str], months: int = 24) -> None:
+    df = data.metric("series", tuple(codes), add_months(period, -(months - 1)), period)
+    if df.empty:
+        return
+    unit = inds[codes[0]].unit
+    df = charts.shown(df, unit)
+    df["label"] = [f"{p.year}.{p.month:02d}" for p in df["period"]]
+    df["series"] = df["indicator_code"].map(lambda c: inds[c].name)
+    st.altair_chart(charts.trend(df, unit, inds[codes[0]].decimals, height=620, big=True), width="stretch")
+
+
+def this_year_vs_last(code: str) -> None:
+    df = data.metric("series", (code,), date(period.year - 1, 1, 1), period, ytd=True)
+    df["year"], df["month"] = [p.year for p in df["period"]], [p.month for p in df["period"]]
+    ind = inds[code]
+    st.altair_chart(charts.year_over_year(charts.shown(df, ind.unit), ind.unit, ind.decimals, height=620, big=True),
+                    width="stretch")
+
+
+def ranking(code: str) -> None:
+    ind = inds[code]
+    df = charts.shown(data.metric("township_values", code, period), ind.unit)
+    st.altair_chart(charts.ranking(df, ind.unit, ind.decimals, height=760, big=True), width="stretch")
+
+
+def targets() -> None:
+    progress = data.metric("target_progress", period)
+    progress = progress[progress["level"] == "district"]
+    if progress.empty:
+        st.info("尚未设置年度目标。")
+    for _, row in progress.iterrows():
+        st.markdown(f"### {watch.target_sentence(row, month_label(period))}")
+        st.progress(min(max(float(row["rate"]), 0.0), 1.0) if row["rate"] == row["rate"] else 0.0,
+                    text=f"完成率 {row['rate'] * 100:.1f}%")
+    trend(["aging_retrofit_households"], months=12)
+
+
+def alerts() -> None:
+    rows = data.metric("watchlist", period)
+    if rows.empty:
+        st.markdown("### 本月各乡镇数据均在常态范围内。")
+    for _, row in rows.iterrows():
+        st.markdown(f"### {watch.watch_sentence(row)}")
+
+
+SLIDES: list[tuple[str, callable]] = [
+    (f"核心指标（{month_label(period)}）", headline),
+    ("城乡低保对象人数走势（近24个月）", lambda: trend(["dibao_urban_persons", "dibao_rural_persons"])),
+    (f"农村低保资金{ytd_label(period)}累计：今年与去年", lambda: this_year_vs_last("dibao_rural_funds")),
+    (f"农村低保人数乡镇排名（{month_label(period)}）", lambda: ranking("dibao_rural_persons")),
+    ("年度目标完成情况", targets),
+    ("社区APP注册用户数增长", lambda: trend(["app_registered_users"])),
+    ("重点关注", alerts),
+]
+
+try:
+    slide = min(max(int(st.query_params.get("slide", "1")), 1), len(SLIDES))
+except ValueError:
+    slide = 1
+
+
+def go(step: int) -> None:
+    st.query_params["slide"] = str(min(max(slide + step, 1), len(SLIDES)))
+    st.query_params["period"] = month_key(period)
+
+
+title, stamp = st.columns([3, 1], vertical_alignment="bottom")
+title.markdown(f'<div class="civdash-slide-title">{SLIDES[slide - 1][0]}</div>', unsafe_allow_html=True)
+stamp.markdown(f'<div class="civdash-meeting-stamp">{data.district_name()}<br><b>{frame.as_of()}</b></div>',
+               unsafe_allow_html=True)
+SLIDES[slide - 1][1]()
+
+back, where, forward = st.columns([1, 2, 1], vertical_alignment="center")
+back.button("◀ 上一页", on_click=go, args=(-1,), shortcut="Left", disabled=slide == 1, width="stretch")
+where.markdown(f"<div style='text-align:center'>{slide} / {len(SLIDES)}　（键盘 ← → 翻页）</div>",
+               unsafe_allow_html=True)
+forward.button("下一页 ▶", on_click=go, args=(1,), shortcut="Right", disabled=slide == len(SLIDES), width="stretch")
+if slide == 1 and st.query_params.get("meeting") != "1":
+    st.caption("提示：在浏览器地址后加上 ?meeting=1 可直接以会议模式打开，投影时按 F11 全屏。")

@@ -1,0 +1,42 @@
+"""总览: key figures by category with 同比/环比, target progress and what to ask about."""
+
+import streamlit as st
+
+from civdash.periods import month_label
+from ui import cards, data, filters, frame, watch
+
+frame.page_header("民政工作总览")
+if not data.months():
+    frame.no_data()
+    st.stop()
+
+left, right = st.columns([1, 3], vertical_alignment="bottom")
+period = filters.month(container=left)
+reported, registered = data.metric("reporting_summary", period)
+right.markdown(f"**{month_label(period)}** 已报送乡镇（街道）：**{reported}/{registered}** 个"
+               + ("" if reported == registered else f"，{registered - reported}个未报送，合计数可能偏小"))
+
+figures = data.metric("key_figures", period)
+for category in data.categories():
+    part = figures[figures["category"] == category]
+    if part["value"].notna().any():
+        st.subheader(category)
+        cards.key_figure_grid(part[part["value"].notna()], period)
+
+targets = data.metric("target_progress", period)
+if not targets.empty:
+    st.subheader("年度目标完成情况")
+    for _, row in targets.iterrows():
+        rate = row["rate"]
+        st.progress(min(max(float(rate), 0.0), 1.0) if rate == rate else 0.0,
+                    text=f"{watch.target_sentence(row, month_label(period))}，完成率 **{rate * 100:.1f}%**")
+
+st.subheader("重点关注")
+alerts = data.metric("watchlist", period)
+if alerts.empty:
+    st.success("本月各乡镇数据均在常态范围内，无需特别关注。")
+for _, row in alerts.iterrows():
+    st.markdown(f"- {watch.watch_sentence(row)}")
+missing = [t for t in data.metric("completeness", period, period).query("indicators == 0")["township"]]
+if missing:
+    st.markdown(f"- 未报送{month_label(period)}数据：**{'、'.join(missing)}**")

@@ -1,0 +1,56 @@
+"""趋势分析: indicators over time by month/quarter/year, 当月 or 累计, district or chosen townships."""
+
+import pandas as pd
+import streamlit as st
+
+from civdash.periods import bucket_label
+from ui import charts, data, filters, frame, tables
+
+frame.page_header("趋势分析")
+if not data.months():
+    frame.no_data()
+    st.stop()
+
+with st.sidebar:
+    codes = filters.indicators(default=["dibao_urban_persons", "dibao_rural_persons"])
+    grain = filters.grain()
+    ytd = filters.ytd()
+    towns = filters.townships()
+    split = st.toggle("按乡镇分别显示", key="split", bind="query-params", disabled=not towns)
+    start, end = filters.month_range()
+
+if not codes:
+    st.info("请在左侧选择至少一个指标。")
+    st.stop()
+
+df = data.metric("series", tuple(codes), start, end, grain=grain, ytd=ytd, townships=tuple(towns),
+                 by_township=bool(split and towns))
+if df.empty:
+    frame.no_data()
+    st.stop()
+inds = {i.code: i for i in data.indicators()}
+df["label"] = [bucket_label(p, grain) for p in df["period"]]
+df["indicator"] = df["indicator_code"].map(lambda c: inds[c].name)
+df["series"] = df["township"] + " " + df["indicator"] if "township" in df else df["indicator"]
+scope = "、".join(t.name for t in data.township_list() if t.id in towns) or data.district_word()
+st.caption(f"范围：{scope}；{'流量指标为当年1月起累计数' if ytd else '流量指标为本期发生额'}")
+
+# One chart per unit: amounts and head-counts never share an axis.
+for unit, part in df.groupby(df["indicator_code"].map(lambda c: inds[c].unit), sort=False):
+    decimals = max(inds[c].decimals for c in part["indicator_code"].unique())
+    part = charts.shown(part, unit)
+    st.altair_chart(charts.trend(part, unit, decimals), width="stretch")
+    tables.wide_table(part, "label", "series", unit, decimals, "时期")
+
+first = inds[codes[0]]
+st.subheader(f"{first.name}：今年与去年逐月对比")
+this_year = end.year
+yoy = data.metric("series", (first.code,), pd.Timestamp(this_year - 1, 1, 1).date(), end, grain="month", ytd=ytd,
+                  townships=tuple(towns))
+yoy["year"] = [p.year for p in yoy["period"]]
+yoy["month"] = [p.month for p in yoy["period"]]
+yoy = charts.shown(yoy, first.unit)
+st.altair_chart(charts.year_over_year(yoy, first.unit, first.decimals), width="stretch")
+yoy["label"] = yoy["month"].map(lambda m: f"{m}月")
+yoy["series"] = yoy["year"].map(lambda y: f"{y}年")
+tables.wide_table(yoy, "label", "series", first.unit, first.decimals, "月份")

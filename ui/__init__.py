@@ -1,0 +1,1 @@
+"""Streamlit pieces the pages share. Never runs SQL itself: everything goes through civdash."""

@@ -1,0 +1,56 @@
+"""Key-figure cards: value with unit, 同比/环比, a small trend line."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from civdash.periods import ytd_label
+from civdash.units import format_change, format_value
+
+
+def _num(value) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+
+
+def card_texts(row: pd.Series, period: date) -> dict[str, str | None]:
+    """Label, value, delta and notes of one card; flows show 1–N月累计 with 同比 as official reports do."""
+    flow = row["kind"] == "flow"
+    value = format_value(_num(row["value"]), row["unit"], int(row["decimals"]))
+    if flow:
+        label = f"{row['name']}（{ytd_label(period)}累计）"
+        delta, delta_description = format_change(_num(row["yoy"])), "同比"
+        month = format_value(_num(row["month_value"]), row["unit"], int(row["decimals"]))
+        mom = format_change(_num(row["mom"]))
+        note = f"当月 {month}" + (f"，环比 {mom}" if mom else "")
+    else:
+        label = row["name"]
+        delta, delta_description = format_change(_num(row["mom"])), "环比"
+        yoy = format_change(_num(row["yoy"]))
+        note = f"同比 {yoy}" if yoy else None
+    return {"label": label, "value": value, "delta": delta, "delta_description": delta_description, "note": note}
+
+
+def key_figure(row: pd.Series, period: date, container=st) -> None:
+    texts = card_texts(row, period)
+    spark = [v for v in row["spark"] if _num(v) is not None]
+    with container.container(border=True):
+        st.metric(
+            texts["label"], texts["value"], delta=texts["delta"], delta_color="inverse",
+            delta_description=texts["delta_description"], chart_data=spark if len(spark) > 1 else None,
+            chart_type="area", help=row.get("note") if isinstance(row.get("note"), str) else None,
+        )
+        if texts["note"]:
+            st.caption(texts["note"])
+
+
+def key_figure_grid(figures: pd.DataFrame, period: date, columns: int = 4) -> None:
+    """Cards in rows of ``columns`` (stacking on a phone)."""
+    rows = [figures.iloc[i : i + columns] for i in range(0, len(figures), columns)]
+    for chunk in rows:
+        cols = st.columns(columns)
+        for col, (_, row) in zip(cols, chunk.iterrows(), strict=False):
+            key_figure(row, period, col)

@@ -1,0 +1,120 @@
+"""Altair charts in one house style: Chinese fonts, units on axes, readable on a projector."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+
+from civdash.units import display_decimals, display_unit, to_display
+
+FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
+PALETTE = ["#c0392b", "#2e6da4", "#27ae60", "#e67e22", "#8e44ad", "#16a085", "#7f8c8d", "#d35400"]
+
+
+def _style(chart: alt.Chart, height: int = 360, big: bool = False) -> alt.Chart:
+    size = 20 if big else 13
+    return (
+        chart.properties(height=height)
+        .configure(font=FONT)
+        .configure_axis(labelFont=FONT, titleFont=FONT, labelFontSize=size, titleFontSize=size, grid=True,
+                        gridColor="#e8e8e8")
+        .configure_axisY(titleAngle=0, titleAlign="left", titleAnchor="end", titleY=-12, titleX=0)
+        .configure_range(category=PALETTE)
+        .configure_legend(labelFont=FONT, titleFont=FONT, labelFontSize=size, titleFontSize=size, orient="top",
+                          labelLimit=400)
+        .configure_view(strokeWidth=0)
+    )
+
+
+def shown(df: pd.DataFrame, unit: str, column: str = "value") -> pd.DataFrame:
+    """Add ``shown``: ``column`` converted to the display unit (元 → 万元)."""
+    out = df.copy()
+    out["shown"] = [to_display(v, unit) if pd.notna(v) else None for v in out[column]]
+    return out
+
+
+def _fmt(unit: str, decimals: int) -> str:
+    return f",.{display_decimals(unit, decimals)}f"
+
+
+def trend(df: pd.DataFrame, unit: str, decimals: int, series: str = "series", height: int = 360,
+          big: bool = False) -> alt.Chart:
+    """Lines over ``label`` (ordered as given) for each ``series``; values in ``shown``."""
+    order = list(dict.fromkeys(df["label"]))
+    fmt = _fmt(unit, decimals)
+    base = alt.Chart(df).encode(
+        x=alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=-45 if len(order) > 12 else 0)),
+        y=alt.Y("shown:Q", title=display_unit(unit), axis=alt.Axis(format=",~f")),
+        color=alt.Color(f"{series}:N", title=None),
+        tooltip=[alt.Tooltip(f"{series}:N", title="系列"), alt.Tooltip("label:N", title="时期"),
+                 alt.Tooltip("shown:Q", title=display_unit(unit), format=fmt)],
+    )
+    chart = base.mark_line(point=True, strokeWidth=4 if big else 2.5)
+    return _style(chart, height, big)
+
+
+def year_over_year(df: pd.DataFrame, unit: str, decimals: int, height: int = 360, big: bool = False) -> alt.Chart:
+    """This year against last year by month: ``month`` (1–12), ``year``, ``shown``."""
+    data = df.assign(month_label=df["month"].map(lambda m: f"{m}月"), year_label=df["year"].map(lambda y: f"{y}年"))
+    fmt = _fmt(unit, decimals)
+    chart = alt.Chart(data).mark_line(point=True, strokeWidth=4 if big else 2.5).encode(
+        x=alt.X("month_label:N", sort=[f"{m}月" for m in range(1, 13)], title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("shown:Q", title=display_unit(unit)),
+        color=alt.Color("year_label:N", title=None, scale=alt.Scale(range=["#9aa5b1", "#c0392b"])),
+        tooltip=[alt.Tooltip("year_label:N", title="年份"), alt.Tooltip("month_label:N", title="月份"),
+                 alt.Tooltip("shown:Q", title=display_unit(unit), format=fmt)],
+    )
+    return _style(chart, height, big)
+
+
+def ranking(df: pd.DataFrame, unit: str, decimals: int, height: int | None = None, big: bool = False,
+            highlight: str | None = None) -> alt.Chart:
+    """Horizontal bars, largest first: ``township``, ``shown``."""
+    data = df.dropna(subset=["shown"])
+    fmt = _fmt(unit, decimals)
+    bars = alt.Chart(data).mark_bar(color="#2e6da4").encode(
+        y=alt.Y("township:N", sort="-x", title=None),
+        x=alt.X("shown:Q", title=display_unit(unit)),
+        tooltip=[alt.Tooltip("township:N", title="乡镇"), alt.Tooltip("shown:Q", title=display_unit(unit), format=fmt)],
+    )
+    if highlight:
+        bars = bars.encode(color=alt.condition(alt.datum.township == highlight, alt.value("#c0392b"),
+                                               alt.value("#2e6da4")))
+    labels = bars.mark_text(align="left", dx=4, fontSize=18 if big else 12, color="#333").encode(
+        text=alt.Text("shown:Q", format=fmt))
+    return _style(alt.layer(bars, labels), height or max(240, 22 * len(data) + 40), big)
+
+
+def heatmap(df: pd.DataFrame, unit: str, decimals: int, township_order: list[str]) -> alt.Chart:
+    """Township × month: ``township``, ``label``, ``shown``."""
+    order = list(dict.fromkeys(df["label"]))
+    fmt = _fmt(unit, decimals)
+    chart = alt.Chart(df).mark_rect().encode(
+        x=alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=-45)),
+        y=alt.Y("township:N", sort=township_order, title=None),
+        color=alt.Color("shown:Q", title=display_unit(unit), scale=alt.Scale(scheme="blues")),
+        tooltip=[alt.Tooltip("township:N", title="乡镇"), alt.Tooltip("label:N", title="月份"),
+                 alt.Tooltip("shown:Q", title=display_unit(unit), format=fmt)],
+    )
+    return _style(chart, max(300, 20 * len(township_order) + 60))
+
+
+def choropleth(geojson_path: Path, df: pd.DataFrame, unit: str, decimals: int,
+               name_property: str = "name") -> alt.Chart:
+    """Townships coloured by ``shown``; the GeoJSON's ``name_property`` holds the township name."""
+    features = json.loads(geojson_path.read_text(encoding="utf-8"))["features"]
+    values = dict(zip(df["township"], df["shown"], strict=False))
+    for feature in features:
+        name = feature.get("properties", {}).get(name_property)
+        feature["properties"]["shown"] = values.get(name)
+        feature["properties"]["township"] = name
+    fmt = _fmt(unit, decimals)
+    chart = alt.Chart(alt.Data(values=features)).mark_geoshape(stroke="white", strokeWidth=0.8).encode(
+        color=alt.Color("properties.shown:Q", title=display_unit(unit), scale=alt.Scale(scheme="blues")),
+        tooltip=[alt.Tooltip("properties.township:N", title="乡镇"),
+                 alt.Tooltip("properties.shown:Q", title=display_unit(unit), format=fmt)],
+    ).project(type="mercator")
+    return _style(chart, 480)

@@ -1,0 +1,109 @@
+"""The dashboard's one database connection and cached reads keyed by the data version."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from civdash import appdb, catalog, db, metrics, townships
+
+
+@st.cache_resource(show_spinner="正在准备数据……")
+def _connection(path: str) -> duckdb.DuckDBPyConnection:
+    return db.connect(path)
+
+
+@st.cache_resource(show_spinner=False)
+def _resolved() -> tuple[str, bool]:
+    path, demo = appdb.app_database()
+    return str(path), demo
+
+
+def database() -> tuple[str, bool]:
+    """(path, is_demo) of the database this process serves."""
+    return _resolved()
+
+
+def cursor() -> duckdb.DuckDBPyConnection:
+    """A cursor of the shared connection, one per use, safe across sessions' threads."""
+    return _connection(database()[0]).cursor()
+
+
+def version() -> tuple[str, int]:
+    """Cache key: the database path and its data version (changes with every commit)."""
+    path = database()[0]
+    with cursor() as cur:
+        return path, db.data_version(cur)
+
+
+def is_demo() -> bool:
+    with cursor() as cur:
+        return db.is_demo(cur)
+
+
+@st.cache_data(show_spinner=False)
+def _indicators(key: tuple[str, int]) -> list[catalog.Indicator]:
+    with cursor() as cur:
+        return catalog.indicators(cur)
+
+
+def indicators() -> list[catalog.Indicator]:
+    return _indicators(version())
+
+
+def indicator(code: str) -> catalog.Indicator:
+    return {i.code: i for i in indicators()}[code]
+
+
+def categories() -> list[str]:
+    return list(dict.fromkeys(i.category for i in indicators()))
+
+
+@st.cache_data(show_spinner=False)
+def _townships(key: tuple[str, int]) -> list[townships.Township]:
+    with cursor() as cur:
+        return townships.townships(cur)
+
+
+def township_list() -> list[townships.Township]:
+    return _townships(version())
+
+
+@st.cache_data(show_spinner=False)
+def _district(key: tuple[str, int]) -> tuple[str, str]:
+    with cursor() as cur:
+        return townships.district_name(cur), townships.district_word(cur)
+
+
+def district_name() -> str:
+    return _district(version())[0]
+
+
+def district_word() -> str:
+    """'全区' / '全县'."""
+    return _district(version())[1]
+
+
+@st.cache_data(show_spinner=False)
+def _months(key: tuple[str, int]) -> list[date]:
+    with cursor() as cur:
+        return metrics.available_months(cur)
+
+
+def months() -> list[date]:
+    """Months with data, newest first."""
+    return _months(version())
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _call(key: tuple[str, int], name: str, args: tuple, kwargs: tuple) -> pd.DataFrame:
+    with cursor() as cur:
+        return getattr(metrics, name)(cur, *args, **dict(kwargs))
+
+
+def metric(name: str, *args, **kwargs):
+    """Call ``civdash.metrics.<name>`` with caching keyed by the data version."""
+    return _call(version(), name, tuple(args), tuple(sorted(kwargs.items())))

@@ -1,0 +1,58 @@
+"""What every page shows around its content: the demo banner, the title and the 数据截至 stamp."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import html
+
+from civdash.periods import as_of_label
+from ui import data
+
+_CSS = """
+<style>
+  .civdash-stamp { color: #5b6770; font-size: 0.95rem; margin-top: -0.6rem; }
+  .civdash-meeting [data-testid="stMetricValue"] { font-size: 3.2rem; }
+  div[data-testid="stMetricValue"] { white-space: nowrap; }
+  @media (max-width: 640px) { .civdash-stamp { font-size: 0.85rem; } }
+</style>
+"""
+
+MEETING_CSS = """
+<style>
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] { display: none; }
+  .block-container { padding-top: 1.2rem; max-width: 100%; }
+  html, body, [data-testid="stAppViewContainer"] { font-size: 22px; }
+  [data-testid="stMetricValue"] { font-size: 3.4rem !important; }
+  [data-testid="stMetricLabel"] p { font-size: 1.4rem !important; }
+  [data-testid="stMetricDelta"] { font-size: 1.3rem !important; }
+  .civdash-slide-title { font-size: 2.6rem; font-weight: 700; margin: 0.2rem 0 0.6rem 0; }
+  .civdash-meeting-stamp { font-size: 1.3rem; color: #5b6770; text-align: right; }
+</style>
+"""
+
+
+def demo_banner() -> None:
+    if data.is_demo():
+        st.warning(
+            "**示例数据**：当前显示的是内置的示例区县（黔江区）数据，仅供熟悉功能。"
+            "首次上传本单位的真实报表后，系统将启用正式数据库，示例数据不会与真实数据混合。",
+            icon="ℹ️",
+        )
+
+
+def as_of() -> str:
+    months = data.months()
+    return as_of_label(months[0]) if months else "暂无数据"
+
+
+def page_header(title: str) -> None:
+    """Banner, title and stamp; call first on every page."""
+    st.markdown(_CSS, unsafe_allow_html=True)
+    demo_banner()
+    st.title(title)
+    st.markdown(f'<div class="civdash-stamp">{html.escape(data.district_name())} · {as_of()}</div>', unsafe_allow_html=True)
+
+
+def no_data() -> None:
+    st.info("暂无数据。请先由统计员上传报表，或使用示例数据熟悉功能。")

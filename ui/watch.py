@@ -1,0 +1,28 @@
+"""Sentences for the 重点关注 list and target progress, shared by 总览 and 会议模式."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from civdash.units import format_value
+
+
+def watch_sentence(row: pd.Series) -> str:
+    """'城南街道 临时救助资金 3.91万元，较上月增长805.4%，近12个月中位数0.65万元'."""
+    unit, dec = row["unit"], int(row["decimals"])
+    text = f"**{row['township']}** {row['indicator_name']} {format_value(row['value'], unit, dec)}"
+    mom = row["mom"]
+    if mom is not None and not (isinstance(mom, float) and math.isnan(mom)):
+        text += f"，较上月{'增长' if mom > 0 else '下降'}{abs(mom) * 100:.1f}%"
+    text += f"，近12个月中位数{format_value(row['median'], unit, dec)}"
+    return text
+
+
+def target_sentence(row: pd.Series, period_label: str) -> str:
+    unit, dec = row["unit"], int(row["decimals"])
+    actual = row["actual"]
+    done = "—" if actual is None or (isinstance(actual, float) and math.isnan(actual)) else format_value(actual, unit, dec)
+    return (f"{row['township']} {row['indicator_name']}：年度目标 {format_value(row['value'], unit, dec)}，"
+            f"截至{period_label}完成 {done}")
