@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import duckdb
@@ -11,7 +11,7 @@ import pandas as pd
 from civdash.paths import QUERIES_DIR
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> str:
     """Return the text of ``queries/<name>.sql``."""
     path = QUERIES_DIR / f"{name}.sql"

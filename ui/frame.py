@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import streamlit as st
-
 import html
+
+import streamlit as st
 
 from civdash.periods import as_of_label
 from ui import data
