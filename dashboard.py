@@ -1,5 +1,7 @@
 """民政数据看板: entry point. Pages by role, shared settings; run with `streamlit run dashboard.py`."""
 
+import logging
+
 import streamlit as st
 
 st.set_page_config(page_title="民政数据看板", page_icon="📊", layout="wide")
@@ -14,4 +16,8 @@ pages = {
     ],
 }
 navigation = st.navigation(pages, position="hidden" if meeting else "sidebar")
-navigation.run()
+try:
+    navigation.run()
+except Exception:  # never show a traceback to a user; the log keeps it for the admin
+    logging.getLogger("civdash").exception("page %s failed", navigation.title)
+    st.error("抱歉，页面加载时出现问题，详细情况已记入服务器日志。请刷新页面重试；如仍有问题，请联系系统管理员。")
