@@ -1,5 +1,6 @@
 """会议模式: big type, one chart per screen, stepped with buttons or the ←/→ keys; no sidebar."""
 
+import html
 from datetime import date
 
 import streamlit as st
@@ -8,7 +9,6 @@ from civdash.periods import add_months, month_key, month_label, parse_month, ytd
 from ui import cards, charts, data, frame, watch
 
 st.markdown(frame.MEETING_CSS, unsafe_allow_html=True)
-frame.demo_banner()
 if not data.months():
     frame.no_data()
     st.stop()
@@ -62,7 +62,6 @@ def targets() -> None:
         st.markdown(f"### {watch.target_sentence(row, month_label(period))}")
         st.progress(min(max(float(row["rate"]), 0.0), 1.0) if row["rate"] == row["rate"] else 0.0,
                     text=f"完成率 {row['rate'] * 100:.1f}%")
-    trend(["aging_retrofit_households"], months=12)
 
 
 def alerts() -> None:
@@ -96,7 +95,8 @@ def go(step: int) -> None:
 
 title, stamp = st.columns([3, 1], vertical_alignment="bottom")
 title.markdown(f'<div class="civdash-slide-title">{SLIDES[slide - 1][0]}</div>', unsafe_allow_html=True)
-stamp.markdown(f'<div class="civdash-meeting-stamp">{data.district_name()}<br><b>{frame.as_of()}</b></div>',
+stamp.markdown(f'<div class="civdash-meeting-stamp">{frame.demo_tag()}{html.escape(data.district_name())}'
+               f'<br><b>{frame.as_of()}</b></div>',
                unsafe_allow_html=True)
 SLIDES[slide - 1][1]()
 

@@ -12,7 +12,6 @@ from ui import data
 _CSS = """
 <style>
   .civdash-stamp { color: #5b6770; font-size: 0.95rem; margin-top: -0.6rem; }
-  .civdash-meeting [data-testid="stMetricValue"] { font-size: 3.2rem; }
   div[data-testid="stMetricValue"] { white-space: nowrap; }
   @media (max-width: 640px) { .civdash-stamp { font-size: 0.85rem; } }
 </style>
@@ -28,8 +27,16 @@ MEETING_CSS = """
   [data-testid="stMetricDelta"] { font-size: 1.3rem !important; }
   .civdash-slide-title { font-size: 2.6rem; font-weight: 700; margin: 0.2rem 0 0.6rem 0; }
   .civdash-meeting-stamp { font-size: 1.3rem; color: #5b6770; text-align: right; }
+  .civdash-demo-tag { background: #fdf1d6; color: #8a5a00; border-radius: 0.4rem; padding: 0.1rem 0.5rem;
+                      font-size: 1rem; margin-right: 0.5rem; }
+  [data-testid="stProgress"] p { font-size: 1.4rem !important; }
 </style>
 """
+
+
+def demo_tag() -> str:
+    """A small '示例数据' mark for screens with no room for the banner (会议模式)."""
+    return '<span class="civdash-demo-tag">示例数据</span>' if data.is_demo() else ""
 
 
 def demo_banner() -> None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import inspect
 import math
 import os
 import platform
@@ -372,10 +373,12 @@ def pd_compare(mem: Memory, indicators: Sequence[str], period: date, grain: Grai
     return out.drop(columns=["ind", "town"])
 
 
-def pd_key_figures(mem: Memory, period: date, spark_months: int = 12) -> pd.DataFrame:
-    monthly = pd_compare(mem, mem.codes, period, "month").set_index("indicator_code")
-    ytd = pd_compare(mem, mem.codes, period, "month", ytd=True).set_index("indicator_code")
-    spark = pd_series(mem, mem.codes, add_months(period, -(spark_months - 1)), period, "month", ytd=True)
+def pd_key_figures(mem: Memory, period: date, towns: Sequence[int] = (), spark_months: int = 12) -> pd.DataFrame:
+    """``metrics.key_figures``: flows year-to-date in ``value``, the month's own in ``month_value``;
+    the spark line holds the last months' own values."""
+    monthly = pd_compare(mem, mem.codes, period, "month", towns=towns).set_index("indicator_code")
+    ytd = pd_compare(mem, mem.codes, period, "month", ytd=True, towns=towns).set_index("indicator_code")
+    spark = pd_series(mem, mem.codes, add_months(period, -(spark_months - 1)), period, "month", towns=towns)
     sparks = spark.sort_values("period").groupby("indicator_code", sort=False)["value"].agg(list)
     return pd.DataFrame({
         "indicator_code": mem.codes,
@@ -634,7 +637,7 @@ def page_cases(con: duckdb.DuckDBPyConnection, mem: Memory) -> list[Case]:
     t24 = add_months(latest, -23)
     first = metrics.first_period(con)
     cs = check_series
-    return [
+    cases = [
         Case("共用", "available_months (月份列表)", lambda: metrics.available_months(con),
              lambda: sorted({_date(int(m)) for m in np.unique(mem.facts["mi"].to_numpy())}, reverse=True),
              lambda a, b: _assert(a == b, "available_months differ")),
@@ -673,6 +676,11 @@ def page_cases(con: duckdb.DuckDBPyConnection, mem: Memory) -> list[Case]:
              lambda: metrics.series(con, codes, t24, latest, townships=[one]),
              lambda: pd_series(mem, codes, t24, latest, towns=[one]), lambda a, b: cs("profile", a, b)),
     ]
+    if "townships" in inspect.signature(metrics.key_figures).parameters:  # the profile tab's cards
+        cases.append(Case("乡镇对比", "key_figures (one township's cards)",
+                          lambda: metrics.key_figures(con, latest, townships=(one,)),
+                          lambda: pd_key_figures(mem, latest, towns=(one,)), check_key_figures))
+    return cases
 
 
 def _assert(ok: bool, message: str) -> None:
