@@ -23,5 +23,6 @@ def demo_db_path() -> Path:
 
 
 def geojson_path() -> Path:
-    """Optional township boundaries placed by an admin (see docs/architecture.md)."""
-    return DATA_DIR / "townships.geojson"
+    """Optional township boundaries placed by an admin (README: 乡镇地图); ``CIVDASH_GEOJSON`` overrides."""
+    env = os.environ.get("CIVDASH_GEOJSON")
+    return Path(env) if env else DATA_DIR / "townships.geojson"

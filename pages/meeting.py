@@ -8,6 +8,7 @@ import streamlit as st
 from civdash.periods import add_months, month_key, month_label, parse_month, ytd_label
 from ui import cards, charts, data, frame, watch
 
+frame.require_navigation()
 st.markdown(frame.MEETING_CSS, unsafe_allow_html=True)
 if not data.months():
     frame.no_data()

@@ -1,4 +1,4 @@
-"""总览: key figures by category with 同比/环比, target progress and what to ask about."""
+"""总览: what to ask about, yearly targets, then key figures by category with 同比/环比."""
 
 import streamlit as st
 
@@ -16,27 +16,31 @@ reported, registered = data.metric("reporting_summary", period)
 right.markdown(f"**{month_label(period)}** 已报送乡镇（街道）：**{reported}/{registered}** 个"
                + ("" if reported == registered else f"，{registered - reported}个未报送，合计数可能偏小"))
 
-figures = data.metric("key_figures", period)
-for category in data.categories():
-    part = figures[figures["category"] == category]
-    if part["value"].notna().any():
-        st.subheader(category)
-        cards.key_figure_grid(part[part["value"].notna()], period)
+attention, targets_col = st.columns([3, 2], gap="large")
+with attention:
+    st.subheader("重点关注")
+    alerts = data.metric("watchlist", period)
+    missing = data.metric("completeness", period, period).query("indicators == 0")["township"].tolist()
+    if alerts.empty and not missing:
+        st.success("本月各乡镇数据均在常态范围内，无需特别关注。")
+    for _, row in alerts.iterrows():
+        st.markdown(f"- {watch.watch_sentence(row)}")
+    if missing:
+        st.markdown(f"- 未报送{month_label(period)}数据：**{'、'.join(missing)}**")
 
-targets = data.metric("target_progress", period)
-if not targets.empty:
+with targets_col:
     st.subheader("年度目标完成情况")
+    targets = data.metric("target_progress", period)
+    if targets.empty:
+        st.caption(f"{period.year}年尚未设置年度目标。")
     for _, row in targets.iterrows():
         rate = row["rate"]
         st.progress(min(max(float(rate), 0.0), 1.0) if rate == rate else 0.0,
                     text=f"{watch.target_sentence(row, month_label(period))}，完成率 **{rate * 100:.1f}%**")
 
-st.subheader("重点关注")
-alerts = data.metric("watchlist", period)
-if alerts.empty:
-    st.success("本月各乡镇数据均在常态范围内，无需特别关注。")
-for _, row in alerts.iterrows():
-    st.markdown(f"- {watch.watch_sentence(row)}")
-missing = [t for t in data.metric("completeness", period, period).query("indicators == 0")["township"]]
-if missing:
-    st.markdown(f"- 未报送{month_label(period)}数据：**{'、'.join(missing)}**")
+figures = data.metric("key_figures", period)
+for category in data.categories():
+    part = figures[(figures["category"] == category) & figures["value"].notna()]
+    if not part.empty:
+        st.subheader(category)
+        cards.key_figure_grid(part, period)

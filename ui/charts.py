@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import altair as alt
 import pandas as pd
 
+from civdash.geo import load_township_shapes
 from civdash.units import display_decimals, display_unit, to_display
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -105,16 +105,19 @@ def heatmap(df: pd.DataFrame, unit: str, decimals: int, township_order: list[str
 def choropleth(geojson_path: Path, df: pd.DataFrame, unit: str, decimals: int,
                name_property: str = "name") -> alt.Chart:
     """Townships coloured by ``shown``; the GeoJSON's ``name_property`` holds the township name."""
-    features = json.loads(geojson_path.read_text(encoding="utf-8"))["features"]
+    features = load_township_shapes(geojson_path, name_property)
     values = dict(zip(df["township"], df["shown"], strict=False))
     for feature in features:
-        name = feature.get("properties", {}).get(name_property)
-        feature["properties"]["shown"] = values.get(name)
-        feature["properties"]["township"] = name
+        value = values.get(feature["properties"]["township"])
+        feature["properties"]["shown"] = None if value is None or pd.isna(value) else float(value)
     fmt = _fmt(unit, decimals)
-    chart = alt.Chart(alt.Data(values=features)).mark_geoshape(stroke="white", strokeWidth=0.8).encode(
+    data = alt.Data(values=features)
+    # Townships without a value stay visible in grey.
+    base = alt.Chart(data).mark_geoshape(fill="#e6e6e6", stroke="white", strokeWidth=0.8)
+    coloured = alt.Chart(data).mark_geoshape(stroke="white", strokeWidth=0.8).encode(
         color=alt.Color("properties.shown:Q", title=display_unit(unit), scale=alt.Scale(scheme="blues")),
         tooltip=[alt.Tooltip("properties.township:N", title="乡镇"),
                  alt.Tooltip("properties.shown:Q", title=display_unit(unit), format=fmt)],
-    ).project(type="mercator")
+    ).transform_filter("isValid(datum.properties.shown)")
+    chart = alt.layer(base, coloured).project(type="mercator")
     return _style(chart, 480)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from civdash.periods import as_of_label
 from ui import data
@@ -34,6 +35,19 @@ MEETING_CSS = """
 """
 
 
+def require_navigation() -> None:
+    """Make sure the page runs inside dashboard.py's navigation.
+
+    Streamlit still has a legacy mode for apps with a ``pages/`` folder: on a fresh server, a first visit
+    straight to a page's URL (a shared link) runs that page file alone, without dashboard.py, so the
+    navigation, page titles and wide layout are lost. Switching the legacy mode off and rerunning makes
+    Streamlit run dashboard.py, which opens the requested page.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def demo_tag() -> str:
     """A small '示例数据' mark for screens with no room for the banner (会议模式)."""
     return '<span class="civdash-demo-tag">示例数据</span>' if data.is_demo() else ""
@@ -55,6 +69,7 @@ def as_of() -> str:
 
 def page_header(title: str) -> None:
     """Banner, title and stamp; call first on every page."""
+    require_navigation()
     st.markdown(_CSS, unsafe_allow_html=True)
     demo_banner()
     st.title(title)
