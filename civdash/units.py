@@ -50,8 +50,13 @@ def format_value(value: float | None, unit: str, decimals: int = 0, with_unit: b
     return f"{text}{display_unit(unit)}" if with_unit else text
 
 
+FLAT = "持平"
+
+
 def format_change(ratio: float | None) -> str | None:
-    """'+3.2%' / '-1.5%' / None for a relative change given as a ratio (0.032)."""
+    """'+3.2%' / '-1.5%' / '持平' (under 0.05%) / None for a relative change given as a ratio (0.032)."""
     if ratio is None or (isinstance(ratio, float) and (math.isnan(ratio) or math.isinf(ratio))):
         return None
+    if abs(ratio) < 0.0005:
+        return FLAT
     return f"{ratio * 100:+.1f}%"

@@ -71,4 +71,4 @@ with profile:
     if figures.empty:
         st.info(f"{name}在{month_label(period)}没有报送数据。")
     else:
-        cards.key_figure_grid(figures, period)
+        cards.key_figure_grid(figures, period, columns=3)

@@ -39,6 +39,7 @@ with targets_col:
                     text=f"{watch.target_sentence(row, month_label(period))}，完成率 **{rate * 100:.1f}%**")
 
 figures = data.metric("key_figures", period)
+st.caption(cards.reading_note(period))
 for category in data.categories():
     part = figures[(figures["category"] == category) & figures["value"].notna()]
     if not part.empty:

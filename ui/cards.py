@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from civdash.periods import ytd_label
-from civdash.units import format_change, format_value
+from civdash.units import FLAT, format_change, format_value
 
 
 def _num(value) -> float | None:
@@ -20,18 +20,22 @@ def card_texts(row: pd.Series, period: date) -> dict[str, str | None]:
     """Label, value, delta and notes of one card; flows show 1–N月累计 with 同比 as official reports do."""
     flow = row["kind"] == "flow"
     value = format_value(_num(row["value"]), row["unit"], int(row["decimals"]))
+    label = row["name"]
     if flow:
-        label = f"{row['name']}（{ytd_label(period)}累计）"
         delta, delta_description = format_change(_num(row["yoy"])), "同比"
         month = format_value(_num(row["month_value"]), row["unit"], int(row["decimals"]))
         mom = format_change(_num(row["mom"]))
-        note = f"当月 {month}" + (f"，环比 {mom}" if mom else "")
+        note = f"{ytd_label(period)}累计；当月 {month}" + (f"，环比 {mom}" if mom else "")
     else:
-        label = row["name"]
         delta, delta_description = format_change(_num(row["mom"])), "环比"
         yoy = format_change(_num(row["yoy"]))
         note = f"同比 {yoy}" if yoy else None
     return {"label": label, "value": value, "delta": delta, "delta_description": delta_description, "note": note}
+
+
+def reading_note(period: date) -> str:
+    return (f"资金、人次、户数等流量指标显示{ytd_label(period)}累计数与同比，并附当月数与环比；"
+            "人数等期末指标显示月末数与环比，并附同比。")
 
 
 def key_figure(row: pd.Series, period: date, container=st) -> None:
@@ -40,6 +44,7 @@ def key_figure(row: pd.Series, period: date, container=st) -> None:
     with container.container(border=True):
         st.metric(
             texts["label"], texts["value"], delta=texts["delta"], delta_color="inverse",
+            delta_arrow="off" if texts["delta"] == FLAT else "auto",
             delta_description=texts["delta_description"], chart_data=spark if len(spark) > 1 else None,
             chart_type="area", help=row.get("note") if isinstance(row.get("note"), str) else None,
         )

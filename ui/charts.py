@@ -99,7 +99,7 @@ def heatmap(df: pd.DataFrame, unit: str, decimals: int, township_order: list[str
         tooltip=[alt.Tooltip("township:N", title="乡镇"), alt.Tooltip("label:N", title="月份"),
                  alt.Tooltip("shown:Q", title=display_unit(unit), format=fmt)],
     )
-    return _style(chart, max(300, 20 * len(township_order) + 60))
+    return _style(chart, max(300, 26 * len(township_order) + 60))
 
 
 def choropleth(geojson_path: Path, df: pd.DataFrame, unit: str, decimals: int,

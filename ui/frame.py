@@ -13,7 +13,7 @@ from ui import data
 _CSS = """
 <style>
   .civdash-stamp { color: #5b6770; font-size: 0.95rem; margin-top: -0.6rem; }
-  div[data-testid="stMetricValue"] { white-space: nowrap; }
+  div[data-testid="stMetricValue"] { white-space: nowrap; font-size: clamp(1.5rem, 2.1vw, 2.25rem); }
   @media (max-width: 640px) { .civdash-stamp { font-size: 0.85rem; } }
 </style>
 """
