@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from pathlib import Path
 
 from civdash import db, demo, metrics
 from civdash.paths import real_db_path
 from civdash.periods import month_label, parse_month
+
+
+def _month_arg(text: str) -> date:
+    """``--until``: a month people write (2025-06, 2025年6月 …); anything else is a usage error (exit 2)."""
+    try:
+        return parse_month(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _db_arg(parser: argparse.ArgumentParser) -> None:
@@ -20,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("demo", help="生成示例区县数据库（黔江区，30个乡镇街道）")
     _db_arg(p)
-    p.add_argument("--until", help="最后一个月份 YYYY-MM（默认上一个完整月份）")
+    p.add_argument("--until", type=_month_arg, help="最后一个月份 YYYY-MM（默认上一个完整月份）")
     p = sub.add_parser("info", help="显示数据库概况")
     _db_arg(p)
     p = sub.add_parser("migrate", help="升级数据库结构到最新版本")
@@ -36,8 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0)
     path = args.db or real_db_path()
     if args.command == "demo":
-        until = parse_month(args.until) if args.until else None
-        s = demo.build(path, until=until)
+        s = demo.build(path, until=args.until)
         print(f"示例数据库已生成：{path}（{s.townships}个乡镇街道，{month_label(s.first)}至{month_label(s.last)}，"
               f"共{s.months}个月，{s.facts}条数据）")
         return 0

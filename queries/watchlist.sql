@@ -20,11 +20,12 @@ stats AS (
     GROUP BY indicator_code, township_id
     HAVING count(*) >= 6
 ),
-totals AS (
-    SELECT indicator_code, sum(value) AS total
-    FROM cur
-    WHERE period = $period::DATE
-    GROUP BY indicator_code
+totals AS (  -- the townships' total: district-level rows are never added to township sums
+    SELECT c.indicator_code, sum(c.value) AS total
+    FROM cur c
+    JOIN township t ON t.id = c.township_id AND t.level = 'township'
+    WHERE c.period = $period::DATE
+    GROUP BY c.indicator_code
 ),
 scored AS (
     SELECT c.indicator_code, c.township_id, c.value, p.value AS prev_value, s.median,
