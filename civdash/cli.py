@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from civdash import db, demo, metrics
-from civdash.paths import real_db_path
+from civdash.paths import demo_db_path, real_db_path
 from civdash.periods import month_label, parse_month
 
 
@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m civdash", description="民政数据看板 命令行工具")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("demo", help="生成示例区县数据库（黔江区，30个乡镇街道）")
-    _db_arg(p)
+    p.add_argument("--db", type=Path, default=None, help="示例数据库文件（默认 CIVDASH_DEMO_DB 或 data/demo.duckdb）")
     p.add_argument("--until", type=_month_arg, help="最后一个月份 YYYY-MM（默认上一个完整月份）")
     p = sub.add_parser("info", help="显示数据库概况")
     _db_arg(p)
@@ -43,12 +43,37 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
-    path = args.db or real_db_path()
+    try:
+        return _run(args)
+    except db.DatabaseBusy as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+
+
+def _is_real_database(path: Path) -> bool:
+    """True when ``path`` holds a database that is not a demo (so must never be overwritten)."""
+    if not path.exists():
+        return False
+    con = db.connect(path, read_only=True)
+    try:
+        return not db.is_demo(con)
+    except Exception:
+        return True
+    finally:
+        con.close()
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "demo":
+        path = args.db or demo_db_path()
+        if _is_real_database(path):
+            print(f"拒绝覆盖：{path} 不是示例数据库（可能是正式数据）。请用 --db 指定另一个文件。", file=sys.stderr)
+            return 1
         s = demo.build(path, until=args.until)
         print(f"示例数据库已生成：{path}（{s.townships}个乡镇街道，{month_label(s.first)}至{month_label(s.last)}，"
               f"共{s.months}个月，{s.facts}条数据）")
         return 0
+    path = args.db or real_db_path()
     if args.command == "migrate":
         con = db.connect(path)
         print(f"数据库结构版本：{db.schema_version(con)}")

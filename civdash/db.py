@@ -47,12 +47,28 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     return current
 
 
+class DatabaseBusy(RuntimeError):
+    """Another process (usually the running dashboard) holds the database file."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"数据库正被看板或其他程序使用：{path}。请先停止看板服务再执行此命令，数据未做任何改动。")
+        self.path = path
+
+
 def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) a civdash database and bring its schema up to date."""
+    """Open (creating if needed) a civdash database and bring its schema up to date.
+
+    Raises ``DatabaseBusy`` when another process holds the file.
+    """
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise DatabaseBusy(path) from exc
+        raise
     if not read_only:
         migrate(con)
     return con

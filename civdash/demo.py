@@ -24,7 +24,8 @@ from civdash.periods import add_months, last_complete_month, month_key, months_b
 DEMO_TOWNSHIPS = DATA_DIR / "demo_townships.csv"
 DISTRICT_NAME = "黔江区"
 DISTRICT_CODE = "500114"
-FIRST_MONTH = date(2023, 1, 1)
+RETROFIT_PLAN = {2023: 450, 2024: 600, 2025: 800, 2026: 950}  # 居家适老化改造 households a year
+YEARS_BEFORE = 3  # the demo starts in January three years before its last month: 37–48 months
 SEED = 20250601
 
 SHRINKING_TOWNSHIP = "中塘镇"
@@ -40,6 +41,21 @@ class DemoSummary:
     first: date
     last: date
     facts: int
+
+
+def yearly_value(values: dict[int, float], year: int) -> float:
+    """A yearly figure (standard, amount per person, plan) for any year, extended at the set's own rate."""
+    if year in values:
+        return float(values[year])
+    lo, hi = min(values), max(values)
+    rate = (values[hi] / values[lo]) ** (1 / max(hi - lo, 1))
+    edge = lo if year < lo else hi
+    return float(values[edge] * rate ** (year - edge))
+
+
+def first_month(last: date) -> date:
+    """The demo's first month for a given last month."""
+    return date(last.year - YEARS_BEFORE, 1, 1)
 
 
 def _months(first: date, last: date) -> list[date]:
@@ -79,7 +95,7 @@ def generate(town_types: list[str], months: list[date], seed: int = SEED) -> dic
         return np.maximum(np.round(base * wobble), 0)
 
     def per_year(values: dict[int, float]) -> np.ndarray:
-        return np.array([values.get(y, values[max(values)]) for y in year], dtype=float)
+        return np.array([yearly_value(values, y) for y in year], dtype=float)
 
     def poisson(mean: np.ndarray) -> np.ndarray:
         return rng.poisson(np.maximum(mean, 0)).astype(float)
@@ -116,7 +132,7 @@ def generate(town_types: list[str], months: list[date], seed: int = SEED) -> dic
     out["elderly_subsidy_funds"] = out["elderly_subsidy_persons"] * 200.0
     # 适老化改造: nothing in January and February, most work from spring to autumn.
     season = np.array([0, 0, 0.04, 0.08, 0.11, 0.13, 0.14, 0.14, 0.13, 0.11, 0.08, 0.04])[month - 1]
-    yearly = per_year({2023: 450, 2024: 600, 2025: 800, 2026: 950})
+    yearly = per_year(RETROFIT_PLAN)
     out["aging_retrofit_households"] = poisson(np.outer(share, yearly * season * 1.0))
     out["elderly_institutions"] = np.maximum(np.round(share * 38 + rng.uniform(-0.4, 0.4, n)), 1)[:, None] \
         + (np.arange(m) >= m - 8)[None, :] * (rng.uniform(0, 1, n) > 0.9)[:, None]
@@ -133,7 +149,7 @@ def generate(town_types: list[str], months: list[date], seed: int = SEED) -> dic
     return out
 
 
-def build(path: Path | str, until: date | None = None, first: date = FIRST_MONTH) -> DemoSummary:
+def build(path: Path | str, until: date | None = None, first: date | None = None) -> DemoSummary:
     """Build the demo district database at ``path`` (replacing any file there) and return a summary."""
     path = Path(path)
     for stale in (path, path.with_name(path.name + ".wal")):
@@ -146,9 +162,10 @@ def build(path: Path | str, until: date | None = None, first: date = FIRST_MONTH
     return DemoSummary(path, summary.townships, summary.months, summary.first, summary.last, summary.facts)
 
 
-def populate(con: duckdb.DuckDBPyConnection, until: date | None = None, first: date = FIRST_MONTH) -> DemoSummary:
-    """Fill an empty, migrated database with the demo district."""
+def populate(con: duckdb.DuckDBPyConnection, until: date | None = None, first: date | None = None) -> DemoSummary:
+    """Fill an empty, migrated database with the demo district (from ``first``, default ``first_month``)."""
     last = until or last_complete_month()
+    first = first or first_month(last)
     months = _months(first, last)
     with db.transaction(con):
         catalog.seed(con)
@@ -226,11 +243,11 @@ def _late_cells(towns: list, months: list[date]) -> set[tuple[int, int]]:
 
 
 def _set_targets(con: duckdb.DuckDBPyConnection, district_id: int | None, towns: list, last_year: int) -> None:
-    """Yearly targets as a bureau sets them: 适老化改造 950 households this year, APP users 50,000."""
+    """Yearly targets as a bureau sets them: 适老化改造 by the plan (950 households in 2026), APP users 50,000."""
     if district_id is None:
         return
-    yearly = {last_year - 2: 600, last_year - 1: 800, last_year: 950}
-    for year, value in yearly.items():
+    for year in (last_year - 2, last_year - 1, last_year):
+        value = round(yearly_value(RETROFIT_PLAN, year) / 10) * 10
         con.execute("INSERT INTO target VALUES ('aging_retrofit_households', ?, ?, ?, ?)",
                     [district_id, year, value, "居家适老化改造年度任务"])
     con.execute("INSERT INTO target VALUES ('app_registered_users', ?, ?, 50000, ?)",
@@ -239,12 +256,13 @@ def _set_targets(con: duckdb.DuckDBPyConnection, district_id: int | None, towns:
     con.execute(
         """INSERT INTO target
            SELECT 'aging_retrofit_households', township_id, $year,
-                  round(950 * sum(value) / (SELECT sum(value) FROM fact WHERE indicator_code = 'aging_retrofit_households'
-                                             AND year(period) = $year - 1) / 5) * 5,
+                  round($plan * sum(value) / (SELECT sum(value) FROM fact WHERE indicator_code = 'aging_retrofit_households'
+                                               AND year(period) = $year - 1) / 5) * 5,
                   '街道适老化改造任务'
            FROM fact
            WHERE indicator_code = 'aging_retrofit_households' AND year(period) = $year - 1
              AND list_contains($ids, township_id)
            GROUP BY township_id""",
-        {"year": last_year, "ids": [t.id for t in towns if t.type == "街道"]},
+        {"year": last_year, "ids": [t.id for t in towns if t.type == "街道"],
+         "plan": yearly_value(RETROFIT_PLAN, last_year)},
     )

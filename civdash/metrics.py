@@ -14,7 +14,15 @@ import numpy as np
 import pandas as pd
 
 from civdash import catalog, queries
-from civdash.periods import Grain, add_months, bucket_end, bucket_start, previous_bucket, same_bucket_last_year
+from civdash.periods import (
+    Grain,
+    add_months,
+    bucket_end,
+    bucket_start,
+    month_start,
+    previous_bucket,
+    same_bucket_last_year,
+)
 
 
 def latest_period(con: duckdb.DuckDBPyConnection) -> date | None:
@@ -80,6 +88,8 @@ def compare(
     """
     current = bucket_start(period, grain)
     prev, last_year = previous_bucket(period, grain), same_bucket_last_year(period, grain)
+    if not indicators:
+        return pd.DataFrame(columns=["indicator_code", "township_id", "value", "prev_value", "yoy_value", "mom", "yoy"])
     df = series(con, indicators, min(prev, last_year), period, grain, ytd, townships, by_township)
     keys = ["indicator_code", "township_id"]
     now = df[df["period"] == current]
@@ -189,7 +199,7 @@ def derived_values(
 
 def completeness(con: duckdb.DuckDBPyConnection, start: date, end: date) -> pd.DataFrame:
     """Township × month: how many indicators each township reported (0 = not reported)."""
-    df = queries.run(con, "completeness", start=start, end=end)
+    df = queries.run(con, "completeness", start=month_start(start), end=month_start(end))
     df["period"] = pd.to_datetime(df["period"]).dt.date
     return df
 

@@ -123,6 +123,11 @@ def suggest_townships(con: duckdb.DuckDBPyConnection, text: str, n: int = 3) -> 
 
 
 def is_total_row(text: str, district: str | None = None) -> bool:
-    """True for a district-total row label (合计, 总计, 全区, the district's own name)."""
+    """True for a district-total row label: 合计, 总计, 全区, the district's own name, or one of those
+    followed by 合计/总计 (全区合计, 黔江区合计)."""
     key = normalize_name(text)
-    return key in TOTAL_NAMES or (district is not None and key == normalize_name(district))
+    names = set(TOTAL_NAMES) | ({normalize_name(district)} if district else set())
+    for suffix in ("合计", "总计"):
+        if key.endswith(suffix) and key[: -len(suffix)] in names:
+            return True
+    return key in names

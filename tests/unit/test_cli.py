@@ -18,7 +18,7 @@ def test_demo_creates_the_database_and_prints_a_summary(tmp_path, capsys) -> Non
     assert path.exists()
     out = capsys.readouterr().out
     assert out.strip() == (
-        f"示例数据库已生成：{path}（30个乡镇街道，2023年1月至2025年6月，共30个月，{29 * 30 * 30 - 29}条数据）"
+        f"示例数据库已生成：{path}（30个乡镇街道，2022年1月至2025年6月，共42个月，{29 * 30 * 42 - 29}条数据）"
     )
 
     assert main(["info", "--db", str(path)]) == 0
@@ -27,7 +27,7 @@ def test_demo_creates_the_database_and_prints_a_summary(tmp_path, capsys) -> Non
         f"数据库：{path}",
         f"结构版本：{len(db.migrations())}",
         "示例数据：是",
-        f"当前数据：{29 * 30 * 30 - 29}条",
+        f"当前数据：{29 * 30 * 42 - 29}条",
         "最新月份：2025年6月",
     ]
 
@@ -35,7 +35,42 @@ def test_demo_creates_the_database_and_prints_a_summary(tmp_path, capsys) -> Non
 def test_demo_accepts_other_month_forms(tmp_path, capsys) -> None:
     path = tmp_path / "d.duckdb"
     assert main(["demo", "--db", str(path), "--until", "2023年3月"]) == 0
-    assert "2023年1月至2023年3月，共3个月" in capsys.readouterr().out
+    assert "2020年1月至2023年3月，共39个月" in capsys.readouterr().out
+
+
+def test_demo_defaults_to_the_demo_file_and_never_overwrites_real_data(tmp_path, monkeypatch, capsys) -> None:
+    demo_path, real_path = tmp_path / "demo.duckdb", tmp_path / "real.duckdb"
+    monkeypatch.setenv("CIVDASH_DEMO_DB", str(demo_path))
+    monkeypatch.setenv("CIVDASH_DB", str(real_path))
+    assert main(["demo", "--until", "2025-06"]) == 0
+    assert demo_path.exists() and not real_path.exists()
+    capsys.readouterr()
+    con = db.connect(real_path)  # a real (non-demo) database
+    con.execute("INSERT INTO meta VALUES ('marker', 'real')")
+    con.close()
+    assert main(["demo", "--db", str(real_path), "--until", "2025-06"]) == 1
+    assert "拒绝覆盖" in capsys.readouterr().err
+    con = db.connect(real_path, read_only=True)
+    assert db.get_meta(con, "marker") == "real"
+    con.close()
+
+
+def test_a_database_held_by_another_process_is_reported_plainly(tmp_path, capsys) -> None:
+    path = tmp_path / "held.duckdb"
+    db.connect(path).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         f"import duckdb, sys; c = duckdb.connect({str(path)!r}); print('ok', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ok"
+        assert main(["info", "--db", str(path)]) == 1
+        err = capsys.readouterr().err
+        assert "数据库正被看板或其他程序使用" in err and "Traceback" not in err
+        assert main(["migrate", "--db", str(path)]) == 1
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
 
 
 def test_info_on_a_missing_file(tmp_path, capsys) -> None:

@@ -12,7 +12,7 @@ from civdash.periods import add_months
 from .conftest import DEMO_UNTIL
 
 D = date
-FIRST = demo.FIRST_MONTH  # 2023-01
+FIRST = demo.first_month(DEMO_UNTIL)  # 2022-01
 
 
 def district_month(con, code: str, month: date) -> float:
@@ -55,8 +55,8 @@ def test_build_replaces_an_existing_file(tmp_path) -> None:
     path = tmp_path / "demo.duckdb"
     demo.build(path, until=D(2023, 6, 1))
     s = demo.build(path, until=D(2023, 4, 1))
-    assert (s.first, s.last, s.months, s.townships) == (FIRST, D(2023, 4, 1), 4, 30)
-    assert s.facts == 29 * 30 * 4 - 29
+    assert (s.first, s.last, s.months, s.townships) == (D(2020, 1, 1), D(2023, 4, 1), 40, 30)
+    assert s.facts == 29 * 30 * 40 - 29
     con = db.connect(path, read_only=True)
     assert metrics.latest_period(con) == D(2023, 4, 1)
     assert con.execute("SELECT count(*) FROM fact").fetchone()[0] == s.facts
@@ -71,20 +71,31 @@ def test_summary_and_shape(demo_path, demo_con) -> None:
     assert metrics.first_period(demo_con) == FIRST
     assert metrics.latest_period(demo_con) == DEMO_UNTIL
     months = metrics.available_months(demo_con)
-    # January 2023 to June 2025: 30 months (the demo always starts in January 2023, see README)
-    assert len(months) == 30
+    # January 2022 to June 2025: 42 months (the demo starts in January three years before its last month)
+    assert FIRST == D(2022, 1, 1)
+    assert len(months) == 42
     assert months[0] == DEMO_UNTIL and months[-1] == FIRST
-    assert months == [add_months(DEMO_UNTIL, -k) for k in range(30)]
+    assert months == [add_months(DEMO_UNTIL, -k) for k in range(42)]
     assert db.is_demo(demo_con)
     assert db.get_meta(demo_con, "demo_until") == "2025-06"
     assert db.get_meta(demo_con, "district_name") == "黔江区"
     assert db.data_version(demo_con) == 1
 
 
-def test_demo_reaching_the_autumn_of_2025_has_36_months() -> None:
+@pytest.mark.parametrize(("last", "months"), [(D(2025, 1, 1), 37), (D(2025, 6, 1), 42), (D(2026, 12, 1), 48)])
+def test_demo_always_spans_at_least_36_months(last: date, months: int) -> None:
     # build() is tested above; here only the span of months it would fill.
-    assert len(demo._months(FIRST, D(2025, 12, 1))) == 36
-    assert demo._months(FIRST, D(2023, 3, 1)) == [D(2023, 1, 1), D(2023, 2, 1), D(2023, 3, 1)]
+    first = demo.first_month(last)
+    assert first == D(last.year - 3, 1, 1)
+    assert len(demo._months(first, last)) == months >= 37
+    assert demo._months(D(2023, 1, 1), D(2023, 3, 1)) == [D(2023, 1, 1), D(2023, 2, 1), D(2023, 3, 1)]
+
+
+def test_yearly_figures_extend_beyond_the_plan() -> None:
+    plan = {2023: 100, 2025: 400}  # doubles every year
+    assert demo.yearly_value(plan, 2023) == 100
+    assert demo.yearly_value(plan, 2026) == 800
+    assert demo.yearly_value(plan, 2022) == 50
 
 
 def test_every_catalog_indicator_is_present_every_month(demo_con) -> None:
@@ -93,7 +104,7 @@ def test_every_catalog_indicator_is_present_every_month(demo_con) -> None:
     per_month = demo_con.execute(
         "SELECT period, count(DISTINCT indicator_code), count(DISTINCT township) FROM v_fact GROUP BY period"
     ).fetchall()
-    assert len(per_month) == 30
+    assert len(per_month) == 42
     for period, n_ind, n_town in per_month:
         assert n_ind == 29
         assert n_town == (29 if period == DEMO_UNTIL else 30)
@@ -178,7 +189,7 @@ def test_late_township_did_not_report_the_last_month(demo_con) -> None:
 def test_targets_and_progress(demo_con) -> None:
     tp = metrics.target_progress(demo_con, DEMO_UNTIL)
     district = tp[tp["level"] == "district"].set_index("indicator_code")
-    assert district.loc["aging_retrofit_households", "value"] == 950
+    assert district.loc["aging_retrofit_households", "value"] == 800  # the plan for 2025 (950 in 2026)
     assert district.loc["app_registered_users", "value"] == 50000
     # six 街道 each carry a share of this year's 适老化改造 task, in multiples of 5
     streets = tp[tp["level"] == "township"]
@@ -195,8 +206,8 @@ def test_targets_and_progress(demo_con) -> None:
         "AND period BETWEEN '2025-01-01' AND '2025-06-01' AND township <> '黔江区'").fetchone()[0]
     assert ytd == jan_to_jun
     # earlier years have their own targets
-    assert set(metrics.target_progress(demo_con, D(2024, 12, 1))["value"]) == {800}
-    assert set(metrics.target_progress(demo_con, D(2023, 12, 1))["value"]) == {600}
+    assert set(metrics.target_progress(demo_con, D(2024, 12, 1))["value"]) == {600}
+    assert set(metrics.target_progress(demo_con, D(2023, 12, 1))["value"]) == {450}
 
 
 def test_key_figures_cover_the_whole_catalog(demo_con) -> None:

@@ -360,6 +360,16 @@ def test_completeness_of_months_without_data_is_zero(small) -> None:
     assert set(df["indicators"]) == {0}
 
 
+def test_completeness_accepts_any_day_of_the_month(small) -> None:
+    mid = metrics.completeness(small.con, D(2025, 3, 15), D(2025, 3, 31))
+    first = metrics.completeness(small.con, D(2025, 3, 1), D(2025, 3, 1))
+    assert mid.equals(first)
+
+
+def test_compare_with_no_indicators_is_empty(small) -> None:
+    assert metrics.compare(small.con, [], D(2025, 3, 1)).empty
+
+
 def test_reporting_summary(small) -> None:
     assert metrics.reporting_summary(small.con, D(2025, 3, 1)) == (2, 3)
     assert metrics.reporting_summary(small.con, D(2025, 2, 1)) == (3, 3)

@@ -130,3 +130,9 @@ def test_is_total_row_for_the_district_name() -> None:
     assert not townships.is_total_row("黔江区")  # without knowing the district's name
     assert not townships.is_total_row("城东街道", district="黔江区")
     assert not townships.is_total_row("中塘镇")
+
+
+@pytest.mark.parametrize("text", ["全区合计", "全县总计", "黔江区合计", "黔江区 总计"])
+def test_is_total_row_for_a_total_word_after_the_district(text: str) -> None:
+    assert townships.is_total_row(text, district="黔江区")
+    assert not townships.is_total_row("城东街道合计", district="黔江区")
