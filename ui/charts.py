@@ -76,7 +76,7 @@ def ranking(df: pd.DataFrame, unit: str, decimals: int, height: int | None = Non
     data = df.dropna(subset=["shown"])
     fmt = _fmt(unit, decimals)
     bars = alt.Chart(data).mark_bar(color="#2e6da4").encode(
-        y=alt.Y("township:N", sort="-x", title=None),
+        y=alt.Y("township:N", sort="-x", title=None, axis=alt.Axis(labelOverlap=False)),
         x=alt.X("shown:Q", title=display_unit(unit)),
         tooltip=[alt.Tooltip("township:N", title="乡镇"), alt.Tooltip("shown:Q", title=display_unit(unit), format=fmt)],
     )
@@ -94,7 +94,7 @@ def heatmap(df: pd.DataFrame, unit: str, decimals: int, township_order: list[str
     fmt = _fmt(unit, decimals)
     chart = alt.Chart(df).mark_rect().encode(
         x=alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=-45)),
-        y=alt.Y("township:N", sort=township_order, title=None),
+        y=alt.Y("township:N", sort=township_order, title=None, axis=alt.Axis(labelOverlap=False)),
         color=alt.Color("shown:Q", title=display_unit(unit), scale=alt.Scale(scheme="blues")),
         tooltip=[alt.Tooltip("township:N", title="乡镇"), alt.Tooltip("label:N", title="月份"),
                  alt.Tooltip("shown:Q", title=display_unit(unit), format=fmt)],

@@ -23,7 +23,7 @@ MEETING_CSS = """
   [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] { display: none; }
   .block-container { padding-top: 1.2rem; max-width: 100%; }
   html, body, [data-testid="stAppViewContainer"] { font-size: 22px; }
-  [data-testid="stMetricValue"] { font-size: 3.4rem !important; }
+  [data-testid="stMetricValue"] { font-size: clamp(2.2rem, 3.5vw, 3.4rem) !important; }
   [data-testid="stMetricLabel"] p { font-size: 1.4rem !important; }
   [data-testid="stMetricDelta"] { font-size: 1.3rem !important; }
   .civdash-slide-title { font-size: 2.6rem; font-weight: 700; margin: 0.2rem 0 0.6rem 0; }

@@ -1,0 +1,157 @@
+"""AppTest fixtures: a real demo database in a tmp dir, and the app pointed at it through its env.
+
+The demo is built once per session, ending 2025-06, so every figure is deterministic. Expected values
+are computed through SQL on the public view ``v_fact`` of a byte-identical copy of that file, so the
+test process never holds a second, differently configured DuckDB handle on the file the app opens.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from civdash import demo  # noqa: E402
+
+DASHBOARD = ROOT / "dashboard.py"
+UNTIL = date(2025, 6, 1)
+TIMEOUT = 60
+
+
+def clear_caches() -> None:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture(scope="session")
+def demo_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The demo database the app serves and a copy for computing expected values."""
+    base = tmp_path_factory.mktemp("civdash-app")
+    path = base / "demo.duckdb"
+    demo.build(path, until=UNTIL)
+    expected = base / "expected.duckdb"
+    shutil.copyfile(path, expected)
+    return {"demo": path, "expected": expected, "real": base / "no-real-db.duckdb"}
+
+
+@pytest.fixture(scope="session")
+def sql(demo_files: dict[str, Path]) -> Iterator[Callable[..., object]]:
+    """``sql(query, *params)``: the single value of a query on the expected copy (read-only)."""
+    con = duckdb.connect(str(demo_files["expected"]), read_only=True)
+
+    def scalar(query: str, *params: object) -> object:
+        row = con.execute(query, list(params)).fetchone()
+        return row[0] if row else None
+
+    scalar.con = con  # type: ignore[attr-defined]
+    yield scalar
+    con.close()
+
+
+@pytest.fixture
+def demo_env(demo_files: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Path]]:
+    """Point the app at the demo (no real database) with fresh Streamlit caches."""
+    monkeypatch.setenv("CIVDASH_DB", str(demo_files["real"]))
+    monkeypatch.setenv("CIVDASH_DEMO_DB", str(demo_files["demo"]))
+    monkeypatch.setenv("CIVDASH_DEMO_UNTIL", "2025-06")
+    monkeypatch.setenv("CIVDASH_GEOJSON", str(demo_files["real"].with_name("no-townships.geojson")))
+    inode = demo_files["demo"].stat().st_ino
+    clear_caches()
+    yield demo_files
+    clear_caches()
+    # The app must have found the session's demo current, not rebuilt it.
+    assert demo_files["demo"].stat().st_ino == inode, "the app rebuilt the demo database"
+    assert not demo_files["real"].exists()
+
+
+@pytest.fixture
+def app(demo_env: dict[str, Path]) -> Callable[..., AppTest]:
+    """``app(page=None, **query_params)``: a finished AppTest run of ``dashboard.py`` (optionally a page)."""
+
+    def run(page: str | None = None, **query_params: str | list[str]) -> AppTest:
+        at = AppTest.from_file(str(DASHBOARD), default_timeout=TIMEOUT)
+        if page is None:
+            at.query_params.update(query_params)
+            return at.run()
+        at.run()
+        assert_clean(at)
+        at.switch_page(page)
+        at.query_params.clear()
+        at.query_params.update(query_params)
+        return at.run()
+
+    return run
+
+
+def assert_clean(at: AppTest) -> None:
+    """No exception and no st.error anywhere on the page."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+@pytest.fixture
+def clean() -> Callable[[AppTest], None]:
+    return assert_clean
+
+
+# Formatting written out here on purpose (not civdash.units) so a formatting bug cannot hide.
+def fmt(value: float, unit: str, decimals: int = 0) -> str:
+    """'1,654人', '531.58万元' (money in 元 is shown in 万元 with 2 decimals)."""
+    if unit == "元":
+        return f"{value / 1e4:,.2f}万元"
+    return f"{value:,.{decimals}f}{unit}"
+
+
+def pct(ratio: float) -> str:
+    """'+3.2%' / '-1.5%', and '持平' for a change under 0.05%."""
+    return "持平" if abs(ratio) < 0.0005 else f"{ratio * 100:+.1f}%"
+
+
+@pytest.fixture
+def fmt_value() -> Callable[..., str]:
+    return fmt
+
+
+@pytest.fixture
+def fmt_pct() -> Callable[[float], str]:
+    return pct
+
+
+@dataclass(frozen=True)
+class Card:
+    label: str
+    value: str
+    delta: str | None
+    text: str  # the label and every caption in the card, where 1-N月累计 / 当月 / 同比 notes appear
+
+
+def key_cards(at: AppTest) -> dict[str, Card]:
+    """Key-figure cards by indicator name (a '（1-6月累计）' label suffix, if any, stripped)."""
+    found = {}
+    for block in at.container:
+        metrics = block.metric
+        if len(metrics) != 1:
+            continue
+        m = metrics[0]
+        name = re.sub(r"（[^（）]*累计）$", "", m.label)
+        found[name] = Card(m.label, m.value, m.delta, " ".join([m.label, *(c.value for c in block.caption)]))
+    return found
+
+
+@pytest.fixture
+def cards() -> Callable[[AppTest], dict[str, Card]]:
+    return key_cards

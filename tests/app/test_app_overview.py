@@ -1,0 +1,142 @@
+"""总览 (pages/overview.py): the key figures, reporting status, targets and 重点关注 match the database."""
+
+from __future__ import annotations
+
+import pytest
+
+JUNE = "2025-06-01"
+
+
+def card_values(cards, at) -> dict[str, str]:
+    return {name: card.value for name, card in cards(at).items()}
+
+
+def district_month(sql, code: str, period: str = JUNE) -> float:
+    return sql("SELECT sum(value) FROM v_fact WHERE indicator_code = ? AND period = ?::DATE", code, period)
+
+
+def district_ytd(sql, code: str, period: str = JUNE) -> float:
+    return sql("SELECT sum(value) FROM v_fact WHERE indicator_code = ?"
+               " AND period BETWEEN date_trunc('year', ?::DATE) AND ?::DATE", code, period, period)
+
+
+@pytest.mark.timeout(120)
+def test_overview_opens_clean_on_latest_month(app, sql, clean):
+    at = app()
+    clean(at)
+    assert at.title[0].value == "民政工作总览"
+    assert any("数据截至2025年6月" in m.value for m in at.markdown)
+    assert any("示例数据" in w.value for w in at.warning), "the demo must be labelled as such"
+    assert at.selectbox(key="period").value == "2025-06"
+    assert at.selectbox(key="period").options[0] == "2025年6月"
+    categories = [c for (c,) in sql.con.execute("SELECT DISTINCT category FROM indicator").fetchall()]
+    assert set(categories) <= {s.value for s in at.subheader}
+
+
+@pytest.mark.timeout(120)
+def test_headline_figures_equal_sql(app, sql, cards, fmt_value, fmt_pct):
+    shown = cards(app())
+    persons = district_month(sql, "dibao_urban_persons")
+    assert shown["城市低保人数"].value == fmt_value(persons, "人")
+    # 环比 of a stock: against May's head-count.
+    may = district_month(sql, "dibao_urban_persons", "2025-05-01")
+    assert shown["城市低保人数"].delta == fmt_pct((persons - may) / may)
+    # A flow: the year-to-date amount in 万元, said to be 1-6月累计, with June's own amount as a note.
+    funds = shown["城市低保资金支出"]
+    assert funds.value == fmt_value(district_ytd(sql, "dibao_urban_funds"), "元")
+    assert "1-6月累计" in funds.text
+    assert f"当月 {fmt_value(district_month(sql, 'dibao_urban_funds'), '元')}" in funds.text
+    # 同比 of a flow: against 1-6月 of last year.
+    last_year = district_ytd(sql, "dibao_urban_funds", "2024-06-01")
+    assert funds.delta == fmt_pct((district_ytd(sql, "dibao_urban_funds") - last_year) / last_year)
+
+
+@pytest.mark.timeout(120)
+def test_every_stock_and_flow_card_equals_sql(app, sql, cards, fmt_value):
+    """Stocks: the month's district sum; flows: 1-6月累计. Levels are checked separately."""
+    shown = cards(app())
+    rows = sql.con.execute("SELECT code, name, unit, kind, decimals FROM indicator WHERE kind <> 'level'"
+                           " ORDER BY sort_order").fetchall()
+    assert len(rows) > 20
+    for code, name, unit, kind, decimals in rows:
+        value = district_ytd(sql, code) if kind == "flow" else district_month(sql, code)
+        assert shown[name].value == fmt_value(value, unit, decimals), name
+        assert ("1-6月累计" in shown[name].text) == (kind == "flow"), name
+
+
+@pytest.mark.timeout(120)
+def test_level_card_is_weighted_average(app, sql, cards, fmt_value):
+    """城市低保平均保障标准 is the head-count-weighted mean of the townships' standards."""
+    value = sql(
+        """SELECT sum(s.value * p.value) / sum(p.value)
+           FROM v_fact s JOIN v_fact p ON p.township = s.township AND p.period = s.period
+           WHERE s.indicator_code = 'dibao_urban_standard' AND p.indicator_code = 'dibao_urban_persons'
+             AND s.period = ?::DATE""", JUNE)
+    assert cards(app())["城市低保平均保障标准"].value == fmt_value(value, "元/人·月", 2)
+
+
+@pytest.mark.timeout(120)
+def test_reporting_status_shows_late_township(app, sql):
+    at = app()
+    registered = sql("SELECT count(*) FROM township WHERE level = 'township'")
+    reported = sql("SELECT count(DISTINCT township) FROM v_fact WHERE period = ?::DATE", JUNE)
+    assert (reported, registered) == (29, 30)
+    status = next(m.value for m in at.markdown if "已报送" in m.value)
+    assert f"**{reported}/{registered}**" in status
+    assert "1个未报送" in status
+    assert any("未报送2025年6月数据" in m.value and "新华乡" in m.value for m in at.markdown)
+
+
+@pytest.mark.timeout(120)
+def test_watchlist_names_planted_anomalies(app, sql):
+    at = app()
+    subheaders = [s.value for s in at.subheader]
+    assert "重点关注" in subheaders
+    alerts = [m.value for m in at.markdown if m.value.startswith("- **")]
+    text = "\n".join(alerts)
+    assert "城南街道" in text and "临时救助资金" in text
+    june, may = (sql("SELECT value FROM v_fact WHERE indicator_code = 'dibao_rural_persons' AND township = '中塘镇'"
+                     " AND period = ?::DATE", p) for p in (JUNE, "2025-05-01"))
+    assert f"**中塘镇** 农村低保人数 {june:,.0f}人，较上月下降{(may - june) / may * 100:.1f}%" in text
+
+
+@pytest.mark.timeout(120)
+def test_target_progress_equals_sql(app, sql):
+    at = app()
+    assert "年度目标完成情况" in [s.value for s in at.subheader]
+    target = sql("SELECT value FROM target g JOIN township t ON t.id = g.township_id"
+                 " WHERE t.level = 'district' AND g.indicator_code = 'aging_retrofit_households' AND g.year = 2025")
+    done = district_ytd(sql, "aging_retrofit_households")
+    bar = next(p for p in at.progress if "居家适老化改造户数" in p.proto.text and p.proto.text.startswith("黔江区"))
+    assert f"年度目标 {target:,.0f}户" in bar.proto.text
+    assert f"截至2025年6月完成 {done:,.0f}户" in bar.proto.text
+    assert f"完成率 **{done / target * 100:.1f}%**" in bar.proto.text
+    assert bar.value == int(done / target * 100)
+    # Township targets of the six 街道 are listed too.
+    assert sum("街道" in p.proto.text for p in at.progress) == 6
+
+
+@pytest.mark.timeout(120)
+def test_choosing_an_earlier_month_recomputes(app, sql, cards, fmt_value, clean):
+    at = app()
+    at.selectbox(key="period").set_value("2025-05").run()
+    clean(at)
+    shown = cards(at)
+    assert shown["城市低保人数"].value == fmt_value(district_month(sql, "dibao_urban_persons", "2025-05-01"), "人")
+    funds = shown["城市低保资金支出"]
+    assert funds.value == fmt_value(district_ytd(sql, "dibao_urban_funds", "2025-05-01"), "元")
+    assert "1-5月累计" in funds.text
+    status = next(m.value for m in at.markdown if "已报送" in m.value)
+    assert "**2025年5月**" in status and "**30/30**" in status and "未报送" not in status
+
+
+@pytest.mark.timeout(120)
+def test_month_in_url_opens_that_month(app, sql, cards, fmt_value, clean):
+    # Streamlit binds a selectbox to the URL by its shown label, so the link reads ?period=2025年1月.
+    at = app(period="2025年1月")
+    clean(at)
+    assert at.selectbox(key="period").value == "2025-01"
+    funds = cards(at)["城市低保资金支出"]
+    # January: the year-to-date figure is the month's own and the note says 1月累计.
+    assert funds.value == fmt_value(district_month(sql, "dibao_urban_funds", "2025-01-01"), "元")
+    assert "1月累计" in funds.text and "1-1月" not in funds.text

@@ -1,0 +1,267 @@
+"""One Streamlit server for the session, real headless Chromium, and helpers a journey needs.
+
+The server runs ``streamlit run dashboard.py`` on a free port against a demo database built here
+(ending 2025-06, so figures are deterministic); expected values come from SQL on a copy of that file,
+since the server holds the original open.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from civdash import demo  # noqa: E402
+
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SIZES = {"1920x1080": (1920, 1080), "1366x768": (1366, 768)}
+APP_TIMEOUT_MS = 60_000
+
+READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+BUSY = '[data-testid="stSpinner"], [data-testid="stSkeleton"], [data-testid="stStatusWidgetRunningIcon"]'
+CHART = ('[data-testid="stVegaLiteChart"] svg.marks, [data-testid="stVegaLiteChart"] canvas,'
+         ' [data-testid="stMetricChart"] svg, [data-testid="stMetricChart"] canvas')
+ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+# Metric values cut off with an ellipsis (a figure a leader cannot read), as their texts.
+TRUNCATED_VALUES = """() => [...document.querySelectorAll('[data-testid="stMetricValue"], [data-testid="stMetricValue"] *')]
+    .filter(e => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def e2e_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("civdash-e2e")
+    path = base / "demo.duckdb"
+    demo.build(path, until=date(2025, 6, 1))
+    expected = base / "expected.duckdb"
+    shutil.copyfile(path, expected)
+    return {"base": base, "demo": path, "expected": expected}
+
+
+@pytest.fixture(scope="session")
+def sql(e2e_files: dict[str, Path]) -> Iterator[Callable[..., object]]:
+    """``sql(query, *params)``: one value from the expected copy of the served database."""
+    con = duckdb.connect(str(e2e_files["expected"]), read_only=True)
+
+    def scalar(query: str, *params: object) -> object:
+        row = con.execute(query, list(params)).fetchone()
+        return row[0] if row else None
+
+    scalar.con = con  # type: ignore[attr-defined]
+    yield scalar
+    con.close()
+
+
+@pytest.fixture(scope="session")
+def server(e2e_files: dict[str, Path]) -> Iterator[str]:
+    """Base URL of a running ``streamlit run dashboard.py``; the process is killed at the end."""
+    base = e2e_files["base"]
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "CIVDASH_DB": str(base / "no-real-db.duckdb"),
+        "CIVDASH_DEMO_DB": str(e2e_files["demo"]),
+        "CIVDASH_DEMO_UNTIL": "2025-06",
+        "CIVDASH_GEOJSON": str(base / "no-townships.geojson"),
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    }
+    log_path = base / "streamlit.log"
+    log = open(log_path, "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "streamlit"), "run", "dashboard.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not _healthy(url):
+            if proc.poll() is not None:
+                pytest.fail(f"streamlit exited with {proc.returncode}:\n{log_path.read_text(errors='replace')}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit not healthy after 60 s:\n{log_path.read_text(errors='replace')}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+        log.close()
+    # A traceback in the server log means a page failed even if the user only saw a polite message.
+    text = log_path.read_text(errors="replace")
+    assert "Traceback" not in text, text
+
+
+@pytest.fixture(scope="session")
+def browser(server: str) -> Iterator[object]:
+    """Chromium; depends on ``server`` so that it closes before the server stops."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def new_page(browser, server) -> Iterator[Callable[[], object]]:
+    """``new_page()``: a fresh page (own context, zh-CN, 1920×1080) that records uncaught JS errors."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN",
+                                      timezone_id="Asia/Shanghai")
+        context.set_default_timeout(APP_TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        page.js_errors = []
+        page.on("pageerror", lambda e: page.js_errors.append(str(e)))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+def wait_for_app(page, text: str | None = None) -> None:
+    """Wait until the script has finished, nothing is loading, and ``text`` (if given) is visible."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=APP_TIMEOUT_MS)
+    if text is not None:
+        page.get_by_text(text, exact=False).first.wait_for(state="visible", timeout=APP_TIMEOUT_MS)
+    page.wait_for_selector(READY, timeout=APP_TIMEOUT_MS)
+    page.wait_for_function(
+        """(busy) => [...document.querySelectorAll(busy)].every(e => !e.offsetParent)""",
+        arg=BUSY, timeout=APP_TIMEOUT_MS)
+    page.wait_for_selector(READY, timeout=APP_TIMEOUT_MS)
+
+
+def open_app(page, server: str, path: str, text: str | None = None) -> None:
+    page.goto(f"{server}{path}", wait_until="domcontentloaded")
+    wait_for_app(page, text)
+
+
+def wait_for_charts(page, minimum: int = 1) -> int:
+    """Wait until at least ``minimum`` charts have drawn (Vega SVG/canvas with a size); return how many."""
+    page.wait_for_function(
+        """([sel, n]) => [...document.querySelectorAll(sel)]
+                .filter(e => e.getBoundingClientRect().width > 50 && e.getBoundingClientRect().height > 20).length >= n""",
+        arg=[CHART, minimum], timeout=APP_TIMEOUT_MS)
+    return page.locator(CHART).count()
+
+
+def axis_labels(page) -> list[str]:
+    """Axis labels Vega actually shows (overlapping labels it hides get opacity 0) in the visible charts."""
+    return page.evaluate("""() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+        .filter(c => c.getBoundingClientRect().width > 50)
+        .flatMap(c => [...c.querySelectorAll('.role-axis-label text')])
+        .filter(t => t.getAttribute('opacity') !== '0' && getComputedStyle(t).opacity !== '0')
+        .map(t => t.textContent)""")
+
+
+def assert_no_errors(page) -> None:
+    shown = page.locator(ERRORS)
+    assert shown.count() == 0, shown.all_inner_texts()
+    assert not page.js_errors, page.js_errors
+
+
+def screenshot(page, name: str) -> list[Path]:
+    """Save ``name`` at 1920×1080 and 1366×768 (the page is left at 1920×1080).
+
+    At each size, no key figure may be cut off: a truncated '2,146.9…' is unreadable on a projector.
+    """
+    SCREENSHOTS.mkdir(exist_ok=True)
+    saved, truncated = [], {}
+    for label, (width, height) in SIZES.items():
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(600)  # let charts re-measure their container
+        wait_for_app(page)
+        path = SCREENSHOTS / f"{name}-{label}.png"
+        page.screenshot(path=str(path))
+        saved.append(path)
+        if cut := page.evaluate(TRUNCATED_VALUES):
+            truncated[label] = cut
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.wait_for_timeout(300)
+    assert not truncated, f"metric values cut off in {name}: {truncated}"
+    return saved
+
+
+def table_rows(page, nth: int = 0) -> list[list[str]]:
+    """Visible body rows of the nth st.dataframe, read from the grid's accessible table."""
+    grid = page.locator('[data-testid="stDataFrame"]').nth(nth)
+    grid.locator("table").first.wait_for(state="attached")
+    rows = grid.locator("table tr").filter(has=page.locator("td"))
+    return [[t.strip() for t in row.locator("td").all_inner_texts()] for row in rows.all()]
+
+
+def wait_for_cell(page, text: str, nth: int = 0) -> None:
+    """Wait until the nth st.dataframe shows a cell reading ``text`` (grids redraw after the script ends)."""
+    page.wait_for_function(
+        """([text, nth]) => {
+            const grid = document.querySelectorAll('[data-testid="stDataFrame"]')[nth];
+            return !!grid && [...grid.querySelectorAll('table td')].some(td => td.innerText.trim() === text);
+        }""", arg=[text, nth], timeout=APP_TIMEOUT_MS)
+
+
+def table_headers(page, nth: int = 0) -> list[str]:
+    grid = page.locator('[data-testid="stDataFrame"]').nth(nth)
+    grid.locator("table th").first.wait_for(state="attached")
+    return [t.strip() for t in grid.locator("table th").all_inner_texts()]
+
+
+@pytest.fixture
+def app_helpers():
+    """The helpers as one object, so journeys need not import from conftest."""
+
+    class Helpers:
+        open = staticmethod(open_app)
+        wait = staticmethod(wait_for_app)
+        charts = staticmethod(wait_for_charts)
+        no_errors = staticmethod(assert_no_errors)
+        shot = staticmethod(screenshot)
+        rows = staticmethod(table_rows)
+        cell = staticmethod(wait_for_cell)
+        axis_labels = staticmethod(axis_labels)
+        headers = staticmethod(table_headers)
+
+    return Helpers
