@@ -70,7 +70,7 @@ def parse_month(text: str) -> date:
 
 
 def month_key(d: date) -> str:
-    """'2025-03': the form used in URLs and on the command line."""
+    """'2025-03': the form used on the command line and as widget option values."""
     return f"{d.year:04d}-{d.month:02d}"
 
 

@@ -60,7 +60,7 @@ with per_person:
         st.metric(f"{data.district_word()}平均", f"{total:,.2f}{spec.unit}")
     st.caption(f"计算方法：{data.indicator(spec.numerator).name} ÷ {data.indicator(spec.denominator).name}"
                + ("，按月平均" if data.indicator(spec.denominator).kind == "stock" else ""))
-    st.altair_chart(charts.ranking(towns, spec.unit, spec.decimals), width="stretch")
+    st.altair_chart(charts.ranking(towns, spec.unit, spec.decimals, zero=False), width="stretch")
 
 with profile:
     town = filters.township()

@@ -5,7 +5,7 @@ from datetime import date
 
 import streamlit as st
 
-from civdash.periods import add_months, month_key, month_label, parse_month, ytd_label
+from civdash.periods import add_months, month_label, parse_month, ytd_label
 from ui import cards, charts, data, frame, watch
 
 frame.require_navigation()
@@ -37,21 +37,21 @@ def trend(codes: list[str], months: int = 24) -> None:
     df = charts.shown(df, unit)
     df["label"] = [f"{p.year}.{p.month:02d}" for p in df["period"]]
     df["series"] = df["indicator_code"].map(lambda c: inds[c].name)
-    st.altair_chart(charts.trend(df, unit, inds[codes[0]].decimals, height=620, big=True), width="stretch")
+    st.altair_chart(charts.trend(df, unit, inds[codes[0]].decimals, height=540, big=True), width="stretch")
 
 
 def this_year_vs_last(code: str) -> None:
     df = data.metric("series", (code,), date(period.year - 1, 1, 1), period, ytd=True)
     df["year"], df["month"] = [p.year for p in df["period"]], [p.month for p in df["period"]]
     ind = inds[code]
-    st.altair_chart(charts.year_over_year(charts.shown(df, ind.unit), ind.unit, ind.decimals, height=620, big=True),
+    st.altair_chart(charts.year_over_year(charts.shown(df, ind.unit), ind.unit, ind.decimals, height=540, big=True),
                     width="stretch")
 
 
 def ranking(code: str) -> None:
     ind = inds[code]
     df = charts.shown(data.metric("township_values", code, period), ind.unit)
-    st.altair_chart(charts.ranking(df, ind.unit, ind.decimals, height=760, big=True), width="stretch")
+    st.altair_chart(charts.ranking(df, ind.unit, ind.decimals, height=700, big=True), width="stretch")
 
 
 def targets() -> None:
@@ -91,10 +91,10 @@ except ValueError:
 
 def go(step: int) -> None:
     st.query_params["slide"] = str(min(max(slide + step, 1), len(SLIDES)))
-    st.query_params["period"] = month_key(period)
+    st.query_params["period"] = month_label(period)  # the same form the other pages' month filter writes
 
 
-title, stamp = st.columns([3, 1], vertical_alignment="bottom")
+title, stamp = st.columns([5, 1], vertical_alignment="bottom")
 title.markdown(f'<div class="civdash-slide-title">{SLIDES[slide - 1][0]}</div>', unsafe_allow_html=True)
 stamp.markdown(f'<div class="civdash-meeting-stamp">{frame.demo_tag()}{html.escape(data.district_name())}'
                f'<br><b>{frame.as_of()}</b></div>',

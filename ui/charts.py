@@ -48,7 +48,7 @@ def trend(df: pd.DataFrame, unit: str, decimals: int, series: str = "series", he
     base = alt.Chart(df).encode(
         x=alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=-45 if len(order) > 12 else 0)),
         y=alt.Y("shown:Q", title=display_unit(unit), axis=alt.Axis(format=",~f")),
-        color=alt.Color(f"{series}:N", title=None),
+        color=alt.Color(f"{series}:N", title=None, sort=list(dict.fromkeys(df[series]))),
         tooltip=[alt.Tooltip(f"{series}:N", title="系列"), alt.Tooltip("label:N", title="时期"),
                  alt.Tooltip("shown:Q", title=display_unit(unit), format=fmt)],
     )
@@ -71,13 +71,14 @@ def year_over_year(df: pd.DataFrame, unit: str, decimals: int, height: int = 360
 
 
 def ranking(df: pd.DataFrame, unit: str, decimals: int, height: int | None = None, big: bool = False,
-            highlight: str | None = None) -> alt.Chart:
-    """Horizontal bars, largest first: ``township``, ``shown``."""
+            highlight: str | None = None, zero: bool = True) -> alt.Chart:
+    """Horizontal bars, largest first: ``township``, ``shown``. ``zero=False`` lets the axis start near the
+    smallest value, for figures that differ by a few per cent (per-person amounts)."""
     data = df.dropna(subset=["shown"])
     fmt = _fmt(unit, decimals)
     bars = alt.Chart(data).mark_bar(color="#2e6da4").encode(
         y=alt.Y("township:N", sort="-x", title=None, axis=alt.Axis(labelOverlap=False)),
-        x=alt.X("shown:Q", title=display_unit(unit)),
+        x=alt.X("shown:Q", title=display_unit(unit), scale=alt.Scale(zero=zero)),
         tooltip=[alt.Tooltip("township:N", title="乡镇"), alt.Tooltip("shown:Q", title=display_unit(unit), format=fmt)],
     )
     if highlight:

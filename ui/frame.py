@@ -14,6 +14,9 @@ _CSS = """
 <style>
   .civdash-stamp { color: #5b6770; font-size: 0.95rem; margin-top: -0.6rem; }
   div[data-testid="stMetricValue"] { white-space: nowrap; font-size: clamp(1.5rem, 2.1vw, 2.25rem); }
+  /* Long indicator names (孤儿和事实无人抚养儿童基本生活费) wrap instead of ending in "…". */
+  [data-testid="stMetricLabel"] p, [data-testid="stMetricLabel"] div { white-space: normal !important;
+      overflow: visible !important; text-overflow: clip !important; }
   @media (max-width: 640px) { .civdash-stamp { font-size: 0.85rem; } }
 </style>
 """
