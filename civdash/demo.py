@@ -215,7 +215,9 @@ def insert_facts(
     try:
         con.execute(
             "INSERT INTO fact (indicator_code, township_id, period, value, batch_id, file_no, sheet, cell, is_current)"
-            " SELECT indicator_code, township_id, period::DATE, value, ?, 1, ?, NULL, true FROM demo_facts",
+            " SELECT indicator_code, township_id, period::DATE, value, ?, 1, ?, NULL, true FROM demo_facts"
+            # Month by month, as monthly uploads arrive: DuckDB then skips whole row groups on period filters.
+            " ORDER BY period, indicator_code, township_id",
             [batch_id, sheet],
         )
     finally:

@@ -133,24 +133,31 @@ def key_figures(
     """
     inds = catalog.indicators(con)
     codes = [i.code for i in inds]
-    monthly = compare(con, codes, period, "month", ytd=False, townships=townships)
-    ytd = compare(con, codes, period, "month", ytd=True, townships=townships)
-    spark = series(con, codes, add_months(period, -(spark_months - 1)), period, "month", townships=townships)
-    rows = []
-    for ind in inds:
-        m = monthly[monthly["indicator_code"] == ind.code].iloc[0]
-        y = ytd[ytd["indicator_code"] == ind.code].iloc[0]
-        s = spark[spark["indicator_code"] == ind.code].sort_values("period")
-        rows.append({
-            "indicator_code": ind.code, "name": ind.name, "category": ind.category, "unit": ind.unit,
-            "kind": ind.kind, "decimals": ind.decimals, "note": ind.note,
-            "value": y["value"], "month_value": m["value"],
-            "mom": m["mom"], "yoy": y["yoy"],
-            "prev_value": m["prev_value"], "yoy_value": y["yoy_value"],
-            "n_townships": m["n_townships"],
-            "spark": s["value"].tolist(),
-        })
-    return pd.DataFrame(rows)
+    last_year, prev = add_months(period, -12), add_months(period, -1)
+    first = min(last_year, add_months(period, -(spark_months - 1)))
+    # Two queries: each month's own values (spark, 环比) and year-to-date values (card value, 同比).
+    monthly = series(con, codes, first, period, "month", townships=townships)
+    ytd = series(con, codes, last_year, period, "month", ytd=True, townships=townships)
+    m = monthly.pivot(index="indicator_code", columns="period", values="value").reindex(codes)
+    y = ytd.pivot(index="indicator_code", columns="period", values="value").reindex(codes)
+    n = monthly[monthly["period"] == period].set_index("indicator_code")["n_townships"].reindex(codes)
+
+    def at(frame: pd.DataFrame, month: date) -> pd.Series:
+        return frame[month] if month in frame.columns else pd.Series(np.nan, index=frame.index)
+
+    spark_cols = [c for c in m.columns if c > add_months(period, -spark_months)]
+    out = pd.DataFrame({
+        "indicator_code": codes,
+        "name": [i.name for i in inds], "category": [i.category for i in inds], "unit": [i.unit for i in inds],
+        "kind": [i.kind for i in inds], "decimals": [i.decimals for i in inds], "note": [i.note for i in inds],
+        "value": at(y, period).to_numpy(), "month_value": at(m, period).to_numpy(),
+        "prev_value": at(m, prev).to_numpy(), "yoy_value": at(y, last_year).to_numpy(),
+        "n_townships": n.to_numpy(),
+        "spark": [[v for v in row if pd.notna(v)] for row in m[spark_cols].to_numpy().tolist()],
+    })
+    out["mom"] = _ratio(out["month_value"], out["prev_value"])
+    out["yoy"] = _ratio(out["value"], out["yoy_value"])
+    return out
 
 
 def township_values(
@@ -224,16 +231,16 @@ def target_progress(con: duckdb.DuckDBPyConnection, period: date) -> pd.DataFram
     targets = queries.run(con, "targets_for_year", year=period.year)
     if targets.empty:
         return targets.assign(actual=[], rate=[])
-    codes = sorted(targets["indicator_code"].unique())
-    district = compare(con, codes, period, "month", ytd=True)
-    by_town = compare(con, codes, period, "month", ytd=True, by_township=True)
-    actual = []
-    for row in targets.itertuples():
-        if row.level == "district":
-            hit = district[district["indicator_code"] == row.indicator_code]
-        else:
-            hit = by_town[(by_town["indicator_code"] == row.indicator_code) & (by_town["township_id"] == row.township_id)]
-        actual.append(float(hit["value"].iloc[0]) if len(hit) and pd.notna(hit["value"].iloc[0]) else np.nan)
-    targets["actual"] = actual
+    # Progress is the year-to-date value at the month: flows summed since January, stocks at the month.
+    keys = ["indicator_code", "township_id"]
+    district = series(con, sorted(targets["indicator_code"].unique()), period, period, ytd=True)
+    town_codes = sorted(targets.loc[targets["level"] == "township", "indicator_code"].unique())
+    by_town = series(con, town_codes, period, period, ytd=True, by_township=True)
+    district_id = targets.loc[targets["level"] == "district", "township_id"]
+    district = district.assign(township_id=district_id.iloc[0] if len(district_id) else np.nan)
+    actual = pd.concat([district[keys + ["value"]], by_town[keys + ["value"]]], ignore_index=True)
+    actual = actual.astype({"township_id": "float"}).rename(columns={"value": "actual"})
+    targets = targets.astype({"township_id": "float"}).merge(actual, on=keys, how="left")
+    targets["township_id"] = targets["township_id"].astype(int)
     targets["rate"] = targets["actual"] / targets["value"]
     return targets

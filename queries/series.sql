@@ -11,31 +11,46 @@ WITH sel AS (
     JOIN indicator i ON i.code = f.indicator_code
     JOIN township t ON t.id = f.township_id AND t.level = 'township'
     WHERE f.is_current
-      AND list_contains($indicators, f.indicator_code)
+      AND f.indicator_code IN (SELECT unnest($indicators))
       AND (len($townships) = 0 OR list_contains($townships, f.township_id))
-      AND f.period BETWEEN date_trunc('year', $start::DATE)::DATE AND $end::DATE
+      AND f.period BETWEEN (CASE WHEN $ytd THEN date_trunc('year', $start::DATE)
+                                 ELSE date_trunc($grain, $start::DATE) END)::DATE AND $end::DATE
 ),
 weights AS (
     SELECT f.indicator_code, f.township_id, f.period, f.value
     FROM fact f
     WHERE f.is_current
-      AND f.indicator_code IN (SELECT DISTINCT weight FROM sel WHERE weight IS NOT NULL)
-      AND f.period BETWEEN date_trunc('year', $start::DATE)::DATE AND $end::DATE
+      AND f.indicator_code IN (SELECT weight FROM indicator
+                               WHERE code IN (SELECT unnest($indicators)) AND weight IS NOT NULL)
+      AND f.period BETWEEN (CASE WHEN $ytd THEN date_trunc('year', $start::DATE)
+                                 ELSE date_trunc($grain, $start::DATE) END)::DATE AND $end::DATE
 ),
 spatial AS (
+    -- stock and flow: sums (no weights to look up)
+    SELECT s.indicator_code,
+           any_value(s.kind) AS kind,
+           CASE WHEN $by_township THEN s.township_id END AS township_id,
+           s.period,
+           sum(s.value) AS value,
+           count(*) AS n_townships  -- one current fact per (indicator, township, month)
+    FROM sel s
+    WHERE s.kind <> 'level'
+    GROUP BY s.indicator_code, 3, s.period
+    UNION ALL
+    -- level: averages, weighted where the catalog names a weight
     SELECT s.indicator_code,
            any_value(s.kind) AS kind,
            CASE WHEN $by_township THEN s.township_id END AS township_id,
            s.period,
            CASE
-               WHEN any_value(s.kind) <> 'level' THEN sum(s.value)
                WHEN any_value(s.weight) IS NULL OR sum(w.value) IS NULL THEN avg(s.value)
                ELSE sum(s.value * w.value) / nullif(sum(w.value) FILTER (WHERE s.value IS NOT NULL), 0)
            END AS value,
-           count(DISTINCT s.township_id) AS n_townships
+           count(*) AS n_townships
     FROM sel s
     LEFT JOIN weights w
            ON w.indicator_code = s.weight AND w.township_id = s.township_id AND w.period = s.period
+    WHERE s.kind = 'level'
     GROUP BY s.indicator_code, 3, s.period
 ),
 cumulated AS (

@@ -6,40 +6,32 @@
 -- new (the step from last month is at least half the distance from the median), so a change that
 -- has persisted for months is not listed again and again.
 -- Parameters: $period DATE (the month), $limit INTEGER.
-WITH cur AS (
-    SELECT indicator_code, township_id, period, value
+WITH per_town AS (
+    SELECT indicator_code, township_id,
+           median(value) FILTER (WHERE period < $period::DATE) AS median,
+           list(value) FILTER (WHERE period < $period::DATE) AS history,
+           any_value(value) FILTER (WHERE period = $period::DATE) AS value,
+           any_value(value) FILTER (WHERE period = ($period::DATE - INTERVAL 1 MONTH)::DATE) AS prev_value
     FROM fact
     WHERE is_current AND period BETWEEN ($period::DATE - INTERVAL 12 MONTH)::DATE AND $period::DATE
-),
-stats AS (
-    SELECT indicator_code, township_id,
-           median(value) AS median,
-           median(abs(value - m)) AS mad
-    FROM (SELECT *, median(value) OVER (PARTITION BY indicator_code, township_id) AS m
-          FROM cur WHERE period < $period::DATE)
     GROUP BY indicator_code, township_id
-    HAVING count(*) >= 6
 ),
 totals AS (  -- the townships' total: district-level rows are never added to township sums
-    SELECT c.indicator_code, sum(c.value) AS total
-    FROM cur c
-    JOIN township t ON t.id = c.township_id AND t.level = 'township'
-    WHERE c.period = $period::DATE
-    GROUP BY c.indicator_code
+    SELECT p.indicator_code, sum(p.value) AS total
+    FROM per_town p
+    JOIN township t ON t.id = p.township_id AND t.level = 'township'
+    GROUP BY p.indicator_code
 ),
 scored AS (
-    SELECT c.indicator_code, c.township_id, c.value, p.value AS prev_value, s.median,
-           abs(c.value - s.median) / greatest(
-               1.4826 * s.mad,
-               CASE WHEN i.kind = 'flow' THEN 0.5 ELSE 0.1 END * abs(s.median),
-               2 * sqrt(abs(s.median)),
+    SELECT p.indicator_code, p.township_id, p.value, p.prev_value, p.median,
+           abs(p.value - p.median) / greatest(
+               1.4826 * list_median(list_transform(p.history, x -> abs(x - p.median))),
+               CASE WHEN i.kind = 'flow' THEN 0.5 ELSE 0.1 END * abs(p.median),
+               2 * sqrt(abs(p.median)),
                1.0) AS score
-    FROM cur c
-    JOIN stats s USING (indicator_code, township_id)
-    JOIN indicator i ON i.code = c.indicator_code
-    LEFT JOIN cur p ON p.indicator_code = c.indicator_code AND p.township_id = c.township_id
-                   AND p.period = (c.period - INTERVAL 1 MONTH)::DATE
-    WHERE c.period = $period::DATE
+    FROM per_town p
+    JOIN indicator i ON i.code = p.indicator_code
+    WHERE p.value IS NOT NULL AND len(p.history) >= 6
 )
 SELECT s.indicator_code, i.name AS indicator_name, i.unit, i.kind, i.decimals,
        s.township_id, t.name AS township, s.value, s.prev_value, s.median,

@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib.metadata
 import inspect
+import logging
 import math
 import os
 import platform
@@ -57,6 +59,7 @@ from civdash.periods import (  # noqa: E402
     bucket_start,
     last_complete_month,
     month_key,
+    parse_month,
     previous_bucket,
     same_bucket_last_year,
 )
@@ -161,7 +164,11 @@ def build_province(path: Path, n_towns: int, years: int, until: date, log: Calla
                                               skip={(len(towns) - 1, len(months) - 1)}, sheet="基准测试数据")
             info["insert_s"] = time.perf_counter() - t
             del values
-            demo._set_targets(con, district_id, towns, until.year)  # same yearly targets as the demo district
+            set_targets = getattr(demo, "_set_targets", None)   # the demo district's yearly targets
+            if set_targets is not None:
+                set_targets(con, district_id, towns, until.year)
+            else:
+                log("  (civdash.demo._set_targets is gone: no targets, target_progress will be trivial)")
             db.set_meta(con, "district_name", DISTRICT_NAME)
             for k, v in _expected_meta(n_towns, years, until).items():
                 db.set_meta(con, k, v)
@@ -169,6 +176,7 @@ def build_province(path: Path, n_towns: int, years: int, until: date, log: Calla
         con.execute("CHECKPOINT")
     finally:
         con.close()
+    path.with_name(path.name + ".wal").unlink(missing_ok=True)   # never replay an old log onto the new file
     os.replace(tmp, path)
     info["total_s"] = time.perf_counter() - t0
     log(f"  registered {n_towns} townships in {info['register_s']:.1f} s, generated values in "
@@ -227,25 +235,22 @@ def load_memory(con: duckdb.DuckDBPyConnection) -> Memory:
     codes = [i.code for i in inds]
     kind = np.array([KINDS.index(i.kind) for i in inds], dtype=np.int8)
     wind = np.array([codes.index(i.weight) if i.weight else -1 for i in inds], dtype=np.int16)
-    raw = con.execute(
-        """SELECT f.indicator_code, f.township_id, f.period, f.value, i.kind, i.weight, t.level
+    # Coded to small integers on the way out (DuckDB does the string → number mapping of the
+    # load; the timed pandas aggregations then work on numbers, as a careful pandas user would),
+    # and sorted, so that groupby keeps months in order (year-to-date sums, "last month").
+    facts = con.execute(
+        """SELECT (list_position($codes, f.indicator_code) - 1)::SMALLINT AS ind,
+                  f.township_id::INTEGER AS town,
+                  (year(f.period) * 12 + month(f.period) - 1)::INTEGER AS mi,
+                  f.value,
+                  (CASE i.kind WHEN 'stock' THEN 0 WHEN 'flow' THEN 1 ELSE 2 END)::TINYINT AS kind,
+                  coalesce(list_position($codes, i.weight) - 1, -1)::SMALLINT AS wind,
+                  t.level = 'township' AS is_town
            FROM fact f
            JOIN indicator i ON i.code = f.indicator_code
            JOIN township t ON t.id = f.township_id
-           WHERE f.is_current"""
-    ).df()
-    facts = pd.DataFrame({
-        "ind": raw["indicator_code"].map({c: k for k, c in enumerate(codes)}).astype(np.int16),
-        "town": raw["township_id"].astype(np.int32),
-        "mi": (raw["period"].dt.year * 12 + raw["period"].dt.month - 1).astype(np.int32),
-        "value": raw["value"].astype(np.float64),
-        "kind": raw["kind"].map({k: n for n, k in enumerate(KINDS)}).astype(np.int8),
-        "wind": raw["weight"].map({c: k for k, c in enumerate(codes)}).fillna(-1).astype(np.int16),
-        "is_town": (raw["level"] == "township").to_numpy(),
-    })
-    del raw
-    # Sorted once, so that groupby keeps months in order (for year-to-date sums and "last month").
-    facts = facts.sort_values(["ind", "town", "mi"], ignore_index=True)
+           WHERE f.is_current
+           ORDER BY ind, town, mi""", {"codes": codes}).df()
     towns = con.execute("SELECT id, name, code, sort_order, level FROM township").df()
     targets = con.execute(
         "SELECT g.indicator_code, g.township_id, t.level, g.year, g.value FROM target g "
@@ -407,7 +412,7 @@ def pd_watchlist(mem: Memory, period: date, limit: int = 8) -> pd.DataFrame:
                           "count": g.size()})
     stats = stats[stats["count"] >= 6].drop(columns="count").reset_index()
     now = cur[cur["mi"].to_numpy() == pm]
-    totals = now.groupby("ind")["value"].sum()
+    totals = now[now["is_town"].to_numpy()].groupby("ind")["value"].sum()   # townships only
     prev = cur.loc[cur["mi"].to_numpy() == pm - 1, ["ind", "town", "value"]].rename(columns={"value": "prev_value"})
     c = now.merge(stats, on=["ind", "town"]).merge(prev, on=["ind", "town"], how="left")
     kind = c["kind"].to_numpy()
@@ -537,7 +542,8 @@ def check_compare(name: str, civ: pd.DataFrame, pan: pd.DataFrame) -> None:
 def check_key_figures(civ: pd.DataFrame, pan: pd.DataFrame) -> None:
     assert_same("key_figures", civ, pan, ["indicator_code"],
                 ["value", "month_value", "mom", "yoy", "prev_value", "yoy_value", "n_townships"])
-    for code, a, b in zip(civ["indicator_code"], civ["spark"], pan.set_index("indicator_code").loc[civ["indicator_code"], "spark"]):
+    theirs = pan.set_index("indicator_code").loc[civ["indicator_code"], "spark"]
+    for code, a, b in zip(civ["indicator_code"], civ["spark"], theirs, strict=True):
         assert len(a) == len(b) and np.allclose(a, b, rtol=RTOL, atol=ATOL, equal_nan=True), f"key_figures spark {code}"
 
 
@@ -545,8 +551,8 @@ def check_watchlist(civ: pd.DataFrame, pan: pd.DataFrame) -> None:
     assert len(civ) == len(pan) and len(civ) > 0, f"watchlist: {len(civ)} rows vs {len(pan)} (planted anomalies missing?)"
     assert np.allclose(civ["score"].to_numpy(float), pan["score"].to_numpy(float), rtol=RTOL), "watchlist scores differ"
     # Same (indicator, township) pairs; ties in score may be ordered differently.
-    assert set(zip(civ["indicator_code"], civ["township_id"].astype(int))) == \
-        set(zip(pan["indicator_code"], pan["township_id"].astype(int))), "watchlist lists different townships"
+    assert set(zip(civ["indicator_code"], civ["township_id"].astype(int), strict=True)) == \
+        set(zip(pan["indicator_code"], pan["township_id"].astype(int), strict=True)), "watchlist lists different townships"
     assert_same("watchlist", civ, pan, ["indicator_code", "township_id"], ["value", "prev_value", "median", "score"])
 
 
@@ -575,15 +581,30 @@ def check_derived(civ: pd.DataFrame, pan: pd.DataFrame) -> None:
 # Timing
 # --------------------------------------------------------------------------------------------
 
-def time_call(fn: Callable[[], Any], repeat: int) -> tuple[Any, list[float]]:
-    """One warm-up call (whose result is returned), then ``repeat`` timed calls; times in ms."""
-    result = fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return result, times
+class SqlSwitch:
+    """Lets ``civdash.queries`` read ``<folder>/<name>.sql`` instead of ``queries/`` while on.
+
+    Only this process is affected; the files in ``queries/`` are never touched. Used by
+    ``--queries`` to time a proposed SQL change against the current one in the same run.
+    """
+
+    def __init__(self, folder: Path | None) -> None:
+        from civdash import queries
+
+        self.folder = folder
+        self.names = sorted(p.stem for p in folder.glob("*.sql")) if folder else []
+        self.on = False
+        self._original = queries.load
+        if folder:
+            def load(name: str) -> str:
+                path = folder / f"{name}.sql"
+                if self.on and path.is_file():
+                    return path.read_text(encoding="utf-8")
+                return self._original(name)
+            queries.load = load
+
+    def __bool__(self) -> bool:
+        return self.folder is not None
 
 
 def p95(times: Sequence[float]) -> float:
@@ -607,6 +628,7 @@ class Result:
     name: str
     civ_ms: list[float]
     pd_ms: list[float]
+    alt_ms: list[float] = field(default_factory=list)   # civdash with the --queries SQL
 
     @property
     def civ_median(self) -> float:
@@ -615,6 +637,10 @@ class Result:
     @property
     def pd_median(self) -> float:
         return statistics.median(self.pd_ms)
+
+    @property
+    def alt_median(self) -> float:
+        return statistics.median(self.alt_ms) if self.alt_ms else math.nan
 
     @property
     def ratio(self) -> float:
@@ -641,7 +667,7 @@ def page_cases(con: duckdb.DuckDBPyConnection, mem: Memory) -> list[Case]:
         Case("共用", "available_months (月份列表)", lambda: metrics.available_months(con),
              lambda: sorted({_date(int(m)) for m in np.unique(mem.facts["mi"].to_numpy())}, reverse=True),
              lambda a, b: _assert(a == b, "available_months differ")),
-        Case("总览", "key_figures (29 indicators)", lambda: metrics.key_figures(con, latest),
+        Case("总览", f"key_figures ({len(codes)} indicators)", lambda: metrics.key_figures(con, latest),
              lambda: pd_key_figures(mem, latest), check_key_figures),
         Case("总览", "watchlist (重点关注)", lambda: metrics.watchlist(con, latest),
              lambda: pd_watchlist(mem, latest), check_watchlist),
@@ -672,7 +698,7 @@ def page_cases(con: duckdb.DuckDBPyConnection, mem: Memory) -> list[Case]:
              lambda: pd_township_matrix(mem, HEATMAP_CODE, t12, latest), check_matrix),
         Case("乡镇对比", "derived_values (per person)", lambda: metrics.derived_values(con, derived, latest),
              lambda: pd_derived_values(mem, derived, latest), check_derived),
-        Case("乡镇对比", "township profile (29 ind × 24 months)",
+        Case("乡镇对比", f"township profile ({len(codes)} ind × 24 months)",
              lambda: metrics.series(con, codes, t24, latest, townships=[one]),
              lambda: pd_series(mem, codes, t24, latest, towns=[one]), lambda a, b: cs("profile", a, b)),
     ]
@@ -687,14 +713,40 @@ def _assert(ok: bool, message: str) -> None:
     assert ok, message
 
 
-def run_queries(con: duckdb.DuckDBPyConnection, mem: Memory, repeat: int, log=print) -> list[Result]:
+def _timed(fn: Callable[[], Any]) -> float:
+    t = time.perf_counter()
+    fn()
+    return (time.perf_counter() - t) * 1000
+
+
+def run_queries(con: duckdb.DuckDBPyConnection, mem: Memory, repeat: int, sql: SqlSwitch, log=print) -> list[Result]:
+    """Per query: one warm-up of each side (whose results are cross-checked), then ``repeat``
+    rounds, each timing civdash, (civdash with the proposed SQL,) and pandas one after the other,
+    so that both see the same machine load."""
     results = []
     for case in page_cases(con, mem):
-        civ_result, civ_ms = time_call(case.civdash, repeat)
-        pd_result, pd_ms = time_call(case.pandas, repeat)
+        civ_result = case.civdash()
+        pd_result = case.pandas()
         case.check(civ_result, pd_result)
-        r = Result(case.page, case.name, civ_ms, pd_ms)
-        log(f"  {case.page:<5} {case.name:<38} civdash {r.civ_median:8.1f} ms   pandas {r.pd_median:8.1f} ms   agree")
+        if sql:
+            sql.on = True
+            try:
+                case.check(case.civdash(), pd_result)
+            finally:
+                sql.on = False
+        r = Result(case.page, case.name, [], [])
+        for _ in range(repeat):
+            r.civ_ms.append(_timed(case.civdash))
+            if sql:
+                sql.on = True
+                try:
+                    r.alt_ms.append(_timed(case.civdash))
+                finally:
+                    sql.on = False
+            r.pd_ms.append(_timed(case.pandas))
+        alt = f"   proposed SQL {r.alt_median:8.1f} ms" if sql else ""
+        log(f"  {case.page:<5} {case.name:<38} civdash {r.civ_median:8.1f} ms{alt}   pandas {r.pd_median:8.1f} ms"
+            "   agree")
         results.append(r)
     return results
 
@@ -707,56 +759,106 @@ def run_queries(con: duckdb.DuckDBPyConnection, mem: Memory, repeat: int, log=pr
 class PageResult:
     title: str
     path: str
+    variant: str = "current"
     first_s: float | None = None
     cold_s: list[float] = field(default_factory=list)
     warm_s: list[float] = field(default_factory=list)
     error: str | None = None
 
+    @property
+    def cold(self) -> float:
+        return statistics.median(self.cold_s)
 
-def run_pages(db_path: Path, repeat: int, log=print) -> list[PageResult] | None:
+    @property
+    def warm(self) -> float:
+        return statistics.median(self.warm_s) if self.warm_s else math.nan
+
+
+def existing_pages() -> list[tuple[str, str]]:
+    return [(t, p) for t, p in PAGES if (ROOT / p).is_file()]
+
+
+def run_pages(db_path: Path, repeat: int, sql: SqlSwitch, log=print) -> list[PageResult] | None:
     """Time each existing page under AppTest against ``db_path``; None when there are no pages.
 
-    first: the process's first run of the page (imports, opening the database, empty caches);
-    cold: ``st.cache_data`` cleared before the run, so every query runs (the connection, a
-    ``st.cache_resource``, is kept, as in a running server); warm: caches kept from the run before.
+    Pages run through ``dashboard.py`` (``switch_page``), as users get them. app start: the first
+    run in the process (imports, opening the database). Per page, first: its first run (a warm-up,
+    not in the medians); cold: ``st.cache_data`` cleared before each run, so every query of the page
+    runs (the database connection, a ``st.cache_resource``, is kept, as in a running server); warm:
+    the page's data cached by the run before (what a second visitor of the same view gets). With
+    ``--queries`` the cold runs alternate between the current and the proposed SQL.
     """
-    existing = [(t, p) for t, p in PAGES if (ROOT / p).is_file()]
-    if not existing:
-        log("  (no pages/*.py yet: the AppTest part is skipped; run this script again once they exist)")
+    pages = existing_pages()
+    if not pages:
+        log("  no pages/*.py yet: the AppTest part is skipped; run this script again once they exist")
         return None
     missing = [p for _, p in PAGES if not (ROOT / p).is_file()]
     if missing:
         log(f"  (not there yet, skipped: {', '.join(missing)})")
-    os.environ["CIVDASH_DB"] = str(db_path.resolve())
+    os.environ["CIVDASH_DB"] = str(db_path.resolve())   # ui.data → civdash.appdb: the "real" database
+    # Synthetic townships have no boundaries: keep an admin's townships.geojson out of the timing.
+    os.environ["CIVDASH_GEOJSON"] = str(OUTPUT_DIR / "no-townships.geojson")
     os.chdir(ROOT)
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    out = []
-    for title, rel in existing:
-        res = PageResult(title, rel)
+    # Bare AppTest runs log "No runtime found" / "missing ScriptRunContext" warnings by the dozen;
+    # errors in a page still surface through ``at.exception``.
+    logging.disable(logging.WARNING)
 
-        def once(clear: bool) -> float:
-            if clear:
-                st.cache_data.clear()
+    dashboard = ROOT / "dashboard.py"
+
+    def once(rel: str, clear: bool) -> float:
+        if clear:
+            st.cache_data.clear()
+        if dashboard.is_file():   # the app as users get it: dashboard.py's navigation runs the page
+            at = AppTest.from_file(str(dashboard), default_timeout=60)
+            at.switch_page(rel)
+        else:
             at = AppTest.from_file(str(ROOT / rel), default_timeout=60)
-            t = time.perf_counter()
-            at.run(timeout=60)
-            dt = time.perf_counter() - t
-            if at.exception:
-                raise RuntimeError("; ".join(str(e.value) for e in at.exception)[:500])
-            return dt
+        t = time.perf_counter()
+        at.run(timeout=60)
+        dt = time.perf_counter() - t
+        problems = [str(e.value) for e in at.exception] + [str(e.value) for e in at.error]
+        if problems:
+            raise RuntimeError("; ".join(problems)[:300])
+        return dt
 
+    out = []
+    sql.on = False
+    try:
+        start_s = once(pages[0][1], clear=True)
+        log(f"  app start: first run in this process ({pages[0][1]}: imports, opening the database) {start_s:.2f} s")
+    except Exception as exc:
+        log(f"  app start FAILED: {type(exc).__name__}: {exc}")
+    for title, rel in pages:
+        cur = PageResult(title, rel, "current")
+        alt = PageResult(title, rel, "proposed SQL") if sql else None
         try:
-            res.first_s = once(clear=True)
-            res.cold_s = [once(clear=True) for _ in range(repeat)]
-            res.warm_s = [once(clear=False) for _ in range(repeat)]
-            log(f"  {title:<5} {rel:<22} first {res.first_s:6.2f} s   cold median {statistics.median(res.cold_s):6.2f} s"
-                f"   warm median {statistics.median(res.warm_s):6.2f} s")
+            cur.first_s = once(rel, clear=True)   # warm-up: the page's own imports and first run
+            for _ in range(repeat):               # cold: every query runs; both SQL variants interleaved
+                cur.cold_s.append(once(rel, clear=True))
+                if alt:
+                    sql.on = True
+                    try:
+                        alt.cold_s.append(once(rel, clear=True))
+                    finally:
+                        sql.on = False
+            once(rel, clear=True)                 # fill the caches, then warm: a second visitor's view
+            cur.warm_s = [once(rel, clear=False) for _ in range(repeat)]
+            alt_txt = f"   proposed SQL cold median {alt.cold:5.2f} s" if alt else ""
+            log(f"  {title:<5} {rel:<20} first {cur.first_s:5.2f} s   cold median {cur.cold:5.2f} s{alt_txt}"
+                f"   warm median {cur.warm:5.2f} s")
         except Exception as exc:  # a page under construction: report it and go on
-            res.error = f"{type(exc).__name__}: {exc}"
-            log(f"  {title:<5} {rel:<22} FAILED: {res.error}")
-        out.append(res)
+            cur.error = f"{type(exc).__name__}: {exc}"
+            log(f"  {title:<5} {rel:<20} FAILED: {cur.error}")
+            alt = None
+        out.append(cur)
+        if alt:
+            out.append(alt)
+    sql.on = False
+    st.cache_data.clear()
+    logging.disable(logging.NOTSET)
     return out
 
 
@@ -766,66 +868,91 @@ def run_pages(db_path: Path, repeat: int, log=print) -> list[PageResult] | None:
 
 def machine() -> dict[str, str]:
     mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    import streamlit
     return {"cpus": str(os.cpu_count()), "ram": f"{mem_gib:.1f} GiB", "python": platform.python_version(),
             "duckdb": duckdb.__version__, "pandas": pd.__version__, "numpy": np.__version__,
-            "streamlit": streamlit.__version__, "platform": platform.platform()}
+            "streamlit": importlib.metadata.version("streamlit"), "platform": platform.platform()}
 
 
-def query_table(results: list[Result], repeat: int) -> str:
-    lines = [f"| Page | Query | civdash median ms | civdash p95 ms | pandas median ms | ratio pandas/civdash "
-             f"| < {QUERY_TARGET_MS:.0f} ms |",
-             "|---|---|---:|---:|---:|---:|:---:|"]
+def load_average() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} CPUs"
+
+
+def query_table(results: list[Result], alt: bool) -> str:
+    head = "| Page | Query | civdash median ms | civdash p95 ms |"
+    rule = "|---|---|---:|---:|"
+    if alt:
+        head += " proposed SQL median ms |"
+        rule += "---:|"
+    head += f" pandas median ms | ratio pandas/civdash | < {QUERY_TARGET_MS:.0f} ms |"
+    rule += "---:|---:|:---:|"
+    lines = [head, rule]
     for r in results:
-        lines.append(f"| {r.page} | {r.name} | {r.civ_median:.1f} | {p95(r.civ_ms):.1f} | {r.pd_median:.1f} "
-                     f"| {r.ratio:.2f} | {'yes' if r.met else 'NO'} |")
+        a = f" {r.alt_median:.1f} |" if alt else ""
+        lines.append(f"| {r.page} | {r.name} | {r.civ_median:.1f} | {p95(r.civ_ms):.1f} |{a} {r.pd_median:.1f} "
+                     f"| {r.ratio:.2f} | {'yes' if r.met else '**no**'} |")
     by_page: dict[str, list[Result]] = {}
     for r in results:
         by_page.setdefault(r.page, []).append(r)
     for page, rs in by_page.items():
         civ = sum(r.civ_median for r in rs)
         pan = sum(r.pd_median for r in rs)
-        lines.append(f"| **{page}** | *sum of the page's queries* | **{civ:.1f}** | | **{pan:.1f}** | **{pan / civ:.2f}** | |")
+        a = f" {sum(r.alt_median for r in rs):.1f} |" if alt else ""
+        lines.append(f"| {page} | *sum of the page's queries above* | {civ:.1f} | |{a} {pan:.1f} | {pan / civ:.2f} | |")
     return "\n".join(lines)
 
 
 def page_table(pages: list[PageResult], results: list[Result]) -> str:
-    sums = {}
+    civ: dict[str, float] = {}
+    pan: dict[str, float] = {}
     for r in results:
-        sums[r.page] = sums.get(r.page, 0.0) + r.civ_median
-    lines = [f"| Page | file | first run s | cold median s | warm median s | queries alone s | < {PAGE_TARGET_S} s (cold) |",
-             "|---|---|---:|---:|---:|---:|:---:|"]
+        civ[r.page] = civ.get(r.page, 0.0) + r.civ_median / 1000
+        pan[r.page] = pan.get(r.page, 0.0) + r.pd_median / 1000
+    lines = ["| Page | file | SQL | first run s | cold median s | warm median s "
+             "| its queries in the table above: civdash / pandas s "
+             f"| < {PAGE_TARGET_S} s (cold) |",
+             "|---|---|---|---:|---:|---:|---:|:---:|"]
     for p in pages:
-        q = sums.get(p.title)
-        q_txt = f"{q / 1000:.2f}" if q is not None else "–"
+        q_txt = f"{civ[p.title]:.2f} / {pan[p.title]:.2f}" if p.title in civ and p.variant == "current" else "–"
         if p.error:
-            lines.append(f"| {p.title} | {p.path} | failed: {p.error[:80]} | | | {q_txt} | |")
+            lines.append(f"| {p.title} | {p.path} | {p.variant} | failed: {p.error[:80]} | | | {q_txt} | |")
             continue
-        cold = statistics.median(p.cold_s)
-        lines.append(f"| {p.title} | {p.path} | {p.first_s:.2f} | {cold:.2f} | {statistics.median(p.warm_s):.2f} "
-                     f"| {q_txt} | {'yes' if cold < PAGE_TARGET_S else 'NO'} |")
+        first = f"{p.first_s:.2f}" if p.first_s is not None else "–"
+        warm = f"{p.warm:.2f}" if p.warm_s else "(same caches)"
+        lines.append(f"| {p.title} | {p.path} | {p.variant} | {first} | {p.cold:.2f} | {warm} "
+                     f"| {q_txt} | {'yes' if p.cold < PAGE_TARGET_S else '**no**'} |")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.province", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", type=Path, default=None, help="database file (default: tests/benchmarks/output/province-…)")
-    parser.add_argument("--townships", type=int, default=1500)
-    parser.add_argument("--years", type=int, default=10)
-    parser.add_argument("--repeat", type=int, default=7, help="timed runs per query after one warm-up (default 7)")
-    parser.add_argument("--page-repeat", type=int, default=5, help="timed AppTest runs per page (default 5)")
+    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.province",
+                                     description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--db", type=Path, default=None,
+                        help="database file (default: tests/benchmarks/output/province-<N>t-<Y>y.duckdb)")
+    parser.add_argument("--townships", type=int, default=1500, help="synthetic townships")
+    parser.add_argument("--years", type=int, default=10, help="years of monthly data")
+    parser.add_argument("--repeat", type=int, default=7, help="timed runs per query after one warm-up")
+    parser.add_argument("--page-repeat", type=int, default=5, help="timed AppTest runs per page (cold and warm each)")
     parser.add_argument("--until", default=None, help="last month YYYY-MM (default: the last complete month)")
     parser.add_argument("--rebuild", action="store_true", help="build the database even if a matching one exists")
     parser.add_argument("--no-pages", action="store_true", help="skip the AppTest page runs")
+    parser.add_argument("--queries", type=Path, default=None,
+                        help="also time civdash with the named queries of this folder (e.g. tests/benchmarks/proposed)"
+                             " in the same run, cross-checked the same way; queries/ is not touched")
     parser.add_argument("--report", type=Path, default=None, help="also write the tables as Markdown to this file")
     args = parser.parse_args(argv)
 
     wall = time.perf_counter()
-    until = date.fromisoformat(args.until + "-01") if args.until else last_complete_month()
+    until = parse_month(args.until) if args.until else last_complete_month()
     path = args.db or default_db_path(args.townships, args.years)
+    sql = SqlSwitch(args.queries)
     info = machine()
     print(f"civdash province benchmark — {info['cpus']} CPUs, {info['ram']} RAM, Python {info['python']}, "
           f"DuckDB {info['duckdb']}, pandas {info['pandas']}, Streamlit {info['streamlit']}")
+    print(f"  at start: {load_average()} (other processes' load slows every figure below)")
+    if sql:
+        print(f"  proposed SQL from {args.queries}: {', '.join(sql.names) or 'none'} (timed next to the current SQL)")
 
     print(f"\n[1/4] Database: {path}")
     build_info = None
@@ -836,13 +963,14 @@ def main(argv: list[str] | None = None) -> int:
         build_info = build_province(path, args.townships, args.years, until)
         print(f"  built in {build_info['total_s']:.1f} s")
     con = db.connect(path, read_only=True)
-    facts = con.execute("SELECT count(*) FROM fact WHERE is_current").fetchone()[0]
+    n_facts = con.execute("SELECT count(*) FROM fact WHERE is_current").fetchone()[0]
     n_ind = con.execute("SELECT count(*) FROM indicator").fetchone()[0]
     n_towns = con.execute("SELECT count(*) FROM township WHERE level = 'township'").fetchone()[0]
     size_mib = path.stat().st_size / 2**20
     first, latest = metrics.first_period(con), metrics.latest_period(con)
-    print(f"  {facts:,} current facts: {n_ind} indicators × {n_towns} townships × {month_key(first)}…{month_key(latest)}; "
-          f"file {size_mib:.0f} MiB")
+    db_line = (f"{n_facts:,} current facts: {n_ind} indicators × {n_towns} townships × "
+               f"{month_key(first)}…{month_key(latest)}; file {size_mib:.0f} MiB")
+    print(f"  {db_line}")
 
     print("\n[2/4] Loading the facts into pandas (the baseline's data held in memory) …")
     t = time.perf_counter()
@@ -851,47 +979,53 @@ def main(argv: list[str] | None = None) -> int:
     frame_mib = mem.facts.memory_usage(deep=True).sum() / 2**20
     print(f"  loaded {len(mem.facts):,} rows in {load_s:.2f} s ({frame_mib:.0f} MiB in memory)")
 
-    print(f"\n[3/4] Page queries: civdash.metrics vs pandas, median of {args.repeat} runs after one warm-up; "
-          "each pair cross-checked")
-    results = run_queries(con, mem, args.repeat)
-    print("  results agree (civdash and pandas give the same numbers for every query)")
-    con.close()
+    print(f"\n[3/4] Page queries: civdash.metrics vs pandas, median of {args.repeat} runs after one warm-up, "
+          f"runs interleaved; each pair cross-checked; {load_average()}")
+    results = run_queries(con, mem, args.repeat, sql)
+    print("  results agree (civdash" + (" with either SQL" if sql else "")
+          + " and pandas give the same numbers for every query)")
+    con.close()   # the pages open the file themselves (read-write, as the dashboard does)
     del mem
     gc.collect()
 
-    print("\n[4/4] Full page runs under Streamlit AppTest")
-    pages = None if args.no_pages else run_pages(path, args.page_repeat)
+    print(f"\n[4/4] Full page runs under Streamlit AppTest; {load_average()}")
+    pages = None
     if args.no_pages:
         print("  skipped (--no-pages)")
+    else:
+        pages = run_pages(path, args.page_repeat, sql)
 
-    table = query_table(results, args.repeat)
-    print("\nQueries (ms; ratio > 1 means civdash is faster than the pandas baseline; p95 is the slowest of "
-          f"{args.repeat} runs):\n")
+    table = query_table(results, bool(sql))
+    print(f"\nQueries (ms; ratio > 1: civdash faster than the pandas baseline; p95 = slowest of {args.repeat} runs):\n")
     print(table)
     missed = [r for r in results if not r.met]
     print(f"\nTarget {QUERY_TARGET_MS:.0f} ms median per query: "
-          + ("met by every query" if not missed else f"missed by {len(missed)}: " + ", ".join(r.name for r in missed)))
+          + ("met by every query" if not missed else f"missed by {len(missed)} of {len(results)}: "
+             + ", ".join(r.name for r in missed)))
     ptable = None
     if pages:
         ptable = page_table(pages, results)
-        print("\nPages (s):\n")
+        print("\nPages under AppTest (s):\n")
         print(ptable)
-        ok = [p for p in pages if not p.error]
-        slow = [p.title for p in ok if statistics.median(p.cold_s) >= PAGE_TARGET_S]
-        print(f"\nTarget {PAGE_TARGET_S} s per page run (cold caches): "
+        cur = [p for p in pages if p.variant == "current" and not p.error]
+        slow = [p.title for p in cur if p.cold >= PAGE_TARGET_S]
+        print(f"\nTarget {PAGE_TARGET_S} s per page run (cold caches, current SQL): "
               + ("met by every page" if not slow else "missed by " + ", ".join(slow)))
+    elif not args.no_pages:
+        print("\nPages: not timed (no pages yet).")
     total_s = time.perf_counter() - wall
     rss_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    print(f"\nWhole run {total_s:.0f} s; peak memory {rss_gib:.1f} GiB")
+    end_line = f"Whole run {total_s:.0f} s; peak memory {rss_gib:.1f} GiB; at the end: {load_average()}"
+    print(f"\n{end_line}")
 
     if args.report:
         args.report.parent.mkdir(parents=True, exist_ok=True)
-        parts = [f"Machine: {info}", f"Database: {path} — {facts:,} facts, {size_mib:.0f} MiB"
-                 + (f", built in {build_info['total_s']:.1f} s" if build_info else " (cached)"),
+        built = f"built in {build_info['total_s']:.1f} s" if build_info else "cached"
+        parts = [f"Machine: {info}", "", f"Database: {path} — {db_line} ({built})", "",
                  f"pandas load: {load_s:.2f} s, {frame_mib:.0f} MiB", "", table]
         if ptable:
             parts += ["", ptable]
-        parts.append(f"\nWhole run {total_s:.0f} s; peak memory {rss_gib:.1f} GiB")
+        parts += ["", end_line]
         args.report.write_text("\n".join(parts) + "\n", encoding="utf-8")
         print(f"Markdown written to {args.report}")
     return 0

@@ -59,12 +59,12 @@ def test_leader_explores_trend(page, server, sql, app_helpers):
     h.open(page, server, "/trend", text="范围：")
     h.charts(page, minimum=2)
     h.cell(page, f"{start.year}年{start.month}月")
-    assert h.headers(page)[:3] == ["时期", "农村低保人数（人）", "城市低保人数（人）"]
+    assert h.headers(page)[:3] == ["时期", "城市低保人数（人）", "农村低保人数（人）"]  # in the order chosen
     first = h.rows(page)[0]
     rural = district_month(sql, "dibao_rural_persons", str(start))
     urban = district_month(sql, "dibao_urban_persons", str(start))
     assert first[0] == f"{start.year}年{start.month}月"
-    assert (number(first[1]), number(first[2])) == (rural, urban)
+    assert (number(first[1]), number(first[2])) == (urban, rural)
     h.no_errors(page)
     h.shot(page, "trend-month")
 
@@ -79,7 +79,7 @@ def test_leader_explores_trend(page, server, sql, app_helpers):
     rows = h.rows(page)
     assert rows[0][0] == f"{start.year}年第{quarter}季度"
     last = f"{start.year}-{quarter * 3:02d}-01"  # a stock: the quarter's last month
-    assert number(rows[0][1]) == district_month(sql, "dibao_rural_persons", last)
+    assert number(rows[0][1]) == district_month(sql, "dibao_urban_persons", last)
     h.charts(page, minimum=2)
     h.no_errors(page)
     h.shot(page, "trend-quarter")
