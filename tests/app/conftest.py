@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,10 +24,8 @@ if str(ROOT) not in sys.path:
 import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from civdash import demo  # noqa: E402
-
 DASHBOARD = ROOT / "dashboard.py"
-UNTIL = date(2025, 6, 1)
+UNTIL = date(2025, 6, 1)  # the demo snapshot's last month (tests/conftest.py)
 TIMEOUT = 60
 
 
@@ -38,28 +35,12 @@ def clear_caches() -> None:
 
 
 @pytest.fixture(scope="session")
-def demo_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The demo database the app serves and a copy for computing expected values."""
+def demo_files(tmp_path_factory: pytest.TempPathFactory, demo_snapshot: Path) -> dict[str, Path]:
+    """The app's own copy of the demo database (expected values come from ``sql`` on the snapshot)."""
     base = tmp_path_factory.mktemp("civdash-app")
     path = base / "demo.duckdb"
-    demo.build(path, until=UNTIL)
-    expected = base / "expected.duckdb"
-    shutil.copyfile(path, expected)
-    return {"demo": path, "expected": expected, "real": base / "no-real-db.duckdb"}
-
-
-@pytest.fixture(scope="session")
-def sql(demo_files: dict[str, Path]) -> Iterator[Callable[..., object]]:
-    """``sql(query, *params)``: the single value of a query on the expected copy (read-only)."""
-    con = duckdb.connect(str(demo_files["expected"]), read_only=True)
-
-    def scalar(query: str, *params: object) -> object:
-        row = con.execute(query, list(params)).fetchone()
-        return row[0] if row else None
-
-    scalar.con = con  # type: ignore[attr-defined]
-    yield scalar
-    con.close()
+    shutil.copyfile(demo_snapshot, path)
+    return {"demo": path, "real": base / "no-real-db.duckdb"}
 
 
 @pytest.fixture

@@ -16,17 +16,14 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from civdash import demo  # noqa: E402
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
@@ -60,27 +57,12 @@ def _healthy(url: str) -> bool:
 
 
 @pytest.fixture(scope="session")
-def e2e_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def e2e_files(tmp_path_factory: pytest.TempPathFactory, demo_snapshot: Path) -> dict[str, Path]:
+    """The server's own copy of the demo database (expected values come from ``sql`` on the snapshot)."""
     base = tmp_path_factory.mktemp("civdash-e2e")
     path = base / "demo.duckdb"
-    demo.build(path, until=date(2025, 6, 1))
-    expected = base / "expected.duckdb"
-    shutil.copyfile(path, expected)
-    return {"base": base, "demo": path, "expected": expected}
-
-
-@pytest.fixture(scope="session")
-def sql(e2e_files: dict[str, Path]) -> Iterator[Callable[..., object]]:
-    """``sql(query, *params)``: one value from the expected copy of the served database."""
-    con = duckdb.connect(str(e2e_files["expected"]), read_only=True)
-
-    def scalar(query: str, *params: object) -> object:
-        row = con.execute(query, list(params)).fetchone()
-        return row[0] if row else None
-
-    scalar.con = con  # type: ignore[attr-defined]
-    yield scalar
-    con.close()
+    shutil.copyfile(demo_snapshot, path)
+    return {"base": base, "demo": path}
 
 
 @pytest.fixture(scope="session")
