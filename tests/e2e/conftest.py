@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -65,21 +66,24 @@ def e2e_files(tmp_path_factory: pytest.TempPathFactory, demo_snapshot: Path) -> 
     return {"base": base, "demo": path}
 
 
-@pytest.fixture(scope="session")
-def server(e2e_files: dict[str, Path]) -> Iterator[str]:
-    """Base URL of a running ``streamlit run dashboard.py``; the process is killed at the end."""
-    base = e2e_files["base"]
+@contextmanager
+def run_server(demo_path: Path, base: Path) -> Iterator[str]:
+    """Run ``streamlit run dashboard.py`` on a free port serving ``demo_path``; yield its base URL.
+
+    The process is killed at the end, and its log must hold no traceback: a page that failed shows
+    the user only a polite message, so the log is where a failure shows.
+    """
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
         "CIVDASH_DB": str(base / "no-real-db.duckdb"),
-        "CIVDASH_DEMO_DB": str(e2e_files["demo"]),
+        "CIVDASH_DEMO_DB": str(demo_path),
         "CIVDASH_DEMO_UNTIL": "2025-06",
         "CIVDASH_GEOJSON": str(base / "no-townships.geojson"),
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     }
-    log_path = base / "streamlit.log"
+    log_path = base / f"streamlit-{port}.log"
     log = open(log_path, "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "streamlit"), "run", "dashboard.py", "--server.port", str(port),
@@ -104,9 +108,21 @@ def server(e2e_files: dict[str, Path]) -> Iterator[str]:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=10)
         log.close()
-    # A traceback in the server log means a page failed even if the user only saw a polite message.
     text = log_path.read_text(errors="replace")
     assert "Traceback" not in text, text
+
+
+@pytest.fixture
+def start_server() -> Callable[[Path, Path], object]:
+    """``with start_server(demo_path, base) as url:`` a fresh server of one's own."""
+    return run_server
+
+
+@pytest.fixture(scope="session")
+def server(e2e_files: dict[str, Path]) -> Iterator[str]:
+    """Base URL of the session's server."""
+    with run_server(e2e_files["demo"], e2e_files["base"]) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

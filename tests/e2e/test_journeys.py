@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -228,3 +229,26 @@ def test_every_page_renders_without_errors(page, server, app_helpers, path, text
     assert heading.bounding_box()["width"] > 60
     name = {"/": "page-overview", "/trend": "page-trend", "/compare": "page-compare", "/meeting": "page-meeting"}
     h.shot(page, name.get(path, "page-meeting-slide4"))
+
+
+def test_shared_link_is_the_first_visit_after_a_server_start(browser, demo_snapshot, start_server, app_helpers,
+                                                             tmp_path):
+    """A link to a page opened before anyone visited the start page still gets the navigation and layout.
+
+    (Streamlit's legacy ``pages/`` mode would run the page file alone: file names in the sidebar,
+    narrow layout; ui.frame.require_navigation() prevents that.)
+    """
+    shutil.copyfile(demo_snapshot, tmp_path / "demo.duckdb")
+    with start_server(tmp_path / "demo.duckdb", tmp_path) as url:
+        context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+        page = context.new_page()
+        try:
+            app_helpers.open(page, url, "/compare", text="乡镇排名")
+            assert page.locator("h1").first.inner_text().strip() == "乡镇对比"
+            links = page.locator('[data-testid="stSidebarNavLink"]').all_inner_texts()
+            # each link reads '<icon ligature>\n<title>'; the legacy mode would list dashboard and the file names
+            assert [text.strip().split("\n")[-1].strip() for text in links] == ["总览", "趋势分析", "乡镇对比", "会议模式"]
+            # wide layout: the main block uses most of the 1920 px window
+            assert page.locator('[data-testid="stMainBlockContainer"]').bounding_box()["width"] > 1200
+        finally:
+            context.close()
