@@ -36,7 +36,8 @@ def trend(codes: list[str], months: int = 24) -> None:
     unit = inds[codes[0]].unit
     df = charts.shown(df, unit)
     df["label"] = [f"{p.year}.{p.month:02d}" for p in df["period"]]
-    df["series"] = df["indicator_code"].map(lambda c: inds[c].name)
+    df = df.sort_values(["indicator_code", "period"], key=lambda s: s.map(codes.index) if s.name == "indicator_code" else s)
+    df["series"] = df["indicator_code"].map(lambda c: inds[c].name)  # in the order of ``codes``
     st.altair_chart(charts.trend(df, unit, inds[codes[0]].decimals, height=540, big=True), width="stretch")
 
 
@@ -60,9 +61,7 @@ def targets() -> None:
     if progress.empty:
         st.info("尚未设置年度目标。")
     for _, row in progress.iterrows():
-        st.markdown(f"### {watch.target_sentence(row, month_label(period))}")
-        st.progress(min(max(float(row["rate"]), 0.0), 1.0) if row["rate"] == row["rate"] else 0.0,
-                    text=f"完成率 {row['rate'] * 100:.1f}%")
+        watch.target_bar(row, month_label(period), big=True)
 
 
 def alerts() -> None:
@@ -94,7 +93,7 @@ def go(step: int) -> None:
     st.query_params["period"] = month_label(period)  # the same form the other pages' month filter writes
 
 
-title, stamp = st.columns([5, 1], vertical_alignment="bottom")
+title, stamp = st.columns([3, 1], vertical_alignment="bottom")
 title.markdown(f'<div class="civdash-slide-title">{SLIDES[slide - 1][0]}</div>', unsafe_allow_html=True)
 stamp.markdown(f'<div class="civdash-meeting-stamp">{frame.demo_tag()}{html.escape(data.district_name())}'
                f'<br><b>{frame.as_of()}</b></div>',

@@ -33,10 +33,14 @@ with targets_col:
     targets = data.metric("target_progress", period)
     if targets.empty:
         st.caption(f"{period.year}年尚未设置年度目标。")
-    for _, row in targets.iterrows():
-        rate = row["rate"]
-        st.progress(min(max(float(rate), 0.0), 1.0) if rate == rate else 0.0,
-                    text=f"{watch.target_sentence(row, month_label(period))}，完成率 **{rate * 100:.1f}%**")
+    district_targets = targets[targets["level"] == "district"]
+    town_targets = targets[targets["level"] == "township"]
+    for _, row in district_targets.iterrows():
+        watch.target_bar(row, month_label(period))
+    if not town_targets.empty:
+        with st.expander(f"乡镇（街道）目标（{len(town_targets)}项）"):
+            for _, row in town_targets.iterrows():
+                watch.target_bar(row, month_label(period))
 
 figures = data.metric("key_figures", period)
 st.caption(cards.reading_note(period))

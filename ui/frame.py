@@ -29,8 +29,9 @@ MEETING_CSS = """
   [data-testid="stMetricValue"] { font-size: clamp(2.2rem, 3.5vw, 3.4rem) !important; }
   [data-testid="stMetricLabel"] p { font-size: 1.4rem !important; }
   [data-testid="stMetricDelta"] { font-size: 1.3rem !important; }
-  .civdash-slide-title { font-size: 2.6rem; font-weight: 700; margin: 0.2rem 0 0.6rem 0; }
-  .civdash-meeting-stamp { font-size: 1.3rem; color: #5b6770; text-align: right; }
+  .civdash-slide-title { font-size: clamp(1.6rem, 2.6vw, 2.6rem); font-weight: 700; margin: 0.2rem 0 0.6rem 0; }
+  .civdash-meeting-stamp { font-size: clamp(0.9rem, 1.25vw, 1.3rem); color: #5b6770; text-align: right;
+                           white-space: nowrap; }
   .civdash-demo-tag { background: #fdf1d6; color: #8a5a00; border-radius: 0.4rem; padding: 0.1rem 0.5rem;
                       font-size: 1rem; margin-right: 0.5rem; }
   [data-testid="stProgress"] p { font-size: 1.4rem !important; }

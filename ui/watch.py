@@ -1,10 +1,11 @@
-"""Sentences for the 重点关注 list and target progress, shared by 总览 and 会议模式."""
+"""The 重点关注 list and target progress, shared by 总览 and 会议模式."""
 
 from __future__ import annotations
 
 import math
 
 import pandas as pd
+import streamlit as st
 
 from civdash.units import format_value
 
@@ -26,3 +27,16 @@ def target_sentence(row: pd.Series, period_label: str) -> str:
     done = "—" if actual is None or (isinstance(actual, float) and math.isnan(actual)) else format_value(actual, unit, dec)
     return (f"{row['township']} {row['indicator_name']}：年度目标 {format_value(row['value'], unit, dec)}，"
             f"截至{period_label}完成 {done}")
+
+
+def target_bar(row: pd.Series, period_label: str, big: bool = False) -> None:
+    """A progress bar with the target sentence and 完成率 (the bar stops at 100%); ``big`` for 会议模式."""
+    rate = row["rate"]
+    known = rate is not None and not (isinstance(rate, float) and math.isnan(rate))
+    done = f"完成率 **{rate * 100:.1f}%**" if known else "尚无完成数"
+    if big:
+        st.markdown(f"### {target_sentence(row, period_label)}")
+        text = done
+    else:
+        text = f"{target_sentence(row, period_label)}，{done}"
+    st.progress(min(max(float(rate), 0.0), 1.0) if known else 0.0, text=text)

@@ -67,7 +67,7 @@ def test_targets_slide_equals_sql(app, sql):
     lines = [m.value for m in at.markdown if m.value.startswith("### ")]
     assert f"### 黔江区 居家适老化改造户数：年度目标 {target:,.0f}户，截至2025年6月完成 {done:,.0f}户" in lines
     bars = [p.proto.text for p in at.progress]
-    assert f"完成率 {done / target * 100:.1f}%" in bars
+    assert f"完成率 **{done / target * 100:.1f}%**" in bars
     # Only district targets in the meeting, not the six 街道's.
     assert len(bars) == 2
 

@@ -112,7 +112,7 @@ def test_target_progress_equals_sql(app, sql):
     assert f"截至2025年6月完成 {done:,.0f}户" in bar.proto.text
     assert f"完成率 **{done / target * 100:.1f}%**" in bar.proto.text
     assert bar.value == int(done / target * 100)
-    # Township targets of the six 街道 are listed too.
+    # Township targets of the six 街道 are listed too (in an expander under the district targets).
     assert sum("街道" in p.proto.text for p in at.progress) == 6
 
 
