@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from civdash import queries
 from civdash.names import normalize_name
@@ -15,7 +14,6 @@ from civdash.paths import DATA_DIR
 
 DEFAULT_CATALOG = DATA_DIR / "indicators.csv"
 DERIVED_CATALOG = DATA_DIR / "derived_indicators.csv"
-KIND_LABELS = {"stock": "期末数", "flow": "期间累计量", "level": "标准/比率"}
 
 
 @dataclass(frozen=True)
@@ -83,12 +81,9 @@ def indicator_map(con: duckdb.DuckDBPyConnection) -> dict[str, Indicator]:
     return {i.code: i for i in indicators(con)}
 
 
-def categories(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Categories in catalog order."""
-    seen: dict[str, None] = {}
-    for ind in indicators(con):
-        seen.setdefault(ind.category, None)
-    return list(seen)
+def categories(inds: list[Indicator]) -> list[str]:
+    """The categories of ``inds`` in catalog order."""
+    return list(dict.fromkeys(i.category for i in inds))
 
 
 def derived_indicators(path: Path = DERIVED_CATALOG) -> list[DerivedIndicator]:
@@ -99,7 +94,3 @@ def derived_indicators(path: Path = DERIVED_CATALOG) -> list[DerivedIndicator]:
         )
         for r in read_catalog_csv(path)
     ]
-
-
-def catalog_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return queries.run(con, "catalog_indicators")

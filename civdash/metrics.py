@@ -55,7 +55,8 @@ def series(
     """Values per indicator (and township) and period; see ``queries/series.sql`` for semantics.
 
     Columns: indicator_code, township_id, period (date), value, last_month, months, n_townships;
-    with ``by_township`` also township, township_code, sort_order.
+    with ``by_township`` also township, township_code, sort_order. Rows come in the order of
+    ``indicators``, then township display order, then period.
     """
     df = queries.run(
         con, "series",
@@ -65,11 +66,16 @@ def series(
     )
     df["period"] = pd.to_datetime(df["period"]).dt.date
     df["last_month"] = pd.to_datetime(df["last_month"]).dt.date
+    order = ["indicator_rank", "period"]
     if by_township:
         names = queries.run(con, "township_list")[["id", "name", "code", "sort_order"]]
         names = names.rename(columns={"id": "township_id", "name": "township", "code": "township_code"})
         df = df.merge(names, on="township_id", how="left")
-    return df
+        order = ["indicator_rank", "sort_order", "period"]
+    # Indicators in the order asked for (a chart's legend and a table's columns follow it).
+    rank = {code: k for k, code in enumerate(indicators)}
+    df = df.assign(indicator_rank=df["indicator_code"].map(rank)).sort_values(order, kind="stable")
+    return df.drop(columns="indicator_rank").reset_index(drop=True)
 
 
 def compare(

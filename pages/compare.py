@@ -5,7 +5,7 @@ import streamlit as st
 from civdash import catalog
 from civdash.paths import geojson_path
 from civdash.periods import GRAINS, add_months, bucket_label, month_label
-from civdash.units import display_unit, format_change
+from civdash.units import display_decimals, display_unit, format_change
 from ui import cards, charts, data, filters, frame
 
 frame.page_header("乡镇对比")
@@ -35,7 +35,7 @@ with ranking:
         "rank": st.column_config.NumberColumn("排名", format="%d"),
         "township": "乡镇（街道）", "township_code": "区划代码",
         "shown": st.column_config.NumberColumn(f"{ind.name}（{display_unit(ind.unit)}）",
-                                               format=f"%,.{2 if display_unit(ind.unit) != ind.unit else ind.decimals}f"),
+                                               format=f"%,.{display_decimals(ind.unit, ind.decimals)}f"),
         "mom": f"环比（较上{GRAINS[grain]}）", "yoy": "同比"})
 
 with heat:

@@ -1,6 +1,7 @@
 """会议模式: big type, one chart per screen, stepped with buttons or the ←/→ keys; no sidebar."""
 
 import html
+from collections.abc import Callable
 from datetime import date
 
 import streamlit as st
@@ -36,8 +37,7 @@ def trend(codes: list[str], months: int = 24) -> None:
     unit = inds[codes[0]].unit
     df = charts.shown(df, unit)
     df["label"] = [f"{p.year}.{p.month:02d}" for p in df["period"]]
-    df = df.sort_values(["indicator_code", "period"], key=lambda s: s.map(codes.index) if s.name == "indicator_code" else s)
-    df["series"] = df["indicator_code"].map(lambda c: inds[c].name)  # in the order of ``codes``
+    df["series"] = df["indicator_code"].map(lambda c: inds[c].name)
     st.altair_chart(charts.trend(df, unit, inds[codes[0]].decimals, height=540, big=True), width="stretch")
 
 
@@ -72,7 +72,7 @@ def alerts() -> None:
         st.markdown(f"### {watch.watch_sentence(row)}")
 
 
-SLIDES: list[tuple[str, callable]] = [
+SLIDES: list[tuple[str, Callable[[], None]]] = [
     (f"核心指标（{month_label(period)}）", headline),
     ("城乡低保对象人数走势（近24个月）", lambda: trend(["dibao_urban_persons", "dibao_rural_persons"])),
     (f"农村低保资金{ytd_label(period)}累计：今年与去年", lambda: this_year_vs_last("dibao_rural_funds")),

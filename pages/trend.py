@@ -29,8 +29,6 @@ if df.empty:
     frame.no_data()
     st.stop()
 inds = {i.code: i for i in data.indicators()}
-df = df.assign(order=df["indicator_code"].map(codes.index)).sort_values(
-    ["order", "sort_order", "period"] if "sort_order" in df else ["order", "period"])
 df["label"] = [bucket_label(p, grain) for p in df["period"]]
 df["indicator"] = df["indicator_code"].map(lambda c: inds[c].name)
 df["series"] = df["township"] + " " + df["indicator"] if "township" in df else df["indicator"]

@@ -59,7 +59,7 @@ def indicator(code: str) -> catalog.Indicator:
 
 
 def categories() -> list[str]:
-    return list(dict.fromkeys(i.category for i in indicators()))
+    return catalog.categories(indicators())
 
 
 @st.cache_data(show_spinner=False)

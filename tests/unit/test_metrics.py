@@ -85,6 +85,15 @@ def test_monthly_series_sums_stocks_and_flows_across_townships(small) -> None:
     assert sorted(set(df["period"])) == months
 
 
+def test_series_rows_follow_the_indicators_asked_for(small) -> None:
+    df = metrics.series(small.con, ["persons", "funds"], D(2025, 1, 1), D(2025, 2, 1))
+    assert list(zip(df["indicator_code"], df["period"], strict=True)) == [
+        ("persons", D(2025, 1, 1)), ("persons", D(2025, 2, 1)), ("funds", D(2025, 1, 1)), ("funds", D(2025, 2, 1))]
+    towns = metrics.series(small.con, ["funds", "persons"], D(2025, 1, 1), D(2025, 1, 1), by_township=True)
+    assert list(towns["indicator_code"]) == ["funds"] * 3 + ["persons"] * 3
+    assert list(towns["township"][:3]) == ["城东街道", "中塘镇", "新华乡"]  # display order
+
+
 def test_level_is_weighted_by_the_catalog_weight_across_townships(small) -> None:
     df = metrics.series(small.con, ["standard"], D(2024, 1, 1), D(2025, 3, 1))
     assert values(df, "standard") == approx({
