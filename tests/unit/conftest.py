@@ -28,8 +28,7 @@ import duckdb
 import pytest
 
 from civdash import catalog, db, demo, townships
-
-DEMO_UNTIL = date(2025, 6, 1)
+from tests.conftest import DEMO_UNTIL as DEMO_UNTIL  # re-exported: the demo snapshot's last month
 
 CATALOG_CSV = """\
 code,name,aliases,category,unit,kind,decimals,weight,note
@@ -172,10 +171,9 @@ def registry(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="session")
-def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    demo.build(path, until=DEMO_UNTIL)
-    return path
+def demo_path(demo_snapshot: Path) -> Path:
+    """The session's demo database ending 2025-06 (tests/conftest.py); tests only read it."""
+    return demo_snapshot
 
 
 @pytest.fixture(scope="session")
