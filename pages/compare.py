@@ -59,7 +59,8 @@ with per_person:
     if total is not None:
         st.metric(f"{data.district_word()}平均", f"{total:,.2f}{spec.unit}")
     st.caption(f"计算方法：{data.indicator(spec.numerator).name} ÷ {data.indicator(spec.denominator).name}"
-               + ("，按月平均" if data.indicator(spec.denominator).kind == "stock" else ""))
+               + ("，按月平均" if data.indicator(spec.denominator).kind == "stock" else "")
+               + "。横轴从最小值附近开始，便于看清乡镇间的差异。")
     st.altair_chart(charts.ranking(towns, spec.unit, spec.decimals, zero=False), width="stretch")
 
 with profile:

@@ -78,7 +78,7 @@ def ranking(df: pd.DataFrame, unit: str, decimals: int, height: int | None = Non
     fmt = _fmt(unit, decimals)
     bars = alt.Chart(data).mark_bar(color="#2e6da4").encode(
         y=alt.Y("township:N", sort="-x", title=None, axis=alt.Axis(labelOverlap=False)),
-        x=alt.X("shown:Q", title=display_unit(unit), scale=alt.Scale(zero=zero)),
+        x=alt.X("shown:Q", title=display_unit(unit), scale=alt.Scale(zero=zero), stack=None if not zero else "zero"),
         tooltip=[alt.Tooltip("township:N", title="乡镇"), alt.Tooltip("shown:Q", title=display_unit(unit), format=fmt)],
     )
     if highlight:
