@@ -1,0 +1,1 @@
+"""Reading statisticians' spreadsheets as they are: read → layout → map → validate → commit."""

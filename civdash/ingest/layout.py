@@ -1,0 +1,260 @@
+"""Recognising a report form's layout without a template.
+
+A report form (报表) has townships as rows and indicators as columns: a title and 填报单位/单位 lines on
+top, one to four header rows with merged group cells, perhaps a units row and a 序号 row, township
+rows, a total row (合计, 总计, 全区/全县 or the district's own name) and 注/说明/审核人 lines below.
+
+``detect_report`` finds those parts in a grid of raw cell values. It does not read numbers or map
+headers to indicators; it says where things are and what each column's header, unit and 当月/累计
+marker say.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from civdash.names import normalize_name
+
+Grid = Sequence[Sequence[object]]
+Merged = Sequence[tuple[int, int, int, int]]  # (first_row, first_col, last_row, last_col), inclusive
+
+UNIT_WORDS = ("亿元", "万元", "千元", "元", "万人次", "人次", "万人", "人", "万户", "户", "个", "张", "对", "件",
+              "元/人·月", "元/人月", "元/月", "%")
+_UNIT_ALTERNATIVES = "|".join(re.escape(u) for u in UNIT_WORDS)
+_UNIT_IN_TEXT = re.compile(r"[（(]\s*(?:单位\s*[:：]\s*)?(" + _UNIT_ALTERNATIVES + r")\s*[)）]")
+_SHEET_UNIT = re.compile(r"单位\s*[:：]\s*([^\s，,；;]+)")
+_YTD = re.compile(r"累计|截至|截止|全年|本年"
+                  r"|1\s*[-—－~～至到]\s*\d{1,2}\s*月|一\s*[-—－~～至到]\s*[一二三四五六七八九十]+\s*月")
+_MONTH_ONLY = re.compile(r"当月|本月")
+_META = re.compile(r"填报单位|填表单位|报送单位|填报日期|填表日期|制表日期|统计时间|单位\s*[:：]")
+_INDEX_TEXT = {"序号", "甲", "乙", "丙", "丁", "栏次", "行次"}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One data column: its position, header texts (top to bottom) and what they say."""
+
+    index: int
+    header: tuple[str, ...]
+    unit: str | None  # written in the header or the units row
+    ytd: bool | None  # True: 累计 / 1-N月 / 截至; False: 当月 / 本月; None: no marker
+
+    @property
+    def letter(self) -> str:
+        return column_letter(self.index)
+
+
+@dataclass(frozen=True)
+class ReportLayout:
+    township_col: int
+    header_rows: tuple[int, ...]
+    units_row: int | None
+    index_row: int | None
+    township_rows: tuple[int, ...]  # rows naming a township (registered or not)
+    total_rows: tuple[int, ...]
+    columns: tuple[Column, ...]
+    title_lines: tuple[str, ...]  # text above the header: title, 填报单位, 单位 lines
+    notes: tuple[str, ...]  # 注/说明/审核人 lines below the data
+    sheet_units: tuple[str, ...] = field(default=())  # from a '单位：万元' line ('人、元' gives two)
+    sheet_ytd: bool | None = None  # a 累计/1-N月 title, or 当月/本月
+
+
+def column_letter(index: int) -> str:
+    """0 → 'A', 25 → 'Z', 26 → 'AA'."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def cell_address(row: int, col: int) -> str:
+    """0-based (row, col) → 'D7'."""
+    return f"{column_letter(col)}{row + 1}"
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _numeric(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return True
+    text = normalize_name(_text(value)).replace(",", "")
+    return bool(re.fullmatch(r"[+-]?\d+(\.\d+)?%?", text))
+
+
+def fill_merged(grid: Grid, merged: Merged) -> list[list[object]]:
+    """A copy of ``grid`` in which every cell of a merged range holds the range's top-left value."""
+    out = [list(row) for row in grid]
+    for r0, c0, r1, c1 in merged:
+        if r0 >= len(out):
+            continue
+        value = out[r0][c0] if c0 < len(out[r0]) else None
+        for r in range(r0, min(r1, len(out) - 1) + 1):
+            row = out[r]
+            if len(row) <= c1:
+                row.extend([None] * (c1 + 1 - len(row)))
+            for c in range(c0, c1 + 1):
+                row[c] = value
+    return out
+
+
+def unit_in(text: str) -> str | None:
+    """'资金（万元）' → '万元'; a bare unit word ('万元') → itself; else None."""
+    m = _UNIT_IN_TEXT.search(text)
+    if m:
+        return m.group(1)
+    bare = text.strip().strip("()（）")
+    return bare if bare in UNIT_WORDS else None
+
+
+def ytd_marker(text: str) -> bool | None:
+    """True for 累计 / 1-N月 / 截至, False for 当月 / 本月, None without a marker."""
+    if _YTD.search(text):
+        return True
+    if _MONTH_ONLY.search(text):
+        return False
+    return None
+
+
+def sheet_units(lines: Sequence[str]) -> tuple[str, ...]:
+    """Units a '单位：万元' (or '单位:人、元') line declares for the whole sheet."""
+    found: list[str] = []
+    for line in lines:
+        for m in _SHEET_UNIT.finditer(line):
+            found += [u for u in re.split(r"[、/,，]", m.group(1)) if u in UNIT_WORDS]
+    return tuple(dict.fromkeys(found))
+
+
+def _is_units_row(row: Sequence[object], skip: int) -> bool:
+    texts = [_text(v) for c, v in enumerate(row) if c != skip and _text(v)]
+    return bool(texts) and all(t in UNIT_WORDS or t in ("单位", "计量单位") for t in texts) and len(texts) >= 2
+
+
+def _is_index_row(row: Sequence[object], skip: int) -> bool:
+    """A 序号 row numbering the columns: 1, 2, 3 … (or 甲, 乙 …)."""
+    texts = [_text(v) for c, v in enumerate(row) if c != skip and _text(v)]
+    numbers = [int(float(t)) for t in texts if re.fullmatch(r"\d+(\.0)?", t)]
+    others = [t for t in texts if not re.fullmatch(r"\d+(\.0)?", t)]
+    return len(numbers) >= 3 and numbers == sorted(numbers) and all(t in _INDEX_TEXT for t in others)
+
+
+def detect_report(
+    grid: Grid,
+    merged: Merged,
+    is_township: Callable[[str], bool],
+    is_total: Callable[[str], bool],
+) -> ReportLayout | None:
+    """Find a townships-as-rows report form in ``grid``; None when the sheet is not one."""
+    rows = [list(r) for r in grid]
+    if not rows:
+        return None
+    width = max(len(r) for r in rows)
+    rows = [r + [None] * (width - len(r)) for r in rows]
+    filled = fill_merged(rows, merged)
+
+    # The township column: the one naming the most registered townships or totals.
+    best, best_hits = None, 1
+    for c in range(width):
+        hits = sum(1 for r in rows if (t := _text(r[c])) and (is_township(t) or is_total(t)))
+        if hits > best_hits:
+            best, best_hits = c, hits
+    if best is None:
+        return None
+    tc = best
+
+    named = [i for i, r in enumerate(rows) if (t := _text(r[tc])) and (is_township(t) or is_total(t))]
+    town_names = [normalize_name(_text(rows[i][tc])) for i in named if not is_total(_text(rows[i][tc]))]
+    if len(town_names) != len(set(town_names)):
+        return None  # a township on several rows: a long table (period, township, indicator, value), not a form
+    first, last = named[0], named[-1]
+    # Rows between the first and last named row that carry numbers are township rows too, even when
+    # the name is unknown (validation reports it with the closest registered names).
+    body = [i for i in range(first, last + 1)
+            if _text(rows[i][tc]) and any(_numeric(v) for c, v in enumerate(rows[i]) if c != tc)]
+    total_rows = tuple(i for i in body if is_total(_text(rows[i][tc])))
+    township_rows = tuple(i for i in body if i not in total_rows)
+    top = min(body)
+
+    # Walk up from the first data row: 序号 row, units row, header rows; stop at title/meta lines.
+    index_row = units_row = None
+    header_rows: list[int] = []
+    r = top - 1
+    while r >= 0:
+        raw = rows[r]
+        texts = [_text(v) for v in raw if _text(v)]
+        if not texts:
+            if header_rows:
+                break
+            r -= 1
+            continue
+        joined = " ".join(texts)
+        if _META.search(joined) and not header_rows:
+            break
+        if index_row is None and not header_rows and _is_index_row(raw, tc):
+            index_row = r
+        elif units_row is None and _is_units_row(raw, tc):
+            units_row = r
+        elif len(texts) >= 2 or any(merged_covers(merged, r, c) for c in range(width)):
+            if _META.search(joined):
+                break
+            header_rows.insert(0, r)
+        else:
+            break
+        r -= 1
+    title_top = (min(header_rows) if header_rows else top) - 1
+    title_lines = tuple(" ".join(_text(v) for v in rows[i] if _text(v)) for i in range(0, title_top + 1)
+                        if any(_text(v) for v in rows[i]))
+
+    # Data columns: every column but the township and 序号 columns that has a header or a value.
+    skip = {tc}
+    for c in range(width):
+        head = " ".join(_text(filled[h][c]) for h in header_rows)
+        if normalize_name(head) in ("序号", "编号", "行次"):
+            skip.add(c)
+    columns = []
+    for c in range(width):
+        if c in skip:
+            continue
+        header = tuple(_dedupe(_text(filled[h][c]) for h in header_rows))
+        has_values = any(_text(rows[i][c]) for i in body)
+        if not header and not has_values:
+            continue
+        unit = next((u for u in (unit_in(h) for h in reversed(header)) if u), None)
+        if unit is None and units_row is not None:
+            unit = unit_in(_text(rows[units_row][c]))
+        ytd = next((m for m in (ytd_marker(h) for h in reversed(header)) if m is not None), None)
+        columns.append(Column(c, header, unit, ytd))
+
+    below = (" ".join(_text(v) for v in rows[i] if _text(v)) for i in range(max(body) + 1, len(rows)))
+    notes = tuple(line for line in below if line)
+    title_ytd = next((m for m in (ytd_marker(t) for t in title_lines) if m is not None), None)
+    return ReportLayout(
+        township_col=tc, header_rows=tuple(header_rows), units_row=units_row, index_row=index_row,
+        township_rows=township_rows, total_rows=total_rows, columns=tuple(columns),
+        title_lines=title_lines, notes=notes,
+        sheet_units=sheet_units(title_lines), sheet_ytd=title_ytd,
+    )
+
+
+def merged_covers(merged: Merged, row: int, col: int) -> bool:
+    return any(r0 <= row <= r1 and c0 <= col <= c1 for r0, c0, r1, c1 in merged)
+
+
+def _dedupe(texts) -> list[str]:
+    """Header texts top to bottom without blanks and without a vertical merge's repeats."""
+    out: list[str] = []
+    for t in texts:
+        if t and (not out or out[-1] != t):
+            out.append(t)
+    return out
