@@ -1,0 +1,56 @@
+"""Mapping a column's header texts to a catalog indicator.
+
+Headers name indicators in many ways: a leaf under a group (城市最低生活保障 › 户数), a leaf that says
+it all (城市低保人数), with a unit (资金（万元）) or a period marker (1-6月资金, 当月资金) attached. The
+group and the leaf are joined in every order-preserving combination, cleaned of units and markers, and
+looked up in the catalog's normalised names and aliases; the longest combination that matches wins.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from itertools import combinations
+
+import duckdb
+
+from civdash import queries
+from civdash.names import normalize_name
+
+_UNIT = re.compile(r"[（(][^）)]*[)）]")
+_MARKERS = re.compile(
+    r"\d{1,2}\s*[-—－~～至到]\s*\d{1,2}\s*月份?|[一二三四五六七八九十]+\s*[-—－~～至到]\s*[一二三四五六七八九十]+\s*月"
+    r"|截至\d{1,2}月底?|截止\d{1,2}月底?|累计|当月|本月|本期|期末|月末|合计|其中[:：]?")
+_FILLERS = {"其中", "小计", "合计"}
+
+
+def aliases(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Normalised name or alias → indicator code, for every catalog indicator."""
+    return dict(queries.run(con, "indicator_aliases")[["alias", "indicator_code"]].itertuples(index=False))
+
+
+def clean_header(text: str) -> str:
+    """'1-4月资金（万元）' → '资金'; normalised (no spaces, quotes or punctuation, half-width)."""
+    return normalize_name(_MARKERS.sub("", _UNIT.sub("", str(text))))
+
+
+def candidates(header: Sequence[str]) -> list[str]:
+    """Cleaned texts to look up, most specific first: joined group+leaf combinations, then single texts."""
+    parts = [p for p in (clean_header(h) for h in header) if p and p not in _FILLERS]
+    found: list[str] = []
+    for size in range(len(parts), 0, -1):
+        for combo in combinations(parts, size):
+            if combo[-1] != parts[-1]:
+                continue  # the leaf (lowest header) always takes part in a combination
+            joined = "".join(combo)
+            if joined not in found:
+                found.append(joined)
+    return found
+
+
+def match_indicator(header: Sequence[str], table: Mapping[str, str]) -> str | None:
+    """The indicator code ``header`` names, or None when no catalog name or alias fits."""
+    for key in candidates(header):
+        if key in table:
+            return table[key]
+    return None
