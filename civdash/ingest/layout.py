@@ -258,3 +258,92 @@ def _dedupe(texts) -> list[str]:
         if t and (not out or out[-1] != t):
             out.append(t)
     return out
+
+
+# --- long tables and district-level forms ----------------------------------------------------------------------
+
+_LONG_ROLES: dict[str, tuple[str, ...]] = {
+    "period": ("期间", "时期", "月份", "统计月份", "统计期", "统计时间", "年月", "报告期", "日期", "时间", "期别"),
+    "township": ("乡镇", "乡镇街道", "乡镇(街道)", "街道", "镇街", "乡镇名称", "单位名称", "地区", "区域"),
+    "indicator": ("指标", "指标名称", "项目", "统计指标", "指标项"),
+    "value": ("数值", "数量", "值", "数据", "本期数", "本月数", "统计值", "金额", "合计数"),
+    "unit": ("单位", "计量单位", "指标单位"),
+}
+
+
+@dataclass(frozen=True)
+class LongLayout:
+    """A long table: one value a row, with period, township, indicator, value (and unit) columns."""
+
+    header_row: int
+    period_col: int | None  # None when the period comes from the title, sheet or file name
+    township_col: int
+    indicator_col: int
+    value_col: int
+    unit_col: int | None
+    title_lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DistrictLayout:
+    """A district-level form: indicators as rows (指标名称 | 单位 | 数量 …), no townships."""
+
+    header_row: int
+    indicator_col: int
+    unit_col: int | None
+    value_cols: tuple[Column, ...]  # one or more value columns (本月数, 累计数 …)
+    data_rows: tuple[int, ...]
+    title_lines: tuple[str, ...]
+
+
+def _roles(row: Sequence[object]) -> dict[str, int]:
+    """Which column of a header row plays which role; the first column found for each role wins."""
+    found: dict[str, int] = {}
+    for c, value in enumerate(row):
+        key = normalize_name(_text(value))
+        if not key:
+            continue
+        for role, names in _LONG_ROLES.items():
+            if role not in found and key in {normalize_name(n) for n in names}:
+                found[role] = c
+                break
+    return found  # a bare '单位' is the unit of measure; a township column says 乡镇/街道/单位名称
+
+
+def _title_above(rows: Sequence[Sequence[object]], header_row: int) -> tuple[str, ...]:
+    lines = (" ".join(_text(v) for v in rows[i] if _text(v)) for i in range(header_row))
+    return tuple(line for line in lines if line)
+
+
+def detect_long_table(grid: Grid, max_scan: int = 15) -> LongLayout | None:
+    """Find a long table's header row (within the first ``max_scan`` rows) and its columns."""
+    rows = list(grid)
+    for r, row in enumerate(rows[:max_scan]):
+        roles = _roles(row)
+        if {"township", "indicator", "value"} <= roles.keys():
+            return LongLayout(r, roles.get("period"), roles["township"], roles["indicator"], roles["value"],
+                              roles.get("unit"), _title_above(rows, r))
+    return None
+
+
+def detect_district_form(grid: Grid, is_indicator: Callable[[str], bool], max_scan: int = 15) -> DistrictLayout | None:
+    """Find a district-level form: a 指标 column whose rows name catalog indicators, no township column."""
+    rows = [list(r) for r in grid]
+    for r, row in enumerate(rows[:max_scan]):
+        roles = _roles(row)
+        if "indicator" not in roles or "township" in roles:
+            continue
+        ic, uc = roles["indicator"], roles.get("unit")
+        data_rows = tuple(i for i in range(r + 1, len(rows))
+                          if ic < len(rows[i]) and is_indicator(_text(rows[i][ic])))
+        if not data_rows:
+            continue
+        value_cols = []
+        for c, value in enumerate(row):
+            if c in (ic, uc) or not any(c < len(rows[i]) and _numeric(rows[i][c]) for i in data_rows):
+                continue
+            head = _text(value)
+            value_cols.append(Column(c, (head,) if head else (), unit_in(head), ytd_marker(head)))
+        if value_cols:
+            return DistrictLayout(r, ic, uc, tuple(value_cols), data_rows, _title_above(rows, r))
+    return None

@@ -5,7 +5,16 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from civdash.ingest.layout import cell_address, column_letter, detect_report, sheet_units, unit_in, ytd_marker
+from civdash.ingest.layout import (
+    cell_address,
+    column_letter,
+    detect_district_form,
+    detect_long_table,
+    detect_report,
+    sheet_units,
+    unit_in,
+    ytd_marker,
+)
 
 TOWNS = {"城东", "城东街道", "中塘镇", "中塘乡", "新华乡", "城南街道"}
 TOTALS = {"合计", "总计", "全区", "黔江区"}
@@ -139,3 +148,37 @@ def test_detect_report_never_crashes(grid, merged) -> None:
     if lay is not None:
         assert lay.township_rows or lay.total_rows
         assert all(c.index != lay.township_col for c in lay.columns)
+
+
+def test_a_long_table_in_any_column_order_with_chinese_headers() -> None:
+    grid = [
+        ["黔江区2025年4月民政数据（长表）", None, None, None, None],
+        ["数值", "单位", "指标名称", "乡镇（街道）", "统计月份"],
+        [292, "人", "城市低保人数", "城东街道", "2025-04"],
+        [14.2, "万元", "农村低保资金", "中塘镇", "2025年4月"],
+    ]
+    lay = detect_long_table(grid)
+    assert lay is not None
+    assert (lay.header_row, lay.period_col, lay.township_col, lay.indicator_col, lay.value_col, lay.unit_col) == (
+        1, 4, 3, 2, 0, 1)
+    assert lay.title_lines == ("黔江区2025年4月民政数据（长表）",)
+    # without a period column the period comes from elsewhere; without an indicator column it is no long table
+    assert detect_long_table([["乡镇", "指标", "数量"], ["城东街道", "城市低保人数", 292]]).period_col is None
+    assert detect_long_table(FORM) is None
+
+
+def test_a_district_level_form() -> None:
+    grid = [
+        ["黔江区2025年6月民政事业统计表"],
+        ["指标名称", "单位", "本月数", "1-6月累计"],
+        ["养老机构数", "个", 38, None],
+        ["结婚登记", "对", 210, 1180],
+        ["说明：婚姻登记为季报指标", None, None, None],
+    ]
+    known = {"养老机构数", "结婚登记"}
+    lay = detect_district_form(grid, lambda t: t in known)
+    assert lay is not None
+    assert (lay.header_row, lay.indicator_col, lay.unit_col, lay.data_rows) == (1, 0, 1, (2, 3))
+    assert [(c.index, c.header, c.ytd) for c in lay.value_cols] == [(2, ("本月数",), False), (3, ("1-6月累计",), True)]
+    # a table with a township column is not a district-level form
+    assert detect_district_form([["乡镇", "指标", "数量"], ["城东街道", "养老机构数", 3]], lambda t: t in known) is None
