@@ -96,7 +96,7 @@ def test_per_person_district_average_equals_sql(app, sql, clean):
               " / sum(value) FILTER (WHERE indicator_code = 'dibao_urban_persons')"
               " FROM v_fact WHERE period = '2025-06-01'")
     assert {m.label: m.value for m in at.metric}["全区平均"] == f"{avg:,.2f}元/人·月"
-    assert "计算方法：城市低保资金支出 ÷ 城市低保人数，按月平均" in [c.value for c in at.caption]
+    assert any(c.value.startswith("计算方法：城市低保资金支出 ÷ 城市低保人数，按月平均。") for c in at.caption)
 
     at.selectbox(key="derived").set_value("temp_relief_per_case").run()
     clean(at)
@@ -104,7 +104,7 @@ def test_per_person_district_average_equals_sql(app, sql, clean):
                    " / sum(value) FILTER (WHERE indicator_code = 'temp_relief_cases')"
                    " FROM v_fact WHERE period = '2025-06-01'")
     assert {m.label: m.value for m in at.metric}["全区平均"] == f"{per_case:,.2f}元/人次"
-    assert "计算方法：临时救助资金 ÷ 临时救助人次" in [c.value for c in at.caption]
+    assert any(c.value.startswith("计算方法：临时救助资金 ÷ 临时救助人次。") for c in at.caption)
 
 
 def test_per_person_over_a_quarter_is_monthly(app, sql, clean):
