@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from civdash.ingest.cells import parse_cell
 from civdash.names import normalize_name
 
 Grid = Sequence[Sequence[object]]
@@ -85,12 +86,7 @@ def _text(value: object) -> str:
 
 
 def _numeric(value: object) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int | float):
-        return True
-    text = normalize_name(_text(value)).replace(",", "")
-    return bool(re.fullmatch(r"[+-]?\d+(\.\d+)?%?", text))
+    return parse_cell(value).status == "number"
 
 
 def fill_merged(grid: Grid, merged: Merged) -> list[list[object]]:
@@ -182,6 +178,8 @@ def detect_report(
     # the name is unknown (validation reports it with the closest registered names).
     body = [i for i in range(first, last + 1)
             if _text(rows[i][tc]) and any(_numeric(v) for c, v in enumerate(rows[i]) if c != tc)]
+    if not body:
+        return None  # township names without figures: a list, not a form
     total_rows = tuple(i for i in body if is_total(_text(rows[i][tc])))
     township_rows = tuple(i for i in body if i not in total_rows)
     top = min(body)

@@ -182,3 +182,7 @@ def test_a_district_level_form() -> None:
     assert [(c.index, c.header, c.ytd) for c in lay.value_cols] == [(2, ("本月数",), False), (3, ("1-6月累计",), True)]
     # a table with a township column is not a district-level form
     assert detect_district_form([["乡镇", "指标", "数量"], ["城东街道", "养老机构数", 3]], lambda t: t in known) is None
+
+
+def test_township_names_without_figures_are_not_a_form() -> None:
+    assert detect_report([["城东"], ["中塘镇"]], [], is_town, is_total) is None  # found by Hypothesis
