@@ -176,7 +176,7 @@ def populate(con: duckdb.DuckDBPyConnection, until: date | None = None, first: d
         batch_id = con.execute(
             "INSERT INTO batch (user_name, source, note) VALUES ('系统', 'demo', '示例数据') RETURNING id"
         ).fetchone()[0]
-        con.execute("INSERT INTO batch_file VALUES (?, 1, '示例数据（自动生成）', NULL, NULL)", [batch_id])
+        con.execute("INSERT INTO batch_file (batch_id, file_no, file_name) VALUES (?, 1, '示例数据（自动生成）')", [batch_id])
         facts = insert_facts(con, values, [t.id for t in towns], months, batch_id, skip=_late_cells(towns, months))
         district = townships.district(con)
         _set_targets(con, district.id if district else None, towns, last.year)

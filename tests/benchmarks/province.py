@@ -157,7 +157,8 @@ def build_province(path: Path, n_towns: int, years: int, until: date, log: Calla
             batch_id = con.execute(
                 "INSERT INTO batch (user_name, source, note) VALUES ('基准测试', 'demo', '省级规模基准测试数据')"
                 " RETURNING id").fetchone()[0]
-            con.execute("INSERT INTO batch_file VALUES (?, 1, '基准测试数据（自动生成）', NULL, NULL)", [batch_id])
+            con.execute("INSERT INTO batch_file (batch_id, file_no, file_name) VALUES (?, 1, '基准测试数据（自动生成）')",
+                        [batch_id])
             t = time.perf_counter()
             # The last township has not reported the latest month (as in a real month's first days).
             info["facts"] = demo.insert_facts(con, values, [tw.id for tw in towns], months, batch_id,

@@ -1,0 +1,156 @@
+"""Storing an upload safely: one transaction, superseded values kept as history, exact rollback.
+
+Facts are keyed by (indicator, township, month). An upload records every value it holds for its batch and
+makes its new and changed values current; the rows it replaces stay in ``fact`` as history. A value
+equal to the stored one is recorded but not made current, so the stored row and its provenance stay.
+Rolling a batch back makes, for every key it touched, the row of the newest batch still committed current
+again — batch 1's value after rolling back batch 2, batch 3's if a later batch 3 overwrote batch 2, and
+batch 2's when it only repeated batch 1's value and batch 1 is rolled back — and a key no committed batch
+holds leaves ``v_fact``. Every change bumps the data version, which refreshes the dashboard's caches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from civdash import db, queries
+
+
+class CommitError(Exception):
+    """An upload or rollback that cannot be carried out; the message is for the user (Chinese)."""
+
+
+@dataclass(frozen=True)
+class NewFact:
+    indicator_code: str
+    township_id: int
+    period: date  # first day of the month
+    value: float  # base unit; flows the month's own amount
+    file_no: int = 1
+    sheet: str | None = None
+    cell: str | None = None
+
+
+@dataclass(frozen=True)
+class UploadFile:
+    file_name: str
+    sha256: str | None = None
+    size: int | None = None
+    content: bytes | None = None
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    batch_id: int
+    new: int
+    changed: int
+    unchanged: int
+    periods: list[date]
+
+
+@dataclass(frozen=True)
+class RollbackResult:
+    batch_id: int
+    restored: int  # keys this batch showed whose earlier value is shown again
+    removed: int  # keys this batch showed that no committed batch holds any more
+
+
+def _frame(facts: Sequence[NewFact]) -> pd.DataFrame:
+    df = pd.DataFrame([f.__dict__ for f in facts],
+                      columns=["indicator_code", "township_id", "period", "value", "file_no", "sheet", "cell"])
+    df["period"] = pd.to_datetime(df["period"])
+    keys = ["indicator_code", "township_id", "period"]
+    duplicated = df[df.duplicated(keys, keep=False)]
+    if not duplicated.empty:
+        first = duplicated.iloc[0]
+        raise CommitError(f"同一指标、乡镇和月份出现了两次（{first.indicator_code}，{first.period:%Y年%m月}），请检查上传内容")
+    return df
+
+
+def _registered(con: duckdb.DuckDBPyConnection, df: pd.DataFrame):
+    con.register("upload_facts", df)
+    return con
+
+
+def preview(con: duckdb.DuckDBPyConnection, facts: Sequence[NewFact]) -> pd.DataFrame:
+    """Each key with the value stored now (old_value), the new value and 'new' / 'changed' / 'unchanged'."""
+    df = _frame(facts)
+    try:
+        out = queries.run(_registered(con, df), "upload_preview")
+    finally:
+        con.unregister("upload_facts")
+    out["period"] = pd.to_datetime(out["period"]).dt.date
+    return out
+
+
+def find_same_file(con: duckdb.DuckDBPyConnection, sha256: str) -> int | None:
+    """The committed batch that already holds a file with this exact content."""
+    found = queries.scalar(con, "batch_same_file", sha256=sha256)
+    return int(found) if found is not None else None
+
+
+def commit_upload(
+    con: duckdb.DuckDBPyConnection,
+    facts: Sequence[NewFact],
+    files: Sequence[UploadFile],
+    user_name: str | None = None,
+    source: str = "upload",
+    note: str | None = None,
+) -> CommitResult:
+    """Store an upload in one transaction; on any error nothing is changed."""
+    if not facts:
+        raise CommitError("没有可保存的数据")
+    df = _frame(facts)
+    status = preview(con, facts)["status"].value_counts()
+    with db.transaction(con):
+        batch_id = con.execute("INSERT INTO batch (user_name, source, note) VALUES (?, ?, ?) RETURNING id",
+                               [user_name, source, note]).fetchone()[0]
+        for file_no, f in enumerate(files, start=1):
+            con.execute("INSERT INTO batch_file (batch_id, file_no, file_name, sha256, size, content)"
+                        " VALUES (?, ?, ?, ?, ?, ?)", [batch_id, file_no, f.file_name, f.sha256, f.size, f.content])
+        _registered(con, df)
+        try:
+            con.execute(queries.load("upload_supersede"))
+            con.execute(queries.load("upload_insert"), {"batch_id": batch_id})
+        finally:
+            con.unregister("upload_facts")
+        db.bump_data_version(con)
+    periods = sorted({p.date() for p in df["period"]})
+    return CommitResult(int(batch_id), int(status.get("new", 0)), int(status.get("changed", 0)),
+                        int(status.get("unchanged", 0)), periods)
+
+
+def rollback(con: duckdb.DuckDBPyConnection, batch_id: int, user_name: str | None = None) -> RollbackResult:
+    """Undo a committed batch exactly (see the module docstring); one transaction."""
+    row = con.execute("SELECT status FROM batch WHERE id = ?", [batch_id]).fetchone()
+    if row is None:
+        raise CommitError(f"没有编号为{batch_id}的导入批次")
+    if row[0] != "committed":
+        raise CommitError(f"导入批次{batch_id}已经撤销过了")
+    with db.transaction(con):
+        # The keys where this batch's value is the one shown now: the ones the rollback changes.
+        shown = con.execute("SELECT indicator_code, township_id, period FROM fact WHERE batch_id = ? AND is_current",
+                            [batch_id]).df()
+        con.execute("UPDATE batch SET status = 'rolled_back', note = concat_ws('；', note, ?) WHERE id = ?",
+                    [f"由{user_name or '未知用户'}撤销", batch_id])
+        con.execute(queries.load("rollback_clear"), {"batch_id": batch_id})
+        con.execute(queries.load("rollback_restore"), {"batch_id": batch_id})
+        con.register("rolled_keys", shown)
+        try:
+            restored = con.execute("SELECT count(*) FROM fact f JOIN rolled_keys k"
+                                   " USING (indicator_code, township_id, period) WHERE f.is_current").fetchone()[0]
+        finally:
+            con.unregister("rolled_keys")
+        db.bump_data_version(con)
+    keys = len(shown)
+    return RollbackResult(batch_id, int(restored), int(keys - restored))
+
+
+def batches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every upload, newest first: time, user, source, status, files, periods, value counts."""
+    return queries.run(con, "batch_list")
