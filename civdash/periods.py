@@ -1,4 +1,4 @@
-"""Months, quarters and years: arithmetic and Chinese labels. Periods are first-of-month dates."""
+"""Months, quarters and years: arithmetic, Chinese labels and periods written in text. Periods are first-of-month dates."""
 
 from __future__ import annotations
 
@@ -98,107 +98,212 @@ def as_of_label(d: date) -> str:
     return f"数据截至{d.year}年{d.month}月"
 
 
-# --- periods written in titles, sheet names and file names ---------------------------------------------------------
+# --- periods written in titles, sheet names and file names -----------------------------------------------------------
 
-_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
-              "十一": 11, "十二": 12}
-_NUM = r"(\d{1,2}|十[一二]?|[一二三四五六七八九])"
-_SEP = r"\s*[-—－~～至到]\s*"
-_YEAR = r"((?:19|20|21)\d{2})\s*年?"
+PeriodKind = Literal["month", "quarter", "range", "year"]
+MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 @dataclass(frozen=True)
 class PeriodSpec:
-    """A period found in text: a month, a quarter, a span of months (1-6月) or a year."""
+    """A period found in text: months ``first_month``..``last_month`` of ``year`` (None when the text has none).
+
+    ``ytd`` is True when the figures are year-to-date totals through ``last_month`` (1-6月, 截至6月, 上半年).
+    """
 
     year: int | None
     first_month: int
     last_month: int
-    ytd: bool  # the figures are year-to-date totals (1-N月, 截至N月, 上半年)
-    kind: Literal["month", "quarter", "range", "year"]
+    ytd: bool
+    kind: PeriodKind
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.first_month <= self.last_month <= 12:
+            raise ValueError(f"期间的月份不成立：{self.first_month}-{self.last_month}月")
+
+    def _year(self) -> int:
+        if self.year is None:
+            raise ValueError(f"期间没有年份：{self.label()}")
+        return self.year
 
     def months(self) -> list[date]:
-        if self.year is None:
-            raise ValueError("年份未知")
-        return [date(self.year, m, 1) for m in range(self.first_month, self.last_month + 1)]
+        """First days of the months the period covers; ValueError when the year is unknown."""
+        year = self._year()
+        return [date(year, m, 1) for m in range(self.first_month, self.last_month + 1)]
 
     def end(self) -> date:
-        """First day of the period's last month."""
-        return self.months()[-1]
+        """First day of the period's last month; ValueError when the year is unknown."""
+        return date(self._year(), self.last_month, 1)
+
+    def label(self) -> str:
+        """'2025年3月', '2025年第2季度', '2025年1-6月', '2025年' ('3月' … without a year)."""
+        year = f"{self.year}年" if self.year is not None else ""
+        if self.kind == "year":
+            return year or "全年"
+        if self.kind == "quarter":
+            return f"{year}第{self.last_month // 3}季度"
+        if self.first_month == self.last_month:
+            return f"{year}{self.last_month}月"
+        return f"{year}{self.first_month}-{self.last_month}月"
 
 
-def _n(text: str) -> int:
-    return int(text) if text.isdigit() else _CN_DIGITS[text]
+_CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+              "九": 9}
+_SEP = r"\s*(?:[-—–―~〜]+|至|到)\s*"
+_CN_YEAR = re.compile(r"[〇○零一二三四五六七八九]{4}(?=\s*年)")
+_CN_NUMBER = re.compile(r"[一二两三四五六七八九十]{1,3}"
+                        r"(?=\s*个?\s*(?:月|季)|(?:\s*月)?" + _SEP + r"[一二两三四五六七八九十\d]{1,3}\s*(?:月|季))")
+_YEAR = r"(?:(?<!\d)(?P<year>\d{4})\s*年度?\s*)?"
+_DAY = r"(?:\s*\d{1,2}\s*[日号])?"
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(rx)) for name, rx in (
+    ("month_range", _YEAR + r"(?<!\d)(?P<a>\d{1,2})\s*(?:月份?" + _DAY + r")?" + _SEP
+     + r"(?:(?P<year2>\d{4})\s*年\s*)?(?P<b>\d{1,2})\s*月份?(?:底|末|" + _DAY + r")?"),
+    ("numeric_range", r"(?<![\d.])(?P<year>\d{4})\s*[./\-_]\s*(?P<a>\d{1,2})" + _SEP
+     + r"(?P<year2>\d{4})\s*[./\-_]\s*(?P<b>\d{1,2})(?![\d.])"),
+    ("quarter_range", _YEAR + r"第?\s*(?<!\d)(?P<a>[1-4])" + _SEP + r"第?(?P<b>[1-4])\s*季度"),
+    ("first_quarters", _YEAR + r"前\s*(?P<b>[1-4])\s*个?\s*季度?"),
+    ("first_months", _YEAR + r"前\s*(?P<b>\d{1,2})\s*个?\s*月"),
+    ("half", _YEAR + r"(?P<half>[上下])半年度?"),
+    ("quarter", _YEAR + r"(?:第\s*(?P<q>[1-4])\s*季度?|(?<!\d)(?P<q2>[1-4])\s*季(?:度|报|末))(?:末|底)?"),
+    ("q", r"(?<![A-Za-z\d])(?:(?P<year>\d{4})\s*(?:年|[-_ ])?\s*)?[Qq](?P<q>[1-4])(?!\d)"
+     r"(?:\s*[-_ ]?\s*(?P<year2>\d{4})(?!\d))?"),
+    ("month", _YEAR + r"(?<!\d)(?P<b>\d{1,2})\s*月份?(?:底|末|" + _DAY + r")?"),
+    ("numeric_month", r"(?<![\d.])(?P<year>\d{4})\s*[./\-_]\s*(?P<b>\d{1,2})(?![\d]|\s*(?:[万亿千元人户个件张对%]))"),
+    ("compact_month", r"(?<!\d)(?P<year>\d{4})(?P<b>\d{2})(?P<day>\d{2})?(?!\d)"),
+    ("year", r"(?<!\d)(?P<year>\d{4})\s*年度?"),
+))
+_UP_TO = re.compile(r"(?:截至|截止)[到至]?\s*$")
+_CUMULATIVE = re.compile(r"\s*累计")
+_FILL_DATE = re.compile(r"日期\s*[:：]?\s*$|(?:填表|填报|制表|报送|上报|打印)时间\s*[:：]?\s*$")
+_RANK: dict[str, int] = {"month": 4, "range": 3, "quarter": 3, "year": 1}
 
 
-_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    # most specific first
-    (re.compile(_YEAR + r"\s*" + _NUM + _SEP + _NUM + r"\s*月"), "year-range"),
-    (re.compile(r"截[至止]\s*" + _YEAR + r"\s*" + _NUM + r"\s*月"), "year-upto"),
-    (re.compile(_YEAR + r"\s*(?:第\s*)?([一二三四1-4])\s*季度"), "year-quarter"),
-    (re.compile(r"(?<!\d)((?:19|20|21)\d{2})\s*[-年]?\s*[Qq]([1-4])(?!\d)|[Qq]([1-4])\s*((?:19|20|21)\d{2})"), "q"),
-    (re.compile(_YEAR + r"\s*(上|下)半年"), "year-half"),
-    (re.compile(r"(?<!\d)((?:19|20|21)\d{2})\s*(?:年\s*|[-./]\s*)?(\d{1,2})(?:\s*月|(?!\d))"), "year-month"),
-    (re.compile(_YEAR + r"\s*" + _NUM + r"\s*月"), "year-month-cn"),
-    (re.compile(r"(?<!\d)" + _NUM + _SEP + _NUM + r"\s*月"), "range"),
-    (re.compile(r"截[至止]\s*" + _NUM + r"\s*月"), "upto"),
-    (re.compile(r"(?:第\s*)?([一二三四])\s*季度"), "quarter"),
-    (re.compile(r"(上|下)半年"), "half"),
-    (re.compile(r"(?<![\d年])" + _NUM + r"\s*月"), "month"),
-    (re.compile(r"(?<!\d)((?:19|20|21)\d{2})\s*年(?!\s*\d)"), "year"),
-]
+@dataclass(frozen=True)
+class _Candidate:
+    start: int
+    end: int
+    spec: PeriodSpec | None  # None: looks like a period but is not one (13月, 1999年)
+    fill_date: bool  # follows 填表日期 …: the date a form was filled in, not its period
+
+
+def _cn_number(text: str) -> int | None:
+    """'三' → 3, '十' → 10, '十二' → 12, '二十' → 20; None for anything else."""
+    if text.count("十") > 1:
+        return None
+    if "十" in text:
+        tens, units = text.split("十")
+        if len(tens) > 1 or len(units) > 1:
+            return None
+        return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[units] if units else 0)
+    return _CN_DIGITS[text] if len(text) == 1 else None
+
+
+def _fold(text: str) -> str:
+    """Half-width (NFKC) text with Chinese numerals before 年, 月 and 季 written as digits."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _CN_YEAR.sub(lambda m: "".join(str(_CN_DIGITS[c]) for c in m.group()), text)
+
+    def number(m: re.Match[str]) -> str:
+        value = _cn_number(m.group())
+        if value is None or ("两" in m.group() and not text[: m.start()].rstrip().endswith("前")):
+            return m.group()  # 近两月 is 'the last two months', not February; 前两季度 is the first two quarters
+        return str(value)
+
+    return _CN_NUMBER.sub(number, text)
+
+
+def _year(*texts: str | None) -> tuple[bool, int | None]:
+    """(possible, the year written or None): impossible when a year is outside 2000–2100 or two disagree."""
+    years = {int(t) for t in texts if t}
+    if len(years) > 1 or not all(MIN_YEAR <= y <= MAX_YEAR for y in years):
+        return False, None
+    return True, next(iter(years), None)
+
+
+def _spec(name: str, g: dict[str, str | None]) -> PeriodSpec | None:
+    """The period a match of pattern ``name`` says, or None when it is impossible."""
+    possible, year = _year(g.get("year"), g.get("year2"))
+    if not possible or g.get("day"):
+        return None  # a day in an eight-digit stamp (20250310) dates a file's export, not the period it reports
+    if name in ("month_range", "numeric_range", "quarter_range"):
+        a, b = int(g["a"] or 0), int(g["b"] or 0)
+        if name == "quarter_range":
+            a, b = a * 3 - 2, b * 3
+        if not 1 <= a <= b <= 12:
+            return None
+        return PeriodSpec(year, a, b, a == 1, "range")
+    if name in ("first_quarters", "first_months"):
+        last = int(g["b"] or 0) * (3 if name == "first_quarters" else 1)
+        return PeriodSpec(year, 1, last, True, "range") if 1 <= last <= 12 else None
+    if name == "half":
+        return PeriodSpec(year, 1, 6, True, "range") if g["half"] == "上" else PeriodSpec(year, 7, 12, False, "range")
+    if name in ("quarter", "q"):
+        q = int(g["q"] or g.get("q2") or 0)
+        return PeriodSpec(year, q * 3 - 2, q * 3, False, "quarter")
+    if name == "year":
+        return PeriodSpec(year, 1, 12, False, "year")
+    month = int(g["b"] or 0)
+    return PeriodSpec(year, month, month, False, "month") if 1 <= month <= 12 else None
+
+
+def _candidates(text: str) -> list[_Candidate]:
+    found: list[tuple[int, int, int, _Candidate]] = []
+    for order, (name, pattern) in enumerate(_PATTERNS):
+        for m in pattern.finditer(text):
+            spec = _spec(name, m.groupdict())
+            before = text[max(0, m.start() - 8):m.start()]
+            if spec is not None and spec.kind != "range" and _UP_TO.search(before):
+                spec = PeriodSpec(spec.year, 1, spec.last_month, True, "range")  # 截至6月底, 截至三季度末, 截至2025年底
+            elif spec is not None and spec.kind == "month" and _CUMULATIVE.match(text, m.end()):
+                spec = PeriodSpec(spec.year, 1, spec.last_month, True, "range")  # 6月累计
+            candidate = _Candidate(m.start(), m.end(), spec, bool(_FILL_DATE.search(before)))
+            found.append((-(m.end() - m.start()), order, m.start(), candidate))
+    kept: list[_Candidate] = []
+    for *_, c in sorted(found, key=lambda f: f[:3]):  # the longest match of overlapping ones stands
+        if all(c.end <= k.start or k.end <= c.start for k in kept):
+            kept.append(c)
+    return sorted(kept, key=lambda c: c.start)
+
+
+def _find_period(text: str, default_year: int | None) -> PeriodSpec | None:
+    found = [(c.spec, c.fill_date, c.start) for c in _candidates(_fold(text)) if c.spec is not None]
+    if not found:
+        return None
+    spec = max(found, key=lambda f: (not f[1], _RANK[f[0].kind], f[0].year is not None, -f[2]))[0]
+    others = [s for s, fill_date, _ in found if not fill_date]
+    if spec.kind == "month":  # '2025年6月 … 1-6月累计': the figures are year-to-date
+        ytd = next((s for s in others if s.kind == "range" and s.ytd and s.last_month == spec.last_month
+                    and s.year in (None, spec.year)), None)
+        spec = PeriodSpec(spec.year, ytd.first_month, ytd.last_month, True, "range") if ytd else spec
+    if spec.year is None:
+        year = next((s.year for s in others if s.year is not None), default_year)
+        spec = PeriodSpec(year, spec.first_month, spec.last_month, spec.ytd, spec.kind)
+    return spec
 
 
 def find_period(text: str, default_year: int | None = None) -> PeriodSpec | None:
-    """The period written in ``text`` (a title, sheet name or file name), or None.
+    """The period written anywhere in a title, sheet name or file name; None when there is none. Never raises.
 
-    Understands 2025年3月, 2025.03, 202503, 2025-03, 2025年1-6月, 截至6月底, 截至10月10日, 一季度,
-    2025年第一季度, 2025Q1, 上半年, 3月 (year from ``default_year``) and 2025年. A span starting in
-    January (1-6月, 截至6月, 上半年) holds year-to-date figures.
+    Forms: 2025年4月, 2025年3月15日, 202503, 2025.03, 2025-03, 2025/3, 3月, 十二月 (a month);
+    2025年第一季度, 一季度, 第3季, 二季度末, Q2 2025, 2025Q2 (a quarter); 2025年1-6月, 1—6月累计, 2025年1至6月,
+    1月1日至6月30日, 2025.01-2025.06, 4-6月, 1-2季度, 前三季度, 前两个月, 上半年, 下半年 (a range of months);
+    截至10月10日, 截至6月底, 截止2025年6月, 6月累计, 截至三季度末 (year-to-date through that month);
+    2025年, 2025年度 (a year); 截至 before a month, quarter or year makes it year-to-date. Full-width digits
+    and Chinese numerals (二〇二五年, 十二月, 第三季度) are read.
+
+    - A range starting in January is year-to-date (1-6月, 上半年, 前三季度, 截至2025年底); other ranges
+      (4-6月, 下半年) are the sum over their months; a month, a quarter and a bare year are not year-to-date.
+    - Impossible periods are not periods: 13月, 12-3月, 0月, years outside 2000–2100, two different years in
+      one span, and an eight-digit date stamp (20250310, a file's export date); such text is not read as a
+      shorter period either (2025年13月 is not the year 2025).
+    - Several periods: the longest of overlapping matches stands; then a month beats a range or quarter, which
+      beat a year; a period with its year beats one without; then the first in the text. A date after
+      填表日期/填报时间 … is the filling-in date and only counts when nothing else does.
+    - A month with a year-to-date range ending in it (2025年6月 … 1-6月累计) reads as the range.
+    - The year is the one written with the period, else the first other year in the text (2025年民政统计表
+      （截至6月底）), else ``default_year`` (which may be None: then ``months()`` and ``end()`` raise ValueError).
     """
     try:
-        folded = unicodedata.normalize("NFKC", str(text))
-        written = re.search(r"(?<!\d)((?:19|20|21)\d{2})\s*年", folded)  # '2025年低保对象1-6月…'
-        if written:
-            default_year = int(written.group(1))
-        for pattern, kind in _PATTERNS:
-            m = pattern.search(folded)
-            if m:
-                spec = _spec(kind, m.groups(), default_year)
-                if spec is not None:
-                    return spec
-    except (KeyError, ValueError):
+        return _find_period(str(text), default_year)
+    except Exception:  # the rule is total; anything unforeseen means no period was found
         return None
-    return None
-
-
-def _spec(kind: str, g: tuple, default_year: int | None) -> PeriodSpec | None:
-    year = default_year
-    if kind in ("year-range", "year-upto", "year-quarter", "year-half", "year-month", "year-month-cn", "year"):
-        year = int(g[0])
-        g = g[1:]
-    if year is not None and not 2000 <= year <= 2100:
-        return None
-    if kind in ("year-range", "range"):
-        first, last = _n(g[0]), _n(g[1])
-        if not 1 <= first <= last <= 12:
-            return None
-        return PeriodSpec(year, first, last, first == 1, "range")
-    if kind in ("year-upto", "upto"):
-        last = _n(g[0])
-        return PeriodSpec(year, 1, last, True, "range") if 1 <= last <= 12 else None
-    if kind in ("year-quarter", "quarter"):
-        q = _n(g[0])
-        return PeriodSpec(year, 3 * q - 2, 3 * q, False, "quarter")
-    if kind == "q":
-        year = int(g[0] or g[3])
-        q = int(g[1] or g[2])
-        return PeriodSpec(year, 3 * q - 2, 3 * q, False, "quarter") if 2000 <= year <= 2100 else None
-    if kind in ("year-half", "half"):
-        return PeriodSpec(year, 1, 6, True, "range") if g[0] == "上" else PeriodSpec(year, 7, 12, False, "range")
-    if kind in ("year-month", "year-month-cn", "month"):
-        month = _n(g[0])
-        return PeriodSpec(year, month, month, False, "month") if 1 <= month <= 12 else None
-    if kind == "year":
-        return PeriodSpec(year, 1, 12, False, "year")
-    return None

@@ -14,6 +14,12 @@ _SCALED: dict[str, tuple[float, str]] = {
     "万人次": (1e4, "人次"),
 }
 
+# The units facts are stored in.
+BASE_UNITS: tuple[str, ...] = ("元", "人", "户", "人次", "个", "张", "对", "件")
+
+# Every unit word a spreadsheet may write after a number or in a header, longest first (万人次 before 人次 before 人).
+KNOWN_UNITS: tuple[str, ...] = tuple(sorted({*BASE_UNITS, *_SCALED}, key=lambda u: (-len(u), u)))
+
 # Base units shown in a larger unit where people read them so.
 _DISPLAY: dict[str, tuple[float, str]] = {"元": (1e4, "万元")}
 

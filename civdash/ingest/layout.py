@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 
 from civdash.ingest.cells import parse_cell
 from civdash.names import normalize_name
+from civdash.units import KNOWN_UNITS
 
 Grid = Sequence[Sequence[object]]
 Merged = Sequence[tuple[int, int, int, int]]  # (first_row, first_col, last_row, last_col), inclusive
 
-UNIT_WORDS = ("亿元", "万元", "千元", "元", "万人次", "人次", "万人", "人", "万户", "户", "个", "张", "对", "件",
-              "元/人·月", "元/人月", "元/月", "%")
+UNIT_WORDS = ("元/人·月", "元/人月", "元/月", *KNOWN_UNITS, "%")  # rates first: the longer match wins
 _UNIT_ALTERNATIVES = "|".join(re.escape(u) for u in UNIT_WORDS)
 _UNIT_IN_TEXT = re.compile(r"[（(]\s*(?:单位\s*[:：]\s*)?(" + _UNIT_ALTERNATIVES + r")\s*[)）]")
 _SHEET_UNIT = re.compile(r"单位\s*[:：]\s*([^\s，,；;]+)")

@@ -88,3 +88,13 @@ def test_format_value_without_unit() -> None:
 )
 def test_format_change(ratio: float | None, expected: str | None) -> None:
     assert format_change(ratio) == expected
+
+
+def test_known_units_hold_the_base_and_scaled_units_longest_first() -> None:
+    from civdash.units import BASE_UNITS, KNOWN_UNITS
+
+    assert set(BASE_UNITS) == {"元", "人", "户", "人次", "个", "张", "对", "件"}
+    assert set(KNOWN_UNITS) == set(BASE_UNITS) | {"万元", "亿元", "千元", "万人", "万户", "万人次"}
+    assert [len(u) for u in KNOWN_UNITS] == sorted((len(u) for u in KNOWN_UNITS), reverse=True)
+    for unit in KNOWN_UNITS:
+        assert to_base_unit(1, unit)[1] in BASE_UNITS
