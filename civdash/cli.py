@@ -7,7 +7,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from civdash import db, demo, metrics
+from civdash import cli_import, db, demo, metrics
 from civdash.paths import demo_db_path, real_db_path
 from civdash.periods import month_label, parse_month
 
@@ -33,6 +33,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="显示数据库概况")
     _db_arg(p)
     p = sub.add_parser("migrate", help="升级数据库结构到最新版本")
+    _db_arg(p)
+    p = sub.add_parser("import", help="导入统计报表（.xlsx/.xlsm/.xls/.ods/.csv），全部无误才保存")
+    p.add_argument("files", nargs="+", metavar="FILE", help="要导入的文件，可多个（一次导入为一个批次）")
+    _db_arg(p)
+    p.add_argument("--period", type=_month_arg, help="文件中写不出期间时使用的月份 YYYY-MM")
+    p.add_argument("--allow-new-townships", action="store_true", help="登记表中未登记的乡镇（街道），而不是报错")
+    p.add_argument("--dry-run", action="store_true", help="只检查，不保存")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出结果")
+    p.add_argument("--strict", action="store_true", help="有任何警告也不保存")
+    p = sub.add_parser("batches", help="列出导入批次")
+    _db_arg(p)
+    p = sub.add_parser("rollback", help="撤销一个导入批次，恢复它替换的数据")
+    p.add_argument("batch_id", type=int, metavar="BATCH_ID")
     _db_arg(p)
     return parser
 
@@ -74,6 +87,10 @@ def _run(args: argparse.Namespace) -> int:
               f"共{s.months}个月，{s.facts}条数据）")
         return 0
     path = args.db or real_db_path()
+    if args.command in ("import", "batches", "rollback"):
+        args.db = path
+        return {"import": cli_import.run_import, "batches": cli_import.run_batches,
+                "rollback": cli_import.run_rollback}[args.command](args)
     if args.command == "migrate":
         con = db.connect(path)
         print(f"数据库结构版本：{db.schema_version(con)}")

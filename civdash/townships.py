@@ -131,3 +131,29 @@ def is_total_row(text: str, district: str | None = None) -> bool:
         if key.endswith(suffix) and key[: -len(suffix)] in names:
             return True
     return key in names
+
+
+class TownshipMatcher:
+    """The registry read once, for matching the many names of an upload by the same rule as ``match_township``."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        all_ = townships(con, include_district=True)
+        self._names = {t.id: t.name for t in all_}
+        self.names = [t.name for t in all_ if t.level == "township"]
+        district_row = next((t for t in all_ if t.level == "district"), None)
+        self.district_id = district_row.id if district_row else None
+        self.district_name = district_row.name if district_row else None
+        self._alias = {a: int(i) for a, i in queries.run(con, "township_alias_table").itertuples(index=False)}
+        self._cache: dict[str, int | None] = {}
+
+    def match(self, text: str) -> int | None:
+        if text not in self._cache:
+            key = normalize_name(text)
+            found = self._alias.get(key) if key else None
+            if found is None and key:
+                found = self._alias.get(normalize_name(short_name(key)))
+            self._cache[text] = found if found != self.district_id else None
+        return self._cache[text]
+
+    def name_of(self, township_id: int) -> str:
+        return self._names[township_id]

@@ -77,7 +77,8 @@ def report_sheet(year: int, month: int, name: str | None = None) -> Sheet:
     rows, a 合计 row (SUM formulas), a 注 line and a 审核人 line. Amounts are 1-N月累计 in 万元; blank cells
     where 新增/退出 are zero.
     """
-    rng = random.Random(year * 100 + month)
+    rng = random.Random(year)  # the same townships all year, so year-to-date totals grow month by month
+    changes = random.Random(year * 100 + month)
     rows: list[list[Cell]] = [
         [f"黔江区{year}年{month}月城乡低保情况统计表"] + [None] * 10,
         ["填报单位：黔江区民政局（盖章）"] + [None] * 7 + ["单位：万元", None, None],
@@ -92,7 +93,7 @@ def report_sheet(year: int, month: int, name: str | None = None) -> Sheet:
         urban = kind == "街道"
         city = rng.randint(180, 320) if urban else rng.randint(4, 40)
         rural = rng.randint(20, 60) if urban else rng.randint(220, 480)
-        new, left = rng.choice([0, 0, 1, 2, 3, 5]), rng.choice([0, 0, 1, 2])
+        new, left = changes.choice([0, 0, 1, 2, 3, 5]), changes.choice([0, 0, 1, 2])
         city_ytd = round(city * 537 * month / 10000, 2)
         rural_ytd = round(rural * 400 * month / 10000, 2)
         this_month = round((city * 537 + rural * 400) / 10000, 2)

@@ -11,14 +11,14 @@ holds leaves ``v_fact``. Every change bumps the data version, which refreshes th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 import duckdb
 import pandas as pd
 
-from civdash import db, queries
+from civdash import db, queries, townships
 
 
 class CommitError(Exception):
@@ -101,13 +101,29 @@ def commit_upload(
     user_name: str | None = None,
     source: str = "upload",
     note: str | None = None,
+    new_townships: Mapping[int, str] | None = None,
+    new_district: str | None = None,
+    mappings: Sequence[tuple[str, str, str | None]] = (),
 ) -> CommitResult:
-    """Store an upload in one transaction; on any error nothing is changed."""
+    """Store an upload in one transaction; on any error nothing is changed.
+
+    ``new_townships`` maps the placeholder (negative) township ids of ``facts`` to names registered in the
+    same transaction; ``new_district`` registers the district row; ``mappings`` (layout signature, header,
+    indicator or None) are the header mappings a person confirmed, remembered for the next file.
+    """
     if not facts:
         raise CommitError("没有可保存的数据")
     df = _frame(facts)
     status = preview(con, facts)["status"].value_counts()
     with db.transaction(con):
+        if new_district:
+            townships.register(con, new_district, type_="区县", level="district", sort_order=0)
+        ids = {placeholder: townships.register(con, name) for placeholder, name in (new_townships or {}).items()}
+        if ids:
+            df["township_id"] = df["township_id"].map(lambda t: ids.get(t, t))
+        for signature, header, code in mappings:
+            con.execute(queries.load("header_mapping_save"),
+                        {"signature": signature, "header": header, "code": code, "user": user_name})
         batch_id = con.execute("INSERT INTO batch (user_name, source, note) VALUES (?, ?, ?) RETURNING id",
                                [user_name, source, note]).fetchone()[0]
         for file_no, f in enumerate(files, start=1):

@@ -150,8 +150,13 @@ def detect_report(
     merged: Merged,
     is_township: Callable[[str], bool],
     is_total: Callable[[str], bool],
+    allow_repeats: bool = False,
 ) -> ReportLayout | None:
-    """Find a townships-as-rows report form in ``grid``; None when the sheet is not one."""
+    """Find a townships-as-rows report form in ``grid``; None when the sheet is not one.
+
+    A township named on several rows usually means a long table, so such a sheet is no form unless
+    ``allow_repeats`` (asked once nothing else fits, so the repeated rows are reported as an error).
+    """
     rows = [list(r) for r in grid]
     if not rows:
         return None
@@ -171,7 +176,7 @@ def detect_report(
 
     named = [i for i, r in enumerate(rows) if (t := _text(r[tc])) and (is_township(t) or is_total(t))]
     town_names = [normalize_name(_text(rows[i][tc])) for i in named if not is_total(_text(rows[i][tc]))]
-    if len(town_names) != len(set(town_names)):
+    if len(town_names) != len(set(town_names)) and not allow_repeats:
         return None  # a township on several rows: a long table (period, township, indicator, value), not a form
     first, last = named[0], named[-1]
     # Rows between the first and last named row that carry numbers are township rows too, even when

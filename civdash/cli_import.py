@@ -1,0 +1,159 @@
+"""``python -m civdash import | batches | rollback``: the upload engine on the command line.
+
+Exit codes: 0 committed (or a dry run without errors), 1 refused (errors, ``--strict`` warnings, the database
+busy or a demo), 2 usage errors (argparse; a file that does not exist). A database that does not exist yet
+is built beside its final name and only moved into place once the import is committed, so a refused first
+import leaves no empty database behind (the dashboard would otherwise switch from the demo to it).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from civdash import catalog, db
+from civdash.ingest.commit import CommitError, batches, rollback
+from civdash.ingest.context import Options
+from civdash.ingest.extract import LAYOUT_NAMES
+from civdash.ingest.upload import Plan, commit, prepare, refusal
+from civdash.periods import month_label
+
+LEVEL_NAMES = {"error": "错误", "warning": "警告", "note": "说明"}
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "命令行"
+
+
+@contextmanager
+def _database(path: Path, dry_run: bool) -> Iterator[tuple[duckdb.DuckDBPyConnection, Path | None]]:
+    """The database to import into; for a missing file a fresh one (in memory for a dry run, else a
+    temporary file that the caller moves into place on success)."""
+    if path.exists():
+        con = db.connect(path)
+        try:
+            yield con, None
+        finally:
+            con.close()
+        return
+    fresh = Path(":memory:") if dry_run else path.with_name(path.name + ".importing")
+    if fresh.name != ":memory:":
+        fresh.unlink(missing_ok=True)
+    con = duckdb.connect(str(fresh)) if dry_run else db.connect(fresh)
+    try:
+        db.migrate(con)
+        catalog.seed(con)
+        yield con, (None if dry_run else fresh)
+    finally:
+        con.close()
+        if not dry_run and fresh.exists() and not path.exists():
+            fresh.unlink()  # not moved into place: the import did not commit
+
+
+def run_import(args) -> int:
+    missing = [f for f in args.files if not Path(f).is_file()]
+    if missing:
+        print("文件不存在：" + "、".join(str(m) for m in missing), file=sys.stderr)
+        return 2
+    path = Path(args.db)
+    if path.exists():
+        probe = db.connect(path, read_only=True)
+        try:
+            demo = db.is_demo(probe)
+        finally:
+            probe.close()
+        if demo:
+            print(f"{path} 是示例数据库，正式数据不能导入示例数据库；请导入正式数据库（默认 data/civdash.duckdb）。",
+                  file=sys.stderr)
+            return 1
+    files = [(Path(f).name, Path(f).read_bytes()) for f in args.files]
+    options = Options(period=args.period, allow_new_townships=args.allow_new_townships)
+    with _database(path, args.dry_run) as (con, fresh):
+        plan = prepare(con, files, options)
+        refused = refusal(plan, args.strict)
+        batch_id = None
+        if refused is None and not args.dry_run:
+            try:
+                result = commit(con, plan, user_name=_user(), source="cli", strict=args.strict)
+            except CommitError as exc:
+                refused = str(exc)
+            else:
+                batch_id = result.batch_id
+                if fresh is not None:
+                    con.execute("CHECKPOINT")
+                    con.close()
+                    os.replace(fresh, path)
+        if args.json:
+            print(json.dumps(plan.as_json(batch_id is not None, batch_id), ensure_ascii=False, indent=2))
+        else:
+            _print_plan(plan)
+            if refused:
+                print(f"未导入：{refused}", file=sys.stderr)
+            elif args.dry_run:
+                print(f"试运行：可以导入{len(plan.facts)}条数据（未保存）")
+            else:
+                print(f"已导入：批次{batch_id}，{len(plan.facts)}条数据（新增{result.new}、修改{result.changed}、"
+                      f"未变{result.unchanged}），月份：{'、'.join(month_label(p) for p in result.periods)}")
+    return 1 if refused else 0
+
+
+def _print_plan(plan: Plan) -> None:
+    counts: dict[int, int] = {}
+    for f in plan.facts:
+        counts[id(f.sheet)] = counts.get(id(f.sheet), 0) + 1
+    for s in plan.sheets:
+        if s.layout:
+            print(f"{s.where}：{s.period_label() or '期间不明'}，{LAYOUT_NAMES[s.layout]}，"
+                  f"{counts.get(id(s), 0)}条数据，{len(s.townships)}个乡镇（街道）")
+        for f in s.findings:
+            print(f"  {LEVEL_NAMES[f.level]} {f.where}：{f.message}")
+
+
+def run_batches(args) -> int:
+    path = Path(args.db)
+    if not path.exists():
+        print(f"数据库不存在：{path}", file=sys.stderr)
+        return 1
+    con = db.connect(path, read_only=True)
+    try:
+        df = batches(con)
+    finally:
+        con.close()
+    if df.empty:
+        print("还没有导入记录")
+        return 0
+    status = {"committed": "有效", "rolled_back": "已撤销"}
+    for b in df.itertuples():
+        months = "" if b.first_period is None or str(b.first_period) == "NaT" else (
+            f"，{month_label(b.first_period)}" + ("" if b.first_period == b.last_period
+                                                  else f"至{month_label(b.last_period)}"))
+        print(f"批次{b.id}  {b.created_at:%Y-%m-%d %H:%M}  {status.get(b.status, b.status)}  {b.user_name or ''}  "
+              f"{b.files or '（无文件）'}{months}，{b.facts}条（当前有效{b.current_facts}条）")
+    return 0
+
+
+def run_rollback(args) -> int:
+    path = Path(args.db)
+    if not path.exists():
+        print(f"数据库不存在：{path}", file=sys.stderr)
+        return 1
+    con = db.connect(path)
+    try:
+        result = rollback(con, args.batch_id, user_name=_user())
+    except CommitError as exc:
+        print(f"未撤销：{exc}", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    print(f"已撤销批次{result.batch_id}：恢复{result.restored}条原有数据，移除{result.removed}条此前没有的数据")
+    return 0

@@ -1,0 +1,137 @@
+"""What reading an upload needs to know of the database, loaded once per upload.
+
+The catalog (indicators, their names and aliases, the per-person pairs), the township registry with the
+names people write for each township, the header mappings people confirmed earlier, and the choices made
+for this upload (a month to use where a file names none, new townships allowed, mappings and 当月/累计
+switches confirmed on the upload page). Extraction reads only this, never the database, so a sheet of a
+million rows costs dictionary look-ups, not queries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from difflib import get_close_matches
+
+import duckdb
+
+from civdash import catalog, queries
+from civdash.catalog import Indicator
+from civdash.ingest import mapping
+from civdash.names import normalize_name
+from civdash.townships import TownshipMatcher, is_total_row
+
+COUNT_UNITS = frozenset({"人", "户", "人次", "个", "张", "对", "件"})
+_TOWNSHIP_LIKE = re.compile(r"^.{1,8}(?:街道办事处|街道|镇|乡|民族乡)$")
+_HEADER_WORDS = ("乡镇", "镇街", "名称", "单位")  # 乡镇（街道） is a column header, not a township
+_DISTRICT_LIKE = re.compile(r"^(.{1,8}?(?:自治县|区|县|市|旗))(?:合计|总计)?$")
+
+
+@dataclass(frozen=True)
+class Options:
+    """Choices for one upload, from the command line or the upload page."""
+
+    period: date | None = None  # the month where a file names none
+    allow_new_townships: bool = False
+    # header key (' › '-joined header texts, or an indicator name in a long table) → indicator code, None = ignore
+    mappings: Mapping[str, str | None] = field(default_factory=dict)
+    # 'file › sheet' → True (year-to-date) / False (the month's own) for flow columns without a marker
+    ytd: Mapping[str, bool] = field(default_factory=dict)
+
+
+def header_key(header: Sequence[str]) -> str:
+    """How a column's header texts are remembered: '城市低保 › 人数'."""
+    return " › ".join(header)
+
+
+def layout_signature(keys: Sequence[str]) -> str:
+    """A sheet layout's identity: a hash of its columns' header keys in order."""
+    return hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
+
+
+class Context:
+    """The catalog, the registry and the choices an upload is read with."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, options: Options | None = None) -> None:
+        self.options = options or Options()
+        self.indicators: dict[str, Indicator] = catalog.indicator_map(con)
+        self.aliases: dict[str, str] = mapping.aliases(con)
+        self.per_person: list[tuple[str, str]] = [(d.numerator, d.denominator) for d in catalog.derived_indicators()
+                                                  if d.numerator in self.indicators and d.denominator in self.indicators]
+        self.townships = TownshipMatcher(con)
+        self.remembered: dict[str, dict[str, str | None]] = {}
+        for sig, header, code in queries.run(con, "header_mapping_list").itertuples(index=False):
+            self.remembered.setdefault(sig, {})[header] = code if isinstance(code, str) else None
+        self.new_townships: dict[str, int] = {}  # name as written → placeholder id (negative) until committed
+        self.new_district: str | None = None
+        self._indicator_cache: dict[tuple[str, ...], str | None] = {}
+
+    # --- indicators ----------------------------------------------------------------------------------------------
+
+    def indicator_for(self, header: Sequence[str], signature: str | None = None) -> str | None:
+        """The indicator a column header (or a long table's indicator name) stands for; None when unmapped.
+
+        A mapping confirmed for this upload wins, then one remembered for the same layout, then the catalog.
+        """
+        key = header_key(header)
+        chosen = self.options.mappings
+        if key in chosen:
+            return chosen[key]
+        if signature is not None and key in self.remembered.get(signature, {}):
+            return self.remembered[signature][key]
+        cache_key = tuple(header)
+        if cache_key not in self._indicator_cache:
+            self._indicator_cache[cache_key] = mapping.match_indicator(header, self.aliases)
+        return self._indicator_cache[cache_key]
+
+    def is_indicator(self, text: str) -> bool:
+        return bool(text) and self.indicator_for((text,)) is not None
+
+    # --- townships -----------------------------------------------------------------------------------------------
+
+    @property
+    def district_name(self) -> str | None:
+        return self.townships.district_name or self.new_district
+
+    def is_total(self, text: str) -> bool:
+        if is_total_row(text, self.townships.district_name):
+            return True
+        return (self.townships.district_name is None and self.townships.match(text) is None
+                and bool(_DISTRICT_LIKE.match(normalize_name(text))))
+
+    def looks_like_township(self, text: str) -> bool:
+        """A registered township, or a name shaped like one (…街道/镇/乡), so a form is recognised before its
+        unknown names are reported."""
+        if self.townships.match(text) is not None:
+            return True
+        key = normalize_name(text)
+        return bool(_TOWNSHIP_LIKE.match(key)) and not any(w in key for w in _HEADER_WORDS)
+
+    def township_id(self, text: str) -> int | None:
+        """A registered township's id; with new townships allowed, a placeholder id for a new name."""
+        found = self.townships.match(text)
+        if found is not None or not self.options.allow_new_townships:
+            return found
+        name = text.strip()
+        return self.new_townships.setdefault(name, -(len(self.new_townships) + 1))
+
+    def district_id(self) -> int | None:
+        return self.townships.district_id
+
+    def note_district(self, total_label: str) -> None:
+        """With new townships allowed and no district registered, a total row naming the district registers it."""
+        if self.townships.district_name is None and self.options.allow_new_townships and self.new_district is None:
+            m = _DISTRICT_LIKE.match(normalize_name(total_label))
+            if m:
+                self.new_district = m.group(1)
+
+    def suggestions(self, text: str, n: int = 3) -> list[str]:
+        return get_close_matches(text.strip(), self.townships.names, n=n, cutoff=0.3)
+
+    def township_name(self, township_id: int) -> str:
+        if township_id < 0:
+            return next(name for name, i in self.new_townships.items() if i == township_id)
+        return self.townships.name_of(township_id)
