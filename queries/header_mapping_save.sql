@@ -2,4 +2,4 @@
 INSERT INTO header_mapping (layout_signature, header, indicator_code, confirmed_by)
 VALUES ($signature, $header, $code, $user)
 ON CONFLICT (layout_signature, header) DO UPDATE
-SET indicator_code = excluded.indicator_code, confirmed_by = excluded.confirmed_by, confirmed_at = current_timestamp
+SET indicator_code = excluded.indicator_code, confirmed_by = excluded.confirmed_by, confirmed_at = now()::TIMESTAMP

@@ -219,22 +219,27 @@ def flow_ytd(marker: bool | None, spec: PeriodSpec, notes: Sequence[str], switch
     return any(ytd_marker(n) is True for n in notes), True
 
 
-def value_period(ind: Indicator, spec: PeriodSpec, ytd: bool | None) -> PeriodSpec:
-    """Stocks, rates and a flow's 当月 column refer to the period's last month; other flows to the period."""
-    if ind.kind != "flow" or ytd is False:
+def value_period(ind: Indicator, spec: PeriodSpec, marker: bool | None) -> PeriodSpec:
+    """Stocks, rates and a flow marked 当月 refer to the period's last month; other flows to the period
+    (year-to-date through its end, or the amount of the whole span: a quarter, 4-6月)."""
+    if ind.kind != "flow" or marker is False:
         return month_spec(spec.end())
     return spec
 
 
 def _assumption_note(result: SheetResult, assumed: list[ColumnInfo], notes: Sequence[str]) -> None:
-    if not assumed:
+    if not assumed or result.period is None:
         return
     letters = "、".join(c.letter for c in assumed)
     if assumed[0].ytd:
         note = next(n for n in notes if ytd_marker(n) is True)
         result.warning(f"{letters}列未注明当月或累计，按表下说明“{note[:30]}”作为1-N月累计数读取；如不对请改为当月数")
     else:
-        result.warning(f"{letters}列未注明当月或累计，按当月数读取；如为1-N月累计数请改为累计")
+        result.warning(f"{letters}列未注明当月或累计，{_as_period(result.period)}；如为1-N月累计数请改为累计")
+
+
+def _as_period(spec: PeriodSpec) -> str:
+    return "按当月数读取" if spec.first_month == spec.last_month else f"按{spec.label()}的发生数读取"
 
 
 # --- sheets -----------------------------------------------------------------------------------------------------
@@ -280,6 +285,7 @@ def _report(sheet: SheetData, lay: ReportLayout, ctx: Context, result: SheetResu
     switch = ctx.options.ytd.get(result.where)
 
     columns: list[tuple[Column, Indicator, ColumnInfo]] = []
+    markers: dict[str, bool | None] = {}
     unmapped: list[str] = []
     used: dict[str, ColumnInfo] = {}
     for col, key in zip(lay.columns, keys, strict=True):
@@ -300,9 +306,11 @@ def _report(sheet: SheetData, lay: ReportLayout, ctx: Context, result: SheetResu
             result.error(f"{col.letter}列“{key}”的单位{unit}与指标“{ind.name}”的单位{ind.unit}不符")
             continue
         ytd = assumed = None
+        marker = col.ytd if col.ytd is not None else lay.sheet_ytd
         if ind.kind == "flow" and spec is not None:
-            ytd, assumed = flow_ytd(col.ytd if col.ytd is not None else lay.sheet_ytd, spec, lay.notes, switch)
+            ytd, assumed = flow_ytd(marker, spec, lay.notes, switch)
         info = ColumnInfo(col.letter, key, code, unit, factor, ytd, bool(assumed))
+        markers[code] = marker
         if code in used:
             other = used[code]
             if ind.kind == "flow" and other.ytd and ytd is False:  # prefer the month's own column
@@ -339,8 +347,8 @@ def _report(sheet: SheetData, lay: ReportLayout, ctx: Context, result: SheetResu
         for col, ind, info in columns:
             value = read_number(rows[r][col.index], ind, info.factor, result, cell_address(r, col.index))
             if value is not None:
-                result.values.append(Value(ind.code, tid, value_period(ind, spec, info.ytd), value, bool(info.ytd),
-                                           cell_address(r, col.index)))
+                period = value_period(ind, spec, markers[ind.code])
+                result.values.append(Value(ind.code, tid, period, value, bool(info.ytd), cell_address(r, col.index)))
     if lay.total_rows:
         _check_total(rows, lay, columns, seen, ctx, result)
 
@@ -462,7 +470,7 @@ def _long_table(sheet: SheetData, lay, ctx: Context, result: SheetResult) -> Non
             ytd, was_assumed = flow_ytd(marker, row_spec, (), switch)
             if was_assumed and ind_text not in assumed:
                 assumed.append(ind_text)
-        period = value_period(ind, row_spec, ytd)
+        period = value_period(ind, row_spec, marker)
         key = (ind.code, tid, period)
         cell = cell_address(r, vc)
         if key in seen:
@@ -535,9 +543,10 @@ def _district_form(sheet: SheetData, lay, ctx: Context, result: SheetResult) -> 
             continue
         seen[code] = cell
         ytd = assumed = None
+        marker = col.ytd if col.ytd is not None else marker
         if ind.kind == "flow":
-            ytd, assumed = flow_ytd(col.ytd if col.ytd is not None else marker, spec, (), switch)
-        result.values.append(Value(code, district, value_period(ind, spec, ytd), value, bool(ytd), cell))
+            ytd, assumed = flow_ytd(marker, spec, (), switch)
+        result.values.append(Value(code, district, value_period(ind, spec, marker), value, bool(ytd), cell))
         result.columns.append(ColumnInfo(cell, name, code, unit, factor, ytd, bool(assumed)))
     result.townships.add(district)
     unmapped = [f"“{_text(rows[r][lay.indicator_col])}”（{cell_address(r, lay.indicator_col)}）"

@@ -86,7 +86,8 @@ def _text(value: object) -> str:
 
 
 def _numeric(value: object) -> bool:
-    return parse_cell(value).status == "number"
+    """A figure: a number, or a mark meaning none (—, /, 无)."""
+    return parse_cell(value).status in ("number", "none")
 
 
 def fill_merged(grid: Grid, merged: Merged) -> list[list[object]]:
@@ -165,7 +166,7 @@ def detect_report(
     filled = fill_merged(rows, merged)
 
     # The township column: the one naming the most registered townships or totals.
-    best, best_hits = None, 1
+    best, best_hits = None, 0  # one township reporting alone is still a form
     for c in range(width):
         hits = sum(1 for r in rows if (t := _text(r[c])) and (is_township(t) or is_total(t)))
         if hits > best_hits:
