@@ -303,3 +303,19 @@ def test_district_form_is_stored_against_the_district(con) -> None:
     assert con.execute("SELECT value FROM fact WHERE township_id = ? AND indicator_code = 'app_registered_users'",
                        [district]).fetchone()[0] == 45231
     assert con.execute("SELECT count(*) FROM v_fact WHERE township = '黔江区'").fetchone()[0] == 2
+
+
+def test_an_empty_registry_is_set_up_from_the_districts_own_form(tmp_path) -> None:
+    con = db.connect(tmp_path / "new.duckdb")
+    catalog.seed(con)
+    rows = simple(body=[["城东街道", 281, 1.0], ["中塘镇", 15, 0.5]], total=["黔江区合计", 296, 1.5])
+    refused = upload(con, rows)
+    assert f"{AT} › A3：未登记的乡镇（街道）“城东街道”；如为新乡镇，请先登记或允许新增乡镇" in messages(refused, "error")
+    plan = upload(con, rows, allow_new_townships=True)
+    assert plan.ok, plan.findings
+    commit(con, plan)
+    assert [(t.name, t.level) for t in townships.townships(con, include_district=True)] == [
+        ("黔江区", "district"), ("城东街道", "township"), ("中塘镇", "township")]
+    assert stored(con, "dibao_urban_persons", "中塘镇", "2025-04") == 15
+    assert townships.match_township(con, "中塘") == townships.match_township(con, "中塘镇")
+    con.close()
