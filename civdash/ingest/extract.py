@@ -36,6 +36,7 @@ from civdash.ingest.layout import (
     Column,
     ReportLayout,
     cell_address,
+    cell_text,
     column_letter,
     detect_district_form,
     detect_long_table,
@@ -117,14 +118,6 @@ class SheetResult:
         return any(f.level == "error" for f in self.findings)
 
 
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 # --- period -----------------------------------------------------------------------------------------------------
 
 
@@ -179,29 +172,29 @@ def read_number(raw: object, ind: Indicator, factor: float, result: SheetResult,
             return None
         assert c.value is not None
         if c.percent:
-            result.error(f"“{_text(raw)}”是百分数，但指标“{ind.name}”的单位是{ind.unit}", cell)
+            result.error(f"“{cell_text(raw)}”是百分数，但指标“{ind.name}”的单位是{ind.unit}", cell)
             return None
         if c.unit is not None:
             cell_factor = unit_factor(ind, c.unit)
             if cell_factor is None:
-                result.error(f"“{_text(raw)}”的单位{c.unit}与指标“{ind.name}”的单位{ind.unit}不符", cell)
+                result.error(f"“{cell_text(raw)}”的单位{c.unit}与指标“{ind.name}”的单位{ind.unit}不符", cell)
                 return None
             value = c.value * cell_factor
         else:
             value = c.value * factor
     if not math.isfinite(value):
-        result.error(f"不是数字：{_text(raw)}", cell)
+        result.error(f"不是数字：{cell_text(raw)}", cell)
         return None
     if ind.unit in COUNT_UNITS:
         if value < 0:
-            result.error(f"{ind.name}不能为负数：{_text(raw)}", cell)
+            result.error(f"{ind.name}不能为负数：{cell_text(raw)}", cell)
             return None
         if abs(value - round(value)) > 1e-6:
-            result.error(f"{ind.name}应为整数（单位{ind.unit}）：{_text(raw)}", cell)
+            result.error(f"{ind.name}应为整数（单位{ind.unit}）：{cell_text(raw)}", cell)
             return None
         value = float(round(value))
     elif value < 0:
-        result.warning(f"{ind.name}为负数：{_text(raw)}，请确认", cell)
+        result.warning(f"{ind.name}为负数：{cell_text(raw)}，请确认", cell)
     return value
 
 
@@ -332,7 +325,7 @@ def _report(sheet: SheetData, lay: ReportLayout, ctx: Context, result: SheetResu
     seen: dict[int, int] = {}
     for r in lay.township_rows:
         name_cell = cell_address(r, lay.township_col)
-        name = _text(rows[r][lay.township_col])
+        name = cell_text(rows[r][lay.township_col])
         tid = ctx.township_id(name)
         if tid is None:
             near = ctx.suggestions(name)
@@ -356,7 +349,7 @@ def _report(sheet: SheetData, lay: ReportLayout, ctx: Context, result: SheetResu
 def _check_total(rows, lay: ReportLayout, columns, seen: dict[int, int], ctx: Context, result: SheetResult) -> None:
     """Compare the (first) total row with the sum of the township rows, column by column."""
     t = lay.total_rows[0]
-    label = _text(rows[t][lay.township_col])
+    label = cell_text(rows[t][lay.township_col])
     ctx.note_district(label)
     result.note(f"第{t + 1}行“{label}”是合计行，用于核对，不作为乡镇保存")
     check = SheetResult(result.file, result.sheet)  # the total row's own cell problems are not the upload's
@@ -396,7 +389,7 @@ def _num(value: float) -> str:
 def _long_table(sheet: SheetData, lay, ctx: Context, result: SheetResult) -> None:
     result.layout = "long"
     rows = sheet.cells
-    header = [_text(v) for v in rows[lay.header_row]]
+    header = [cell_text(v) for v in rows[lay.header_row]]
     result.signature = signature = layout_signature(header)
     spec = sheet_period(result.file, sheet.name, lay.title_lines, ctx.options.period, result)
     result.period = spec
@@ -417,7 +410,7 @@ def _long_table(sheet: SheetData, lay, ctx: Context, result: SheetResult) -> Non
         row = rows[r]
         if len(row) < width:
             row = list(row) + [None] * (width - len(row))
-        town_text, ind_text = _text(row[tc]), _text(row[ic])
+        town_text, ind_text = cell_text(row[tc]), cell_text(row[ic])
         if not town_text and not ind_text:
             continue
         if not town_text:
@@ -443,7 +436,7 @@ def _long_table(sheet: SheetData, lay, ctx: Context, result: SheetResult) -> Non
                 periods[raw_period] = _row_period(raw_period, spec)
             row_spec = periods[raw_period]
             if row_spec is None:
-                result.error(f"无法识别的期间“{_text(raw_period)}”", cell_address(r, pc))
+                result.error(f"无法识别的期间“{cell_text(raw_period)}”", cell_address(r, pc))
                 continue
         else:
             row_spec = spec
@@ -454,7 +447,7 @@ def _long_table(sheet: SheetData, lay, ctx: Context, result: SheetResult) -> Non
             continue
         result.townships.add(tid)
         # unit and value
-        unit_text = _text(row[uc]) if uc is not None else ""
+        unit_text = cell_text(row[uc]) if uc is not None else ""
         fkey = (ind.code, unit_text)
         if fkey not in unit_factors:
             unit_factors[fkey] = unit_factor(ind, unit_in(unit_text) or unit_text or None)
@@ -493,7 +486,7 @@ def _long_table(sheet: SheetData, lay, ctx: Context, result: SheetResult) -> Non
 def _row_period(raw: object, fallback: PeriodSpec | None) -> PeriodSpec | None:
     if isinstance(raw, datetime | date):
         return month_spec(date(raw.year, raw.month, 1))
-    text = _text(raw)
+    text = cell_text(raw)
     if not text:
         return fallback
     spec = find_period(text, default_year=fallback.year if fallback else None)
@@ -504,7 +497,7 @@ def _district_form(sheet: SheetData, lay, ctx: Context, result: SheetResult) -> 
     result.layout = "district"
     rows = sheet.cells
     spec = _period_or_error(sheet, result.file, lay.title_lines, ctx, result)
-    header = [_text(v) for v in rows[lay.header_row]]
+    header = [cell_text(v) for v in rows[lay.header_row]]
     result.signature = signature = layout_signature(header)
     district = ctx.district_id()
     if district is None:
@@ -516,19 +509,19 @@ def _district_form(sheet: SheetData, lay, ctx: Context, result: SheetResult) -> 
     seen: dict[str, str] = {}
     for r in lay.data_rows:
         row = rows[r]
-        name = _text(row[lay.indicator_col])
+        name = cell_text(row[lay.indicator_col])
         code = ctx.indicator_for((name,), signature)
         if code is None:
             continue
         ind = ctx.indicators[code]
         marker = ytd_marker(name)
-        candidates = [c for c in lay.value_cols if c.index < len(row) and _text(row[c.index])]
+        candidates = [c for c in lay.value_cols if c.index < len(row) and cell_text(row[c.index])]
         if not candidates:
             continue
         if ind.kind == "flow":  # the month's own column first, then unmarked, then year-to-date
             candidates.sort(key=lambda c: {False: 0, None: 1, True: 2}[c.ytd])
         col = candidates[0]
-        unit_text = _text(row[lay.unit_col]) if lay.unit_col is not None and lay.unit_col < len(row) else ""
+        unit_text = cell_text(row[lay.unit_col]) if lay.unit_col is not None and lay.unit_col < len(row) else ""
         unit = unit_in(unit_text) or unit_text or col.unit or unit_in(name)
         factor = unit_factor(ind, unit)
         cell = cell_address(r, col.index)
@@ -549,9 +542,9 @@ def _district_form(sheet: SheetData, lay, ctx: Context, result: SheetResult) -> 
         result.values.append(Value(code, district, value_period(ind, spec, marker), value, bool(ytd), cell))
         result.columns.append(ColumnInfo(cell, name, code, unit, factor, ytd, bool(assumed)))
     result.townships.add(district)
-    unmapped = [f"“{_text(rows[r][lay.indicator_col])}”（{cell_address(r, lay.indicator_col)}）"
+    unmapped = [f"“{cell_text(rows[r][lay.indicator_col])}”（{cell_address(r, lay.indicator_col)}）"
                 for r in range(lay.header_row + 1, len(rows))
-                if lay.indicator_col < len(rows[r]) and _text(rows[r][lay.indicator_col])
+                if lay.indicator_col < len(rows[r]) and cell_text(rows[r][lay.indicator_col])
                 and r not in lay.data_rows
                 and any(parse_cell(v).status == "number" for c, v in enumerate(rows[r]) if c != lay.indicator_col)]
     if unmapped:

@@ -77,7 +77,8 @@ def cell_address(row: int, col: int) -> str:
     return f"{column_letter(col)}{row + 1}"
 
 
-def _text(value: object) -> str:
+def cell_text(value: object) -> str:
+    """A raw cell as the text a person reads: '' for nothing, 12.0 → '12', stripped."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -134,13 +135,13 @@ def sheet_units(lines: Sequence[str]) -> tuple[str, ...]:
 
 
 def _is_units_row(row: Sequence[object], skip: int) -> bool:
-    texts = [_text(v) for c, v in enumerate(row) if c != skip and _text(v)]
+    texts = [cell_text(v) for c, v in enumerate(row) if c != skip and cell_text(v)]
     return bool(texts) and all(t in UNIT_WORDS or t in ("单位", "计量单位") for t in texts) and len(texts) >= 2
 
 
 def _is_index_row(row: Sequence[object], skip: int) -> bool:
     """A 序号 row numbering the columns: 1, 2, 3 … (or 甲, 乙 …)."""
-    texts = [_text(v) for c, v in enumerate(row) if c != skip and _text(v)]
+    texts = [cell_text(v) for c, v in enumerate(row) if c != skip and cell_text(v)]
     numbers = [int(float(t)) for t in texts if re.fullmatch(r"\d+(\.0)?", t)]
     others = [t for t in texts if not re.fullmatch(r"\d+(\.0)?", t)]
     return len(numbers) >= 3 and numbers == sorted(numbers) and all(t in _INDEX_TEXT for t in others)
@@ -168,25 +169,25 @@ def detect_report(
     # The township column: the one naming the most registered townships or totals.
     best, best_hits = None, 0  # one township reporting alone is still a form
     for c in range(width):
-        hits = sum(1 for r in rows if (t := _text(r[c])) and (is_township(t) or is_total(t)))
+        hits = sum(1 for r in rows if (t := cell_text(r[c])) and (is_township(t) or is_total(t)))
         if hits > best_hits:
             best, best_hits = c, hits
     if best is None:
         return None
     tc = best
 
-    named = [i for i, r in enumerate(rows) if (t := _text(r[tc])) and (is_township(t) or is_total(t))]
-    town_names = [normalize_name(_text(rows[i][tc])) for i in named if not is_total(_text(rows[i][tc]))]
+    named = [i for i, r in enumerate(rows) if (t := cell_text(r[tc])) and (is_township(t) or is_total(t))]
+    town_names = [normalize_name(cell_text(rows[i][tc])) for i in named if not is_total(cell_text(rows[i][tc]))]
     if len(town_names) != len(set(town_names)) and not allow_repeats:
         return None  # a township on several rows: a long table (period, township, indicator, value), not a form
     first, last = named[0], named[-1]
     # Rows between the first and last named row that carry numbers are township rows too, even when
     # the name is unknown (validation reports it with the closest registered names).
     body = [i for i in range(first, last + 1)
-            if _text(rows[i][tc]) and any(_numeric(v) for c, v in enumerate(rows[i]) if c != tc)]
+            if cell_text(rows[i][tc]) and any(_numeric(v) for c, v in enumerate(rows[i]) if c != tc)]
     if not body:
         return None  # township names without figures: a list, not a form
-    total_rows = tuple(i for i in body if is_total(_text(rows[i][tc])))
+    total_rows = tuple(i for i in body if is_total(cell_text(rows[i][tc])))
     township_rows = tuple(i for i in body if i not in total_rows)
     top = min(body)
 
@@ -196,7 +197,7 @@ def detect_report(
     r = top - 1
     while r >= 0:
         raw = rows[r]
-        texts = [_text(v) for v in raw if _text(v)]
+        texts = [cell_text(v) for v in raw if cell_text(v)]
         if not texts:
             if header_rows:
                 break
@@ -217,30 +218,30 @@ def detect_report(
             break
         r -= 1
     title_top = (min(header_rows) if header_rows else top) - 1
-    title_lines = tuple(" ".join(_text(v) for v in rows[i] if _text(v)) for i in range(0, title_top + 1)
-                        if any(_text(v) for v in rows[i]))
+    title_lines = tuple(" ".join(cell_text(v) for v in rows[i] if cell_text(v)) for i in range(0, title_top + 1)
+                        if any(cell_text(v) for v in rows[i]))
 
     # Data columns: every column but the township and 序号 columns that has a header or a value.
     skip = {tc}
     for c in range(width):
-        head = " ".join(_text(filled[h][c]) for h in header_rows)
+        head = " ".join(cell_text(filled[h][c]) for h in header_rows)
         if normalize_name(head) in ("序号", "编号", "行次"):
             skip.add(c)
     columns = []
     for c in range(width):
         if c in skip:
             continue
-        header = tuple(_dedupe(_text(filled[h][c]) for h in header_rows))
-        has_values = any(_text(rows[i][c]) for i in body)
+        header = tuple(_dedupe(cell_text(filled[h][c]) for h in header_rows))
+        has_values = any(cell_text(rows[i][c]) for i in body)
         if not header and not has_values:
             continue
         unit = next((u for u in (unit_in(h) for h in reversed(header)) if u), None)
         if unit is None and units_row is not None:
-            unit = unit_in(_text(rows[units_row][c]))
+            unit = unit_in(cell_text(rows[units_row][c]))
         ytd = next((m for m in (ytd_marker(h) for h in reversed(header)) if m is not None), None)
         columns.append(Column(c, header, unit, ytd))
 
-    below = (" ".join(_text(v) for v in rows[i] if _text(v)) for i in range(max(body) + 1, len(rows)))
+    below = (" ".join(cell_text(v) for v in rows[i] if cell_text(v)) for i in range(max(body) + 1, len(rows)))
     notes = tuple(line for line in below if line)
     title_ytd = next((m for m in (ytd_marker(t) for t in title_lines) if m is not None), None)
     return ReportLayout(
@@ -304,7 +305,7 @@ def _roles(row: Sequence[object]) -> dict[str, int]:
     """Which column of a header row plays which role; the first column found for each role wins."""
     found: dict[str, int] = {}
     for c, value in enumerate(row):
-        key = normalize_name(_text(value))
+        key = normalize_name(cell_text(value))
         if not key:
             continue
         for role, names in _LONG_ROLES.items():
@@ -315,7 +316,7 @@ def _roles(row: Sequence[object]) -> dict[str, int]:
 
 
 def _title_above(rows: Sequence[Sequence[object]], header_row: int) -> tuple[str, ...]:
-    lines = (" ".join(_text(v) for v in rows[i] if _text(v)) for i in range(header_row))
+    lines = (" ".join(cell_text(v) for v in rows[i] if cell_text(v)) for i in range(header_row))
     return tuple(line for line in lines if line)
 
 
@@ -339,14 +340,14 @@ def detect_district_form(grid: Grid, is_indicator: Callable[[str], bool], max_sc
             continue
         ic, uc = roles["indicator"], roles.get("unit")
         data_rows = tuple(i for i in range(r + 1, len(rows))
-                          if ic < len(rows[i]) and is_indicator(_text(rows[i][ic])))
+                          if ic < len(rows[i]) and is_indicator(cell_text(rows[i][ic])))
         if not data_rows:
             continue
         value_cols = []
         for c, value in enumerate(row):
             if c in (ic, uc) or not any(c < len(rows[i]) and _numeric(rows[i][c]) for i in data_rows):
                 continue
-            head = _text(value)
+            head = cell_text(value)
             value_cols.append(Column(c, (head,) if head else (), unit_in(head), ytd_marker(head)))
         if value_cols:
             return DistrictLayout(r, ic, uc, tuple(value_cols), data_rows, _title_above(rows, r))

@@ -20,6 +20,10 @@ A district row (黔江区) holds persons = 10000 for 2025-01; it must never be a
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -181,3 +185,19 @@ def demo_con(demo_path: Path):
     con = db.connect(demo_path, read_only=True)
     yield con
     con.close()
+
+
+@contextmanager
+def held_by_another_process(path: Path) -> Iterator[None]:
+    """While the block runs, another process holds ``path`` open read-write, as the running dashboard does."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         f"import duckdb, sys; c = duckdb.connect({str(path)!r}); print('ok', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
+        yield
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)

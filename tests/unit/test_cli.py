@@ -10,6 +10,7 @@ import pytest
 from civdash import db
 from civdash.cli import main
 from civdash.paths import ROOT
+from tests.unit.conftest import held_by_another_process
 
 
 def test_demo_creates_the_database_and_prints_a_summary(tmp_path, capsys) -> None:
@@ -58,19 +59,11 @@ def test_demo_defaults_to_the_demo_file_and_never_overwrites_real_data(tmp_path,
 def test_a_database_held_by_another_process_is_reported_plainly(tmp_path, capsys) -> None:
     path = tmp_path / "held.duckdb"
     db.connect(path).close()
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         f"import duckdb, sys; c = duckdb.connect({str(path)!r}); print('ok', flush=True); sys.stdin.read()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "ok"
+    with held_by_another_process(path):
         assert main(["info", "--db", str(path)]) == 1
         err = capsys.readouterr().err
         assert "数据库正被看板或其他程序使用" in err and "Traceback" not in err
         assert main(["migrate", "--db", str(path)]) == 1
-    finally:
-        holder.stdin.close()
-        holder.wait(timeout=30)
 
 
 def test_info_on_a_missing_file(tmp_path, capsys) -> None:

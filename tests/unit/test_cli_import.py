@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,7 @@ import pytest
 from civdash import db
 from civdash.cli import main
 from tests import ingest_fixtures as fx
+from tests.unit.conftest import held_by_another_process
 
 ROWS = 3 * 30 * 3  # long table: 3 months × 30 townships × 3 indicators
 
@@ -111,16 +110,8 @@ def test_the_demo_database_is_never_imported_into(tmp_path, long_csv, capsys) ->
 def test_a_database_held_by_the_dashboard_is_left_alone(tmp_path, long_csv, capsys) -> None:
     path = tmp_path / "held.duckdb"
     db.connect(path).close()
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         f"import duckdb, sys; c = duckdb.connect({str(path)!r}); print('ok', flush=True); sys.stdin.read()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "ok"
+    with held_by_another_process(path):
         assert main(["import", str(long_csv), "--db", str(path), "--allow-new-townships"]) == 1
         err = capsys.readouterr().err
         assert "数据库正被看板或其他程序使用" in err and "数据未做任何改动" in err and "Traceback" not in err
-    finally:
-        holder.stdin.close()
-        holder.wait(timeout=30)
     assert count(path) == 0
