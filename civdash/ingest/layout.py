@@ -276,6 +276,9 @@ _LONG_ROLES: dict[str, tuple[str, ...]] = {
 }
 
 
+_ROLE_KEYS = {role: frozenset(normalize_name(n) for n in names) for role, names in _LONG_ROLES.items()}
+
+
 @dataclass(frozen=True)
 class LongLayout:
     """A long table: one value a row, with period, township, indicator, value (and unit) columns."""
@@ -308,8 +311,8 @@ def _roles(row: Sequence[object]) -> dict[str, int]:
         key = normalize_name(cell_text(value))
         if not key:
             continue
-        for role, names in _LONG_ROLES.items():
-            if role not in found and key in {normalize_name(n) for n in names}:
+        for role, keys in _ROLE_KEYS.items():
+            if role not in found and key in keys:
                 found[role] = c
                 break
     return found  # a bare '单位' is the unit of measure; a township column says 乡镇/街道/单位名称
