@@ -60,9 +60,12 @@ class RollbackResult:
     removed: int  # keys this batch showed that no committed batch holds any more
 
 
+_COLUMNS = ("indicator_code", "township_id", "period", "value", "file_no", "sheet", "cell")  # NewFact's fields
+
+
 def _frame(facts: Sequence[NewFact]) -> pd.DataFrame:
-    df = pd.DataFrame([f.__dict__ for f in facts],
-                      columns=["indicator_code", "township_id", "period", "value", "file_no", "sheet", "cell"])
+    columns = {name: [getattr(f, name) for f in facts] for name in _COLUMNS}
+    df = pd.DataFrame(columns, columns=list(_COLUMNS))
     df["period"] = pd.to_datetime(df["period"])
     keys = ["indicator_code", "township_id", "period"]
     duplicated = df[df.duplicated(keys, keep=False)]
@@ -77,9 +80,9 @@ def _registered(con: duckdb.DuckDBPyConnection, df: pd.DataFrame):
     return con
 
 
-def preview(con: duckdb.DuckDBPyConnection, facts: Sequence[NewFact]) -> pd.DataFrame:
+def preview(con: duckdb.DuckDBPyConnection, facts: Sequence[NewFact] | pd.DataFrame) -> pd.DataFrame:
     """Each key with the value stored now (old_value), the new value and 'new' / 'changed' / 'unchanged'."""
-    df = _frame(facts)
+    df = facts if isinstance(facts, pd.DataFrame) else _frame(facts)
     try:
         out = queries.run(_registered(con, df), "upload_preview")
     finally:
@@ -114,7 +117,7 @@ def commit_upload(
     if not facts:
         raise CommitError("没有可保存的数据")
     df = _frame(facts)
-    status = preview(con, facts)["status"].value_counts()
+    status = preview(con, df)["status"].value_counts()
     with db.transaction(con):
         if new_district:
             townships.register(con, new_district, type_="区县", level="district", sort_order=0)

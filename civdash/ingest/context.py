@@ -68,6 +68,8 @@ class Context:
         self.new_townships: dict[str, int] = {}  # name as written → placeholder id (negative) until committed
         self.new_district: str | None = None
         self._indicator_cache: dict[tuple[str, ...], str | None] = {}
+        self._total_cache: dict[str, bool] = {}
+        self._township_like_cache: dict[str, bool] = {}
 
     # --- indicators ----------------------------------------------------------------------------------------------
 
@@ -97,18 +99,20 @@ class Context:
         return self.townships.district_name or self.new_district
 
     def is_total(self, text: str) -> bool:
-        if is_total_row(text, self.townships.district_name):
-            return True
-        return (self.townships.district_name is None and self.townships.match(text) is None
+        if text not in self._total_cache:
+            self._total_cache[text] = is_total_row(text, self.townships.district_name) or (
+                self.townships.district_name is None and self.townships.match(text) is None
                 and bool(_DISTRICT_LIKE.match(normalize_name(text))))
+        return self._total_cache[text]
 
     def looks_like_township(self, text: str) -> bool:
         """A registered township, or a name shaped like one (…街道/镇/乡), so a form is recognised before its
         unknown names are reported."""
-        if self.townships.match(text) is not None:
-            return True
-        key = normalize_name(text)
-        return bool(_TOWNSHIP_LIKE.match(key)) and not any(w in key for w in _HEADER_WORDS)
+        if text not in self._township_like_cache:
+            key = normalize_name(text)
+            self._township_like_cache[text] = self.townships.match(text) is not None or (
+                bool(_TOWNSHIP_LIKE.match(key)) and not any(w in key for w in _HEADER_WORDS))
+        return self._township_like_cache[text]
 
     def township_id(self, text: str) -> int | None:
         """A registered township's id; with new townships allowed, a placeholder id for a new name."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from civdash.ingest.cells import parse_cell
 from civdash.names import normalize_name
@@ -62,6 +63,7 @@ class ReportLayout:
     sheet_ytd: bool | None = None  # a 累计/1-N月 title, or 当月/本月
 
 
+@lru_cache(maxsize=4096)
 def column_letter(index: int) -> str:
     """0 → 'A', 25 → 'Z', 26 → 'AA'."""
     letters = ""

@@ -29,7 +29,7 @@ from civdash import queries
 from civdash.ingest.context import Context
 from civdash.ingest.extract import SheetResult, Value
 from civdash.ingest.ytd import monthly_from_ytd
-from civdash.periods import add_months, month_label
+from civdash.periods import PeriodSpec, add_months, month_label
 
 STOCK_JUMP = 0.30
 FLOW_JUMP = 3.0
@@ -86,10 +86,13 @@ def resolve(con: duckdb.DuckDBPyConnection, sheets: Sequence[SheetResult], ctx: 
         return True
 
     years: set[int] = set()
+    ends: dict[PeriodSpec, date] = {}
     for sr in sheets:
         for v in sr.values:
-            end = v.period.end()
-            years.add(end.year)
+            end = ends.get(v.period)
+            if end is None:
+                end = ends[v.period] = v.period.end()
+                years.add(end.year)
             kind = ctx.indicators[v.indicator].kind
             if kind == "flow" and v.ytd:
                 if claim(sr, v, end):
