@@ -49,19 +49,12 @@ def seed(con: duckdb.DuckDBPyConnection, path: Path = DEFAULT_CATALOG) -> int:
     """Insert the shipped catalog into an empty database; returns the number of indicators."""
     rows = read_catalog_csv(path)
     for order, row in enumerate(rows, start=1):
-        con.execute(
-            "INSERT INTO indicator (code, name, category, unit, kind, decimals, weight, note, sort_order)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                row["code"], row["name"], row["category"], row["unit"], row["kind"],
-                int(row.get("decimals") or 0), row.get("weight") or None, row.get("note") or None, order,
-            ],
-        )
+        queries.execute(con, "indicator_insert", code=row["code"], name=row["name"], category=row["category"],
+                        unit=row["unit"], kind=row["kind"], decimals=int(row.get("decimals") or 0),
+                        weight=row.get("weight") or None, note=row.get("note") or None, sort_order=order)
         names = {row["name"], *filter(None, (row.get("aliases") or "").split("|"))}
         for alias in sorted({normalize_name(n) for n in names}):
-            con.execute(
-                "INSERT INTO indicator_alias VALUES (?, ?) ON CONFLICT DO NOTHING", [alias, row["code"]]
-            )
+            queries.execute(con, "indicator_alias_add", alias=alias, code=row["code"])
     return len(rows)
 
 

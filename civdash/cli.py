@@ -7,7 +7,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from civdash import cli_import, db, demo, metrics
+from civdash import cli_import, db, demo, metrics, queries
 from civdash.paths import demo_db_path, real_db_path
 from civdash.periods import month_label, parse_month
 
@@ -102,7 +102,7 @@ def _run(args: argparse.Namespace) -> int:
             return 1
         con = db.connect(path, read_only=True)
         latest = metrics.latest_period(con)
-        n = con.execute("SELECT count(*) FROM v_fact").fetchone()[0]
+        n = queries.scalar(con, "fact_count_current")
         print(f"数据库：{path}\n结构版本：{db.schema_version(con)}\n示例数据：{'是' if db.is_demo(con) else '否'}\n"
               f"当前数据：{n}条\n最新月份：{month_label(latest) if latest else '无'}")
         con.close()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 
+from civdash import queries
 from civdash.paths import QUERIES_DIR
 
 MIGRATIONS_DIR = QUERIES_DIR / "migrations"
@@ -87,15 +88,12 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 
 
 def get_meta(con: duckdb.DuckDBPyConnection, key: str, default: str | None = None) -> str | None:
-    row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-    return row[0] if row else default
+    value = queries.scalar(con, "meta_get", key=key)
+    return value if value is not None else default
 
 
 def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
-    con.execute(
-        "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        [key, value],
-    )
+    queries.execute(con, "meta_set", key=key, value=value)
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> int:

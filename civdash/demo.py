@@ -17,7 +17,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from civdash import catalog, db, townships
+from civdash import catalog, db, queries, townships
 from civdash.paths import DATA_DIR
 from civdash.periods import add_months, last_complete_month, month_key, months_between
 
@@ -173,10 +173,9 @@ def populate(con: duckdb.DuckDBPyConnection, until: date | None = None, first: d
         towns = townships.townships(con)
         values = generate([t.type or "镇" for t in towns], months)
         _plant_anomalies(values, [t.name for t in towns])
-        batch_id = con.execute(
-            "INSERT INTO batch (user_name, source, note) VALUES ('系统', 'demo', '示例数据') RETURNING id"
-        ).fetchone()[0]
-        con.execute("INSERT INTO batch_file (batch_id, file_no, file_name) VALUES (?, 1, '示例数据（自动生成）')", [batch_id])
+        batch_id = queries.scalar(con, "batch_insert", user_name="系统", source="demo", note="示例数据")
+        queries.execute(con, "batch_file_insert", batch_id=batch_id, file_no=1, file_name="示例数据（自动生成）",
+                        sha256=None, size=None, content=None)
         facts = insert_facts(con, values, [t.id for t in towns], months, batch_id, skip=_late_cells(towns, months))
         district = townships.district(con)
         _set_targets(con, district.id if district else None, towns, last.year)
@@ -213,13 +212,7 @@ def insert_facts(
     frame = pd.concat(frames, ignore_index=True)
     con.register("demo_facts", frame)
     try:
-        con.execute(
-            "INSERT INTO fact (indicator_code, township_id, period, value, batch_id, file_no, sheet, cell, is_current)"
-            " SELECT indicator_code, township_id, period::DATE, value, ?, 1, ?, NULL, true FROM demo_facts"
-            # Month by month, as monthly uploads arrive: DuckDB then skips whole row groups on period filters.
-            " ORDER BY period, indicator_code, township_id",
-            [batch_id, sheet],
-        )
+        queries.execute(con, "demo_facts_insert", batch_id=batch_id, sheet=sheet)
     finally:
         con.unregister("demo_facts")
     return len(frame)
@@ -250,21 +243,10 @@ def _set_targets(con: duckdb.DuckDBPyConnection, district_id: int | None, towns:
         return
     for year in (last_year - 2, last_year - 1, last_year):
         value = round(yearly_value(RETROFIT_PLAN, year) / 10) * 10
-        con.execute("INSERT INTO target VALUES ('aging_retrofit_households', ?, ?, ?, ?)",
-                    [district_id, year, value, "居家适老化改造年度任务"])
-    con.execute("INSERT INTO target VALUES ('app_registered_users', ?, ?, 50000, ?)",
-                [district_id, last_year, "渝快社区APP注册用户年度目标"])
+        queries.execute(con, "target_insert", indicator_code="aging_retrofit_households", township_id=district_id,
+                        year=year, value=value, note="居家适老化改造年度任务")
+    queries.execute(con, "target_insert", indicator_code="app_registered_users", township_id=district_id,
+                    year=last_year, value=50000, note="渝快社区APP注册用户年度目标")
     # The six 街道 get their share of this year's task, by last year's share of the work done.
-    con.execute(
-        """INSERT INTO target
-           SELECT 'aging_retrofit_households', township_id, $year,
-                  round($plan * sum(value) / (SELECT sum(value) FROM fact WHERE indicator_code = 'aging_retrofit_households'
-                                               AND year(period) = $year - 1) / 5) * 5,
-                  '街道适老化改造任务'
-           FROM fact
-           WHERE indicator_code = 'aging_retrofit_households' AND year(period) = $year - 1
-             AND list_contains($ids, township_id)
-           GROUP BY township_id""",
-        {"year": last_year, "ids": [t.id for t in towns if t.type == "街道"],
-         "plan": yearly_value(RETROFIT_PLAN, last_year)},
-    )
+    queries.execute(con, "demo_targets_by_share", year=last_year, ids=[t.id for t in towns if t.type == "街道"],
+                    plan=yearly_value(RETROFIT_PLAN, last_year))

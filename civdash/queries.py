@@ -20,7 +20,7 @@ def load(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def run(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pd.DataFrame:
+def run(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> pd.DataFrame:
     """Run a named query and return its result as a DataFrame.
 
     ``con`` is used as given: callers on several threads (the dashboard) pass their own cursor.
@@ -28,7 +28,12 @@ def run(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pd.DataFram
     return con.execute(load(name), params or None).df()
 
 
-def scalar(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> Any:
+def execute(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> duckdb.DuckDBPyConnection:
+    """Run a named statement; returns the connection for ``fetchone()`` after ``RETURNING``."""
+    return con.execute(load(name), params or None)
+
+
+def scalar(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> Any:
     """Run a named query that returns one value."""
     row = con.execute(load(name), params or None).fetchone()
     return row[0] if row else None

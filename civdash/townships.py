@@ -45,20 +45,15 @@ def register(
 ) -> int:
     """Add a township (or the district row) with its aliases; returns its id."""
     if sort_order is None:
-        sort_order = con.execute("SELECT coalesce(max(sort_order), 0) + 1 FROM township").fetchone()[0]
-    tid = con.execute(
-        "INSERT INTO township (name, code, type, level, sort_order) VALUES (?, ?, ?, ?, ?) RETURNING id",
-        [name, code, type_, level, sort_order],
-    ).fetchone()[0]
+        sort_order = queries.scalar(con, "township_next_order")
+    tid = queries.scalar(con, "township_insert", name=name, code=code, type=type_, level=level, sort_order=sort_order)
     aliases = [(normalize_name(name), "alias")]
     aliases += [(normalize_name(f), "former") for f in former_names or []]
     if level == "township":
         aliases.append((normalize_name(short_name(name)), "short"))
         aliases += [(normalize_name(short_name(f)), "former") for f in former_names or []]
     for alias, kind in aliases:
-        con.execute(
-            "INSERT INTO township_alias VALUES (?, ?, ?) ON CONFLICT DO NOTHING", [alias, tid, kind]
-        )
+        queries.execute(con, "township_alias_add", alias=alias, township_id=tid, kind=kind)
     return tid
 
 
@@ -108,12 +103,10 @@ def match_township(con: duckdb.DuckDBPyConnection, text: str) -> int | None:
     key = normalize_name(text)
     if not key:
         return None
-    row = con.execute("SELECT township_id FROM township_alias WHERE alias = ?", [key]).fetchone()
-    if row:
-        return int(row[0])
-    row = con.execute("SELECT township_id FROM township_alias WHERE alias = ?",
-                      [normalize_name(short_name(key))]).fetchone()
-    return int(row[0]) if row else None
+    found = queries.scalar(con, "township_by_alias", alias=key)
+    if found is None:
+        found = queries.scalar(con, "township_by_alias", alias=normalize_name(short_name(key)))
+    return int(found) if found is not None else None
 
 
 def suggest_townships(con: duckdb.DuckDBPyConnection, text: str, n: int = 3) -> list[str]:

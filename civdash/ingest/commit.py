@@ -125,17 +125,15 @@ def commit_upload(
         if ids:
             df["township_id"] = df["township_id"].map(lambda t: ids.get(t, t))
         for signature, header, code in mappings:
-            con.execute(queries.load("header_mapping_save"),
-                        {"signature": signature, "header": header, "code": code, "user": user_name})
-        batch_id = con.execute("INSERT INTO batch (user_name, source, note) VALUES (?, ?, ?) RETURNING id",
-                               [user_name, source, note]).fetchone()[0]
+            queries.execute(con, "header_mapping_save", signature=signature, header=header, code=code, user=user_name)
+        batch_id = queries.scalar(con, "batch_insert", user_name=user_name, source=source, note=note)
         for file_no, f in enumerate(files, start=1):
-            con.execute("INSERT INTO batch_file (batch_id, file_no, file_name, sha256, size, content)"
-                        " VALUES (?, ?, ?, ?, ?, ?)", [batch_id, file_no, f.file_name, f.sha256, f.size, f.content])
+            queries.execute(con, "batch_file_insert", batch_id=batch_id, file_no=file_no, file_name=f.file_name,
+                            sha256=f.sha256, size=f.size, content=f.content)
         _registered(con, df)
         try:
-            con.execute(queries.load("upload_supersede"))
-            con.execute(queries.load("upload_insert"), {"batch_id": batch_id})
+            queries.execute(con, "upload_supersede")
+            queries.execute(con, "upload_insert", batch_id=batch_id)
         finally:
             con.unregister("upload_facts")
         db.bump_data_version(con)
@@ -146,23 +144,20 @@ def commit_upload(
 
 def rollback(con: duckdb.DuckDBPyConnection, batch_id: int, user_name: str | None = None) -> RollbackResult:
     """Undo a committed batch exactly (see the module docstring); one transaction."""
-    row = con.execute("SELECT status FROM batch WHERE id = ?", [batch_id]).fetchone()
-    if row is None:
+    status = queries.scalar(con, "batch_status", batch_id=batch_id)
+    if status is None:
         raise CommitError(f"没有编号为{batch_id}的导入批次")
-    if row[0] != "committed":
+    if status != "committed":
         raise CommitError(f"导入批次{batch_id}已经撤销过了")
     with db.transaction(con):
         # The keys where this batch's value is the one shown now: the ones the rollback changes.
-        shown = con.execute("SELECT indicator_code, township_id, period FROM fact WHERE batch_id = ? AND is_current",
-                            [batch_id]).df()
-        con.execute("UPDATE batch SET status = 'rolled_back', note = concat_ws('；', note, ?) WHERE id = ?",
-                    [f"由{user_name or '未知用户'}撤销", batch_id])
-        con.execute(queries.load("rollback_clear"), {"batch_id": batch_id})
-        con.execute(queries.load("rollback_restore"), {"batch_id": batch_id})
+        shown = queries.run(con, "batch_current_keys", batch_id=batch_id)
+        queries.execute(con, "batch_mark_rolled_back", batch_id=batch_id, note=f"由{user_name or '未知用户'}撤销")
+        queries.execute(con, "rollback_clear", batch_id=batch_id)
+        queries.execute(con, "rollback_restore", batch_id=batch_id)
         con.register("rolled_keys", shown)
         try:
-            restored = con.execute("SELECT count(*) FROM fact f JOIN rolled_keys k"
-                                   " USING (indicator_code, township_id, period) WHERE f.is_current").fetchone()[0]
+            restored = queries.scalar(con, "rollback_restored_count")
         finally:
             con.unregister("rolled_keys")
         db.bump_data_version(con)

@@ -1,0 +1,2 @@
+-- How many values the dashboard shows.
+SELECT count(*) FROM v_fact

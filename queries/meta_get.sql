@@ -1,0 +1,2 @@
+-- One setting of the database.
+SELECT value FROM meta WHERE key = $key
