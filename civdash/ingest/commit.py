@@ -63,9 +63,14 @@ class RollbackResult:
 _COLUMNS = ("indicator_code", "township_id", "period", "value", "file_no", "sheet", "cell")  # NewFact's fields
 
 
-def _frame(facts: Sequence[NewFact]) -> pd.DataFrame:
-    columns = {name: [getattr(f, name) for f in facts] for name in _COLUMNS}
-    df = pd.DataFrame(columns, columns=list(_COLUMNS))
+Facts = Sequence[NewFact] | pd.DataFrame  # a DataFrame with NewFact's fields as columns, for large uploads
+
+
+def _frame(facts: Facts) -> pd.DataFrame:
+    if isinstance(facts, pd.DataFrame):
+        df = facts[list(_COLUMNS)].copy()
+    else:
+        df = pd.DataFrame({name: [getattr(f, name) for f in facts] for name in _COLUMNS}, columns=list(_COLUMNS))
     df["period"] = pd.to_datetime(df["period"])
     keys = ["indicator_code", "township_id", "period"]
     duplicated = df[df.duplicated(keys, keep=False)]
@@ -80,9 +85,9 @@ def _registered(con: duckdb.DuckDBPyConnection, df: pd.DataFrame):
     return con
 
 
-def preview(con: duckdb.DuckDBPyConnection, facts: Sequence[NewFact] | pd.DataFrame) -> pd.DataFrame:
+def preview(con: duckdb.DuckDBPyConnection, facts: Facts) -> pd.DataFrame:
     """Each key with the value stored now (old_value), the new value and 'new' / 'changed' / 'unchanged'."""
-    df = facts if isinstance(facts, pd.DataFrame) else _frame(facts)
+    df = _frame(facts)
     try:
         out = queries.run(_registered(con, df), "upload_preview")
     finally:
@@ -99,7 +104,7 @@ def find_same_file(con: duckdb.DuckDBPyConnection, sha256: str) -> int | None:
 
 def commit_upload(
     con: duckdb.DuckDBPyConnection,
-    facts: Sequence[NewFact],
+    facts: Facts,
     files: Sequence[UploadFile],
     user_name: str | None = None,
     source: str = "upload",
@@ -114,10 +119,11 @@ def commit_upload(
     same transaction; ``new_district`` registers the district row; ``mappings`` (layout signature, header,
     indicator or None) are the header mappings a person confirmed, remembered for the next file.
     """
-    if not facts:
+    if len(facts) == 0:
         raise CommitError("没有可保存的数据")
     df = _frame(facts)
-    status = preview(con, df)["status"].value_counts()
+    status = queries.run(_registered(con, df), "upload_preview")["status"].value_counts()
+    con.unregister("upload_facts")
     with db.transaction(con):
         if new_district:
             townships.register(con, new_district, type_="区县", level="district", sort_order=0)
@@ -137,7 +143,7 @@ def commit_upload(
         finally:
             con.unregister("upload_facts")
         db.bump_data_version(con)
-    periods = sorted({p.date() for p in df["period"]})
+    periods = sorted(pd.Timestamp(p).date() for p in df["period"].unique())
     return CommitResult(int(batch_id), int(status.get("new", 0)), int(status.get("changed", 0)),
                         int(status.get("unchanged", 0)), periods)
 

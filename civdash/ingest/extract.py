@@ -62,6 +62,7 @@ class Value:
     value: float
     ytd: bool
     cell: str  # 'D7'
+    month: date  # the period's last month: where the value is stored (flows of a span: see resolve.py)
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ class SheetResult:
     def period_label(self) -> str | None:
         """The sheet's period ('2025年4月'); for a long table with a period column, the months it spans."""
         if self.layout == "long" and self.values:
-            ends = sorted({v.period.end() for v in self.values})
+            ends = sorted({v.month for v in self.values})
             first, last = month_spec(ends[0]).label(), month_spec(ends[-1]).label()
             return first if first == last else f"{first}—{last}"
         return self.period.label() if self.period else None
@@ -322,6 +323,8 @@ def _report(sheet: SheetData, lay: ReportLayout, ctx: Context, result: SheetResu
     if spec is None or spec.year is None:
         return
 
+    placed = {ind.code: value_period(ind, spec, markers[ind.code]) for _, ind, _ in columns}
+    months = {code: period.end() for code, period in placed.items()}
     seen: dict[int, int] = {}
     for r in lay.township_rows:
         name_cell = cell_address(r, lay.township_col)
@@ -340,8 +343,8 @@ def _report(sheet: SheetData, lay: ReportLayout, ctx: Context, result: SheetResu
         for col, ind, info in columns:
             value = read_number(rows[r][col.index], ind, info.factor, result, cell_address(r, col.index))
             if value is not None:
-                period = value_period(ind, spec, markers[ind.code])
-                result.values.append(Value(ind.code, tid, period, value, bool(info.ytd), cell_address(r, col.index)))
+                result.values.append(Value(ind.code, tid, placed[ind.code], value, bool(info.ytd),
+                                           cell_address(r, col.index), months[ind.code]))
     if lay.total_rows:
         _check_total(rows, lay, columns, seen, ctx, result)
 
@@ -387,6 +390,8 @@ def _num(value: float) -> str:
 
 
 def _long_table(sheet: SheetData, lay, ctx: Context, result: SheetResult) -> None:
+    """One value a row. Rows repeat the same few townships, indicators, periods and units, so what each raw
+    text means is worked out once and looked up for the other rows (a million-row table stays fast)."""
     result.layout = "long"
     rows = sheet.cells
     header = [cell_text(v) for v in rows[lay.header_row]]
@@ -397,80 +402,68 @@ def _long_table(sheet: SheetData, lay, ctx: Context, result: SheetResult) -> Non
         result.error("无法确定数据所属期间：表中没有期间列，标题、工作表名和文件名中也没有写明")
         return
     switch = ctx.options.ytd.get(result.where)
-    periods: dict[object, PeriodSpec | None] = {}
-    indicators: dict[str, tuple[Indicator | None, bool | None]] = {}
-    unit_factors: dict[tuple[str, str], float | None] = {}
+    tc, ic, vc, uc, pc = lay.township_col, lay.indicator_col, lay.value_col, lay.unit_col, lay.period_col
+    width = max(tc, ic, vc, uc or 0, pc or 0) + 1
+    value_letter = column_letter(vc)
+    towns: dict[object, tuple[str, int | None, bool]] = {}  # raw → (text, township id, is a total)
+    inds: dict[object, tuple[str, Indicator | None, bool | None]] = {}  # raw → (text, indicator, 当月/累计 marker)
+    meanings: dict[tuple[object, object, object], tuple] = {}  # (indicator, period, unit) raw → what a row means
     unmapped: dict[str, str] = {}
     assumed: list[str] = []
     unknown: dict[str, str] = {}
-    seen: dict[tuple[str, int, PeriodSpec], str] = {}
-    tc, ic, vc, uc, pc = lay.township_col, lay.indicator_col, lay.value_col, lay.unit_col, lay.period_col
-    width = max(tc, ic, vc, uc or 0, pc or 0) + 1
+    seen: dict[tuple[str, int, date], str] = {}
+    values = result.values
     for r in range(lay.header_row + 1, len(rows)):
         row = rows[r]
         if len(row) < width:
             row = list(row) + [None] * (width - len(row))
-        town_text, ind_text = cell_text(row[tc]), cell_text(row[ic])
-        if not town_text and not ind_text:
-            continue
+        raw_town, raw_ind = row[tc], row[ic]
+        town = towns.get(raw_town)
+        if town is None:
+            text = cell_text(raw_town)
+            total = bool(text) and ctx.is_total(text)
+            town = towns[raw_town] = (text, None if total or not text else ctx.township_id(text), total)
+        ind_entry = inds.get(raw_ind)
+        if ind_entry is None:
+            text = cell_text(raw_ind)
+            code = ctx.indicator_for((text,), signature) if text else None
+            ind_entry = inds[raw_ind] = (text, ctx.indicators[code] if code else None, ytd_marker(text))
+            if code is None and text and text not in ctx.options.mappings:
+                unmapped[text] = cell_address(r, ic)
+        town_text, tid, total = town
+        ind_text, ind, marker = ind_entry
         if not town_text:
-            result.error("缺少乡镇（街道）名称", cell_address(r, tc))
+            if ind_text:
+                result.error("缺少乡镇（街道）名称", cell_address(r, tc))
             continue
-        if ctx.is_total(town_text):
-            continue  # a total row in a long table: not a township
-        # indicator
-        if ind_text not in indicators:
-            code = ctx.indicator_for((ind_text,), signature)
-            ind = ctx.indicators[code] if code else None
-            marker = ytd_marker(ind_text)
-            indicators[ind_text] = (ind, marker)
-            if ind is None and ind_text and ind_text not in ctx.options.mappings:
-                unmapped[ind_text] = cell_address(r, ic)
-        ind, marker = indicators[ind_text]
-        if ind is None:
-            continue
-        # period
-        if pc is not None:
-            raw_period = row[pc]
-            if raw_period not in periods:
-                periods[raw_period] = _row_period(raw_period, spec)
-            row_spec = periods[raw_period]
-            if row_spec is None:
-                result.error(f"无法识别的期间“{cell_text(raw_period)}”", cell_address(r, pc))
-                continue
-        else:
-            row_spec = spec
-        # township
-        tid = ctx.township_id(town_text)
+        if total or ind is None:
+            continue  # a total row is a check, not a township; an unmapped indicator is listed below
         if tid is None:
             unknown.setdefault(town_text, cell_address(r, tc))
             continue
-        result.townships.add(tid)
-        # unit and value
-        unit_text = cell_text(row[uc]) if uc is not None else ""
-        fkey = (ind.code, unit_text)
-        if fkey not in unit_factors:
-            unit_factors[fkey] = unit_factor(ind, unit_in(unit_text) or unit_text or None)
-        factor = unit_factors[fkey]
-        if factor is None:
-            result.error(f"单位“{unit_text}”与指标“{ind.name}”的单位{ind.unit}不符", cell_address(r, uc or vc))
+        raw_period = row[pc] if pc is not None else None
+        raw_unit = row[uc] if uc is not None else None
+        key = (raw_ind, raw_period, raw_unit)
+        meaning = meanings.get(key)
+        if meaning is None:
+            meaning = meanings[key] = _long_meaning(ind, marker, raw_period, raw_unit, spec, pc is not None, switch)
+            if meaning[0] == "ok" and meaning[5] and ind_text not in assumed:
+                assumed.append(ind_text)
+        if meaning[0] != "ok":
+            result.error(meaning[1], cell_address(r, pc if meaning[0] == "period" else (uc if uc is not None else vc)))
             continue
-        value = read_number(row[vc], ind, factor, result, cell_address(r, vc))
+        _, period, month, ytd, factor, _ = meaning
+        cell = f"{value_letter}{r + 1}"
+        value = read_number(row[vc], ind, factor, result, cell)
         if value is None:
             continue
-        ytd: bool | None = None
-        if ind.kind == "flow":
-            ytd, was_assumed = flow_ytd(marker, row_spec, (), switch)
-            if was_assumed and ind_text not in assumed:
-                assumed.append(ind_text)
-        period = value_period(ind, row_spec, marker)
-        key = (ind.code, tid, period)
-        cell = cell_address(r, vc)
-        if key in seen:
-            result.error(f"{town_text}的“{ind.name}”（{period.label()}）与{seen[key]}重复", cell)
+        dup = (ind.code, tid, month)
+        if dup in seen:
+            result.error(f"{town_text}的“{ind.name}”（{period.label()}）与{seen[dup]}重复", cell)
             continue
-        seen[key] = cell
-        result.values.append(Value(ind.code, tid, period, value, bool(ytd), cell))
+        seen[dup] = cell
+        values.append(Value(ind.code, tid, period, value, ytd, cell, month))
+    result.townships.update(t[1] for t in towns.values() if t[1] is not None and not t[2])
     for name, cell in unknown.items():
         near = ctx.suggestions(name)
         hint = f"，最接近的已登记乡镇：{'、'.join(near)}" if near else ""
@@ -479,8 +472,24 @@ def _long_table(sheet: SheetData, lay, ctx: Context, result: SheetResult) -> Non
         result.warning("以下指标名称没有对应的指标，不会保存：" + "、".join(f"“{n}”（{c}起）" for n, c in unmapped.items()))
     if assumed:
         result.warning("以下指标未注明当月或累计，按当月数读取：" + "、".join(assumed) + "；如为1-N月累计数请改为累计")
-    result.columns = [ColumnInfo(column_letter(vc), n, ind.code if ind else None, None, 1.0,
-                                 None, n in assumed) for n, (ind, _) in indicators.items()]
+    result.columns = [ColumnInfo(value_letter, text, ind.code if ind else None, None, 1.0, None, text in assumed)
+                      for text, ind, _ in inds.values() if text]
+
+
+def _long_meaning(ind: Indicator, marker: bool | None, raw_period: object, raw_unit: object,
+                  spec: PeriodSpec | None, has_period_col: bool, switch: bool | None) -> tuple:
+    """What a long-table row of this indicator, period and unit means:
+    ('ok', period, month, ytd, factor, assumed), or ('period' | 'unit', message)."""
+    row_spec = _row_period(raw_period, spec) if has_period_col else spec
+    if row_spec is None:
+        return ("period", f"无法识别的期间“{cell_text(raw_period)}”")
+    unit_text = cell_text(raw_unit)
+    factor = unit_factor(ind, unit_in(unit_text) or unit_text or None)
+    if factor is None:
+        return ("unit", f"单位“{unit_text}”与指标“{ind.name}”的单位{ind.unit}不符")
+    ytd, assumed = flow_ytd(marker, row_spec, (), switch) if ind.kind == "flow" else (False, False)
+    period = value_period(ind, row_spec, marker)
+    return ("ok", period, period.end(), ytd, factor, assumed)
 
 
 def _row_period(raw: object, fallback: PeriodSpec | None) -> PeriodSpec | None:
@@ -539,7 +548,8 @@ def _district_form(sheet: SheetData, lay, ctx: Context, result: SheetResult) -> 
         marker = col.ytd if col.ytd is not None else marker
         if ind.kind == "flow":
             ytd, assumed = flow_ytd(marker, spec, (), switch)
-        result.values.append(Value(code, district, value_period(ind, spec, marker), value, bool(ytd), cell))
+        period = value_period(ind, spec, marker)
+        result.values.append(Value(code, district, period, value, bool(ytd), cell, period.end()))
         result.columns.append(ColumnInfo(cell, name, code, unit, factor, ytd, bool(assumed)))
     result.townships.add(district)
     unmapped = [f"“{cell_text(rows[r][lay.indicator_col])}”（{cell_address(r, lay.indicator_col)}）"

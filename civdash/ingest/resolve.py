@@ -19,8 +19,8 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 import duckdb
 import pandas as pd
@@ -29,7 +29,7 @@ from civdash import queries
 from civdash.ingest.context import Context
 from civdash.ingest.extract import SheetResult, Value
 from civdash.ingest.ytd import monthly_from_ytd
-from civdash.periods import PeriodSpec, add_months, month_label
+from civdash.periods import add_months, month_label
 
 STOCK_JUMP = 0.30
 FLOW_JUMP = 3.0
@@ -39,8 +39,7 @@ PER_PERSON_RANGE = (1.0, 100_000.0)
 Key = tuple[str, int]  # (indicator, township)
 
 
-@dataclass(frozen=True)
-class Fact:
+class Fact(NamedTuple):
     """One value to store: the month's own amount for flows, base unit, with the cell it came from."""
 
     indicator: str
@@ -75,33 +74,25 @@ def resolve(con: duckdb.DuckDBPyConnection, sheets: Sequence[SheetResult], ctx: 
     ytd: dict[Key, dict[date, tuple[Value, SheetResult]]] = defaultdict(dict)
     spans: list[tuple[Value, SheetResult]] = []
     owner: dict[tuple[str, int, date], tuple[SheetResult, str]] = {}
-
-    def claim(sr: SheetResult, v: Value, month: date) -> bool:
-        key = (v.indicator, v.township, month)
-        if key in owner:
-            first_sheet, first_cell = owner[key]
-            sr.error(f"与{first_sheet.at(first_cell)}是同一指标、乡镇和月份（{month_label(month)}），重复", v.cell)
-            return False
-        owner[key] = (sr, v.cell)
-        return True
-
+    kinds = {code: ind.kind for code, ind in ctx.indicators.items()}
     years: set[int] = set()
-    ends: dict[PeriodSpec, date] = {}
     for sr in sheets:
         for v in sr.values:
-            end = ends.get(v.period)
-            if end is None:
-                end = ends[v.period] = v.period.end()
-                years.add(end.year)
-            kind = ctx.indicators[v.indicator].kind
+            end = v.month
+            key = (v.indicator, v.township, end)
+            if key in owner:
+                first_sheet, first_cell = owner[key]
+                sr.error(f"与{first_sheet.at(first_cell)}是同一指标、乡镇和月份（{month_label(end)}），重复", v.cell)
+                continue
+            owner[key] = (sr, v.cell)
+            years.add(end.year)
+            kind = kinds[v.indicator]
             if kind == "flow" and v.ytd:
-                if claim(sr, v, end):
-                    ytd[(v.indicator, v.township)][end] = (v, sr)
+                ytd[(v.indicator, v.township)][end] = (v, sr)
             elif kind == "flow" and v.period.first_month != v.period.last_month:
-                if claim(sr, v, end):
-                    spans.append((v, sr))
-            elif claim(sr, v, end):
-                direct[(v.indicator, v.township, end)] = Fact(v.indicator, v.township, end, v.value, sr, v.cell)
+                spans.append((v, sr))
+            else:
+                direct[key] = Fact(v.indicator, v.township, end, v.value, sr, v.cell)
     if not years:
         return []
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+import pandas as pd
 
-from civdash.ingest.commit import CommitError, CommitResult, NewFact, UploadFile, commit_upload, find_same_file
+from civdash.ingest.commit import CommitError, CommitResult, UploadFile, commit_upload, find_same_file
 from civdash.ingest.context import Context, Options
 from civdash.ingest.errors import Finding, IngestError
 from civdash.ingest.extract import LAYOUT_NAMES, SheetResult, extract_sheet
@@ -49,9 +50,14 @@ class Plan:
     def ok(self) -> bool:
         return not self.errors and bool(self.facts)
 
-    def new_facts(self) -> list[NewFact]:
-        return [NewFact(f.indicator, f.township, f.month, f.value, self.file_numbers[f.sheet.file], f.sheet.sheet,
-                        f.cell) for f in self.facts]
+    def frame(self) -> pd.DataFrame:
+        """The facts to store, one row each, with the columns of ``commit.NewFact``."""
+        facts = self.facts
+        return pd.DataFrame({
+            "indicator_code": [f.indicator for f in facts], "township_id": [f.township for f in facts],
+            "period": [f.month for f in facts], "value": [f.value for f in facts],
+            "file_no": [self.file_numbers[f.sheet.file] for f in facts], "sheet": [f.sheet.sheet for f in facts],
+            "cell": [f.cell for f in facts]})
 
     def as_json(self, committed: bool, batch_id: int | None) -> dict[str, Any]:
         """The command line's ``--json`` object."""
@@ -130,7 +136,7 @@ def commit(con: duckdb.DuckDBPyConnection, plan: Plan, user_name: str | None = N
     chosen = ctx.options.mappings
     remembered = sorted({(s.signature, c.header, chosen[c.header]) for s in plan.sheets if s.signature
                          for c in s.columns if c.header in chosen}, key=str)
-    return commit_upload(con, plan.new_facts(), plan.files, user_name=user_name, source=source,
+    return commit_upload(con, plan.frame(), plan.files, user_name=user_name, source=source,
                          new_townships={i: n for n, i in ctx.new_townships.items()},
                          new_district=ctx.new_district, mappings=remembered)
 
