@@ -23,6 +23,7 @@ Rules (documented for statisticians in docs/ingestion.md):
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -50,6 +51,9 @@ from civdash.units import to_base_unit
 
 LAYOUT_NAMES = {"report": "乡镇报表", "long": "明细表", "district": "全区指标表"}
 _RATE_SPELLINGS = {"元/人月": "元/人·月"}
+# Text that is a plain decimal number (a CSV cell: "1234", "-5", "537.25"): ``parse_cell`` reads it as float(text),
+# so ``read_number`` does that directly. Digits are bounded so that the value is always finite.
+_PLAIN_NUMBER = re.compile(r"-?[0-9]{1,15}(?:\.[0-9]{1,15})?")
 
 
 @dataclass(slots=True)
@@ -162,6 +166,8 @@ def read_number(raw: object, ind: Indicator, factor: float, result: SheetResult,
     """The value of one cell in the indicator's base unit, or None (nothing stored); findings go to ``result``."""
     if type(raw) is float or type(raw) is int:  # the common case, without the general rule's work
         value = raw * factor
+    elif type(raw) is str and _PLAIN_NUMBER.fullmatch(raw):
+        value = float(raw) * factor
     else:
         c = parse_cell(raw)
         if c.status == "empty":

@@ -157,6 +157,8 @@ _PLAIN_TAIL = rb'(?: [\w:.-]+="[^"<>]*")*'
 _PLAIN_VALUE_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"' + _PLAIN_TAIL + rb">")
 _PLAIN_VALUE_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})[0-9]{1,7}"' + _PLAIN_TAIL + rb">")
 _PLAIN_EMPTY = re.compile(rb'<c r="[A-Z]{1,3}[0-9]{1,7}"' + _PLAIN_TAIL + rb"/>")  # empty: calamine skips it
+# Where every start is a plain value cell, a cell's column is all there is to read after its start.
+_COLUMN_AFTER_START = re.compile(rb'<c r="([A-Z]{1,3})[0-9]')
 _ATTR = rb"""\s+[^\s=/>"']+\s*=\s*(?:"[^"]*"|'[^']*')"""
 _SST_START = re.compile(rb"<(?:[^\s/><]*:)?sst[\s/>]")
 _SST_TAG = re.compile(rb"<(?:[^\s/><]*:)?sst((?:" + _ATTR + rb")*)\s*/?>")
@@ -190,7 +192,9 @@ def _scan_xlsx_part(book: zipfile.ZipFile, info: zipfile.ZipInfo, where: str, li
         for piece in _pieces(stream):
             starts = len((_CELL_START if b":c" in piece else _CELL_START_UNPREFIXED).findall(piece))
             rows = _PLAIN_VALUE_ROW.findall(piece)
-            if starts != len(rows) + len(_PLAIN_EMPTY.findall(piece)):
+            # Every plain cell is one start: when the plain values account for every start, there is no other cell.
+            only_values = starts == len(rows)
+            if not only_values and starts != len(rows) + len(_PLAIN_EMPTY.findall(piece)):
                 return None
             if b"sst" in piece:
                 if len(_SST_START.findall(piece)) != len(_SST_TAG.findall(piece)):
@@ -200,7 +204,8 @@ def _scan_xlsx_part(book: zipfile.ZipFile, info: zipfile.ZipInfo, where: str, li
                         _check_unique_count((count[0] or count[1]).decode("ascii", "replace"), info.file_size, limits, where)
             if rows:
                 max_row = max(max_row, max(map(int, set(rows))))
-                max_col = max(max_col, max(_column_number(c.decode()) for c in set(_PLAIN_VALUE_COLUMN.findall(piece))))
+                columns = (_COLUMN_AFTER_START if only_values else _PLAIN_VALUE_COLUMN).findall(piece)
+                max_col = max(max_col, max(_column_number(c.decode()) for c in set(columns)))
                 _check_extent(max_row, max_col, limits, where)
     return max_row * max_col
 

@@ -73,36 +73,47 @@ def resolve(con: duckdb.DuckDBPyConnection, sheets: Sequence[SheetResult], ctx: 
     direct: dict[tuple[str, int, date], Fact] = {}
     ytd: dict[Key, dict[date, tuple[Value, SheetResult]]] = defaultdict(dict)
     spans: list[tuple[Value, SheetResult]] = []
-    owner: dict[tuple[str, int, date], tuple[SheetResult, str]] = {}
+    owner: dict[tuple[str, int, date], tuple[SheetResult, str]] = {}  # where the other keys come from
     kinds = {code: ind.kind for code, ind in ctx.indicators.items()}
     years: set[int] = set()
     for sr in sheets:
         for v in sr.values:
             end = v.month
             key = (v.indicator, v.township, end)
-            if key in owner:
-                first_sheet, first_cell = owner[key]
+            first = direct.get(key)
+            if first is not None or key in owner:
+                first_sheet, first_cell = (first.sheet, first.cell) if first is not None else owner[key]
                 sr.error(f"与{first_sheet.at(first_cell)}是同一指标、乡镇和月份（{month_label(end)}），重复", v.cell)
                 continue
-            owner[key] = (sr, v.cell)
             years.add(end.year)
             kind = kinds[v.indicator]
             if kind == "flow" and v.ytd:
+                owner[key] = (sr, v.cell)
                 ytd[(v.indicator, v.township)][end] = (v, sr)
             elif kind == "flow" and v.period.first_month != v.period.last_month:
+                owner[key] = (sr, v.cell)
                 spans.append((v, sr))
             else:
                 direct[key] = Fact(v.indicator, v.township, end, v.value, sr, v.cell)
     if not years:
         return []
 
-    keys = {(k[0], k[1]) for k in owner}
-    stored = stored_values(con, keys, min(years), max(years))
+    pairs = {(ind, tid) for ind, tid, _ in direct} | {(ind, tid) for ind, tid, _ in owner}
+    stored = stored_values(con, pairs, min(years), max(years))
+    # What is known of the months of each (indicator, township) with year-to-date totals or spans to work out:
+    # this upload's monthly values, else the stored ones.
+    wanted = set(ytd) | {(v.indicator, v.township) for v, _ in spans}
     known: dict[Key, dict[date, float]] = defaultdict(dict)
-    for key, months in stored.items():
-        known[key].update(months)
-    for (ind, tid, month), fact in direct.items():
-        known[(ind, tid)][month] = fact.value
+    if wanted:
+        for ind, tid, month, value, _, _ in direct.values():
+            if (ind, tid) in wanted:
+                known[(ind, tid)][month] = value
+        for key, months in stored.items():
+            if key in wanted:
+                mine = known[key]
+                for month, value in months.items():
+                    if month not in mine:
+                        mine[month] = value
 
     facts = dict(direct)
     for key, by_month in ytd.items():
@@ -133,36 +144,40 @@ def resolve(con: duckdb.DuckDBPyConnection, sheets: Sequence[SheetResult], ctx: 
                     "季度和全年合计与表中一致")
 
     result = list(facts.values())
-    _jumps(result, stored, ctx)
+    _jumps(facts, stored, ctx)
     _per_person(result, ctx)
     _missing_townships(sheets, ctx)
     return result
 
 
-def _jumps(facts: Sequence[Fact], stored: dict[Key, dict[date, float]], ctx: Context) -> None:
-    by_key = {(f.indicator, f.township, f.month): f.value for f in facts}
-    for f in facts:
-        prev_month = add_months(f.month, -1)
-        prev = by_key.get((f.indicator, f.township, prev_month))
-        if prev is None:
-            prev = stored.get((f.indicator, f.township), {}).get(prev_month)
-        if prev is None or max(abs(prev), abs(f.value)) < JUMP_FLOOR or prev <= 0:
+def _jumps(facts: dict[tuple[str, int, date], Fact], stored: dict[Key, dict[date, float]], ctx: Context) -> None:
+    """``facts`` by their own (indicator, township, month)."""
+    kinds = {code: ind.kind for code, ind in ctx.indicators.items()}
+    previous: dict[date, date] = {}
+    for ind, tid, month, value, sheet, cell in facts.values():
+        prev_month = previous.get(month)
+        if prev_month is None:
+            prev_month = previous[month] = add_months(month, -1)
+        before = facts.get((ind, tid, prev_month))
+        prev = before.value if before is not None else stored.get((ind, tid), {}).get(prev_month)
+        if prev is None or max(abs(prev), abs(value)) < JUMP_FLOOR or prev <= 0:
             continue
-        ratio = f.value / prev
-        kind = ctx.indicators[f.indicator].kind
-        jumped = (ratio > FLOW_JUMP or ratio < 1 / FLOW_JUMP) if kind == "flow" else abs(ratio - 1) > STOCK_JUMP
+        ratio = value / prev
+        jumped = (ratio > FLOW_JUMP or ratio < 1 / FLOW_JUMP) if kinds[ind] == "flow" else abs(ratio - 1) > STOCK_JUMP
         if jumped:
             change = f"增长{ratio - 1:.0%}" if ratio > 1 else f"下降{1 - ratio:.0%}"
-            name = ctx.township_name(f.township)
-            f.sheet.warning(f"{name}{ctx.indicators[f.indicator].name}较上月{change}"
-                            f"（上月{prev:,.0f}，本月{f.value:,.0f}），请核实", f.cell)
+            name = ctx.township_name(tid)
+            sheet.warning(f"{name}{ctx.indicators[ind].name}较上月{change}"
+                          f"（上月{prev:,.0f}，本月{value:,.0f}），请核实", cell)
 
 
 def _per_person(facts: Sequence[Fact], ctx: Context) -> None:
     """One warning per sheet and amount column whose typical amount per person is implausible."""
+    paired = {code for pair in ctx.per_person for code in pair}
     by_indicator: dict[str, dict[tuple[int, date], Fact]] = defaultdict(dict)
     for f in facts:
-        by_indicator[f.indicator][(f.township, f.month)] = f
+        if f.indicator in paired:
+            by_indicator[f.indicator][(f.township, f.month)] = f
     for amount_code, count_code in ctx.per_person:
         counts = by_indicator.get(count_code, {})
         ratios: dict[int, tuple[SheetResult, list[float], str]] = {}
