@@ -118,7 +118,7 @@ def commit_upload(
 ) -> CommitResult:
     """Store an upload in one transaction; on any error nothing is changed.
 
-    ``new_townships`` maps the placeholder (negative) township ids of ``facts`` to names registered in the
+    ``new_townships`` maps the provisional (negative) township ids of ``facts`` to names registered in the
     same transaction; ``new_district`` registers the district row; ``mappings`` (layout signature, header,
     indicator or None) are the header mappings a person confirmed, remembered for the next file.
     """
@@ -132,7 +132,7 @@ def commit_upload(
     with db.transaction(con):
         if new_district:
             townships.register(con, new_district, type_="区县", level="district", sort_order=0)
-        ids = {placeholder: townships.register(con, name) for placeholder, name in (new_townships or {}).items()}
+        ids = {provisional: townships.register(con, name) for provisional, name in (new_townships or {}).items()}
         if ids:
             df["township_id"] = df["township_id"].map(lambda t: ids.get(t, t))
         for signature, header, code in mappings:

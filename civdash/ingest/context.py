@@ -65,7 +65,7 @@ class Context:
         self.remembered: dict[str, dict[str, str | None]] = {}
         for sig, header, code in queries.run(con, "header_mapping_list").itertuples(index=False):
             self.remembered.setdefault(sig, {})[header] = code if isinstance(code, str) else None
-        self.new_townships: dict[str, int] = {}  # name as written → placeholder id (negative) until committed
+        self.new_townships: dict[str, int] = {}  # name as written → provisional id (negative) until committed
         self.new_district: str | None = None
         self._indicator_cache: dict[tuple[str, ...], str | None] = {}
         self._total_cache: dict[str, bool] = {}
@@ -115,7 +115,7 @@ class Context:
         return self._township_like_cache[text]
 
     def township_id(self, text: str) -> int | None:
-        """A registered township's id; with new townships allowed, a placeholder id for a new name."""
+        """A registered township's id; with new townships allowed, a provisional (negative) id for a new name."""
         found = self.townships.match(text)
         if found is not None or not self.options.allow_new_townships:
             return found
