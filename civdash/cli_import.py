@@ -100,21 +100,19 @@ def run_import(args) -> int:
             if refused:
                 print(f"未导入：{refused}", file=sys.stderr)
             elif args.dry_run:
-                print(f"试运行：可以导入{len(plan.facts)}条数据（未保存）")
+                print(f"试运行：可以导入{plan.fact_count}条数据（未保存）")
             else:
-                print(f"已导入：批次{batch_id}，{len(plan.facts)}条数据（新增{result.new}、修改{result.changed}、"
+                print(f"已导入：批次{batch_id}，{plan.fact_count}条数据（新增{result.new}、修改{result.changed}、"
                       f"未变{result.unchanged}），月份：{'、'.join(month_label(p) for p in result.periods)}")
     return 1 if refused else 0
 
 
 def _print_plan(plan: Plan) -> None:
-    counts: dict[int, int] = {}
-    for f in plan.facts:
-        counts[id(f.sheet)] = counts.get(id(f.sheet), 0) + 1
-    for s in plan.sheets:
+    counts = plan.facts_per_sheet()
+    for no, s in enumerate(plan.sheets):
         if s.layout:
             print(f"{s.where}：{s.period_label() or '期间不明'}，{LAYOUT_NAMES[s.layout]}，"
-                  f"{counts.get(id(s), 0)}条数据，{len(s.townships)}个乡镇（街道）")
+                  f"{counts.get(no, 0)}条数据，{len(s.townships)}个乡镇（街道）")
         for f in s.findings:
             print(f"  {LEVEL_NAMES[f.level]} {f.where}：{f.message}")
 

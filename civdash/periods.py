@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+import numpy as np
+
 Grain = Literal["month", "quarter", "year"]
 GRAINS: dict[str, str] = {"month": "月", "quarter": "季", "year": "年"}
 
@@ -16,10 +18,25 @@ def month_start(d: date) -> date:
     return date(d.year, d.month, 1)
 
 
+def month_number(d: date) -> int:
+    """A month as one integer (year × 12 + month − 1): consecutive months are consecutive numbers, so tables of
+    many values do month arithmetic on integer columns."""
+    return d.year * 12 + d.month - 1
+
+
+def month_from_number(n: int) -> date:
+    """The first day of the month ``month_number`` gave ``n`` for."""
+    return date(n // 12, n % 12 + 1, 1)
+
+
+def months_as_datetimes(numbers: np.ndarray) -> np.ndarray:
+    """``month_number``s → the first days of those months as datetime64 (a column DuckDB stores as dates)."""
+    return (np.asarray(numbers, dtype=np.int64) - 1970 * 12).astype("datetime64[M]").astype("datetime64[s]")
+
+
 def add_months(d: date, n: int) -> date:
     """First day of the month ``n`` months after ``d`` (n may be negative)."""
-    index = d.year * 12 + (d.month - 1) + n
-    return date(index // 12, index % 12 + 1, 1)
+    return month_from_number(month_number(d) + n)
 
 
 def months_between(start: date, end: date) -> int:

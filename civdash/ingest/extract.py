@@ -27,12 +27,19 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import itemgetter
 from pathlib import PurePath
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pac
 
 from civdash.catalog import Indicator
 from civdash.ingest.cells import parse_cell
 from civdash.ingest.context import COUNT_UNITS, Context, header_key, layout_signature
 from civdash.ingest.errors import Finding, place
+from civdash.ingest.keys import fact_keys
 from civdash.ingest.layout import (
     Column,
     ReportLayout,
@@ -46,7 +53,7 @@ from civdash.ingest.layout import (
     ytd_marker,
 )
 from civdash.ingest.read import SheetData
-from civdash.periods import PeriodSpec, find_period
+from civdash.periods import PeriodSpec, find_period, month_from_number, month_number
 from civdash.units import to_base_unit
 
 LAYOUT_NAMES = {"report": "乡镇报表", "long": "明细表", "district": "全区指标表"}
@@ -54,6 +61,12 @@ _RATE_SPELLINGS = {"元/人月": "元/人·月"}
 # Text that is a plain decimal number (a CSV cell: "1234", "-5", "537.25"): ``parse_cell`` reads it as float(text),
 # so ``read_number`` does that directly. Digits are bounded so that the value is always finite.
 _PLAIN_NUMBER = re.compile(r"-?[0-9]{1,15}(?:\.[0-9]{1,15})?")
+_PLAIN_NUMBER_RE2 = "^" + _PLAIN_NUMBER.pattern + "$"  # the same, for Arrow's regular expressions over a column
+
+
+# A sheet's values as a table: indicator code, township id, the stored month and the period's first month (as
+# ``month_number``s: they differ for a flow given for a span), value in base unit, year-to-date, cell, PeriodSpec.
+VALUE_COLUMNS = ("indicator", "township", "month", "first", "value", "ytd", "cell", "spec")
 
 
 @dataclass(slots=True)
@@ -93,6 +106,19 @@ class SheetResult:
     columns: list[ColumnInfo] = field(default_factory=list)
     signature: str | None = None
     townships: set[int] = field(default_factory=set)
+    block: pd.DataFrame | None = None  # a long table's values, column-wise (VALUE_COLUMNS), instead of ``values``
+
+    def value_frame(self) -> pd.DataFrame:
+        """The sheet's values as a table with VALUE_COLUMNS (months as ``month_number``s)."""
+        if self.block is not None:
+            return self.block
+        v = self.values
+        return pd.DataFrame({
+            "indicator": [x.indicator for x in v], "township": np.array([x.township for x in v], dtype=np.int64),
+            "month": np.array([month_number(x.month) for x in v], dtype=np.int64),
+            "first": np.array([month_number(x.period.months()[0]) for x in v], dtype=np.int64),
+            "value": np.array([x.value for x in v], dtype=np.float64), "ytd": np.array([x.ytd for x in v], dtype=bool),
+            "cell": [x.cell for x in v], "spec": [x.period for x in v]}, columns=list(VALUE_COLUMNS))
 
     @property
     def where(self) -> str:
@@ -112,9 +138,9 @@ class SheetResult:
 
     def period_label(self) -> str | None:
         """The sheet's period ('2025年4月'); for a long table with a period column, the months it spans."""
-        if self.layout == "long" and self.values:
-            ends = sorted({v.month for v in self.values})
-            first, last = month_spec(ends[0]).label(), month_spec(ends[-1]).label()
+        if self.layout == "long" and self.block is not None and len(self.block):
+            ends = self.block["month"]
+            first, last = (month_spec(month_from_number(int(m))).label() for m in (ends.min(), ends.max()))
             return first if first == last else f"{first}—{last}"
         return self.period.label() if self.period else None
 
@@ -396,8 +422,9 @@ def _num(value: float) -> str:
 
 
 def _long_table(sheet: SheetData, lay, ctx: Context, result: SheetResult) -> None:
-    """One value a row. Rows repeat the same few townships, indicators, periods and units, so what each raw
-    text means is worked out once and looked up for the other rows (a million-row table stays fast)."""
+    """One value a row, worked out column-wise: rows repeat the same few townships, indicators, periods and
+    units, so each distinct raw cell is understood once and its meaning spread over the rows with NumPy; only
+    rows with something to report are visited one by one (a million-row table takes seconds, not minutes)."""
     result.layout = "long"
     rows = sheet.cells
     header = [cell_text(v) for v in rows[lay.header_row]]
@@ -409,67 +436,96 @@ def _long_table(sheet: SheetData, lay, ctx: Context, result: SheetResult) -> Non
         return
     switch = ctx.options.ytd.get(result.where)
     tc, ic, vc, uc, pc = lay.township_col, lay.indicator_col, lay.value_col, lay.unit_col, lay.period_col
-    width = max(tc, ic, vc, uc or 0, pc or 0) + 1
     value_letter = column_letter(vc)
-    towns: dict[object, tuple[str, int | None, bool]] = {}  # raw → (text, township id, is a total)
-    inds: dict[object, tuple[str, Indicator | None, bool | None]] = {}  # raw → (text, indicator, 当月/累计 marker)
-    meanings: dict[tuple[object, object, object], tuple] = {}  # (indicator, period, unit) raw → what a row means
-    unmapped: dict[str, str] = {}
-    assumed: list[str] = []
+    top = lay.header_row + 1  # the grid row of body[0]
+    body = rows[top:]  # rows are padded to one width (read._trim)
+    found: list[tuple[int, Finding]] = []  # (body row, finding): sorted into row order at the end
+
+    def column(c: int | None) -> tuple[np.ndarray, list[object]]:
+        """Each row's index into the column's distinct raw values (the last index for an empty cell)."""
+        if c is None:
+            return np.zeros(len(body), dtype=np.int64), [None]
+        codes, distinct = pd.factorize(np.fromiter(map(itemgetter(c), body), dtype=object, count=len(body)))
+        distinct = list(distinct) + [None]
+        return np.where(codes < 0, len(distinct) - 1, codes), distinct
+
+    def report(level: str, r: int, message: str, c: int) -> None:
+        found.append((r, Finding(level, result.at(cell_address(top + r, c)), message)))
+
+    town_of, towns = column(tc)
+    town_text = [cell_text(t) for t in towns]
+    town_total = np.array([bool(t) and ctx.is_total(t) for t in town_text])
+    town_ids = [None if total or not t else ctx.township_id(t) for t, total in zip(town_text, town_total, strict=True)]
+    ind_of, inds = column(ic)
+    ind_text = [cell_text(i) for i in inds]
+    ind_codes = [ctx.indicator_for((t,), signature) if t else None for t in ind_text]
+    markers = [ytd_marker(t) for t in ind_text]
+    first_row = dict(zip(*(a.tolist() for a in np.unique(ind_of, return_index=True)), strict=True))  # → first row
+    unmapped = {t: cell_address(top + first_row[i], ic) for i, (t, code) in enumerate(zip(ind_text, ind_codes, strict=True))
+                if code is None and t and t not in ctx.options.mappings and i in first_row}
+
+    no_town = ~np.array([bool(t) for t in town_text])[town_of]
+    for r in np.flatnonzero(no_town & np.array([bool(t) for t in ind_text])[ind_of]):
+        report("error", int(r), "缺少乡镇（街道）名称", tc)
+    wanted = ~no_town & ~town_total[town_of] & np.array([c is not None for c in ind_codes])[ind_of]
+    known = np.array([t is not None for t in town_ids])[town_of]
     unknown: dict[str, str] = {}
-    seen: dict[tuple[str, int, date], str] = {}
-    values = result.values
-    for r in range(lay.header_row + 1, len(rows)):
-        row = rows[r]
-        if len(row) < width:
-            row = list(row) + [None] * (width - len(row))
-        raw_town, raw_ind = row[tc], row[ic]
-        town = towns.get(raw_town)
-        if town is None:
-            text = cell_text(raw_town)
-            total = bool(text) and ctx.is_total(text)
-            town = towns[raw_town] = (text, None if total or not text else ctx.township_id(text), total)
-        ind_entry = inds.get(raw_ind)
-        if ind_entry is None:
-            text = cell_text(raw_ind)
-            code = ctx.indicator_for((text,), signature) if text else None
-            ind_entry = inds[raw_ind] = (text, ctx.indicators[code] if code else None, ytd_marker(text))
-            if code is None and text and text not in ctx.options.mappings:
-                unmapped[text] = cell_address(r, ic)
-        town_text, tid, total = town
-        ind_text, ind, marker = ind_entry
-        if not town_text:
-            if ind_text:
-                result.error("缺少乡镇（街道）名称", cell_address(r, tc))
-            continue
-        if total or ind is None:
-            continue  # a total row is a check, not a township; an unmapped indicator is listed below
-        if tid is None:
-            unknown.setdefault(town_text, cell_address(r, tc))
-            continue
-        raw_period = row[pc] if pc is not None else None
-        raw_unit = row[uc] if uc is not None else None
-        key = (raw_ind, raw_period, raw_unit)
-        meaning = meanings.get(key)
-        if meaning is None:
-            meaning = meanings[key] = _long_meaning(ind, marker, raw_period, raw_unit, spec, pc is not None, switch)
-            if meaning[0] == "ok" and meaning[5] and ind_text not in assumed:
-                assumed.append(ind_text)
-        if meaning[0] != "ok":
-            result.error(meaning[1], cell_address(r, pc if meaning[0] == "period" else (uc if uc is not None else vc)))
-            continue
-        _, period, month, ytd, factor, _ = meaning
-        cell = f"{value_letter}{r + 1}"
-        value = read_number(row[vc], ind, factor, result, cell)
-        if value is None:
-            continue
-        dup = (ind.code, tid, month)
-        if dup in seen:
-            result.error(f"{town_text}的“{ind.name}”（{period.label()}）与{seen[dup]}重复", cell)
-            continue
-        seen[dup] = cell
-        values.append(Value(ind.code, tid, period, value, ytd, cell, month))
-    result.townships.update(t[1] for t in towns.values() if t[1] is not None and not t[2])
+    for r in np.flatnonzero(wanted & ~known):
+        unknown.setdefault(town_text[town_of[r]], cell_address(top + int(r), tc))
+    take = np.flatnonzero(wanted & known)
+
+    # What each distinct (indicator, period, unit) of the rows taken means.
+    period_of, periods = column(pc)
+    unit_of, units = column(uc)
+    combo = (ind_of[take] * len(periods) + period_of[take]) * len(units) + unit_of[take]
+    meaning_of, combos = pd.factorize(combo)
+    meanings, assumed = [], []
+    for c in combos.tolist():
+        rest, u = divmod(c, len(units))
+        i, p = divmod(rest, len(periods))
+        ind = ctx.indicators[ind_codes[i]]
+        meaning = _long_meaning(ind, markers[i], periods[p], units[u], spec, pc is not None, switch)
+        meanings.append(meaning)
+        if meaning[0] == "ok" and meaning[6] and ind_text[i] not in assumed:
+            assumed.append(ind_text[i])
+    meaning_ok = np.array([m[0] == "ok" for m in meanings], dtype=bool)[meaning_of]
+    for k in np.flatnonzero(~meaning_ok):
+        m = meanings[meaning_of[k]]
+        report("error", int(take[k]), m[1], pc if m[0] == "period" else (uc if uc is not None else vc))
+    take, meaning_of = take[meaning_ok], meaning_of[meaning_ok]
+
+    def per_meaning(position: int, dtype) -> np.ndarray:
+        return np.array([m[position] if m[0] == "ok" else 0 for m in meanings], dtype=dtype)[meaning_of]
+
+    factor = per_meaning(5, np.float64)
+    ind_at = ind_of[take]
+    values, valid = _long_numbers(body, vc, take, ind_at, [ctx.indicators[c] if c else None for c in ind_codes],
+                                  factor, lambda k, level, message: report(level, int(take[k]), message, vc))
+    take, ind_at, meaning_of, values = take[valid], ind_at[valid], meaning_of[valid], values[valid]
+    frame = pd.DataFrame({
+        "indicator": np.array(ind_codes + [None], dtype=object)[ind_at],
+        "township": np.array([t or 0 for t in town_ids], dtype=np.int64)[town_of[take]],
+        "month": per_meaning(2, np.int64), "first": per_meaning(3, np.int64), "value": values,
+        "ytd": per_meaning(4, bool), "row": take,
+    })
+    position = {code: i for i, code in enumerate(ctx.indicators)}
+    keys = pd.Series(fact_keys(np.array([position.get(c, 0) for c in ind_codes], dtype=np.int64)[ind_at],
+                               frame["township"], frame["month"]))
+    dup = keys.duplicated(keep="first").to_numpy()
+    if dup.any():
+        first = frame.groupby(keys.to_numpy(), sort=False)["row"].transform("first").to_numpy()
+        specs = [m[1] if m[0] == "ok" else None for m in meanings]
+        for k in np.flatnonzero(dup):
+            r = int(frame.row.iat[k])
+            ind = ctx.indicators[frame.indicator.iat[k]]
+            report("error", r, f"{town_text[town_of[r]]}的“{ind.name}”（{specs[meaning_of[k]].label()}）与"
+                   f"{value_letter}{top + int(first[k]) + 1}重复", vc)
+        frame, meaning_of = frame[~dup], meaning_of[~dup]
+    frame["cell"] = value_letter + (frame.pop("row") + top + 1).astype(str)
+    frame["spec"] = np.array([m[1] if m[0] == "ok" else None for m in meanings], dtype=object)[meaning_of]
+    result.block = frame.reset_index(drop=True)
+    result.findings += [f for _, f in sorted(found, key=itemgetter(0))]
+    result.townships.update(t for t, total in zip(town_ids, town_total, strict=True) if t is not None and not total)
     for name, cell in unknown.items():
         near = ctx.suggestions(name)
         hint = f"，最接近的已登记乡镇：{'、'.join(near)}" if near else ""
@@ -478,14 +534,59 @@ def _long_table(sheet: SheetData, lay, ctx: Context, result: SheetResult) -> Non
         result.warning("以下指标名称没有对应的指标，不会保存：" + "、".join(f"“{n}”（{c}起）" for n, c in unmapped.items()))
     if assumed:
         result.warning("以下指标未注明当月或累计，按当月数读取：" + "、".join(assumed) + "；如为1-N月累计数请改为累计")
-    result.columns = [ColumnInfo(value_letter, text, ind.code if ind else None, None, 1.0, None, text in assumed)
-                      for text, ind, _ in inds.values() if text]
+    result.columns = [ColumnInfo(value_letter, t, code, None, 1.0, None, t in assumed)
+                      for t, code in zip(ind_text, ind_codes, strict=True) if t]
+
+
+def _long_numbers(body: list[list[object]], vc: int, take: np.ndarray, ind_at: np.ndarray,
+                  inds: list[Indicator | None], factor: np.ndarray, report) -> tuple[np.ndarray, np.ndarray]:
+    """The values of rows ``take`` in base units, and which of them are stored; ``read_number``'s rule,
+    column-wise: numbers and plain decimal text converted in bulk, every other cell through the rule itself."""
+    raw = np.fromiter((body[r][vc] for r in take.tolist()), dtype=object, count=len(take))
+    type_of, types = pd.factorize(np.fromiter(map(type, raw), dtype=object, count=len(raw)))
+    values = np.full(len(raw), np.nan)
+    bulk = np.isin(type_of, [i for i, t in enumerate(types) if t is float or t is int])
+    values[bulk] = raw[bulk].astype(np.float64)
+    text = np.flatnonzero(np.isin(type_of, [i for i, t in enumerate(types) if t is str]))
+    if len(text):
+        plain = pac.match_substring_regex(pa.array(raw[text], type=pa.string()), _PLAIN_NUMBER_RE2).to_numpy(
+            zero_copy_only=False)
+        values[text[plain]] = raw[text[plain]].astype(np.float64)
+        bulk[text[plain]] = True
+    values[bulk] *= factor[bulk]
+    valid = bulk.copy()
+    scratch = SheetResult("", None)
+    for k in np.flatnonzero(~bulk).tolist():  # blanks, '—', '1,234', 532万元, 暂无 …: the general rule
+        value = read_number(raw[k], inds[ind_at[k]], float(factor[k]), scratch, "")
+        for f in scratch.findings:
+            report(k, f.level, f.message)
+        scratch.findings.clear()
+        if value is not None:
+            values[k], valid[k] = value, True
+    # read_number's checks of a number, on the rows converted in bulk
+    count = np.array([i is not None and i.unit in COUNT_UNITS for i in inds] + [False])[ind_at]
+    finite = np.isfinite(values)
+    negative = bulk & finite & (values < 0)
+    fraction = bulk & finite & count & ~negative & (np.abs(values - np.round(values)) > 1e-6)
+    for k in np.flatnonzero(bulk & (~finite | (count & negative) | fraction | (~count & negative))).tolist():
+        ind, shown = inds[ind_at[k]], cell_text(raw[k])
+        if not finite[k]:
+            report(k, "error", f"不是数字：{shown}")
+        elif count[k] and negative[k]:
+            report(k, "error", f"{ind.name}不能为负数：{shown}")
+        elif fraction[k]:
+            report(k, "error", f"{ind.name}应为整数（单位{ind.unit}）：{shown}")
+        else:
+            report(k, "warning", f"{ind.name}为负数：{shown}，请确认")
+    valid &= ~(bulk & (~finite | (count & negative) | fraction))
+    values[bulk & count] = np.round(values[bulk & count])
+    return values, valid
 
 
 def _long_meaning(ind: Indicator, marker: bool | None, raw_period: object, raw_unit: object,
                   spec: PeriodSpec | None, has_period_col: bool, switch: bool | None) -> tuple:
-    """What a long-table row of this indicator, period and unit means:
-    ('ok', period, month, ytd, factor, assumed), or ('period' | 'unit', message)."""
+    """What a long-table row of this indicator, period and unit means: ('ok', period, its last month's number,
+    its first month's number, ytd, factor, assumed), or ('period' | 'unit', message)."""
     row_spec = _row_period(raw_period, spec) if has_period_col else spec
     if row_spec is None:
         return ("period", f"无法识别的期间“{cell_text(raw_period)}”")
@@ -495,7 +596,8 @@ def _long_meaning(ind: Indicator, marker: bool | None, raw_period: object, raw_u
         return ("unit", f"单位“{unit_text}”与指标“{ind.name}”的单位{ind.unit}不符")
     ytd, assumed = flow_ytd(marker, row_spec, (), switch) if ind.kind == "flow" else (False, False)
     period = value_period(ind, row_spec, marker)
-    return ("ok", period, period.end(), ytd, factor, assumed)
+    months = period.months()
+    return ("ok", period, month_number(months[-1]), month_number(months[0]), ytd, factor, assumed)
 
 
 def _row_period(raw: object, fallback: PeriodSpec | None) -> PeriodSpec | None:

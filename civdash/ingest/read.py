@@ -265,11 +265,10 @@ def _trim(rows: list[list[object]]) -> list[list[object]]:
     while rows and all(v is None for v in rows[-1]):
         rows.pop()
     width = 0
-    for row in rows:
-        for i in range(len(row) - 1, width - 1, -1):
-            if row[i] is not None:
-                width = i + 1
-                break
+    for col in range(max(map(len, rows), default=0) - 1, -1, -1):  # from the right: usually the first one holds
+        if any(len(row) > col and row[col] is not None for row in rows):
+            width = col + 1
+            break
     for row in rows:
         if len(row) != width:
             del row[width:]

@@ -16,20 +16,21 @@
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 from typing import NamedTuple
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from civdash import queries
 from civdash.ingest.context import Context
-from civdash.ingest.extract import SheetResult, Value
+from civdash.ingest.extract import SheetResult
+from civdash.ingest.keys import fact_keys
 from civdash.ingest.ytd import monthly_from_ytd
-from civdash.periods import add_months, month_label
+from civdash.periods import month_from_number, month_label, month_number
 
 STOCK_JUMP = 0.30
 FLOW_JUMP = 3.0
@@ -39,8 +40,11 @@ PER_PERSON_RANGE = (1.0, 100_000.0)
 Key = tuple[str, int]  # (indicator, township)
 
 
+FACT_COLUMNS = ("indicator", "township", "month", "value", "sheet", "cell")  # month: a ``month_number``; sheet: index
+
+
 class Fact(NamedTuple):
-    """One value to store: the month's own amount for flows, base unit, with the cell it came from."""
+    """One value to store: the month's own amount for flows, base unit, with the sheet and cell it came from."""
 
     indicator: str
     township: int
@@ -50,151 +54,159 @@ class Fact(NamedTuple):
     cell: str
 
 
-def stored_values(con: duckdb.DuckDBPyConnection, keys: set[Key], first_year: int, last_year: int
-                  ) -> dict[Key, dict[date, float]]:
-    """Current stored monthly values for ``keys`` from December of ``first_year - 1`` through ``last_year``."""
-    out: dict[Key, dict[date, float]] = defaultdict(dict)
-    known = [k for k in keys if k[1] > 0]
-    if not known:
-        return out
-    frame = pd.DataFrame(known, columns=["indicator_code", "township_id"])
-    con.register("upload_keys", frame)
+def stored_values(con: duckdb.DuckDBPyConnection, pairs: pd.DataFrame, first_year: int, last_year: int) -> pd.DataFrame:
+    """Current stored monthly values (indicator, township, month number, value) of the (indicator, township)
+    ``pairs`` from December of ``first_year - 1`` through ``last_year``."""
+    known = pairs[pairs["township"] > 0].rename(columns={"indicator": "indicator_code", "township": "township_id"})
+    if known.empty:
+        return pd.DataFrame({"indicator": [], "township": np.array([], np.int64), "month": np.array([], np.int64),
+                             "value": np.array([], np.float64)})
+    con.register("upload_keys", known)
     try:
         rows = queries.run(con, "stored_values", first=date(first_year - 1, 12, 1), last=date(last_year, 12, 1))
     finally:
         con.unregister("upload_keys")
-    for ind, tid, period, value in rows.itertuples(index=False):
-        out[(ind, int(tid))][pd.Timestamp(period).date()] = float(value)
-    return out
+    months = pd.to_datetime(rows["period"])
+    return pd.DataFrame({"indicator": rows["indicator_code"].astype(object), "township": rows["township_id"].astype(np.int64),
+                         "month": (months.dt.year * 12 + months.dt.month - 1).astype(np.int64),
+                         "value": rows["value"].astype(np.float64)})
 
 
-def resolve(con: duckdb.DuckDBPyConnection, sheets: Sequence[SheetResult], ctx: Context) -> list[Fact]:
-    """Monthly facts of every sheet; findings are added to the sheet they concern."""
-    direct: dict[tuple[str, int, date], Fact] = {}
-    ytd: dict[Key, dict[date, tuple[Value, SheetResult]]] = defaultdict(dict)
-    spans: list[tuple[Value, SheetResult]] = []
-    owner: dict[tuple[str, int, date], tuple[SheetResult, str]] = {}  # where the other keys come from
-    kinds = {code: ind.kind for code, ind in ctx.indicators.items()}
-    years: set[int] = set()
-    for sr in sheets:
-        for v in sr.values:
-            end = v.month
-            key = (v.indicator, v.township, end)
-            first = direct.get(key)
-            if first is not None or key in owner:
-                first_sheet, first_cell = (first.sheet, first.cell) if first is not None else owner[key]
-                sr.error(f"与{first_sheet.at(first_cell)}是同一指标、乡镇和月份（{month_label(end)}），重复", v.cell)
-                continue
-            years.add(end.year)
-            kind = kinds[v.indicator]
-            if kind == "flow" and v.ytd:
-                owner[key] = (sr, v.cell)
-                ytd[(v.indicator, v.township)][end] = (v, sr)
-            elif kind == "flow" and v.period.first_month != v.period.last_month:
-                owner[key] = (sr, v.cell)
-                spans.append((v, sr))
-            else:
-                direct[key] = Fact(v.indicator, v.township, end, v.value, sr, v.cell)
-    if not years:
-        return []
+def resolve(con: duckdb.DuckDBPyConnection, sheets: Sequence[SheetResult], ctx: Context) -> pd.DataFrame:
+    """Monthly facts of every sheet (FACT_COLUMNS; ``sheet`` indexes ``sheets``); findings are added to the sheet
+    they concern. Work column-wise: a long table of a million values is a few table operations."""
+    frames = [f.assign(sheet=no) for no, s in enumerate(sheets) if s.layout is not None and len(f := s.value_frame())]
+    if not frames:
+        return _empty_facts()
+    values = pd.concat(frames, ignore_index=True)
+    keys = _keys(values, ctx)
+    dup = pd.Series(keys).duplicated(keep="first").to_numpy()
+    if dup.any():
+        kept = np.flatnonzero(~dup)
+        firsts = kept[pd.Index(keys[kept]).get_indexer(keys[dup])]
+        for k, f in zip(np.flatnonzero(dup).tolist(), firsts.tolist(), strict=True):
+            row, other = values.iloc[k], values.iloc[f]
+            sheets[row.sheet].error(f"与{sheets[other.sheet].at(other.cell)}是同一指标、乡镇和月份"
+                                    f"（{month_label(month_from_number(int(row.month)))}），重复", row.cell)
+        values = values[~dup].reset_index(drop=True)
 
-    pairs = {(ind, tid) for ind, tid, _ in direct} | {(ind, tid) for ind, tid, _ in owner}
-    stored = stored_values(con, pairs, min(years), max(years))
-    # What is known of the months of each (indicator, township) with year-to-date totals or spans to work out:
-    # this upload's monthly values, else the stored ones.
-    wanted = set(ytd) | {(v.indicator, v.township) for v, _ in spans}
-    known: dict[Key, dict[date, float]] = defaultdict(dict)
-    if wanted:
-        for ind, tid, month, value, _, _ in direct.values():
-            if (ind, tid) in wanted:
-                known[(ind, tid)][month] = value
-        for key, months in stored.items():
-            if key in wanted:
-                mine = known[key]
-                for month, value in months.items():
-                    if month not in mine:
-                        mine[month] = value
-
-    facts = dict(direct)
-    for key, by_month in ytd.items():
-        derived = monthly_from_ytd({m: v.value for m, (v, _) in by_month.items()}, known[key])
-        for month, message in derived.missing:
-            v, sr = by_month[month]
-            sr.error(f"{ctx.indicators[key[0]].name}：{message}（请先导入或一并上传之前月份的数据）", v.cell)
-        for month, message in derived.decreasing:
-            v, sr = by_month[month]
-            sr.warning(f"{ctx.indicators[key[0]].name}：{message}，推算的当月数为负", v.cell)
-        for month, amount in derived.monthly.items():
-            v, sr = by_month[month]
-            facts[(key[0], key[1], month)] = Fact(key[0], key[1], month, amount, sr, v.cell)
-            known[key][month] = amount
-
-    noted: set[int] = set()
-    for v, sr in spans:
-        months = v.period.months()
-        last = months[-1]
-        others = [known[(v.indicator, v.township)].get(m) for m in months[:-1]]
-        amount = v.value - sum(o for o in others if o is not None)
-        if amount < 0:
-            sr.warning(f"{v.period.label()}合计小于其中已有月份之和，推算的{last.month}月数为负", v.cell)
-        facts[(v.indicator, v.township, last)] = Fact(v.indicator, v.township, last, amount, sr, v.cell)
-        if id(sr) not in noted:
-            noted.add(id(sr))
-            sr.note(f"{v.period.label()}的累计发生数记入{month_label(last)}（减去该期间内已有的月份），"
-                    "季度和全年合计与表中一致")
-
-    result = list(facts.values())
-    _jumps(facts, stored, ctx)
-    _per_person(result, ctx)
+    code_of, codes = pd.factorize(values["indicator"])
+    flow = np.array([ctx.indicators[c].kind == "flow" for c in codes], dtype=bool)[code_of]
+    ytd = flow & values["ytd"].to_numpy()
+    span = flow & ~ytd & (values["first"].to_numpy() != values["month"].to_numpy())
+    direct = values[~ytd & ~span]
+    pairs = values[["indicator", "township"]].drop_duplicates()
+    years = values["month"] // 12
+    stored = stored_values(con, pairs, int(years.min()), int(years.max()))
+    parts = [direct[list(FACT_COLUMNS)]]
+    if ytd.any() or span.any():
+        parts.append(_derived(values[ytd], values[span], direct, stored, sheets, ctx))
+    facts = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+    _jumps(facts, stored, sheets, ctx)
+    _per_person(facts, sheets, ctx)
     _missing_townships(sheets, ctx)
-    return result
+    return facts
 
 
-def _jumps(facts: dict[tuple[str, int, date], Fact], stored: dict[Key, dict[date, float]], ctx: Context) -> None:
-    """``facts`` by their own (indicator, township, month)."""
-    kinds = {code: ind.kind for code, ind in ctx.indicators.items()}
-    previous: dict[date, date] = {}
-    for ind, tid, month, value, sheet, cell in facts.values():
-        prev_month = previous.get(month)
-        if prev_month is None:
-            prev_month = previous[month] = add_months(month, -1)
-        before = facts.get((ind, tid, prev_month))
-        prev = before.value if before is not None else stored.get((ind, tid), {}).get(prev_month)
-        if prev is None or max(abs(prev), abs(value)) < JUMP_FLOOR or prev <= 0:
-            continue
+def _keys(frame: pd.DataFrame, ctx: Context) -> np.ndarray:
+    """``keys.fact_keys`` of a frame's (indicator, township, month), indicators numbered in catalog order."""
+    code_of, codes = pd.factorize(frame["indicator"])
+    position = {code: i for i, code in enumerate(ctx.indicators)}
+    number = np.array([position[c] for c in codes] or [0], dtype=np.int64)[code_of]
+    return fact_keys(number, frame["township"].to_numpy(), frame["month"].to_numpy())
+
+
+def _empty_facts() -> pd.DataFrame:
+    return pd.DataFrame({"indicator": pd.Series([], dtype=object), "township": np.array([], np.int64),
+                         "month": np.array([], np.int64), "value": np.array([], np.float64),
+                         "sheet": np.array([], np.int64), "cell": pd.Series([], dtype=object)})
+
+
+def _derived(ytd: pd.DataFrame, spans: pd.DataFrame, direct: pd.DataFrame, stored: pd.DataFrame,
+             sheets: Sequence[SheetResult], ctx: Context) -> pd.DataFrame:
+    """Each month's own amount of the year-to-date totals and the spans: row by row, which is fine for the
+    size of the forms that carry them."""
+    wanted = pd.concat([ytd[["indicator", "township"]], spans[["indicator", "township"]]]).drop_duplicates()
+    # What is known of the months of each wanted (indicator, township): this upload's monthly values, else stored.
+    known: dict[Key, dict[date, float]] = defaultdict(dict)
+    for source in (direct, stored):  # the upload's first: stored months fill only what it lacks
+        mine = source.merge(wanted, on=["indicator", "township"])
+        for ind, tid, month, value in mine[["indicator", "township", "month", "value"]].itertuples(index=False):
+            known[(ind, tid)].setdefault(month_from_number(month), value)
+    by_key: dict[Key, dict[date, tuple[float, int, str]]] = defaultdict(dict)
+    for ind, tid, month, value, sheet, cell in ytd[list(FACT_COLUMNS)].itertuples(index=False):
+        by_key[(ind, tid)][month_from_number(month)] = (value, sheet, cell)
+    out: list[tuple[str, int, int, float, int, str]] = []
+    for key, by_month in by_key.items():
+        derived = monthly_from_ytd({m: v[0] for m, v in by_month.items()}, known[key])
+        for month, message in derived.missing:
+            _, sheet, cell = by_month[month]
+            sheets[sheet].error(f"{ctx.indicators[key[0]].name}：{message}（请先导入或一并上传之前月份的数据）", cell)
+        for month, message in derived.decreasing:
+            _, sheet, cell = by_month[month]
+            sheets[sheet].warning(f"{ctx.indicators[key[0]].name}：{message}，推算的当月数为负", cell)
+        for month, amount in derived.monthly.items():
+            _, sheet, cell = by_month[month]
+            out.append((key[0], key[1], month_number(month), amount, sheet, cell))
+            known[key][month] = amount
+    noted: set[int] = set()
+    for ind, tid, value, sheet, cell, spec in spans[["indicator", "township", "value", "sheet", "cell", "spec"]].itertuples(
+            index=False):
+        months = spec.months()
+        last = months[-1]
+        others = [known[(ind, tid)].get(m) for m in months[:-1]]
+        amount = value - sum(o for o in others if o is not None)
+        sr = sheets[sheet]
+        if amount < 0:
+            sr.warning(f"{spec.label()}合计小于其中已有月份之和，推算的{last.month}月数为负", cell)
+        out.append((ind, tid, month_number(last), amount, sheet, cell))
+        if sheet not in noted:
+            noted.add(sheet)
+            sr.note(f"{spec.label()}的累计发生数记入{month_label(last)}（减去该期间内已有的月份），季度和全年合计与表中一致")
+    frame = pd.DataFrame(out, columns=list(FACT_COLUMNS))
+    return frame.astype({"township": np.int64, "month": np.int64, "value": np.float64, "sheet": np.int64})
+
+
+def _jumps(facts: pd.DataFrame, stored: pd.DataFrame, sheets: Sequence[SheetResult], ctx: Context) -> None:
+    """A warning for each value far from the previous month's (in this upload, else stored)."""
+    keys = _keys(facts, ctx)
+    before = np.concatenate([keys, _keys(stored, ctx)])  # this upload's month before, else the stored one
+    before_values = np.concatenate([facts["value"].to_numpy(np.float64), stored["value"].to_numpy(np.float64)])
+    first = ~pd.Series(before).duplicated(keep="first").to_numpy()
+    found = pd.Index(before[first]).get_indexer(keys - 1)
+    prev = np.where(found >= 0, before_values[first][found], np.nan)
+    value = facts["value"].to_numpy()
+    code_of, codes = pd.factorize(facts["indicator"])
+    flow = np.array([ctx.indicators[c].kind == "flow" for c in codes], dtype=bool)[code_of]
+    with np.errstate(divide="ignore", invalid="ignore"):
         ratio = value / prev
-        jumped = (ratio > FLOW_JUMP or ratio < 1 / FLOW_JUMP) if kinds[ind] == "flow" else abs(ratio - 1) > STOCK_JUMP
-        if jumped:
-            change = f"增长{ratio - 1:.0%}" if ratio > 1 else f"下降{1 - ratio:.0%}"
-            name = ctx.township_name(tid)
-            sheet.warning(f"{name}{ctx.indicators[ind].name}较上月{change}"
-                          f"（上月{prev:,.0f}，本月{value:,.0f}），请核实", cell)
+        compared = ~np.isnan(prev) & (prev > 0) & (np.maximum(np.abs(prev), np.abs(value)) >= JUMP_FLOOR)
+        jumped = compared & np.where(flow, (ratio > FLOW_JUMP) | (ratio < 1 / FLOW_JUMP), np.abs(ratio - 1) > STOCK_JUMP)
+    for k in np.flatnonzero(jumped).tolist():
+        ind, tid, _, now, sheet, cell = facts.iloc[k]
+        tid, sheet, r = int(tid), int(sheet), ratio[k]
+        change = f"增长{r - 1:.0%}" if r > 1 else f"下降{1 - r:.0%}"
+        sheets[sheet].warning(f"{ctx.township_name(tid)}{ctx.indicators[ind].name}较上月{change}"
+                              f"（上月{prev[k]:,.0f}，本月{now:,.0f}），请核实", cell)
 
 
-def _per_person(facts: Sequence[Fact], ctx: Context) -> None:
+def _per_person(facts: pd.DataFrame, sheets: Sequence[SheetResult], ctx: Context) -> None:
     """One warning per sheet and amount column whose typical amount per person is implausible."""
-    paired = {code for pair in ctx.per_person for code in pair}
-    by_indicator: dict[str, dict[tuple[int, date], Fact]] = defaultdict(dict)
-    for f in facts:
-        if f.indicator in paired:
-            by_indicator[f.indicator][(f.township, f.month)] = f
+    low, high = PER_PERSON_RANGE
     for amount_code, count_code in ctx.per_person:
-        counts = by_indicator.get(count_code, {})
-        ratios: dict[int, tuple[SheetResult, list[float], str]] = {}
-        for where, f in by_indicator.get(amount_code, {}).items():
-            count = counts.get(where)
-            if count is None or count.value <= 0 or f.value <= 0:
-                continue
-            entry = ratios.setdefault(id(f.sheet), (f.sheet, [], f.cell))
-            entry[1].append(f.value / count.value)
-        low, high = PER_PERSON_RANGE
-        for sr, found, cell in ratios.values():
-            typical = statistics.median(found)
+        amounts = facts[facts["indicator"] == amount_code]
+        if amounts.empty:
+            continue
+        counts = facts.loc[facts["indicator"] == count_code, ["township", "month", "value"]]
+        both = amounts.merge(counts, on=["township", "month"], suffixes=("", "_count"))
+        both = both[(both["value_count"] > 0) & (both["value"] > 0)]
+        for sheet, group in both.groupby("sheet", sort=False):
+            typical = float(np.median(group["value"] / group["value_count"]))
             if not low <= typical <= high:
                 amount, count = ctx.indicators[amount_code], ctx.indicators[count_code]
                 hint = "表头写万元而数值是元？" if typical > high else "表头写元而数值是万元？"
-                sr.warning(f"{amount.name}按{count.name}计每月约{typical:,.2f}元，超出合理范围"
-                           f"（{low:,.0f}～{high:,.0f}元）：请检查单位（{hint}）", cell)
+                sheets[sheet].warning(f"{amount.name}按{count.name}计每月约{typical:,.2f}元，超出合理范围"
+                                      f"（{low:,.0f}～{high:,.0f}元）：请检查单位（{hint}）", group["cell"].iat[0])
 
 
 def _missing_townships(sheets: Sequence[SheetResult], ctx: Context) -> None:

@@ -9,7 +9,6 @@ and remembering confirmed header mappings in the same transaction), or raises ``
 from __future__ import annotations
 
 import gc
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,7 +23,8 @@ from civdash.ingest.context import Context, Options
 from civdash.ingest.errors import Finding, IngestError
 from civdash.ingest.extract import LAYOUT_NAMES, SheetResult, extract_sheet
 from civdash.ingest.read import DEFAULT_LIMITS, Limits, read_workbook
-from civdash.ingest.resolve import Fact, resolve
+from civdash.ingest.resolve import FACT_COLUMNS, Fact, resolve
+from civdash.periods import month_from_number, months_as_datetimes
 
 
 @dataclass
@@ -32,10 +32,24 @@ class Plan:
     """What an upload would store and everything found on the way; ``ok`` when nothing blocks it."""
 
     sheets: list[SheetResult]
-    facts: list[Fact]
+    table: pd.DataFrame  # the facts to store (resolve.FACT_COLUMNS; ``sheet`` indexes ``sheets``)
     files: list[UploadFile]
     context: Context
     file_numbers: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def facts(self) -> list[Fact]:
+        """The facts one by one (a convenience for small uploads and tests; large ones stay in ``table``)."""
+        return [Fact(ind, int(tid), month_from_number(int(m)), float(v), self.sheets[int(s)], cell)
+                for ind, tid, m, v, s, cell in self.table[list(FACT_COLUMNS)].itertuples(index=False)]
+
+    @property
+    def fact_count(self) -> int:
+        return len(self.table)
+
+    def facts_per_sheet(self) -> dict[int, int]:
+        """Index in ``sheets`` → how many facts that sheet gives."""
+        return {int(k): int(n) for k, n in self.table["sheet"].value_counts().items()}
 
     @property
     def findings(self) -> list[Finding]:
@@ -51,29 +65,33 @@ class Plan:
 
     @property
     def ok(self) -> bool:
-        return not self.errors and bool(self.facts)
+        return not self.errors and self.fact_count > 0
 
     def frame(self) -> pd.DataFrame:
         """The facts to store, one row each, with the columns of ``commit.NewFact``."""
-        columns = list(zip(*self.facts, strict=True)) or [()] * 6  # facts are tuples: transposed at C speed
-        indicator, township, month, value, sheets, cell = (list(c) for c in columns)
-        where = {id(s): (self.file_numbers[s.file], s.sheet) for s in self.sheets if s.file in self.file_numbers}
-        return pd.DataFrame({  # numbers as NumPy arrays: pandas infers a list's type five times slower
-            "indicator_code": indicator, "township_id": np.array(township, dtype=np.int64), "period": month,
-            "value": np.array(value, dtype=np.float64), "file_no": np.array([where[id(s)][0] for s in sheets], dtype=np.int64),
-            "sheet": [where[id(s)][1] for s in sheets], "cell": cell})
+        t = self.table.reset_index(drop=True)
+        sheet_no = t["sheet"].to_numpy(np.int64)
+        file_nos = np.array([self.file_numbers.get(s.file, 0) for s in self.sheets] or [0], dtype=np.int64)
+        names = [s.sheet or "" for s in self.sheets]  # a sheet without a name (a failed file) has no facts
+        distinct = list(dict.fromkeys(names))
+        name_no = np.array([distinct.index(n) for n in names] or [0], dtype=np.int64)
+        return pd.DataFrame({  # text columns as they are (Arrow strings; the sheet a category): nothing converted
+            "indicator_code": t["indicator"], "township_id": t["township"].astype(np.int64),
+            "period": months_as_datetimes(t["month"].to_numpy(np.int64)), "value": t["value"].astype(np.float64),
+            "file_no": file_nos[sheet_no], "sheet": pd.Categorical.from_codes(name_no[sheet_no], categories=distinct),
+            "cell": t["cell"]})
 
     def as_json(self, committed: bool, batch_id: int | None) -> dict[str, Any]:
         """The command line's ``--json`` object."""
-        counts = Counter(id(f.sheet) for f in self.facts)
+        counts = self.facts_per_sheet()
         files = []
-        for s in self.sheets:
+        for no, s in enumerate(self.sheets):
             ids = sorted(s.townships, key=lambda t: (t < 0, abs(t)))
             files.append({
                 "file": s.file, "sheet": s.sheet,
                 "period": s.period_label(),
                 "layout": s.layout,
-                "facts": counts.get(id(s), 0),
+                "facts": counts.get(no, 0),
                 "townships": [self.context.township_name(t) for t in ids],
                 "errors": [f.as_dict() for f in s.findings if f.level == "error"],
                 "warnings": [f.as_dict() for f in s.findings if f.level == "warning"],
@@ -127,10 +145,10 @@ def prepare(con: duckdb.DuckDBPyConnection, files: Sequence[tuple[str, bytes]], 
     names = [n for n, _ in files]
     for n in {n for n in names if names.count(n) > 1}:
         next(s for s in sheets if s.file == n).error("同名文件上传了两次，请只保留一个")
-    facts = resolve(con, [s for s in sheets if s.layout is not None], ctx)
-    if not facts and not any(f.level == "error" for s in sheets for f in s.findings) and sheets:
+    table = resolve(con, sheets, ctx)
+    if table.empty and not any(f.level == "error" for s in sheets for f in s.findings) and sheets:
         sheets[0].error("没有读到任何数值")
-    return Plan(sheets, facts, uploads, ctx, numbers)
+    return Plan(sheets, table, uploads, ctx, numbers)
 
 
 def refusal(plan: Plan, strict: bool = False) -> str | None:
@@ -139,7 +157,7 @@ def refusal(plan: Plan, strict: bool = False) -> str | None:
         return f"有{len(plan.errors)}个错误，未保存任何数据"
     if strict and plan.warnings:
         return f"有{len(plan.warnings)}个警告（严格模式），未保存任何数据"
-    if not plan.facts:
+    if not plan.fact_count:
         return "没有可保存的数据"
     return None
 
