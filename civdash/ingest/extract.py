@@ -553,7 +553,8 @@ def _long_numbers(body: list[list[object]], vc: int, take: np.ndarray, ind_at: n
             zero_copy_only=False)
         values[text[plain]] = raw[text[plain]].astype(np.float64)
         bulk[text[plain]] = True
-    values[bulk] *= factor[bulk]
+    with np.errstate(over="ignore"):  # a huge number times 10,000 is infinite: reported below as not a number
+        values[bulk] *= factor[bulk]
     valid = bulk.copy()
     scratch = SheetResult("", None)
     for k in np.flatnonzero(~bulk).tolist():  # blanks, '—', '1,234', 532万元, 暂无 …: the general rule
@@ -567,7 +568,8 @@ def _long_numbers(body: list[list[object]], vc: int, take: np.ndarray, ind_at: n
     count = np.array([i is not None and i.unit in COUNT_UNITS for i in inds] + [False])[ind_at]
     finite = np.isfinite(values)
     negative = bulk & finite & (values < 0)
-    fraction = bulk & finite & count & ~negative & (np.abs(values - np.round(values)) > 1e-6)
+    with np.errstate(invalid="ignore"):
+        fraction = bulk & finite & count & ~negative & (np.abs(values - np.round(values)) > 1e-6)
     for k in np.flatnonzero(bulk & (~finite | (count & negative) | fraction | (~count & negative))).tolist():
         ind, shown = inds[ind_at[k]], cell_text(raw[k])
         if not finite[k]:

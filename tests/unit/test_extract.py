@@ -319,3 +319,15 @@ def test_an_empty_registry_is_set_up_from_the_districts_own_form(tmp_path) -> No
     assert stored(con, "dibao_urban_persons", "中塘镇", "2025-04") == 15
     assert townships.match_township(con, "中塘") == townships.match_township(con, "中塘镇")
     con.close()
+
+
+def test_the_same_key_in_two_sheets_is_an_error_naming_both_cells(con) -> None:
+    first = simple(title="黔江区2025年4月民政统计表", body=[["城东", 281, 12.5], ["中塘乡", 15, 0.66]])
+    second = simple(title="黔江区2025年4月民政统计表（补报）", body=[["黎水镇", 20, 1.0], ["城东街道", 282, 12.6]])
+    data = xlsx_bytes([Sheet("主要指标", first), Sheet("补报", second)])
+    plan = prepare(con, [("2025年4月民政统计表.xlsx", data)], Options())
+    f = "2025年4月民政统计表.xlsx"
+    assert messages(plan, "error") == [
+        f"{f} › 补报 › B4：与{f} › 主要指标 › B3是同一指标、乡镇和月份（2025年4月），重复",
+        f"{f} › 补报 › C4：与{f} › 主要指标 › C3是同一指标、乡镇和月份（2025年4月），重复"]
+    assert not plan.ok
