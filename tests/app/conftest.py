@@ -136,3 +136,42 @@ def key_cards(at: AppTest) -> dict[str, Card]:
 @pytest.fixture
 def cards() -> Callable[[AppTest], dict[str, Card]]:
     return key_cards
+
+
+@pytest.fixture
+def real_env(demo_files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A writable bureau database of this test's own (the demo snapshot's data, marked real) that the app opens
+    instead of the demo; pages that change data are tested on it. Yields its path."""
+    import duckdb  # noqa: PLC0415
+
+    path = tmp_path / "civdash.duckdb"
+    shutil.copyfile(demo_files["demo"], path)
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("UPDATE meta SET value = '0' WHERE key = 'is_demo'")
+    finally:
+        con.close()
+    monkeypatch.setenv("CIVDASH_DB", str(path))
+    monkeypatch.setenv("CIVDASH_DEMO_DB", str(demo_files["demo"]))
+    monkeypatch.setenv("CIVDASH_DEMO_UNTIL", "2025-06")
+    monkeypatch.setenv("CIVDASH_GEOJSON", str(tmp_path / "no-townships.geojson"))
+    clear_caches()
+    yield path
+    clear_caches()
+
+
+@pytest.fixture
+def real_app(real_env: Path) -> Callable[..., AppTest]:
+    """Like ``app``, on the test's own writable database (``real_env``)."""
+
+    def run(page: str | None = None, **query_params: str | list[str]) -> AppTest:
+        at = AppTest.from_file(str(DASHBOARD), default_timeout=TIMEOUT)
+        at.run()
+        if page is not None:
+            assert_clean(at)
+            at.switch_page(page)
+        at.query_params.clear()
+        at.query_params.update(query_params)
+        return at.run()
+
+    return run
