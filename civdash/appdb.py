@@ -6,7 +6,9 @@ import os
 from datetime import date
 from pathlib import Path
 
-from civdash import db, demo
+import duckdb
+
+from civdash import catalog, db, demo
 from civdash.paths import demo_db_path, real_db_path
 from civdash.periods import last_complete_month, month_key, parse_month
 
@@ -45,3 +47,33 @@ def _demo_is_current(path: Path) -> bool:
         return False
     finally:
         con.close()
+
+
+# --- the bureau's first database --------------------------------------------------------------------------------
+# The dashboard shows the demo until the real database exists, so the real one must not appear before the first
+# upload is committed: it is built beside its final name and moved into place only then.
+
+
+def blank_database(path: str | Path = ":memory:") -> duckdb.DuckDBPyConnection:
+    """A new database with the schema and the indicator catalog, no townships and no data (in memory by default,
+    to check a first upload against)."""
+    if str(path) == ":memory:":
+        con = duckdb.connect(":memory:")
+        db.migrate(con)
+    else:
+        Path(path).unlink(missing_ok=True)
+        con = db.connect(path)
+    catalog.seed(con)
+    return con
+
+
+def building_path(path: Path) -> Path:
+    """Where the first database is built before it is moved to ``path``."""
+    return path.with_name(path.name + ".importing")
+
+
+def move_into_place(con: duckdb.DuckDBPyConnection, building: Path, path: Path) -> None:
+    """Close the database built at ``building`` and make it the real database ``path`` (one rename)."""
+    con.execute("CHECKPOINT")
+    con.close()
+    os.replace(building, path)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import getpass
 import json
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from civdash import catalog, db
+from civdash import appdb, db
 from civdash.ingest.commit import CommitError, batches, rollback
 from civdash.ingest.context import Options
 from civdash.ingest.extract import LAYOUT_NAMES
@@ -37,8 +36,8 @@ def _user() -> str:
 
 @contextmanager
 def _database(path: Path, dry_run: bool) -> Iterator[tuple[duckdb.DuckDBPyConnection, Path | None]]:
-    """The database to import into; for a missing file a fresh one (in memory for a dry run, else a
-    temporary file that the caller moves into place on success)."""
+    """The database to import into; for a missing file a fresh one (in memory for a dry run, else built beside
+    its final name, which the caller moves into place on success: ``appdb.move_into_place``)."""
     if path.exists():
         con = db.connect(path)
         try:
@@ -46,17 +45,13 @@ def _database(path: Path, dry_run: bool) -> Iterator[tuple[duckdb.DuckDBPyConnec
         finally:
             con.close()
         return
-    fresh = Path(":memory:") if dry_run else path.with_name(path.name + ".importing")
-    if fresh.name != ":memory:":
-        fresh.unlink(missing_ok=True)
-    con = duckdb.connect(str(fresh)) if dry_run else db.connect(fresh)
+    fresh = None if dry_run else appdb.building_path(path)
+    con = appdb.blank_database(fresh or ":memory:")
     try:
-        db.migrate(con)
-        catalog.seed(con)
-        yield con, (None if dry_run else fresh)
+        yield con, fresh
     finally:
         con.close()
-        if not dry_run and fresh.exists() and not path.exists():
+        if fresh is not None and fresh.exists() and not path.exists():
             fresh.unlink()  # not moved into place: the import did not commit
 
 
@@ -90,9 +85,7 @@ def run_import(args) -> int:
             else:
                 batch_id = result.batch_id
                 if fresh is not None:
-                    con.execute("CHECKPOINT")
-                    con.close()
-                    os.replace(fresh, path)
+                    appdb.move_into_place(con, fresh, path)
         if args.json:
             print(json.dumps(plan.as_json(batch_id is not None, batch_id), ensure_ascii=False, indent=2))
         else:

@@ -53,8 +53,13 @@ def register(
         aliases.append((normalize_name(short_name(name)), "short"))
         aliases += [(normalize_name(short_name(f)), "former") for f in former_names or []]
     for alias, kind in aliases:
-        queries.execute(con, "township_alias_add", alias=alias, township_id=tid, kind=kind)
+        add_alias(con, tid, alias, kind)
     return tid
+
+
+def add_alias(con: duckdb.DuckDBPyConnection, township_id: int, name: str, kind: str = "alias") -> None:
+    """Remember another name people write for a township (kept if the name is already taken)."""
+    queries.execute(con, "township_alias_add", alias=normalize_name(name), township_id=township_id, kind=kind)
 
 
 def seed_from_csv(con: duckdb.DuckDBPyConnection, path: Path, district_name: str, district_code: str) -> int:

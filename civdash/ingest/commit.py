@@ -115,12 +115,14 @@ def commit_upload(
     new_townships: Mapping[int, str] | None = None,
     new_district: str | None = None,
     mappings: Sequence[tuple[str, str, str | None]] = (),
+    township_aliases: Mapping[str, int] | None = None,
 ) -> CommitResult:
     """Store an upload in one transaction; on any error nothing is changed.
 
     ``new_townships`` maps the provisional (negative) township ids of ``facts`` to names registered in the
     same transaction; ``new_district`` registers the district row; ``mappings`` (layout signature, header,
-    indicator or None) are the header mappings a person confirmed, remembered for the next file.
+    indicator or None) are the header mappings a person confirmed, remembered for the next file;
+    ``township_aliases`` (name as written → township id) are names a person confirmed as a registered township.
     """
     if len(facts) == 0:
         raise CommitError("没有可保存的数据")
@@ -135,6 +137,8 @@ def commit_upload(
         ids = {provisional: townships.register(con, name) for provisional, name in (new_townships or {}).items()}
         if ids:
             df["township_id"] = df["township_id"].map(lambda t: ids.get(t, t))
+        for name, township_id in (township_aliases or {}).items():
+            townships.add_alias(con, township_id, name)
         for signature, header, code in mappings:
             queries.execute(con, "header_mapping_save", signature=signature, header=header, code=code, user=user_name)
         batch_id = queries.scalar(con, "batch_insert", user_name=user_name, source=source, note=note)

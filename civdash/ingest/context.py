@@ -40,6 +40,10 @@ class Options:
     mappings: Mapping[str, str | None] = field(default_factory=dict)
     # 'file › sheet' → True (year-to-date) / False (the month's own) for flow columns without a marker
     ytd: Mapping[str, bool] = field(default_factory=dict)
+    # an unknown township name as written → the registered township a person said it is (kept as its alias on commit)
+    accepted_matches: Mapping[str, int] = field(default_factory=dict)
+    # unknown township names a person chose to register as new townships (all of them: ``allow_new_townships``)
+    register_townships: frozenset[str] = frozenset()
 
 
 def header_key(header: Sequence[str]) -> str:
@@ -66,6 +70,8 @@ class Context:
         for sig, header, code in queries.run(con, "header_mapping_list").itertuples(index=False):
             self.remembered.setdefault(sig, {})[header] = code if isinstance(code, str) else None
         self.new_townships: dict[str, int] = {}  # name as written → provisional id (negative) until committed
+        self.accepted: dict[str, int] = {}  # accepted matches this upload used: name as written → township id
+        self.unknown: dict[str, list[str]] = {}  # unknown township names → the closest registered names
         self.new_district: str | None = None
         self._indicator_cache: dict[tuple[str, ...], str | None] = {}
         self._total_cache: dict[str, bool] = {}
@@ -115,12 +121,26 @@ class Context:
         return self._township_like_cache[text]
 
     def township_id(self, text: str) -> int | None:
-        """A registered township's id; with new townships allowed, a provisional (negative) id for a new name."""
+        """A registered township's id, or the one a person accepted for this name; for a name to register (or
+        any name, with new townships allowed), a provisional (negative) id; else None."""
         found = self.townships.match(text)
-        if found is not None or not self.options.allow_new_townships:
+        if found is not None:
             return found
         name = text.strip()
-        return self.new_townships.setdefault(name, -(len(self.new_townships) + 1))
+        if name in self.options.accepted_matches:
+            self.accepted[name] = self.options.accepted_matches[name]
+            return self.accepted[name]
+        if self.options.allow_new_townships or name in self.options.register_townships:
+            return self.new_townships.setdefault(name, -(len(self.new_townships) + 1))
+        return None
+
+    def unknown_township(self, text: str) -> str:
+        """The error for a township name that is not registered, with the closest registered names; the name is
+        recorded in ``unknown`` so that the upload page can offer them."""
+        name = text.strip()
+        near = self.unknown.setdefault(name, self.suggestions(name))
+        hint = f"，最接近的已登记乡镇：{'、'.join(near)}" if near else ""
+        return f"未登记的乡镇（街道）“{name}”{hint}；如为新乡镇，请先登记或允许新增乡镇"
 
     def district_id(self) -> int | None:
         return self.townships.district_id

@@ -363,9 +363,7 @@ def _report(sheet: SheetData, lay: ReportLayout, ctx: Context, result: SheetResu
         name = cell_text(rows[r][lay.township_col])
         tid = ctx.township_id(name)
         if tid is None:
-            near = ctx.suggestions(name)
-            hint = f"，最接近的已登记乡镇：{'、'.join(near)}" if near else ""
-            result.error(f"未登记的乡镇（街道）“{name}”{hint}；如为新乡镇，请先登记或允许新增乡镇", name_cell)
+            result.error(ctx.unknown_township(name), name_cell)
             continue
         if tid in seen:
             result.error(f"“{name}”与第{seen[tid] + 1}行是同一乡镇（街道），重复填报", name_cell)
@@ -527,9 +525,7 @@ def _long_table(sheet: SheetData, lay, ctx: Context, result: SheetResult) -> Non
     result.findings += [f for _, f in sorted(found, key=itemgetter(0))]
     result.townships.update(t for t, total in zip(town_ids, town_total, strict=True) if t is not None and not total)
     for name, cell in unknown.items():
-        near = ctx.suggestions(name)
-        hint = f"，最接近的已登记乡镇：{'、'.join(near)}" if near else ""
-        result.error(f"未登记的乡镇（街道）“{name}”{hint}；如为新乡镇，请先登记或允许新增乡镇", cell)
+        result.error(ctx.unknown_township(name), cell)
     if unmapped:
         result.warning("以下指标名称没有对应的指标，不会保存：" + "、".join(f"“{n}”（{c}起）" for n, c in unmapped.items()))
     if assumed:

@@ -9,7 +9,7 @@ and remembering confirmed header mappings in the same transaction), or raises ``
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -115,13 +115,18 @@ def _collector_paused() -> Iterator[None]:
 
 @_collector_paused()
 def prepare(con: duckdb.DuckDBPyConnection, files: Sequence[tuple[str, bytes]], options: Options | None = None,
-            limits: Limits = DEFAULT_LIMITS) -> Plan:
-    """Read and validate ``files`` (name, content); nothing is written to the database."""
+            limits: Limits = DEFAULT_LIMITS, progress: Callable[[float, str], None] | None = None) -> Plan:
+    """Read and validate ``files`` (name, content); nothing is written to the database. ``progress`` is told
+    (fraction done by size, what comes next) before each step."""
     ctx = Context(con, options)
     sheets: list[SheetResult] = []
     uploads: list[UploadFile] = []
     numbers: dict[str, int] = {}
+    total, done = sum(len(d) for _, d in files) or 1, 0
     for name, data in files:
+        if progress:
+            progress(0.9 * done / total, f"正在读取 {name}")
+        done += len(data)
         try:
             book = read_workbook(data, name, limits)
         except IngestError as exc:
@@ -145,6 +150,8 @@ def prepare(con: duckdb.DuckDBPyConnection, files: Sequence[tuple[str, bytes]], 
     names = [n for n, _ in files]
     for n in {n for n in names if names.count(n) > 1}:
         next(s for s in sheets if s.file == n).error("同名文件上传了两次，请只保留一个")
+    if progress:
+        progress(0.9, "正在核对数据")
     table = resolve(con, sheets, ctx)
     if table.empty and not any(f.level == "error" for s in sheets for f in s.findings) and sheets:
         sheets[0].error("没有读到任何数值")
@@ -175,7 +182,7 @@ def commit(con: duckdb.DuckDBPyConnection, plan: Plan, user_name: str | None = N
                          for c in s.columns if c.header in chosen}, key=str)
     return commit_upload(con, plan.frame(), plan.files, user_name=user_name, source=source,
                          new_townships={i: n for n, i in ctx.new_townships.items()},
-                         new_district=ctx.new_district, mappings=remembered)
+                         new_district=ctx.new_district, mappings=remembered, township_aliases=ctx.accepted)
 
 
 __all__ = ["LAYOUT_NAMES", "Options", "Plan", "commit", "prepare", "refusal"]

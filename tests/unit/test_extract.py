@@ -199,6 +199,28 @@ def test_new_townships_are_registered_when_allowed(con) -> None:
     assert townships.match_township(con, "城北") is not None
 
 
+def test_a_suggested_match_accepted_is_stored_there_and_remembered_as_an_alias(con) -> None:
+    body = [["城东", 281, 1.0], ["城南街办", 10, 1.0], ["城北街道", 7, 0.5]]
+    plan = upload(con, simple(body=body))
+    assert plan.context.unknown == {"城南街办": ["城南街道", "城西街道", "城东街道"], "城北街道": ["城西街道", "城南街道", "城东街道"]}
+    south = townships.match_township(con, "城南街道")
+    plan = upload(con, simple(body=body), accepted_matches={"城南街办": south}, register_townships=frozenset({"城北街道"}))
+    assert plan.ok, plan.findings
+    commit(con, plan)
+    assert stored(con, "dibao_urban_persons", "城南街道", "2025-04") == 10
+    assert stored(con, "dibao_urban_persons", "城北街道", "2025-04") == 7
+    assert townships.match_township(con, "城南街办") == south  # the next file with this spelling matches by itself
+    again = upload(con, simple(body=[["城南街办", 11, 1.0]]), name="2025年5月民政统计表.xlsx")
+    assert not again.errors and again.context.unknown == {}
+
+
+def test_prepare_reports_its_progress(con) -> None:
+    steps: list[tuple[float, str]] = []
+    data = xlsx_bytes([Sheet("主要指标", simple())])
+    prepare(con, [("a.xlsx", data), ("b.xlsx", data)], Options(), progress=lambda f, m: steps.append((f, m)))
+    assert steps == [(0.0, "正在读取 a.xlsx"), (0.45, "正在读取 b.xlsx"), (0.9, "正在核对数据")]
+
+
 def test_a_period_that_cannot_be_determined(con) -> None:
     plan = upload(con, simple(title="民政统计表"), name="统计表.xlsx")
     assert messages(plan, "error") == [
