@@ -14,6 +14,9 @@ pages = {
         st.Page("pages/compare.py", title="乡镇对比", icon=":material/leaderboard:"),
         st.Page("pages/meeting.py", title="会议模式", icon=":material/co_present:", default=meeting),
     ],
+    "统计工作": [
+        st.Page("pages/upload.py", title="数据上传", icon=":material/upload_file:"),
+    ],
 }
 navigation = st.navigation(pages, position="hidden" if meeting else "sidebar")
 try:

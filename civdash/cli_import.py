@@ -21,10 +21,9 @@ from civdash import appdb, db
 from civdash.ingest.commit import CommitError, batches, rollback
 from civdash.ingest.context import Options
 from civdash.ingest.extract import LAYOUT_NAMES
+from civdash.ingest.review import LEVEL_NAMES
 from civdash.ingest.upload import Plan, commit, prepare, refusal
 from civdash.periods import month_label
-
-LEVEL_NAMES = {"error": "错误", "warning": "警告", "note": "说明"}
 
 
 def _user() -> str:

@@ -45,7 +45,9 @@ def require_navigation() -> None:
     Streamlit still has a legacy mode for apps with a ``pages/`` folder: on a fresh server, a first visit
     straight to a page's URL (a shared link) runs that page file alone, without dashboard.py, so the
     navigation, page titles and wide layout are lost. Switching the legacy mode off and rerunning makes
-    Streamlit run dashboard.py, which opens the requested page.
+    Streamlit run dashboard.py, which opens the requested page. That restart drops the value a button returns
+    in the run it arrives in (Streamlit's test harness starts every run this way), so a page acts on a click
+    through the button's ``on_click`` callback, which runs before the restart.
     """
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False

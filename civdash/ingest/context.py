@@ -44,6 +44,8 @@ class Options:
     accepted_matches: Mapping[str, int] = field(default_factory=dict)
     # unknown township names a person chose to register as new townships (all of them: ``allow_new_townships``)
     register_townships: frozenset[str] = frozenset()
+    # the district's name, registered with the upload when no district is registered yet and no total row names it
+    district_name: str | None = None
 
 
 def header_key(header: Sequence[str]) -> str:
@@ -73,6 +75,8 @@ class Context:
         self.accepted: dict[str, int] = {}  # accepted matches this upload used: name as written → township id
         self.unknown: dict[str, list[str]] = {}  # unknown township names → the closest registered names
         self.new_district: str | None = None
+        if self.townships.district_name is None and self.options.district_name:
+            self.new_district = self.options.district_name.strip() or None
         self._indicator_cache: dict[tuple[str, ...], str | None] = {}
         self._total_cache: dict[str, bool] = {}
         self._township_like_cache: dict[str, bool] = {}

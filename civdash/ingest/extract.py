@@ -57,6 +57,7 @@ from civdash.periods import PeriodSpec, find_period, month_from_number, month_nu
 from civdash.units import to_base_unit
 
 LAYOUT_NAMES = {"report": "乡镇报表", "long": "明细表", "district": "全区指标表"}
+GRID_ROWS = 300
 _RATE_SPELLINGS = {"元/人月": "元/人·月"}
 # Text that is a plain decimal number (a CSV cell: "1234", "-5", "537.25"): ``parse_cell`` reads it as float(text),
 # so ``read_number`` does that directly. Digits are bounded so that the value is always finite.
@@ -107,6 +108,7 @@ class SheetResult:
     signature: str | None = None
     townships: set[int] = field(default_factory=set)
     block: pd.DataFrame | None = None  # a long table's values, column-wise (VALUE_COLUMNS), instead of ``values``
+    grid: list[list[object]] | None = None  # the sheet's first GRID_ROWS rows as read, to show with its findings
 
     def value_frame(self) -> pd.DataFrame:
         """The sheet's values as a table with VALUE_COLUMNS (months as ``month_number``s)."""
@@ -273,7 +275,7 @@ def _as_period(spec: PeriodSpec) -> str:
 
 def extract_sheet(sheet: SheetData, file_name: str, ctx: Context) -> SheetResult:
     """Read one sheet; never raises for anything in the sheet (findings say what is wrong)."""
-    result = SheetResult(file_name, sheet.name)
+    result = SheetResult(file_name, sheet.name, grid=sheet.cells[:GRID_ROWS])
     grid = sheet.cells
     long = detect_long_table(grid)
     if long is not None:

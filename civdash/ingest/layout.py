@@ -212,6 +212,9 @@ def detect_report(
             index_row = r
         elif units_row is None and _is_units_row(raw, tc):
             units_row = r
+        elif len(texts) == 1 and header_rows and any(r0 <= r <= r1 and c0 == 0 and c1 >= width - 1
+                                                     for r0, c0, r1, c1 in merged):
+            break  # one text merged across the whole table above the header: the title
         elif len(texts) >= 2 or any(merged_covers(merged, r, c) for c in range(width)):
             if _META.search(joined):
                 break

@@ -1,0 +1,104 @@
+"""数据上传 (pages/upload.py): files go through the real engine; nothing is stored before confirmation, what is
+confirmed is what v_fact holds afterwards, and a broken file changes nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.ingest_fixtures import Sheet, xlsx_bytes
+
+PAGE = "pages/upload.py"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+JUNE, JULY = date(2025, 6, 1), date(2025, 7, 1)
+
+
+def read(path: Path, query: str, *params) -> list[tuple]:
+    con = duckdb.connect(str(path))  # the app's configuration: the same database instance in this process
+    try:
+        return con.execute(query, list(params)).fetchall()
+    finally:
+        con.close()
+
+
+def june(path: Path) -> dict[str, tuple[float, float, float]]:
+    """Township → (城市低保户数, 人数, 资金 in 元) stored for June 2025."""
+    rows = read(path, "SELECT township, indicator_code, value FROM v_fact WHERE period = ? AND indicator_code IN "
+                      "('dibao_urban_households', 'dibao_urban_persons', 'dibao_urban_funds')", JUNE)
+    out: dict[str, dict[str, float]] = {}
+    for town, code, value in rows:
+        out.setdefault(town, {})[code] = value
+    return {t: (v["dibao_urban_households"], v["dibao_urban_persons"], v["dibao_urban_funds"]) for t, v in out.items()}
+
+
+def july_workbook(path: Path, rename: dict[str, str] | None = None) -> tuple[bytes, dict[str, tuple[int, int, float]]]:
+    """A July report as the office writes it: two-level merged header, 当月资金 in 万元, short names (城东 for 城东街道),
+    an unmapped column 其中：老年人, a 合计 row. Values a little above June's, so that nothing jumps."""
+    stored = june(path)
+    towns = [t for (t,) in read(path, "SELECT name FROM township WHERE level = 'township' ORDER BY sort_order")]
+    expected: dict[str, tuple[int, int, float]] = {}
+    rows: list[list[object]] = [["黔江区2025年7月城市低保统计表", None, None, None, None],
+                                ["乡镇（街道）", "城市低保", None, None, None],
+                                [None, "户数", "人数", "其中：老年人", "当月资金（万元）"]]
+    for town in towns:
+        households, persons, funds = stored.get(town, (10, 20, 10_000.0))  # a township that did not report June
+        h, p, f = int(households) + 1, int(persons) + 2, round(funds * 1.01 / 10_000, 2)
+        expected[town] = (h, p, f * 10_000)
+        written = (rename or {}).get(town, town.removesuffix("街道").removesuffix("镇").removesuffix("乡"))
+        rows.append([written, h, p, p // 3, f])
+    total = ["合计", *(sum(r[c] for r in rows[3:]) for c in (1, 2, 3)), round(sum(r[4] for r in rows[3:]), 2)]
+    rows.append(total)
+    merged = [(0, 0, 0, 4), (1, 0, 2, 0), (1, 1, 1, 4)]
+    return xlsx_bytes([Sheet("7月", rows, merged)]), expected
+
+
+def upload(at, files: list[tuple[str, bytes]]):
+    at.file_uploader[0].set_value([(name, data, XLSX) for name, data in files])
+    return at.run()
+
+
+def confirm_button(at):
+    return next(b for b in at.button if b.label == "确认保存")
+
+
+@pytest.mark.timeout(180)
+def test_map_a_column_confirm_and_see_the_figures_stored(real_app, real_env, clean) -> None:
+    data, expected = july_workbook(real_env)
+    before = read(real_env, "SELECT count(*) FROM fact")[0][0]
+    at = upload(real_app(PAGE), [("2025年7月城市低保.xlsx", data)])
+    clean(at)
+    assert at.title[0].value == "数据上传"
+    summary = [e.label for e in at.expander]
+    assert "2025年7月城市低保.xlsx › 7月：乡镇报表 · 2025年7月 · 30个乡镇（街道） · 90条数据" in summary
+    understood = at.dataframe[0].value
+    assert list(understood["对应指标"]) == ["城市低保户数", "城市低保人数", "（未对应，不保存）", "城市低保资金支出"]
+    assert list(understood["换算"])[3] == "万元 → 元（×10,000）"
+    assert confirm_button(at).disabled  # a warning (the unmapped column) is not checked yet
+
+    column = at.selectbox(key="map::城市低保 › 其中：老年人")
+    assert column.value == ""
+    at = column.set_value("__ignore__").run()
+    clean(at)
+    assert not any("以下列没有对应的指标" in str(v) for df in at.dataframe for v in df.value.get("说明", []))
+    stored = at.dataframe[1].value  # the table as it will be stored
+    assert stored.loc["城东街道", "城市低保人数（人）"] == f"{expected['城东街道'][1]:,}"
+    assert read(real_env, "SELECT count(*) FROM fact")[0][0] == before  # nothing stored before confirmation
+    if at.checkbox:
+        at = at.checkbox(key="upload_warnings_checked").check().run()
+    at = at.text_input(key="upload_user").input("李静").run()
+    assert not confirm_button(at).disabled
+    at = confirm_button(at).click().run()
+    clean(at)
+    assert any("已保存" in s.value and "新增90" in s.value for s in at.success)
+    got = {t: v for t, v in read(real_env, "SELECT township, value FROM v_fact WHERE period = ? AND indicator_code = "
+                                           "'dibao_urban_persons'", JULY)}
+    assert got == {t: float(v[1]) for t, v in expected.items()}
+    funds = dict(read(real_env, "SELECT township, value FROM v_fact WHERE period = ? AND indicator_code = "
+                                "'dibao_urban_funds'", JULY))
+    assert funds == pytest.approx({t: v[2] for t, v in expected.items()})
+    assert read(real_env, "SELECT user_name, source FROM batch ORDER BY id DESC LIMIT 1") == [("李静", "upload")]
+    remembered = read(real_env, "SELECT header, indicator_code FROM header_mapping")
+    assert remembered == [("城市低保 › 其中：老年人", None)]

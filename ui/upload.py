@@ -1,0 +1,121 @@
+"""The upload page's state and pieces: the choices a person made (kept across reruns), the plan prepared once per
+files and choices, and how findings and statuses are coloured."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+import streamlit as st
+
+from civdash import appdb
+from civdash.ingest.context import Options
+from civdash.ingest.upload import Plan, prepare
+from ui import data
+
+IGNORE = "__ignore__"
+NEW_TOWNSHIP = "__new__"
+UNDECIDED = ""
+STATUS_COLOURS = {"new": "#e3f4e6", "changed": "#fff1c9", "unchanged": ""}
+LEVEL_COLOURS = {"error": "#f8d4d2", "warning": "#fff1c9", "note": "#e6eef8"}
+WARNING_OUTLINE = "outline: 2px solid #d9822b; outline-offset: -2px;"
+
+
+@dataclass
+class Choices:
+    """What the person decided on this page; kept in the session until the upload is committed."""
+
+    mappings: dict[str, str | None] = field(default_factory=dict)  # header → indicator code, None = ignore
+    ytd: dict[str, bool] = field(default_factory=dict)  # 'file › sheet' → year-to-date
+    townships: dict[str, str | int] = field(default_factory=dict)  # unknown name → township id or NEW_TOWNSHIP
+    district: str = ""
+
+    def options(self, first: bool) -> Options:
+        accepted = {n: v for n, v in self.townships.items() if isinstance(v, int)}
+        new = frozenset(n for n, v in self.townships.items() if v == NEW_TOWNSHIP)
+        return Options(allow_new_townships=first, mappings=dict(self.mappings), ytd=dict(self.ytd),
+                       accepted_matches=accepted, register_townships=new, district_name=self.district or None)
+
+    def key(self) -> tuple:
+        return (tuple(sorted(self.mappings.items(), key=str)), tuple(sorted(self.ytd.items())),
+                tuple(sorted(self.townships.items(), key=str)), self.district)
+
+
+def choices() -> Choices:
+    if "upload_choices" not in st.session_state:
+        st.session_state["upload_choices"] = Choices()
+    return st.session_state["upload_choices"]
+
+
+def reset() -> None:
+    """After a commit: a fresh uploader and no choices left over."""
+    st.session_state["upload_choices"] = Choices()
+    st.session_state.pop("upload_plan", None)
+    st.session_state["upload_nonce"] = st.session_state.get("upload_nonce", 0) + 1
+
+
+def request_commit() -> None:
+    """The confirm button's callback. A callback, not the button's return value: a click is kept even when the
+    run it arrives in is restarted (``frame.require_navigation``)."""
+    st.session_state["upload_commit_requested"] = True
+
+
+def commit_requested() -> bool:
+    return bool(st.session_state.pop("upload_commit_requested", False))
+
+
+def uploader_key() -> str:
+    return f"upload_files_{st.session_state.get('upload_nonce', 0)}"
+
+
+def file_list(files: Sequence) -> list[tuple[str, bytes]]:
+    return [(f.name, f.getvalue()) for f in files]
+
+
+def first_upload() -> bool:
+    """The dashboard still shows the demo: this upload will set up the bureau's own database."""
+    return data.is_demo()
+
+
+def prepared(files: list[tuple[str, bytes]], chosen: Choices, first: bool) -> Plan:
+    """The plan for these files and choices, prepared once (with a progress bar) and kept in the session."""
+    key = (tuple((n, hashlib.sha256(b).hexdigest()) for n, b in files), chosen.key(), first, data.version())
+    held = st.session_state.get("upload_plan")
+    if held is not None and held[0] == key:
+        return held[1]
+    bar = st.progress(0.0, text="正在读取文件……")
+
+    def progress(fraction: float, message: str) -> None:
+        bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+
+    if first:  # checked against a blank database: the bureau's townships are registered from its own forms
+        con = appdb.blank_database()
+        try:
+            plan = prepare(con, files, chosen.options(first), progress=progress)
+        finally:
+            con.close()
+    else:
+        with data.cursor() as cur:
+            plan = prepare(cur, files, chosen.options(first), progress=progress)
+    bar.empty()
+    st.session_state["upload_plan"] = (key, plan)
+    return plan
+
+
+def styled_status(values: pd.DataFrame, status: pd.DataFrame):
+    """The stored table coloured by status (new green, changed amber), cells with a warning outlined."""
+
+    def css(mark: str) -> str:
+        state, _, warn = mark.partition(" ")
+        return ";".join(p for p in (f"background-color: {STATUS_COLOURS[state]}" if STATUS_COLOURS.get(state) else "",
+                                    WARNING_OUTLINE if warn else "") if p)
+
+    return values.style.apply(lambda _: status.map(css), axis=None)
+
+
+def styled_levels(grid: pd.DataFrame, levels: pd.DataFrame):
+    """The sheet as uploaded, cells with an error red, with a warning amber, with a note blue."""
+    return grid.style.apply(lambda _: levels.map(lambda lv: f"background-color: {LEVEL_COLOURS[lv]}" if lv else ""),
+                            axis=None)
