@@ -73,7 +73,7 @@ if first and ctx.new_townships:
                 + "、".join(ctx.new_townships))
     if ctx.new_district is None:
         name = st.text_input("报表中没有写明区县名称（如“黔江区合计”），请填写本区县名称", value=chosen.district,
-                             placeholder="例如：黔江区")
+                             key="upload_district", placeholder="例如：黔江区")
         if name.strip() != chosen.district:
             chosen.district = name.strip()
             st.rerun()

@@ -22,6 +22,7 @@ _MARKERS = re.compile(
     r"\d{1,2}\s*[-—－~～至到]\s*\d{1,2}\s*月份?|[一二三四五六七八九十]+\s*[-—－~～至到]\s*[一二三四五六七八九十]+\s*月"
     r"|截至\d{1,2}月底?|截止\d{1,2}月底?|累计|当月|本月|本期|期末|月末|合计|其中[:：]?")
 _FILLERS = {"其中", "小计", "合计"}
+MAX_HEADER_LEVELS = 4
 
 
 def aliases(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -36,7 +37,9 @@ def clean_header(text: str) -> str:
 
 def candidates(header: Sequence[str]) -> list[str]:
     """Cleaned texts to look up, most specific first: joined group+leaf combinations, then single texts."""
-    parts = [p for p in (clean_header(h) for h in header) if p and p not in _FILLERS]
+    # A header has at most a few levels; the lowest ones say most. Bounded, so that rows taken for header rows by
+    # mistake cannot make the combinations explode.
+    parts = [p for p in (clean_header(h) for h in header) if p and p not in _FILLERS][-MAX_HEADER_LEVELS:]
     found: list[str] = []
     for size in range(len(parts), 0, -1):
         for combo in combinations(parts, size):

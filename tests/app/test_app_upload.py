@@ -102,3 +102,96 @@ def test_map_a_column_confirm_and_see_the_figures_stored(real_app, real_env, cle
     assert read(real_env, "SELECT user_name, source FROM batch ORDER BY id DESC LIMIT 1") == [("李静", "upload")]
     remembered = read(real_env, "SELECT header, indicator_code FROM header_mapping")
     assert remembered == [("城市低保 › 其中：老年人", None)]
+
+
+@pytest.mark.timeout(180)
+def test_a_broken_file_is_refused_with_its_cells_and_nothing_changes(real_app, real_env) -> None:
+    data, _ = july_workbook(real_env)
+    rows = [["黔江区2025年7月城市低保统计表", None, None], ["乡镇（街道）", "城市低保人数", "当月资金（万元）"],
+            ["城东", 281, 12.5], ["中塘乡", "暂无", 0.66], ["黎水", -3, 1.0]]
+    before = read(real_env, "SELECT count(*), sum(value) FROM fact")
+    at = upload(real_app(PAGE), [("坏表.xlsx", xlsx_bytes([Sheet("7月", rows)]))])
+    assert not at.exception
+    assert any("发现2个错误" in e.value for e in at.error)
+    errors = at.dataframe[1].value
+    assert list(errors["位置"]) == ["坏表.xlsx › 7月 › B4", "坏表.xlsx › 7月 › B5"]
+    assert list(errors["说明"]) == ["不是数字：暂无", "城市低保人数不能为负数：-3"]
+    assert confirm_button(at).disabled
+    assert any(e.label == "原表：坏表.xlsx › 7月（红色为错误，黄色为警告）" for e in at.expander)
+    assert read(real_env, "SELECT count(*), sum(value) FROM fact") == before
+
+
+@pytest.mark.timeout(180)
+def test_changed_values_show_old_and_new_and_an_unknown_township_is_matched(real_app, real_env, clean) -> None:
+    persons = dict(read(real_env, "SELECT township, value FROM v_fact WHERE period = ? AND indicator_code = "
+                                  "'dibao_urban_persons'", JUNE))
+    east, south, middle = persons["城东街道"], persons["城南街道"], persons["城西街道"]
+    rows = [["黔江区2025年6月城市低保统计表", None], ["乡镇（街道）", "城市低保人数"],
+            ["城东", east + 1], ["城南街办", south], ["城西", middle]]  # 城南街办: a spelling nobody registered
+    at = upload(real_app(PAGE), [("2025年6月补报.xlsx", xlsx_bytes([Sheet("6月", rows)]))])
+    assert any("未登记的乡镇（街道）“城南街办”" in str(v) for v in at.dataframe[1].value["说明"])
+    town = at.radio(key="town::城南街办")
+    south_id = read(real_env, "SELECT id FROM township WHERE name = '城南街道'")[0][0]
+    assert town.options[1] == "就是“城南街道”"
+    at = town.set_value(south_id).run()
+    clean(at)
+    stored = next(d.value for d in at.dataframe if "城市低保人数（人）" in d.value.columns)
+    assert stored.loc["城东街道", "城市低保人数（人）"] == f"{east:,.0f} → {east + 1:,.0f}"
+    assert stored.loc["城南街道", "城市低保人数（人）"] == f"{south:,.0f}"
+    assert any("新增0条" in c.value and "修改1条" in c.value and "不变2条" in c.value for c in at.caption)
+    if at.checkbox:
+        at = at.checkbox(key="upload_warnings_checked").check().run()
+    at = confirm_button(at).click().run()
+    assert any("修改1" in s.value and "不变2" in s.value for s in at.success)
+    assert read(real_env, "SELECT value FROM v_fact WHERE period = ? AND township = '城东街道' AND indicator_code = "
+                          "'dibao_urban_persons'", JUNE) == [(east + 1,)]
+    assert read(real_env, "SELECT township_id FROM township_alias WHERE alias = '城南街办'") == [(south_id,)]
+
+
+@pytest.fixture
+def first_env(demo_files, tmp_path, monkeypatch):
+    """The demo as the app shows it before the bureau's first upload; the real database would go to tmp_path."""
+    from tests.app.conftest import clear_caches
+
+    real = tmp_path / "civdash.duckdb"
+    monkeypatch.setenv("CIVDASH_DB", str(real))
+    monkeypatch.setenv("CIVDASH_DEMO_DB", str(demo_files["demo"]))
+    monkeypatch.setenv("CIVDASH_DEMO_UNTIL", "2025-06")
+    monkeypatch.setenv("CIVDASH_GEOJSON", str(tmp_path / "no.geojson"))
+    clear_caches()
+    yield real
+    clear_caches()
+
+
+@pytest.mark.timeout(180)
+def test_the_first_upload_sets_up_the_real_database_after_a_clear_question(first_env, demo_files, clean) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import DASHBOARD
+
+    demo_before = read(demo_files["demo"], "SELECT count(*), sum(value) FROM fact")
+    towns = [t for (t,) in read(demo_files["demo"], "SELECT name FROM township WHERE level = 'township'")]
+    data, expected = july_workbook(demo_files["demo"], rename={t: t for t in towns})  # full names: nothing registered yet
+    at = AppTest.from_file(str(DASHBOARD), default_timeout=60).run()
+    at.switch_page(PAGE)
+    at = upload(at.run(), [("2025年7月城市低保.xlsx", data)])
+    clean(at)
+    assert any("首次上传本单位的真实报表" in i.value for i in at.info)
+    assert any("将登记30个乡镇（街道）" in m.value for m in at.markdown)
+    at = at.text_input(key="upload_district").input("黔江区").run()
+    at = at.selectbox(key="map::城市低保 › 其中：老年人").set_value("__ignore__").run()
+    assert confirm_button(at).disabled  # the question is not answered yet
+    at = at.checkbox(key="upload_first_confirmed").check().run()
+    if any(c.key == "upload_warnings_checked" for c in at.checkbox):
+        at = at.checkbox(key="upload_warnings_checked").check().run()
+    at = confirm_button(at).click().run()
+    clean(at)
+    assert any("正式数据库已建立" in s.value for s in at.success)
+    assert first_env.exists() and not first_env.with_name("civdash.duckdb.importing").exists()
+    assert read(first_env, "SELECT name FROM township WHERE level = 'district'") == [("黔江区",)]
+    got = dict(read(first_env, "SELECT township, value FROM v_fact WHERE indicator_code = 'dibao_urban_persons'"))
+    assert got == {t: float(v[1]) for t, v in expected.items()}
+    assert read(first_env, "SELECT value FROM meta WHERE key = 'is_demo'") in ([], [("0",)])
+    assert read(demo_files["demo"], "SELECT count(*), sum(value) FROM fact") == demo_before
+    at = at.run()
+    assert not any("示例数据" in w.value for w in at.warning)  # the dashboard now serves the real database

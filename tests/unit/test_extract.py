@@ -202,7 +202,8 @@ def test_new_townships_are_registered_when_allowed(con) -> None:
 def test_a_suggested_match_accepted_is_stored_there_and_remembered_as_an_alias(con) -> None:
     body = [["城东", 281, 1.0], ["城南街办", 10, 1.0], ["城北街道", 7, 0.5]]
     plan = upload(con, simple(body=body))
-    assert plan.context.unknown == {"城南街办": ["城南街道", "城西街道", "城东街道"], "城北街道": ["城西街道", "城南街道", "城东街道"]}
+    assert plan.context.unknown == {"城南街办": ["城南街道", "城西街道", "城东街道"],
+                                    "城北街道": ["城西街道", "城南街道", "城东街道"]}
     south = townships.match_township(con, "城南街道")
     plan = upload(con, simple(body=body), accepted_matches={"城南街办": south}, register_townships=frozenset({"城北街道"}))
     assert plan.ok, plan.findings

@@ -46,3 +46,9 @@ def test_cleaning_and_candidates() -> None:
     assert clean_header(" 当月 新增 ") == "新增"
     assert candidates(("城市最低生活保障", "其中", "人数")) == ["城市最低生活保障人数", "人数"]
     assert candidates(("A", "B", "C")) == ["ABC", "AC", "BC", "C"]  # the group alone never stands for the leaf
+
+
+def test_a_header_taken_from_many_rows_keeps_its_lowest_four_levels() -> None:
+    header = [f"第{i}行" for i in range(40)] + ["城市低保", "人数"]  # 2^42 combinations if nothing bounded them
+    found = candidates(header)
+    assert found[0] == "第38行第39行城市低保人数" and len(found) == 8
