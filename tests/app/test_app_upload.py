@@ -3,56 +3,13 @@ confirmed is what v_fact holds afterwards, and a broken file changes nothing."""
 
 from __future__ import annotations
 
-from datetime import date
-from pathlib import Path
-
-import duckdb
 import pytest
 
 from tests.ingest_fixtures import Sheet, xlsx_bytes
+from tests.upload_fixtures import JULY, JUNE, broken_workbook, july_workbook, read
 
 PAGE = "pages/upload.py"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-JUNE, JULY = date(2025, 6, 1), date(2025, 7, 1)
-
-
-def read(path: Path, query: str, *params) -> list[tuple]:
-    con = duckdb.connect(str(path))  # the app's configuration: the same database instance in this process
-    try:
-        return con.execute(query, list(params)).fetchall()
-    finally:
-        con.close()
-
-
-def june(path: Path) -> dict[str, tuple[float, float, float]]:
-    """Township → (城市低保户数, 人数, 资金 in 元) stored for June 2025."""
-    rows = read(path, "SELECT township, indicator_code, value FROM v_fact WHERE period = ? AND indicator_code IN "
-                      "('dibao_urban_households', 'dibao_urban_persons', 'dibao_urban_funds')", JUNE)
-    out: dict[str, dict[str, float]] = {}
-    for town, code, value in rows:
-        out.setdefault(town, {})[code] = value
-    return {t: (v["dibao_urban_households"], v["dibao_urban_persons"], v["dibao_urban_funds"]) for t, v in out.items()}
-
-
-def july_workbook(path: Path, rename: dict[str, str] | None = None) -> tuple[bytes, dict[str, tuple[int, int, float]]]:
-    """A July report as the office writes it: two-level merged header, 当月资金 in 万元, short names (城东 for 城东街道),
-    an unmapped column 其中：老年人, a 合计 row. Values a little above June's, so that nothing jumps."""
-    stored = june(path)
-    towns = [t for (t,) in read(path, "SELECT name FROM township WHERE level = 'township' ORDER BY sort_order")]
-    expected: dict[str, tuple[int, int, float]] = {}
-    rows: list[list[object]] = [["黔江区2025年7月城市低保统计表", None, None, None, None],
-                                ["乡镇（街道）", "城市低保", None, None, None],
-                                [None, "户数", "人数", "其中：老年人", "当月资金（万元）"]]
-    for town in towns:
-        households, persons, funds = stored.get(town, (10, 20, 10_000.0))  # a township that did not report June
-        h, p, f = int(households) + 1, int(persons) + 2, round(funds * 1.01 / 10_000, 2)
-        expected[town] = (h, p, f * 10_000)
-        written = (rename or {}).get(town, town.removesuffix("街道").removesuffix("镇").removesuffix("乡"))
-        rows.append([written, h, p, p // 3, f])
-    total = ["合计", *(sum(r[c] for r in rows[3:]) for c in (1, 2, 3)), round(sum(r[4] for r in rows[3:]), 2)]
-    rows.append(total)
-    merged = [(0, 0, 0, 4), (1, 0, 2, 0), (1, 1, 1, 4)]
-    return xlsx_bytes([Sheet("7月", rows, merged)]), expected
 
 
 def upload(at, files: list[tuple[str, bytes]]):
@@ -106,11 +63,8 @@ def test_map_a_column_confirm_and_see_the_figures_stored(real_app, real_env, cle
 
 @pytest.mark.timeout(180)
 def test_a_broken_file_is_refused_with_its_cells_and_nothing_changes(real_app, real_env) -> None:
-    data, _ = july_workbook(real_env)
-    rows = [["黔江区2025年7月城市低保统计表", None, None], ["乡镇（街道）", "城市低保人数", "当月资金（万元）"],
-            ["城东", 281, 12.5], ["中塘乡", "暂无", 0.66], ["黎水", -3, 1.0]]
     before = read(real_env, "SELECT count(*), sum(value) FROM fact")
-    at = upload(real_app(PAGE), [("坏表.xlsx", xlsx_bytes([Sheet("7月", rows)]))])
+    at = upload(real_app(PAGE), [("坏表.xlsx", broken_workbook())])
     assert not at.exception
     assert any("发现2个错误" in e.value for e in at.error)
     errors = at.dataframe[1].value
