@@ -150,7 +150,8 @@ if months:
     counts = view.counts
     st.caption(f"{label}：新增{counts.get('new', 0):,}条（绿色）、修改{counts.get('changed', 0):,}条"
                f"（黄色，显示 原值 → 新值）、不变{counts.get('unchanged', 0):,}条；橙色框为有警告的数值。")
-    st.dataframe(up.styled_status(view.values, view.status), width="stretch")
+    st.dataframe(up.styled_status(view.values, view.status), width="stretch",
+                 height=38 + 35 * min(len(view.values), 31))  # a district's townships without scrolling
 
 for sheet in plan.sheets:
     shown = sheet_grid(sheet)
@@ -169,7 +170,9 @@ if first:
                           key="upload_first_confirmed") and checked
 user = st.text_input("上传人", key="upload_user", placeholder="请填写姓名，记入导入记录")
 ready = plan.ok and checked and not errors
-if not plan.ok and not errors:
+if errors:
+    st.caption(f"还有{len(errors)}个错误：请修改报表后重新上传（或按“需要您确认”处理），之后才能保存。")
+elif not plan.ok:
     st.caption("没有可保存的数据。")
 st.button("确认保存", type="primary", disabled=not ready, key="upload_confirm", on_click=up.request_commit)
 if up.commit_requested() and ready:
