@@ -67,8 +67,9 @@ def e2e_files(tmp_path_factory: pytest.TempPathFactory, demo_snapshot: Path) -> 
 
 
 @contextmanager
-def run_server(demo_path: Path, base: Path) -> Iterator[str]:
-    """Run ``streamlit run dashboard.py`` on a free port serving ``demo_path``; yield its base URL.
+def run_server(demo_path: Path, base: Path, real: Path | None = None) -> Iterator[str]:
+    """Run ``streamlit run dashboard.py`` on a free port serving ``demo_path`` (or the bureau's database ``real``
+    once it exists); yield its base URL.
 
     The process is killed at the end, and its log must hold no traceback: a page that failed shows
     the user only a polite message, so the log is where a failure shows.
@@ -77,7 +78,7 @@ def run_server(demo_path: Path, base: Path) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
-        "CIVDASH_DB": str(base / "no-real-db.duckdb"),
+        "CIVDASH_DB": str(real or base / "no-real-db.duckdb"),
         "CIVDASH_DEMO_DB": str(demo_path),
         "CIVDASH_DEMO_UNTIL": "2025-06",
         "CIVDASH_GEOJSON": str(base / "no-townships.geojson"),
@@ -113,9 +114,26 @@ def run_server(demo_path: Path, base: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def start_server() -> Callable[[Path, Path], object]:
-    """``with start_server(demo_path, base) as url:`` a fresh server of one's own."""
+def start_server() -> Callable[..., object]:
+    """``with start_server(demo_path, base[, real]) as url:`` a fresh server of one's own."""
     return run_server
+
+
+@pytest.fixture
+def bureau_server(e2e_files: dict[str, Path], demo_snapshot: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A server of this test's own on a writable bureau database (the demo snapshot's data, marked real):
+    (base URL, database path). The server holds the file, so its contents are checked through the pages."""
+    import duckdb  # noqa: PLC0415
+
+    real = tmp_path / "civdash.duckdb"
+    shutil.copyfile(demo_snapshot, real)
+    con = duckdb.connect(str(real))
+    try:
+        con.execute("UPDATE meta SET value = '0' WHERE key = 'is_demo'")
+    finally:
+        con.close()
+    with run_server(e2e_files["demo"], tmp_path, real=real) as url:
+        yield url, real
 
 
 @pytest.fixture(scope="session")

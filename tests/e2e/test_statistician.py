@@ -1,0 +1,87 @@
+"""What a statistician does with the dashboard, in real headless Chromium against a server of the test's own on a
+writable bureau database: upload a report, map what was not understood, confirm, see the figures on 总览; a broken
+file refused with its cells named and nothing changed."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.upload_fixtures import broken_workbook, july_workbook
+
+pytestmark = pytest.mark.timeout(300)
+
+
+def upload_files(page, h, url: str, tmp_path, files: dict[str, bytes]) -> None:
+    h.open(page, url, "/upload", text="选择要上传的报表")
+    paths = []
+    for name, data in files.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        paths.append(str(path))
+    page.set_input_files('[data-testid="stFileUploaderDropzoneInput"]', paths)
+    h.wait(page, "识别结果")
+
+
+def choose(page, h, label: str, option: str) -> None:
+    """Pick ``option`` in the selectbox labelled ``label``."""
+    page.locator('[data-testid="stSelectbox"]').filter(has_text=label).get_by_role("combobox").click()
+    page.get_by_role("option", name=option, exact=True).click()
+    h.wait(page)
+
+
+def metric_value(page, name: str) -> str:
+    label = page.locator('[data-testid="stMetricLabel"]').filter(has_text=re.compile(rf"^\s*{name}(（.*累计）)?\s*$"))
+    card = page.locator('[data-testid="stMetric"]').filter(has=label).first
+    return card.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def test_statistician_uploads_maps_confirms_and_sees_the_month(new_page, bureau_server, demo_snapshot, app_helpers,
+                                                               tmp_path):
+    h, (url, _) = app_helpers, bureau_server
+    data, expected = july_workbook(demo_snapshot)
+    page = new_page()
+    upload_files(page, h, url, tmp_path, {"2025年7月城市低保.xlsx": data})
+    main = page.locator('[data-testid="stMain"]')
+    assert "乡镇报表 · 2025年7月 · 30个乡镇（街道） · 90条数据" in main.inner_text()
+    assert "有1条警告" in main.inner_text()  # the unmapped column
+    assert page.get_by_role("button", name="确认保存").is_disabled()
+    h.shot(page, "upload-review")
+
+    choose(page, h, "其中：老年人", "忽略此列，不保存")
+    assert "有1条警告" not in main.inner_text() and "未发现错误或警告" in main.inner_text()
+    h.cell(page, f"{expected['城东街道'][1]:,}", nth=1)  # the table as it will be stored: 城东 written short
+    page.get_by_label("上传人").fill("李静")
+    page.get_by_label("上传人").press("Enter")
+    h.wait(page)
+    page.get_by_role("button", name="确认保存").click()
+    h.wait(page, "已保存")
+    assert "新增90" in main.inner_text()
+    h.no_errors(page)
+
+    page.get_by_role("link", name="查看2025年7月总览").click()
+    h.wait(page, "城市低保人数")
+    assert "数据截至2025年7月" in main.inner_text()
+    persons = sum(v[1] for v in expected.values())
+    assert metric_value(page, "城市低保人数") == f"{persons:,.0f}人"
+    h.no_errors(page)
+
+
+def test_a_broken_file_is_refused_in_chinese_and_nothing_changes(new_page, bureau_server, app_helpers, tmp_path):
+    h, (url, _) = app_helpers, bureau_server
+    page = new_page()
+    h.open(page, url, "/", text="城市低保人数")
+    before = metric_value(page, "城市低保人数")
+    upload_files(page, h, url, tmp_path, {"坏表.xlsx": broken_workbook()})
+    main = page.locator('[data-testid="stMain"]')
+    text = main.inner_text()
+    assert "发现2个错误" in text
+    h.cell(page, "不是数字：暂无", nth=1)
+    assert h.rows(page, 1) == [["错误", "坏表.xlsx › 7月 › B4", "不是数字：暂无"],
+                               ["错误", "坏表.xlsx › 7月 › B5", "城市低保人数不能为负数：-3"]]
+    assert page.get_by_role("button", name="确认保存").is_disabled()
+    h.shot(page, "upload-broken")
+    h.open(page, url, "/", text="城市低保人数")
+    assert "数据截至2025年6月" in main.inner_text()
+    assert metric_value(page, "城市低保人数") == before
