@@ -183,6 +183,11 @@ def detect_report(
     if len(town_names) != len(set(town_names)) and not allow_repeats:
         return None  # a township on several rows: a long table (period, township, indicator, value), not a form
     first, last = named[0], named[-1]
+    # Rows just above the first named one that carry a name and numbers are township rows as well: names nobody
+    # registered yet (a district's first upload, written short: 城东) above the first one known, or the total.
+    while first > 0 and (t := cell_text(rows[first - 1][tc])) and not is_total(t) \
+            and not _is_index_row(rows[first - 1], tc) and any(_numeric(v) for c, v in enumerate(rows[first - 1]) if c != tc):
+        first -= 1
     # Rows between the first and last named row that carry numbers are township rows too, even when
     # the name is unknown (validation reports it with the closest registered names).
     body = [i for i in range(first, last + 1)

@@ -354,3 +354,22 @@ def test_the_same_key_in_two_sheets_is_an_error_naming_both_cells(con) -> None:
         f"{f} › 补报 › B4：与{f} › 主要指标 › B3是同一指标、乡镇和月份（2025年4月），重复",
         f"{f} › 补报 › C4：与{f} › 主要指标 › C3是同一指标、乡镇和月份（2025年4月），重复"]
     assert not plan.ok
+
+
+def test_a_first_upload_with_short_names_registers_every_row_above_the_total() -> None:
+    from civdash import appdb
+
+    blank = appdb.blank_database()
+    try:
+        rows = [["黔江区2025年4月城市低保统计表", None, None], ["乡镇（街道）", "城市低保户数", "城市低保人数"],
+                ["城东", 150, 281], ["城南", 120, 230], ["中塘", 8, 15], ["合计", 278, 526]]
+        plan = prepare(blank, [("2025年4月.xlsx", xlsx_bytes([Sheet("4月", rows, [(0, 0, 0, 2)])]))],
+                       Options(allow_new_townships=True, district_name="黔江区"))
+        assert not plan.errors, plan.errors
+        assert list(plan.context.new_townships) == ["城东", "城南", "中塘"]
+        assert plan.fact_count == 6
+        commit(blank, plan)
+        assert blank.execute("SELECT name, level FROM township ORDER BY sort_order").fetchall() == [
+            ("黔江区", "district"), ("城东", "township"), ("城南", "township"), ("中塘", "township")]
+    finally:
+        blank.close()
