@@ -67,12 +67,15 @@ _COLUMNS = ("indicator_code", "township_id", "period", "value", "file_no", "shee
 Facts = Sequence[NewFact] | pd.DataFrame  # a DataFrame with NewFact's fields as columns, for large uploads
 
 
-def _frame(facts: Facts) -> pd.DataFrame:
+def _frame(facts: Facts, keys_unique: bool = False) -> pd.DataFrame:
+    """``facts`` as a frame; each key may appear once (checked unless the caller already made sure)."""
     if isinstance(facts, pd.DataFrame):
         df = facts[list(_COLUMNS)].copy()
     else:
         df = pd.DataFrame({name: [getattr(f, name) for f in facts] for name in _COLUMNS}, columns=list(_COLUMNS))
     df["period"] = pd.to_datetime(df["period"])
+    if keys_unique:
+        return df
     keys = ["indicator_code", "township_id", "period"]
     duplicated = df[df.duplicated(keys, keep=False)]
     if not duplicated.empty:
@@ -116,6 +119,7 @@ def commit_upload(
     new_district: str | None = None,
     mappings: Sequence[tuple[str, str, str | None]] = (),
     township_aliases: Mapping[str, int] | None = None,
+    keys_unique: bool = False,
 ) -> CommitResult:
     """Store an upload in one transaction; on any error nothing is changed.
 
@@ -123,10 +127,11 @@ def commit_upload(
     same transaction; ``new_district`` registers the district row; ``mappings`` (layout signature, header,
     indicator or None) are the header mappings a person confirmed, remembered for the next file;
     ``township_aliases`` (name as written → township id) are names a person confirmed as a registered township.
+    ``keys_unique``: the caller has made sure each key appears once (an upload plan: ``resolve`` refuses repeats).
     """
     if len(facts) == 0:
         raise CommitError("没有可保存的数据")
-    df = _frame(facts)
+    df = _frame(facts, keys_unique)
     try:
         status = dict(queries.run(_registered(con, df), "upload_status_counts").itertuples(index=False))
     finally:

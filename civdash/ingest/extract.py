@@ -540,7 +540,9 @@ def _long_numbers(body: list[list[object]], vc: int, take: np.ndarray, ind_at: n
                   inds: list[Indicator | None], factor: np.ndarray, report) -> tuple[np.ndarray, np.ndarray]:
     """The values of rows ``take`` in base units, and which of them are stored; ``read_number``'s rule,
     column-wise: numbers and plain decimal text converted in bulk, every other cell through the rule itself."""
-    raw = np.fromiter((body[r][vc] for r in take.tolist()), dtype=object, count=len(take))
+    every = len(take) == len(body)  # the usual case: every row is taken, so the column is read straight through
+    raw = np.fromiter(map(itemgetter(vc), body) if every else (body[r][vc] for r in take.tolist()), dtype=object,
+                      count=len(take))
     type_of, types = pd.factorize(np.fromiter(map(type, raw), dtype=object, count=len(raw)))
     values = np.full(len(raw), np.nan)
     bulk = np.isin(type_of, [i for i, t in enumerate(types) if t is float or t is int])

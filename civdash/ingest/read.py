@@ -269,10 +269,11 @@ def _trim(rows: list[list[object]]) -> list[list[object]]:
         if any(len(row) > col and row[col] is not None for row in rows):
             width = col + 1
             break
-    for row in rows:
-        if len(row) != width:
-            del row[width:]
-            row.extend([None] * (width - len(row)))
+    if set(map(len, rows)) != {width}:  # calamine's rows are all one width already: nothing to do
+        for row in rows:
+            if len(row) != width:
+                del row[width:]
+                row.extend([None] * (width - len(row)))
     return rows
 
 

@@ -182,7 +182,8 @@ def commit(con: duckdb.DuckDBPyConnection, plan: Plan, user_name: str | None = N
                          for c in s.columns if c.header in chosen}, key=str)
     return commit_upload(con, plan.frame(), plan.files, user_name=user_name, source=source,
                          new_townships={i: n for n, i in ctx.new_townships.items()},
-                         new_district=ctx.new_district, mappings=remembered, township_aliases=ctx.accepted)
+                         new_district=ctx.new_district, mappings=remembered, township_aliases=ctx.accepted,
+                         keys_unique=True)
 
 
 __all__ = ["LAYOUT_NAMES", "Options", "Plan", "commit", "prepare", "refusal"]
