@@ -23,9 +23,13 @@ import re
 import struct
 import xml.parsers.expat
 import zipfile
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import IO
+
+import numpy as np
 
 from civdash.ingest.errors import IngestError
 from civdash.ingest.ole2 import CompoundFile, CompoundFileError
@@ -186,28 +190,112 @@ def _check_extent(rows: int, cols: int, limits: Limits, where: str) -> None:
 
 
 def _scan_xlsx_part(book: zipfile.ZipFile, info: zipfile.ZipInfo, where: str, limits: Limits) -> int | None:
-    """Cells of a part whose every <c> is plainly written with its address; None when one is not (walk it then)."""
+    """Cells of a part whose every <c> is plainly written with its address; None when one is not (walk it then).
+
+    Pieces are inflated here while two threads read the addresses of the pieces before (zlib and NumPy let go of
+    the interpreter lock, so a large sheet is scanned on both cores); at most a few pieces are held at a time."""
     max_row = max_col = 0
-    with book.open(info) as stream:
-        for piece in _pieces(stream):
-            starts = len((_CELL_START if b":c" in piece else _CELL_START_UNPREFIXED).findall(piece))
-            rows = _PLAIN_VALUE_ROW.findall(piece)
-            # Every plain cell is one start: when the plain values account for every start, there is no other cell.
-            only_values = starts == len(rows)
-            if not only_values and starts != len(rows) + len(_PLAIN_EMPTY.findall(piece)):
-                return None
-            if b"sst" in piece:
-                if len(_SST_START.findall(piece)) != len(_SST_TAG.findall(piece)):
+    pending: deque[Future[tuple[int, int] | None]] = deque()
+
+    def settle(future: Future[tuple[int, int] | None]) -> bool:
+        nonlocal max_row, max_col
+        found = future.result()
+        if found is None:
+            return False
+        if found[0]:
+            max_row, max_col = max(max_row, found[0]), max(max_col, found[1])
+            _check_extent(max_row, max_col, limits, where)
+        return True
+
+    with book.open(info) as stream, ThreadPoolExecutor(max_workers=_SCAN_THREADS) as pool:
+        try:
+            for piece in _pieces(stream):
+                if b"sst" in piece:
+                    if len(_SST_START.findall(piece)) != len(_SST_TAG.findall(piece)):
+                        return None
+                    for attrs in _SST_TAG.findall(piece):
+                        for count in _UNIQUE_COUNT.findall(attrs):
+                            _check_unique_count((count[0] or count[1]).decode("ascii", "replace"), info.file_size,
+                                                limits, where)
+                pending.append(pool.submit(_plain_extent if b":c" not in piece else _prefixed_extent, piece))
+                while len(pending) > 2 * _SCAN_THREADS:
+                    if not settle(pending.popleft()):
+                        return None
+            while pending:
+                if not settle(pending.popleft()):
                     return None
-                for attrs in _SST_TAG.findall(piece):
-                    for count in _UNIQUE_COUNT.findall(attrs):
-                        _check_unique_count((count[0] or count[1]).decode("ascii", "replace"), info.file_size, limits, where)
-            if rows:
-                max_row = max(max_row, max(map(int, set(rows))))
-                columns = (_COLUMN_AFTER_START if only_values else _PLAIN_VALUE_COLUMN).findall(piece)
-                max_col = max(max_col, max(_column_number(c.decode()) for c in set(columns)))
-                _check_extent(max_row, max_col, limits, where)
+        finally:
+            for future in pending:
+                future.cancel()
     return max_row * max_col
+
+
+_SCAN_THREADS = 2
+_ADDRESS_WINDOW = 12  # '<c r="' is followed by up to 3 letters, up to 7 digits and the closing quote
+_LT, _GT, _QUOTE, _SLASH = ord("<"), ord(">"), ord('"'), ord("/")
+_AFTER_NAME = np.zeros(256, dtype=bool)  # what may follow '<c' in a cell's start tag (quick-xml ends a name there)
+_AFTER_NAME[[ord(" "), ord("\t"), ord("\n"), ord("\r"), _SLASH, _GT]] = True
+
+
+def _plain_extent(piece: bytes) -> tuple[int, int] | None:
+    """(last row, last column) of the cells holding something in a piece without prefixed names, (0, 0) when it
+    has none; None when some cell is not written plainly (``<c r="B7" …>`` with double-quoted attributes and no
+    '<' or '>' inside them). Column-wise with NumPy: the piece's cell starts, then their addresses side by side."""
+    raw = np.frombuffer(piece, dtype=np.uint8)
+    data = np.concatenate([raw, np.zeros(_ADDRESS_WINDOW + 2, dtype=np.uint8)])  # room to read past the end
+    pairs = np.flatnonzero((raw[:-1] == _LT) & (raw[1:] == ord("c")))  # every '<c', then those ending a name
+    starts = pairs[_AFTER_NAME[data[pairs + 2]]]
+    if not len(starts):
+        return 0, 0
+    if not ((data[starts + 2] == ord(" ")) & (data[starts + 3] == ord("r")) & (data[starts + 4] == ord("="))
+            & (data[starts + 5] == _QUOTE)).all():
+        return None  # a cell without its address first, or in single quotes
+    window = np.lib.stride_tricks.sliding_window_view(data, _ADDRESS_WINDOW)[starts + 6]  # the bytes after '<c r="'
+    letter = (window[:, :4] >= ord("A")) & (window[:, :4] <= ord("Z"))
+    letters = np.argmin(letter, axis=1)  # leading letters: 1 to 3 (4 letters or none: not an address)
+    rows = np.arange(len(starts))
+    after = np.lib.stride_tricks.sliding_window_view(data, 8)[starts + 6 + letters]  # the 8 bytes after the letters
+    digit = (after >= ord("0")) & (after <= ord("9"))
+    digits = np.argmin(np.concatenate([digit, np.zeros((len(starts), 1), dtype=bool)], axis=1), axis=1)
+    if ((letters < 1) | (letters > 3) | (digits < 1) | (digits > 7)
+            | (after[rows, np.minimum(digits, 7)] != _QUOTE)).any():
+        return None
+    # The end of each start tag: the first '>' after it. It must close a quoted value (or '/' after one, for an
+    # empty cell), and not be the '>' right after '="' that opens one: then no '>' hides inside a quoted value.
+    closes = np.flatnonzero(raw == _GT)
+    at = np.searchsorted(closes, starts)
+    if (at >= len(closes)).any():
+        return None
+    ends = closes[at]
+    empty = data[ends - 1] == _SLASH  # '<c r="Z1" s="2"/>' holds nothing: calamine skips it
+    quote = ends - 1 - empty
+    if ((data[quote] != _QUOTE) | (data[quote - 1] == ord("="))).any():
+        return None
+    if empty.all():
+        return 0, 0
+    valued = ~empty
+    # Numbers from the letters (A=1 … Z=26, base 26) and the digits, column-wise over the valued cells.
+    head, n_letters = window[valued, :3].astype(np.int64) - 64, letters[valued]
+    column = head[:, 0]
+    for k in (1, 2):
+        column = np.where(k < n_letters, column * 26 + head[:, k], column)
+    tail, n_digits = after[valued, :7].astype(np.int64) - 48, digits[valued]
+    row = tail[:, 0]
+    for k in range(1, 7):
+        row = np.where(k < n_digits, row * 10 + tail[:, k], row)
+    return int(row.max()), int(column.max())
+
+
+def _prefixed_extent(piece: bytes) -> tuple[int, int] | None:
+    """``_plain_extent`` for a piece where names may carry a prefix (x:c): the cells are found by pattern."""
+    starts = len(_CELL_START.findall(piece))
+    rows = _PLAIN_VALUE_ROW.findall(piece)
+    if starts != len(rows) + len(_PLAIN_EMPTY.findall(piece)):
+        return None  # a cell that is not a plain value or a plain empty cell: a prefixed one, or not plain
+    if not rows:
+        return 0, 0
+    columns = _PLAIN_VALUE_COLUMN.findall(piece)
+    return max(map(int, set(rows))), max(_column_number(c.decode()) for c in set(columns))
 
 
 def _expat(handler_owner: object, where: str) -> xml.parsers.expat.XMLParserType:

@@ -89,3 +89,63 @@ def _value(address: str) -> str:
 def test_the_guard_counts_plainly_written_cells_from_their_addresses(cells: str, expected: int | None) -> None:
     book, info = _part(cells)
     assert guards._scan_xlsx_part(book, info, "f.xlsx", guards.Limits()) == expected
+
+
+def _walked(cells: str) -> int:
+    book, info = _part(cells)
+    with book.open(info) as stream:
+        return guards._XlsxWalk(info.file_size, guards.Limits(max_cells=10**13), "f.xlsx").run(stream)
+
+
+def _letters(n: int) -> str:
+    letters = ""
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+_cell = st.tuples(st.integers(min_value=1, max_value=16_384).map(_letters),
+                  st.integers(min_value=1, max_value=1_048_576), st.booleans(),
+                  st.sampled_from(["", ' s="3"', ' t="s"', ' s="1" t="n"', ' t="str" s="12"']))
+
+
+@settings(max_examples=300, deadline=None)
+@given(cells=st.lists(_cell, min_size=0, max_size=40), chunk=st.sampled_from([None, 7, 64, 200]))
+def test_the_fast_count_equals_calamines_rules_walked_cell_by_cell(cells, chunk) -> None:
+    """Random plainly written parts (cells in any order, valued or empty, other attributes after r), read in
+    pieces of any size: the count from the addresses equals the expat walk's."""
+    xml = "".join(f'<row><c r="{col}{row}"{attrs}><v>1</v></c></row>' if valued
+                  else f'<row><c r="{col}{row}"{attrs}/></row>' for col, row, valued, attrs in cells)
+    book, info = _part(xml)
+    old = guards._CHUNK
+    try:
+        if chunk:
+            guards._CHUNK = chunk
+        fast = guards._scan_xlsx_part(book, info, "f.xlsx", guards.Limits(max_cells=10**13))
+    finally:
+        guards._CHUNK = old
+    if chunk is None:
+        assert fast == _walked(xml)  # whole pieces: every cell is plain
+    else:
+        assert fast in (_walked(xml), None)  # pieces of a few bytes may cut a tag: then the part is walked instead
+
+
+@pytest.mark.parametrize(("cells", "expected"), [
+    # the last valued cell is in the middle of the part, not at its end
+    (_value("C900") + _value("A2") + '<c r="ZZ5" s="1"/>', 900 * 3),
+    (_value("XFD3") + _value("A1"), 3 * 16_384),
+    ('<c r="A1" s="1" t="s"><v>0</v></c><c r="B2" foo="a>b"><v>1</v></c>', None),  # '>' in a value: walked
+    ('<c r="A1"><v>1</v></c><c r="B12345678"><v>1</v></c>', None),  # an address out of any sheet's range
+    ('<c r="a1"><v>1</v></c>', None),
+    ('<c r="A1"></c><c r="D4"/>', 1),
+])
+def test_addresses_read_column_wise(cells: str, expected: int | None) -> None:
+    book, info = _part(f'<row r="1">{cells}</row>')
+    assert guards._scan_xlsx_part(book, info, "f.xlsx", guards.Limits(max_cells=10**13)) == expected
+
+
+def test_a_valued_cell_at_the_last_address_is_refused_before_parsing() -> None:
+    book, info = _part('<row r="1">' + _value("A1") + "</row>" + '<row r="1048576">' + _value("XFD1048576") + "</row>")
+    with pytest.raises(guards.IngestError, match="单元格超过"):
+        guards._scan_xlsx_part(book, info, "f.xlsx", guards.Limits())
