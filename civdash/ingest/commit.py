@@ -154,6 +154,8 @@ def commit_upload(
         try:
             queries.execute(con, "upload_supersede")
             queries.execute(con, "upload_insert", batch_id=batch_id)
+            if status.get("unchanged"):
+                queries.execute(con, "upload_keep_unchanged", batch_id=batch_id)
         finally:
             con.unregister("upload_facts")
         db.bump_data_version(con)
@@ -188,3 +190,22 @@ def rollback(con: duckdb.DuckDBPyConnection, batch_id: int, user_name: str | Non
 def batches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every upload, newest first: time, user, source, status, files, periods, value counts."""
     return queries.run(con, "batch_list")
+
+
+def batch_files(con: duckdb.DuckDBPyConnection, batch_id: int) -> list[UploadFile]:
+    """The files of a batch as they were uploaded (name, sha256 unknown here, size, original bytes)."""
+    rows = queries.run(con, "batch_files", batch_id=batch_id)
+    return [UploadFile(name, None, int(size) if size == size and size is not None else None,
+                       bytes(content) if content is not None else None)
+            for _, name, size, content in rows.itertuples(index=False)]
+
+
+def batch_changes(con: duckdb.DuckDBPyConnection, batch_id: int) -> pd.DataFrame:
+    """Every value the batch recorded with the value before it and its state (queries/batch_changes.sql)."""
+    return queries.run(con, "batch_changes", batch_id=batch_id)
+
+
+def rollback_preview(con: duckdb.DuckDBPyConnection, batch_id: int) -> RollbackResult:
+    """What ``rollback`` would restore and remove now, without changing anything."""
+    restored, removed = queries.run(con, "rollback_preview", batch_id=batch_id).iloc[0]
+    return RollbackResult(batch_id, int(restored), int(removed))
