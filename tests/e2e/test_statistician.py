@@ -1,6 +1,6 @@
 """What a statistician does with the dashboard, in real headless Chromium against a server of the test's own on a
-writable bureau database: upload a report, map what was not understood, confirm, see the figures on 总览; a broken
-file refused with its cells named and nothing changed."""
+writable bureau database: upload a report, map what was not understood, confirm, see the figures on 总览, download
+the original from 导入记录 and roll the batch back; a broken file refused with its cells named and nothing changed."""
 
 from __future__ import annotations
 
@@ -65,6 +65,24 @@ def test_statistician_uploads_maps_confirms_and_sees_the_month(new_page, bureau_
     assert "数据截至2025年7月" in main.inner_text()
     persons = sum(v[1] for v in expected.values())
     assert metric_value(page, "城市低保人数") == f"{persons:,.0f}人"
+    h.no_errors(page)
+
+    # 导入记录: the batch, its original file, and a rollback that brings June back as the latest month
+    h.open(page, url, "/history", text="导入记录")
+    h.cell(page, "2025年7月城市低保.xlsx", nth=0)
+    assert "**" not in main.inner_text()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="下载原文件：2025年7月城市低保.xlsx").click()
+    assert open(download.value.path(), "rb").read() == data  # the file as uploaded, byte for byte
+    assert "90条数据将被删除（之前没有数据）" in main.inner_text()
+    h.shot(page, "history")
+    page.get_by_text("我确认撤销第").click()
+    h.wait(page)
+    page.get_by_role("button", name="撤销此批次").click()
+    h.wait(page, "已撤销第")
+    assert "0条恢复为之前的数值，90条已删除" in main.inner_text()
+    h.open(page, url, "/", text="城市低保人数")
+    assert "数据截至2025年6月" in main.inner_text()
     h.no_errors(page)
 
 
