@@ -19,7 +19,8 @@ from civdash.ingest.review import (
 )
 from civdash.ingest.upload import commit, prepare
 from civdash.paths import real_db_path
-from civdash.periods import month_key, month_label
+from civdash.periods import add_months, last_complete_month, month_key, month_label
+from civdash.template import template_name, upload_template
 from ui import data, frame
 from ui import upload as up
 
@@ -36,6 +37,15 @@ if done:
 if first:
     st.info("当前看板显示的是**示例数据**。首次上传本单位的真实报表并确认后，系统将建立正式数据库："
             "报表中的乡镇（街道）和区县将自动登记，此后看板只显示真实数据。", icon="ℹ️")
+
+if not first:
+    months_held = data.months()
+    form_month = add_months(months_held[0], 1) if months_held else last_complete_month()
+    with data.cursor() as cur:
+        form = upload_template(cur, form_month.year, form_month.month)
+    st.download_button(f"下载上传模板（{month_label(form_month)}，按当前指标和乡镇生成）", form,
+                       file_name=template_name(form_month.year, form_month.month), icon=":material/download:",
+                       key="upload_template")
 
 files = st.file_uploader("选择要上传的报表（可多选）", type=["xlsx", "xlsm", "xls", "ods", "csv", "txt"],
                          accept_multiple_files=True, key=up.uploader_key(),

@@ -149,3 +149,11 @@ def test_the_first_upload_sets_up_the_real_database_after_a_clear_question(first
     assert read(demo_files["demo"], "SELECT count(*), sum(value) FROM fact") == demo_before
     at = at.run()
     assert not any("示例数据" in w.value for w in at.warning)  # the dashboard now serves the real database
+
+
+@pytest.mark.timeout(180)
+def test_the_template_button_gives_the_next_month_form(real_app, clean) -> None:
+    at = real_app(PAGE)
+    clean(at)
+    button = next(b for b in at.get("download_button") if "下载上传模板" in b.proto.label)
+    assert button.proto.label == "下载上传模板（2025年7月，按当前指标和乡镇生成）"
