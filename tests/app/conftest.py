@@ -43,15 +43,20 @@ def demo_files(tmp_path_factory: pytest.TempPathFactory, demo_snapshot: Path) ->
     return {"demo": path, "real": base / "no-real-db.duckdb"}
 
 
+def point_app(monkeypatch: pytest.MonkeyPatch, real: Path, demo: Path) -> None:
+    """The app's databases: the bureau's at ``real`` (served once it exists), else the demo at ``demo``; fresh caches."""
+    monkeypatch.setenv("CIVDASH_DB", str(real))
+    monkeypatch.setenv("CIVDASH_DEMO_DB", str(demo))
+    monkeypatch.setenv("CIVDASH_DEMO_UNTIL", "2025-06")
+    monkeypatch.setenv("CIVDASH_GEOJSON", str(real.with_name("no-townships.geojson")))
+    clear_caches()
+
+
 @pytest.fixture
 def demo_env(demo_files: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Path]]:
     """Point the app at the demo (no real database) with fresh Streamlit caches."""
-    monkeypatch.setenv("CIVDASH_DB", str(demo_files["real"]))
-    monkeypatch.setenv("CIVDASH_DEMO_DB", str(demo_files["demo"]))
-    monkeypatch.setenv("CIVDASH_DEMO_UNTIL", "2025-06")
-    monkeypatch.setenv("CIVDASH_GEOJSON", str(demo_files["real"].with_name("no-townships.geojson")))
+    point_app(monkeypatch, demo_files["real"], demo_files["demo"])
     inode = demo_files["demo"].stat().st_ino
-    clear_caches()
     yield demo_files
     clear_caches()
     # The app must have found the session's demo current, not rebuilt it.
@@ -59,23 +64,24 @@ def demo_env(demo_files: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> It
     assert not demo_files["real"].exists()
 
 
+def run_app(page: str | None = None, **query_params: str | list[str]) -> AppTest:
+    """A finished AppTest run of ``dashboard.py`` (optionally switched to ``page``) on the databases set up."""
+    at = AppTest.from_file(str(DASHBOARD), default_timeout=TIMEOUT)
+    if page is None:
+        at.query_params.update(query_params)
+        return at.run()
+    at.run()
+    assert_clean(at)
+    at.switch_page(page)
+    at.query_params.clear()
+    at.query_params.update(query_params)
+    return at.run()
+
+
 @pytest.fixture
 def app(demo_env: dict[str, Path]) -> Callable[..., AppTest]:
     """``app(page=None, **query_params)``: a finished AppTest run of ``dashboard.py`` (optionally a page)."""
-
-    def run(page: str | None = None, **query_params: str | list[str]) -> AppTest:
-        at = AppTest.from_file(str(DASHBOARD), default_timeout=TIMEOUT)
-        if page is None:
-            at.query_params.update(query_params)
-            return at.run()
-        at.run()
-        assert_clean(at)
-        at.switch_page(page)
-        at.query_params.clear()
-        at.query_params.update(query_params)
-        return at.run()
-
-    return run
+    return run_app
 
 
 def assert_clean(at: AppTest) -> None:
@@ -151,11 +157,7 @@ def real_env(demo_files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.Mo
         con.execute("UPDATE meta SET value = '0' WHERE key = 'is_demo'")
     finally:
         con.close()
-    monkeypatch.setenv("CIVDASH_DB", str(path))
-    monkeypatch.setenv("CIVDASH_DEMO_DB", str(demo_files["demo"]))
-    monkeypatch.setenv("CIVDASH_DEMO_UNTIL", "2025-06")
-    monkeypatch.setenv("CIVDASH_GEOJSON", str(tmp_path / "no-townships.geojson"))
-    clear_caches()
+    point_app(monkeypatch, path, demo_files["demo"])
     yield path
     clear_caches()
 
@@ -163,15 +165,4 @@ def real_env(demo_files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.Mo
 @pytest.fixture
 def real_app(real_env: Path) -> Callable[..., AppTest]:
     """Like ``app``, on the test's own writable database (``real_env``)."""
-
-    def run(page: str | None = None, **query_params: str | list[str]) -> AppTest:
-        at = AppTest.from_file(str(DASHBOARD), default_timeout=TIMEOUT)
-        at.run()
-        if page is not None:
-            assert_clean(at)
-            at.switch_page(page)
-        at.query_params.clear()
-        at.query_params.update(query_params)
-        return at.run()
-
-    return run
+    return run_app

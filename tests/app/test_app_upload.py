@@ -105,30 +105,22 @@ def test_changed_values_show_old_and_new_and_an_unknown_township_is_matched(real
 @pytest.fixture
 def first_env(demo_files, tmp_path, monkeypatch):
     """The demo as the app shows it before the bureau's first upload; the real database would go to tmp_path."""
-    from tests.app.conftest import clear_caches
+    from tests.app.conftest import clear_caches, point_app
 
     real = tmp_path / "civdash.duckdb"
-    monkeypatch.setenv("CIVDASH_DB", str(real))
-    monkeypatch.setenv("CIVDASH_DEMO_DB", str(demo_files["demo"]))
-    monkeypatch.setenv("CIVDASH_DEMO_UNTIL", "2025-06")
-    monkeypatch.setenv("CIVDASH_GEOJSON", str(tmp_path / "no.geojson"))
-    clear_caches()
+    point_app(monkeypatch, real, demo_files["demo"])
     yield real
     clear_caches()
 
 
 @pytest.mark.timeout(180)
 def test_the_first_upload_sets_up_the_real_database_after_a_clear_question(first_env, demo_files, clean) -> None:
-    from streamlit.testing.v1 import AppTest
-
-    from tests.app.conftest import DASHBOARD
+    from tests.app.conftest import run_app
 
     demo_before = read(demo_files["demo"], "SELECT count(*), sum(value) FROM fact")
     towns = [t for (t,) in read(demo_files["demo"], "SELECT name FROM township WHERE level = 'township'")]
     data, expected = july_workbook(demo_files["demo"], rename={t: t for t in towns})  # full names: nothing registered yet
-    at = AppTest.from_file(str(DASHBOARD), default_timeout=60).run()
-    at.switch_page(PAGE)
-    at = upload(at.run(), [("2025年7月城市低保.xlsx", data)])
+    at = upload(run_app(PAGE), [("2025年7月城市低保.xlsx", data)])
     clean(at)
     assert any("首次上传本单位的真实报表" in i.value for i in at.info)
     assert any("将登记30个乡镇（街道）" in m.value for m in at.markdown)

@@ -174,6 +174,16 @@ def registry(tmp_path_factory: pytest.TempPathFactory):
     con.close()
 
 
+@pytest.fixture
+def district(tmp_path: Path):
+    """A writable database of this test's own: the shipped catalog and 黔江区's 30 townships, no figures."""
+    con = db.connect(tmp_path / "district.duckdb")
+    catalog.seed(con)
+    townships.seed_from_csv(con, demo.DEMO_TOWNSHIPS, demo.DISTRICT_NAME, demo.DISTRICT_CODE)
+    yield con
+    con.close()
+
+
 @pytest.fixture(scope="session")
 def demo_path(demo_snapshot: Path) -> Path:
     """The session's demo database ending 2025-06 (tests/conftest.py); tests only read it."""

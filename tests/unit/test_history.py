@@ -3,26 +3,18 @@ became of each, and a rollback preview that says exactly what ``rollback`` then 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
-from civdash import catalog, db, townships
 from civdash.ingest.commit import batch_changes, rollback, rollback_preview
 from civdash.ingest.context import Options
 from civdash.ingest.upload import commit, prepare
-from civdash.paths import DATA_DIR
 from tests.ingest_fixtures import Sheet, xlsx_bytes
 
 
 @pytest.fixture()
-def con(tmp_path: Path):
-    c = db.connect(tmp_path / "d.duckdb")
-    catalog.seed(c)
-    townships.seed_from_csv(c, DATA_DIR / "demo_townships.csv", "黔江区", "500114")
-    yield c
-    c.close()
+def con(district):
+    return district
 
 
 def store(con, east: int, south: int | None = None, name: str = "a.xlsx") -> int:

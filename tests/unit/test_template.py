@@ -3,26 +3,19 @@ question (unmapped column, assumption, unknown township) — and stores exactly 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from python_calamine import CalamineWorkbook
 
-from civdash import catalog, db, townships
+from civdash import catalog, townships
 from civdash.ingest.context import Options
 from civdash.ingest.upload import commit, prepare
-from civdash.paths import DATA_DIR
 from civdash.template import template_name, upload_template
 from civdash.units import display_unit
 
 
 @pytest.fixture()
-def con(tmp_path: Path):
-    c = db.connect(tmp_path / "d.duckdb")
-    catalog.seed(c)
-    townships.seed_from_csv(c, DATA_DIR / "demo_townships.csv", "黔江区", "500114")
-    yield c
-    c.close()
+def con(district):
+    return district
 
 
 def test_a_filled_template_imports_cleanly_and_stores_what_was_written(con) -> None:
