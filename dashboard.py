@@ -16,6 +16,7 @@ pages = {
     ],
     "统计工作": [
         st.Page("pages/upload.py", title="数据上传", icon=":material/upload_file:"),
+        st.Page("pages/progress.py", title="报送进度", icon=":material/fact_check:"),
         st.Page("pages/history.py", title="导入记录", icon=":material/history:"),
     ],
 }
