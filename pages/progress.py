@@ -23,7 +23,7 @@ st.caption(f"{progress.FULL}：当月各乡镇报送过的指标都已报送；{
 
 
 def colour(value: str) -> str:
-    fill = next((c for s, c in progress.FILLS.items() if value.startswith(s)), None)
+    fill = "#FCE3C8" if "有异常" in value else next((c for s, c in progress.FILLS.items() if value.startswith(s)), None)
     return f"background-color: {fill}" if fill else ""
 
 
@@ -37,7 +37,7 @@ if indicators.empty:
     st.info(f"{month_label(period)}没有任何数据。")
 else:
     st.dataframe(indicators.style.map(colour), width="stretch", height=38 + 35 * min(len(indicators), 31))
-    st.caption("“有异常”：该乡镇当月有数值明显偏离其近一年的常态（与总览“重点关注”同一规则）。")
+    st.caption("“有异常”（橙色）：该乡镇当月有数值明显偏离其近一年的常态（与总览“重点关注”同一规则）。")
 
 with data.cursor() as cur:
     workbook = progress.progress_xlsx(cur, grid, first, last, period, indicators)
