@@ -18,6 +18,7 @@ pages = {
         st.Page("pages/upload.py", title="数据上传", icon=":material/upload_file:"),
         st.Page("pages/progress.py", title="报送进度", icon=":material/fact_check:"),
         st.Page("pages/history.py", title="导入记录", icon=":material/history:"),
+        st.Page("pages/registry.py", title="指标与乡镇", icon=":material/tune:"),
     ],
 }
 navigation = st.navigation(pages, position="hidden" if meeting else "sidebar")
