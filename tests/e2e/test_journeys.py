@@ -247,7 +247,8 @@ def test_shared_link_is_the_first_visit_after_a_server_start(browser, demo_snaps
             assert page.locator("h1").first.inner_text().strip() == "乡镇对比"
             links = page.locator('[data-testid="stSidebarNavLink"]').all_inner_texts()
             # each link reads '<icon ligature>\n<title>'; the legacy mode would list dashboard and the file names
-            assert [text.strip().split("\n")[-1].strip() for text in links] == ["总览", "趋势分析", "乡镇对比", "会议模式"]
+            assert [text.strip().split("\n")[-1].strip() for text in links] == [
+                "总览", "趋势分析", "乡镇对比", "会议模式", "数据上传", "报送进度", "导入记录", "指标与乡镇"]
             # wide layout: the main block uses most of the 1920 px window
             assert page.locator('[data-testid="stMainBlockContainer"]').bounding_box()["width"] > 1200
         finally:

@@ -5,6 +5,7 @@ the original from 导入记录 and roll the batch back; a broken file refused wi
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 
@@ -21,7 +22,8 @@ def upload_files(page, h, url: str, tmp_path, files: dict[str, bytes]) -> None:
         path.write_bytes(data)
         paths.append(str(path))
     page.set_input_files('[data-testid="stFileUploaderDropzoneInput"]', paths)
-    h.wait(page, "识别结果")
+    h.wait(page, "检查结果")  # the last part of the review: the whole plan is on the page
+    h.wait(page, "确认保存")
 
 
 def choose(page, h, label: str, option: str) -> None:
@@ -40,7 +42,9 @@ def metric_value(page, name: str) -> str:
 def test_statistician_uploads_maps_confirms_and_sees_the_month(new_page, bureau_server, demo_snapshot, app_helpers,
                                                                tmp_path):
     h, (url, _) = app_helpers, bureau_server
-    data, expected = july_workbook(demo_snapshot)
+    copy = tmp_path / "expected.duckdb"  # the snapshot itself is held open read-only by other fixtures
+    shutil.copyfile(demo_snapshot, copy)
+    data, expected = july_workbook(copy)
     page = new_page()
     upload_files(page, h, url, tmp_path, {"2025年7月城市低保.xlsx": data})
     main = page.locator('[data-testid="stMain"]')
@@ -93,8 +97,7 @@ def test_a_broken_file_is_refused_in_chinese_and_nothing_changes(new_page, burea
     before = metric_value(page, "城市低保人数")
     upload_files(page, h, url, tmp_path, {"坏表.xlsx": broken_workbook()})
     main = page.locator('[data-testid="stMain"]')
-    text = main.inner_text()
-    assert "发现2个错误" in text
+    h.wait(page, "发现2个错误")
     h.cell(page, "不是数字：暂无", nth=1)
     assert h.rows(page, 1) == [["错误", "坏表.xlsx › 7月 › B4", "不是数字：暂无"],
                                ["错误", "坏表.xlsx › 7月 › B5", "城市低保人数不能为负数：-3"]]
