@@ -17,6 +17,9 @@ _SCALED: dict[str, tuple[float, str]] = {
 # The units facts are stored in.
 BASE_UNITS: tuple[str, ...] = ("元", "人", "户", "人次", "个", "张", "对", "件")
 
+# Units of rates and standards (kind 'level'), besides the base units; the upload engine reads them from headers.
+LEVEL_UNITS: tuple[str, ...] = ("元/人·月", "%")
+
 # Every unit word a spreadsheet may write after a number or in a header, longest first (万人次 before 人次 before 人).
 KNOWN_UNITS: tuple[str, ...] = tuple(sorted({*BASE_UNITS, *_SCALED}, key=lambda u: (-len(u), u)))
 

@@ -1,3 +1,3 @@
--- Record one change of the catalog, registry or targets.
-INSERT INTO registry_change (user_name, object, object_key, action, detail)
-VALUES ($user_name, $object, $object_key, $action, $detail)
+-- Record one change of the catalog, the township registry or the yearly targets (before/after: JSON text).
+INSERT INTO registry_change (user_name, object_kind, object_key, action, before_json, after_json)
+VALUES ($user_name, $object_kind, $object_key, $action, $before_json, $after_json)

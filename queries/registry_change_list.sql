@@ -1,2 +1,4 @@
--- The changes of the catalog, registry and targets, newest first.
-SELECT changed_at, user_name, object, object_key, action, detail FROM registry_change ORDER BY id DESC
+-- The recorded changes of the catalog, the township registry and the yearly targets, newest first.
+SELECT id, changed_at, user_name, object_kind, object_key, action, before_json, after_json
+FROM registry_change
+ORDER BY id DESC

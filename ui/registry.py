@@ -1,0 +1,348 @@
+"""The 指标与乡镇 page's pieces: tables of what is registered, the forms to add and edit indicators, townships and
+yearly targets, merging two spellings of a township, the record of changes.
+
+A form's values are read from the session in the submit button's callback, which runs the change through
+``civdash.registry`` and leaves its outcome (a success, or the Chinese reason it was refused) for the next run to
+show beside the form. A callback, not the button's return value: a click is kept even when the run it arrives in
+is restarted (``frame.require_navigation``). Edit forms are keyed by the object they edit, so that choosing
+another one fills the form with its values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import pandas as pd
+import streamlit as st
+
+from civdash import registry
+from civdash.catalog import Indicator
+from civdash.periods import add_months, last_complete_month, month_label
+from civdash.registry import KINDS, TOWNSHIP_TYPES, IndicatorInput, RegistryError, TownshipInput
+from civdash.template import template_name, upload_template
+from civdash.townships import Township
+from civdash.units import BASE_UNITS, LEVEL_UNITS, display_unit, format_value
+from ui import data
+
+NO_WEIGHT = ""
+AUTO_TYPE = ""
+INDICATOR_FIELDS = ("name", "category", "kind", "unit", "decimals", "aliases", "weight", "note", "code")
+TOWNSHIP_FIELDS = ("name", "code", "type", "position", "aliases", "former")
+
+
+def user() -> str | None:
+    return (st.session_state.get("registry_user") or "").strip() or None
+
+
+def act(area: str, change: Callable, *args, done: Callable[[object], str] | str, clear: Sequence[str] = (),
+        **kwargs) -> None:
+    """Run ``change(cursor, *args, user=…, **kwargs)`` and keep its outcome for ``outcome(area)``. On success the
+    widgets named in ``clear`` start empty again."""
+    try:
+        with data.cursor() as cur:
+            result = change(cur, *args, user=user(), **kwargs)
+    except RegistryError as exc:
+        st.session_state[f"registry_outcome::{area}"] = ("error", f"未保存：{exc}")
+        return
+    st.session_state[f"registry_outcome::{area}"] = ("ok", done(result) if callable(done) else done)
+    for key in clear:
+        st.session_state.pop(key, None)
+
+
+def outcome(area: str) -> None:
+    """The outcome of the last change made in ``area``, shown once."""
+    found = st.session_state.pop(f"registry_outcome::{area}", None)
+    if found:
+        level, text = found
+        (st.success if level == "ok" else st.error)(text, icon="✅" if level == "ok" else "⚠️")
+
+
+def _lines(names: Sequence[str]) -> str:
+    return "\n".join(names)
+
+
+def _height(rows: int, most: int = 15) -> int:
+    return 38 + 35 * min(max(rows, 1), most)
+
+
+# --- indicators ------------------------------------------------------------------------------------------------
+
+
+def indicator_table(inds: Sequence[Indicator], aliases: dict[str, list[str]]) -> None:
+    names = {i.code: i.name for i in inds}
+    table = pd.DataFrame({
+        "指标": [i.name for i in inds], "类别": [i.category for i in inds], "单位": [i.unit for i in inds],
+        "显示单位": [display_unit(i.unit) for i in inds], "类型": [KINDS[i.kind] for i in inds],
+        "别名": ["、".join(aliases.get(i.code, [])) for i in inds],
+        "加权": [names.get(i.weight, "") if i.weight else "" for i in inds],
+        "口径说明": [i.note or "" for i in inds], "代码": [i.code for i in inds]})
+    widths = {"指标": 190, "类别": 90, "单位": 70, "显示单位": 70, "类型": 80, "别名": 330, "加权": 120, "口径说明": 170}
+    st.dataframe(table, hide_index=True, width="stretch", height=_height(len(inds)),
+                 column_config={c: st.column_config.TextColumn(width=w) for c, w in widths.items()})
+
+
+def template_download() -> None:
+    """The 上传模板 of a chosen month (the month after the latest data first), generated from the registry now."""
+    months = data.months()
+    choices = [add_months(months[0], 1) if months else last_complete_month(), *months[:11]]
+    left, right = st.columns([1, 2], vertical_alignment="bottom")
+    chosen = left.selectbox("上传模板月份", choices, format_func=month_label, key="registry_template_month")
+    with data.cursor() as cur:
+        form = upload_template(cur, chosen.year, chosen.month)
+    right.download_button(f"下载上传模板（{month_label(chosen)}）", form, file_name=template_name(chosen.year, chosen.month),
+                          icon=":material/download:", key="registry_template")
+    st.caption("上传模板按当前的指标和乡镇（街道）生成：各乡镇一行、各指标一列，金额以万元填写，发生数标明“当月”；"
+               "新增或修改指标、乡镇后重新下载即可。")
+
+
+def _indicator_fields(prefix: str, inds: Sequence[Indicator], current: Indicator | None = None,
+                      aliases: Sequence[str] = ()) -> None:
+    """The inputs of an indicator inside a form, keyed ``prefix`` + field; filled with ``current`` when editing."""
+    categories = list(dict.fromkeys(i.category for i in inds))
+    units = [*BASE_UNITS, *LEVEL_UNITS]
+    weights = [NO_WEIGHT, *(i.code for i in inds if i.kind == "stock" and (current is None or i.code != current.code))]
+    names = {i.code: i.name for i in inds}
+    st.text_input("指标名称", value=current.name if current else "", key=f"{prefix}name", max_chars=40,
+                  placeholder="例如：养老机构护理型床位数")
+    left, right = st.columns(2)
+    left.selectbox("类别", categories, index=categories.index(current.category) if current else None,
+                   key=f"{prefix}category", accept_new_options=True, placeholder="选择或输入新类别")
+    right.selectbox("类型", list(KINDS), index=list(KINDS).index(current.kind) if current else 0,
+                    format_func=KINDS.get, key=f"{prefix}kind",
+                    help="期末数：月末在册数（人数、户数），按最后一个月汇总；发生数：当期发生额（资金、人次），按月累加；"
+                         "比率/标准：不相加，取平均。")
+    left.selectbox("单位（保存单位）", units, index=units.index(current.unit) if current and current.unit in units else 0,
+                   key=f"{prefix}unit", help="金额一律以元保存，看板和上传模板中按万元显示。")
+    right.number_input("小数位数", min_value=0, max_value=registry.MAX_DECIMALS, step=1,
+                       value=current.decimals if current else 0, key=f"{prefix}decimals")
+    st.text_area("别名（每行一个）", value=_lines(aliases), key=f"{prefix}aliases", height=110,
+                 placeholder="本单位报表中的其他写法，如：城镇低保在册人数")
+    left, right = st.columns(2)
+    left.selectbox("加权指标（比率/标准用）", weights, index=weights.index(current.weight or NO_WEIGHT) if current else 0,
+                   format_func=lambda c: names.get(c, "（不加权）"), key=f"{prefix}weight")
+    right.text_input("口径说明", value=(current.note or "") if current else "", key=f"{prefix}note")
+
+
+def _indicator_input(prefix: str) -> IndicatorInput:
+    s = st.session_state
+    return IndicatorInput(name=s.get(f"{prefix}name") or "", category=s.get(f"{prefix}category") or "",
+                          unit=s.get(f"{prefix}unit") or "", kind=s.get(f"{prefix}kind") or "",
+                          aliases=registry.split_names(s.get(f"{prefix}aliases") or ""),
+                          decimals=int(s.get(f"{prefix}decimals") or 0), weight=s.get(f"{prefix}weight") or None,
+                          note=s.get(f"{prefix}note") or None)
+
+
+def add_indicator_form(inds: Sequence[Indicator]) -> None:
+    st.subheader("新增指标")
+    with st.form("indicator_add"):
+        _indicator_fields("ind_add_", inds)
+        st.text_input("代码（英文，可不填）", key="ind_add_code", placeholder="如 nursing_beds；不填则自动生成")
+
+        def add() -> None:
+            spec = _indicator_input("ind_add_")
+            act("indicator_add", registry.add_indicator, spec, code=st.session_state.get("ind_add_code"),
+                done=f"已新增指标“{spec.name.strip()}”", clear=[f"ind_add_{f}" for f in INDICATOR_FIELDS])
+
+        st.form_submit_button("新增指标", on_click=add, type="primary", key="ind_add_submit")
+    outcome("indicator_add")
+
+
+def edit_indicator_form(inds: Sequence[Indicator], aliases: dict[str, list[str]]) -> None:
+    st.subheader("修改指标")
+    names = {i.code: i.name for i in inds}
+    code = st.selectbox("选择指标", list(names), format_func=names.get, key="ind_edit_code")
+    prefix = f"ind_edit::{code}::"
+    with st.form(f"indicator_edit::{code}"):
+        _indicator_fields(prefix, inds, next(i for i in inds if i.code == code), aliases.get(code, []))
+
+        def edit() -> None:
+            act("indicator_edit", registry.edit_indicator, code, _indicator_input(prefix),
+                done=f"已保存对“{names[code]}”的修改")
+
+        st.form_submit_button("保存修改", on_click=edit, type="primary", key="ind_edit_submit")
+    outcome("indicator_edit")
+    st.caption("改名后，原名称保留为别名，以便识别以前的报表。已有数据的指标不能修改单位和类型。")
+
+
+# --- townships -------------------------------------------------------------------------------------------------
+
+
+def township_table(towns: Sequence[Township], names: dict[int, dict[str, list[str]]]) -> None:
+    table = pd.DataFrame({
+        "顺序": range(1, len(towns) + 1), "名称": [t.name for t in towns], "区划代码": [t.code or "" for t in towns],
+        "类型": [t.type or "" for t in towns], "别名": ["、".join(names[t.id]["alias"]) for t in towns],
+        "曾用名": ["、".join(names[t.id]["former"]) for t in towns],
+        "简称（自动）": ["、".join(names[t.id]["short"]) for t in towns]})
+    st.dataframe(table, hide_index=True, width="stretch", height=_height(len(towns)))
+
+
+def _township_fields(prefix: str, count: int, position: int, current: Township | None = None,
+                     names: dict[str, list[str]] | None = None) -> None:
+    """The inputs of a township inside a form, keyed ``prefix`` + field; filled with ``current`` (at ``position``
+    of ``count`` places in the display order) when editing."""
+    names = names or {"alias": [], "former": []}
+    types = [AUTO_TYPE, *TOWNSHIP_TYPES]
+    left, right = st.columns(2)
+    left.text_input("名称", value=current.name if current else "", key=f"{prefix}name", max_chars=20,
+                    placeholder="例如：城东街道")
+    right.text_input("区划代码（9位，可不填）", value=(current.code or "") if current else "", key=f"{prefix}code",
+                     max_chars=9, placeholder="例如：500114121")
+    left.selectbox("类型", types, index=types.index(current.type) if current and current.type in types else 0,
+                   format_func=lambda t: t or "按名称判断", key=f"{prefix}type")
+    right.number_input("显示顺序", min_value=1, max_value=count, step=1, value=position, key=f"{prefix}position")
+    left, right = st.columns(2)
+    left.text_area("别名（每行一个）", value=_lines(names["alias"]), key=f"{prefix}aliases", height=90,
+                   placeholder="如：城东街办")
+    right.text_area("曾用名（每行一个）", value=_lines(names["former"]), key=f"{prefix}former", height=90,
+                    placeholder="如：中塘乡")
+
+
+def _township_input(prefix: str) -> TownshipInput:
+    s = st.session_state
+    position = s.get(f"{prefix}position")
+    return TownshipInput(name=s.get(f"{prefix}name") or "", code=s.get(f"{prefix}code") or None,
+                         type=s.get(f"{prefix}type") or None,
+                         aliases=registry.split_names(s.get(f"{prefix}aliases") or ""),
+                         former_names=registry.split_names(s.get(f"{prefix}former") or ""),
+                         position=int(position) if position else None)
+
+
+def add_township_form(towns: Sequence[Township]) -> None:
+    st.subheader("新增乡镇（街道）")
+    with st.form("township_add"):
+        _township_fields("town_add_", len(towns) + 1, len(towns) + 1)
+
+        def add() -> None:
+            spec = _township_input("town_add_")
+            act("township_add", registry.add_township, spec, done=f"已新增{spec.name.strip()}",
+                clear=[f"town_add_{f}" for f in TOWNSHIP_FIELDS])
+
+        st.form_submit_button("新增乡镇（街道）", on_click=add, type="primary", key="town_add_submit")
+    outcome("township_add")
+
+
+def edit_township_form(towns: Sequence[Township], names: dict[int, dict[str, list[str]]]) -> None:
+    st.subheader("修改乡镇（街道）")
+    if not towns:
+        st.caption("尚未登记乡镇（街道）。")
+        return
+    by_id = {t.id: t for t in towns}
+    tid = st.selectbox("选择乡镇（街道）", list(by_id), format_func=lambda i: by_id[i].name, key="town_edit_id")
+    prefix = f"town_edit::{tid}::"
+    with st.form(f"township_edit::{tid}"):
+        _township_fields(prefix, len(towns), list(by_id).index(tid) + 1, by_id[tid], names[tid])
+
+        def edit() -> None:
+            act("township_edit", registry.edit_township, tid, _township_input(prefix),
+                done=f"已保存对{by_id[tid].name}的修改")
+
+        st.form_submit_button("保存修改", on_click=edit, type="primary", key="town_edit_submit")
+    outcome("township_edit")
+    st.caption("改名后，原名称（及简称）保留为曾用名，以便识别以前的报表。")
+
+
+def merge_form(towns: Sequence[Township]) -> None:
+    """Merge two spellings of a township: what would move, or the clashes that stop it; a confirmation."""
+    st.subheader("合并两种写法")
+    st.caption("同一个乡镇（街道）被登记成了两个（如上传时把“东城街道”登记成了新乡镇）时，把后者并入前者：后者的名称改为"
+               "前者的曾用名，别名、全部数据和年度目标转到前者，后者删除。两者在同一指标、同一月份都有数值（或同一年度都有"
+               "目标）时不能合并，请先在“导入记录”中撤销或更正其中一方。")
+    names = {t.id: t.name for t in towns}
+    if len(names) < 2:
+        return
+    left, right = st.columns(2)
+    keep = left.selectbox("保留", list(names), format_func=names.get, key="merge_keep")
+    merge = right.selectbox("并入并删除", [i for i in names if i != keep], format_func=names.get, key="merge_from",
+                            index=None, placeholder="选择要并入的写法")
+    if merge is not None:
+        with data.cursor() as cur:
+            counts, clashes = registry.merge_preview(cur, keep, merge)
+        if clashes:
+            shown = clashes[:registry.CONFLICTS_SHOWN]
+            st.error(f"不能合并：{names[merge]}与{names[keep]}在同一指标、同一期间都有数值或目标（共{len(clashes)}处）：\n\n"
+                     + "\n".join(f"- {c}" for c in shown) + ("\n- ……" if len(clashes) > len(shown) else ""))
+        else:
+            st.markdown(f"将把**{names[merge]}**并入**{names[keep]}**：转移{counts['facts']:,}条数据（其中当前有效"
+                        f"{counts['current_facts']:,}条）、{counts['targets']}个年度目标和全部别名，然后删除{names[merge]}。")
+            sure = st.checkbox(f"我确认把{names[merge]}并入{names[keep]}", key=f"merge_sure::{keep}::{merge}")
+
+            def run() -> None:
+                act("township_merge", registry.merge_townships, keep, merge, clear=["merge_from"],
+                    done=lambda r: f"已把{r.merged}并入{r.kept}：转移{r.facts:,}条数据、{r.targets}个年度目标")
+
+            st.button("合并", disabled=not sure, on_click=run, type="primary", key="merge_button")
+    outcome("township_merge")
+
+
+# --- yearly targets --------------------------------------------------------------------------------------------
+
+
+def target_table(goals: pd.DataFrame) -> None:
+    if goals.empty:
+        st.caption("尚未设置年度目标。")
+        return
+    st.dataframe(pd.DataFrame({
+        "年份": goals["year"].astype(str) + "年", "区县或乡镇": goals["township"], "指标": goals["indicator"],
+        "年度目标": [format_value(v, u, d) for v, u, d in zip(goals["value"], goals["unit"], goals["decimals"],
+                                                         strict=True)],
+        "说明": goals["note"].fillna("")}), hide_index=True, width="stretch", height=_height(len(goals), 12))
+
+
+def set_target_form(inds: Sequence[Indicator], places: dict[int, str]) -> None:
+    """Indicator first (outside the form), so that the value's label names the unit it is entered in."""
+    st.subheader("设置年度目标")
+    settable = {i.code: i for i in inds if i.kind != "level"}
+    code = st.selectbox("指标", list(settable), format_func=lambda c: settable[c].name, key="goal_indicator")
+    unit = display_unit(settable[code].unit)
+    months = data.months()
+    with st.form("target_set"):
+        st.selectbox(f"{data.district_word()}或乡镇（街道）", list(places), format_func=places.get, key="goal_place")
+        left, right = st.columns(2)
+        left.number_input("年份", min_value=2000, max_value=2100, step=1, key="goal_year",
+                          value=(months[0] if months else last_complete_month()).year)
+        right.number_input(f"目标值（{unit}）", min_value=0.0, value=0.0, step=1.0, key="goal_value",
+                           format="%.2f" if unit == "万元" else "%.0f")
+        st.text_input("说明（可不填）", key="goal_note", placeholder="如：居家适老化改造年度任务")
+
+        def save() -> None:
+            s = st.session_state
+            act("target_set", registry.set_target, code, s["goal_place"], int(s["goal_year"]), s["goal_value"],
+                note=s.get("goal_note"),
+                done=f"已设置{int(s['goal_year'])}年{places[s['goal_place']]}“{settable[code].name}”目标"
+                     f"{s['goal_value']:,g}{unit}")
+
+        st.form_submit_button("保存目标", on_click=save, type="primary", key="goal_submit")
+    outcome("target_set")
+
+
+def delete_target_form(goals: pd.DataFrame) -> None:
+    st.subheader("删除年度目标")
+    if goals.empty:
+        st.caption("没有可删除的目标。")
+    else:
+        labels = {(r.indicator_code, int(r.township_id), int(r.year)): f"{r.year}年 {r.township} {r.indicator}"
+                  for r in goals.itertuples()}
+        with st.form("target_delete"):
+            st.selectbox("目标", list(labels), format_func=labels.get, key="goal_delete")
+
+            def delete() -> None:
+                chosen = st.session_state["goal_delete"]
+                act("target_delete", registry.delete_target, *chosen, done=f"已删除{labels[chosen]}的年度目标")
+
+            st.form_submit_button("删除", on_click=delete, key="goal_delete_submit")
+    outcome("target_delete")
+
+
+# --- the record ------------------------------------------------------------------------------------------------
+
+
+def change_table(log: pd.DataFrame) -> None:
+    if log.empty:
+        st.caption("还没有修改记录。在本页新增或修改指标、乡镇（街道）和年度目标后，会在这里列出。")
+        return
+    st.dataframe(pd.DataFrame({
+        "时间": pd.to_datetime(log["changed_at"]).dt.strftime("%Y-%m-%d %H:%M"), "修改人": log["user_name"].fillna("—"),
+        "对象": log["object_kind"].map(registry.OBJECTS), "名称": log["title"],
+        "操作": log["action"].map(registry.ACTIONS), "修改内容": log["summary"]}),
+        hide_index=True, width="stretch", height=_height(len(log), 20),
+        column_config={"修改内容": st.column_config.TextColumn(width="large")})
