@@ -126,7 +126,8 @@ def _check_indicator(con: duckdb.DuckDBPyConnection, spec: IndicatorInput, code:
     if spec.kind not in KINDS:
         raise RegistryError("类型须为期末数（stock）、发生数（flow）或比率/标准（level）")
     allowed = units_for(spec.kind)
-    if spec.unit not in allowed:
+    kept = code is not None and (spec.unit, spec.kind) == (inds[code].unit, inds[code].kind)  # as registered before
+    if spec.unit not in allowed and not kept:
         raise RegistryError(f"单位“{spec.unit}”不可用：{KINDS[spec.kind]}指标的单位须为{'、'.join(allowed)}之一"
                             "（金额用元保存，看板按万元显示）")
     if not 0 <= spec.decimals <= MAX_DECIMALS:
@@ -549,7 +550,7 @@ def describe_change(kind: str, action: str, before: dict | None, after: dict | N
                                      f"{merged['targets']}个年度目标转到本乡镇")
     if action == "add":
         shown = [f"{label}：{_shown(kind, f, after.get(f), after)}" for f, label in fields.items()
-                 if after.get(f) not in (None, [], "") and f != "sort_order"]
+                 if after.get(f) not in (None, [], "") and f != "sort_order" and (f, after.get(f)) != ("decimals", 0)]
         return _title(kind, after), "；".join(shown)
     if action == "delete":
         return _title(kind, before), "删除：" + "；".join(

@@ -76,7 +76,7 @@ def indicator_table(inds: Sequence[Indicator], aliases: dict[str, list[str]]) ->
         "别名": ["、".join(aliases.get(i.code, [])) for i in inds],
         "加权": [names.get(i.weight, "") if i.weight else "" for i in inds],
         "口径说明": [i.note or "" for i in inds], "代码": [i.code for i in inds]})
-    widths = {"指标": 190, "类别": 90, "单位": 70, "显示单位": 70, "类型": 80, "别名": 330, "加权": 120, "口径说明": 170}
+    widths = {"指标": 190, "类别": 90, "单位": 70, "显示单位": 70, "类型": 80, "别名": 260, "加权": 120, "口径说明": 170}
     st.dataframe(table, hide_index=True, width="stretch", height=_height(len(inds)),
                  column_config={c: st.column_config.TextColumn(width=w) for c, w in widths.items()})
 
@@ -99,8 +99,9 @@ def _indicator_fields(prefix: str, inds: Sequence[Indicator], current: Indicator
                       aliases: Sequence[str] = ()) -> None:
     """The inputs of an indicator inside a form, keyed ``prefix`` + field; filled with ``current`` when editing."""
     categories = list(dict.fromkeys(i.category for i in inds))
-    units = [*BASE_UNITS, *LEVEL_UNITS]
+    units = list(dict.fromkeys([*BASE_UNITS, *LEVEL_UNITS, *([current.unit] if current else [])]))  # one kept from before
     weights = [NO_WEIGHT, *(i.code for i in inds if i.kind == "stock" and (current is None or i.code != current.code))]
+    weight = current.weight if current and current.weight in weights else NO_WEIGHT
     names = {i.code: i.name for i in inds}
     st.text_input("指标名称", value=current.name if current else "", key=f"{prefix}name", max_chars=40,
                   placeholder="例如：养老机构护理型床位数")
@@ -111,14 +112,14 @@ def _indicator_fields(prefix: str, inds: Sequence[Indicator], current: Indicator
                     format_func=KINDS.get, key=f"{prefix}kind",
                     help="期末数：月末在册数（人数、户数），按最后一个月汇总；发生数：当期发生额（资金、人次），按月累加；"
                          "比率/标准：不相加，取平均。")
-    left.selectbox("单位（保存单位）", units, index=units.index(current.unit) if current and current.unit in units else 0,
+    left.selectbox("单位（保存单位）", units, index=units.index(current.unit) if current else 0,
                    key=f"{prefix}unit", help="金额一律以元保存，看板和上传模板中按万元显示。")
     right.number_input("小数位数", min_value=0, max_value=registry.MAX_DECIMALS, step=1,
                        value=current.decimals if current else 0, key=f"{prefix}decimals")
     st.text_area("别名（每行一个）", value=_lines(aliases), key=f"{prefix}aliases", height=110,
                  placeholder="本单位报表中的其他写法，如：城镇低保在册人数")
     left, right = st.columns(2)
-    left.selectbox("加权指标（比率/标准用）", weights, index=weights.index(current.weight or NO_WEIGHT) if current else 0,
+    left.selectbox("加权指标（比率/标准用）", weights, index=weights.index(weight),
                    format_func=lambda c: names.get(c, "（不加权）"), key=f"{prefix}weight")
     right.text_input("口径说明", value=(current.note or "") if current else "", key=f"{prefix}note")
 
@@ -336,13 +337,26 @@ def delete_target_form(goals: pd.DataFrame) -> None:
 # --- the record ------------------------------------------------------------------------------------------------
 
 
+CHANGES_SHOWN = 200
+# The record as a plain table whose names and descriptions wrap, the other columns on one line.
+_LOG_CSS = """<style>
+  .st-key-registry_log th p, .st-key-registry_log td p { white-space: nowrap !important; }
+  .st-key-registry_log td:nth-child(4) p, .st-key-registry_log td:last-child p { white-space: normal !important; }
+  .st-key-registry_log td:last-child { min-width: 22rem; }
+</style>"""
+
+
 def change_table(log: pd.DataFrame) -> None:
+    """The newest changes as a plain table, so that what changed wraps instead of being cut off."""
     if log.empty:
         st.caption("还没有修改记录。在本页新增或修改指标、乡镇（街道）和年度目标后，会在这里列出。")
         return
-    st.dataframe(pd.DataFrame({
-        "时间": pd.to_datetime(log["changed_at"]).dt.strftime("%Y-%m-%d %H:%M"), "修改人": log["user_name"].fillna("—"),
-        "对象": log["object_kind"].map(registry.OBJECTS), "名称": log["title"],
-        "操作": log["action"].map(registry.ACTIONS), "修改内容": log["summary"]}),
-        hide_index=True, width="stretch", height=_height(len(log), 20),
-        column_config={"修改内容": st.column_config.TextColumn(width="large")})
+    shown = log.head(CHANGES_SHOWN)
+    st.markdown(_LOG_CSS, unsafe_allow_html=True)
+    st.container(key="registry_log").table(pd.DataFrame({
+        "时间": pd.to_datetime(shown["changed_at"]).dt.strftime("%Y-%m-%d %H:%M"),
+        "修改人": shown["user_name"].fillna("—"), "对象": shown["object_kind"].map(registry.OBJECTS),
+        "名称": shown["title"], "操作": shown["action"].map(registry.ACTIONS), "修改内容": shown["summary"]}),
+        hide_index=True)
+    if len(log) > CHANGES_SHOWN:
+        st.caption(f"仅显示最近{CHANGES_SHOWN}条（共{len(log):,}条）。")

@@ -33,8 +33,8 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
 
 
 def table(at, column: str, value: str, has: str | None = None) -> dict:
-    """The row of the page's dataframe (the one with a column ``has``, if given) that has ``value`` in ``column``."""
-    for frame in at.dataframe:
+    """The row of the page's tables (the one with a column ``has``, if given) that has ``value`` in ``column``."""
+    for frame in [*at.dataframe, *at.table]:
         df = frame.value
         if column in df.columns and (has is None or has in df.columns) and value in set(df[column]):
             return df[df[column] == value].iloc[0].to_dict()

@@ -352,3 +352,17 @@ def test_deleting_a_target_that_is_not_set_is_refused(district) -> None:
 
 def test_names_typed_in_one_box_are_split_on_lines_and_punctuation() -> None:
     assert registry.split_names("城东街办\n 城东办事处、东城；城东街办\n\n") == ["城东街办", "城东办事处", "东城"]
+
+
+def test_a_unit_registered_before_outside_the_list_may_stay_when_other_fields_change(tmp_path) -> None:
+    con = db.connect(tmp_path / "yearly.duckdb")
+    path = tmp_path / "catalog.csv"
+    path.write_text("code,name,aliases,category,unit,kind,decimals,weight,note\n"
+                    "wubao_standard,五保供养标准,,社会救助,元/人·年,level,0,,\n", encoding="utf-8")
+    catalog.seed(con, path)
+    registry.edit_indicator(con, "wubao_standard", IndicatorInput("五保供养标准", "社会救助", "元/人·年", "level",
+                                                                  note="按年公布"))
+    assert catalog.indicator_map(con)["wubao_standard"].note == "按年公布"
+    with pytest.raises(RegistryError, match="^单位“元/人·年”不可用"):
+        registry.add_indicator(con, IndicatorInput("特困供养标准", "社会救助", "元/人·年", "level"))
+    con.close()
