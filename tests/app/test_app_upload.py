@@ -149,3 +149,27 @@ def test_the_template_button_gives_the_next_month_form(real_app, clean) -> None:
     clean(at)
     button = next(b for b in at.get("download_button") if "下载上传模板" in b.proto.label)
     assert button.proto.label == "下载上传模板（2025年7月，按当前指标和乡镇生成）"
+
+
+@pytest.mark.timeout(180)
+def test_a_column_mapped_to_an_indicator_is_stored_as_it_and_remembered(real_app, real_env, clean) -> None:
+    rows = [["黔江区2025年7月城市低保统计表", None, None], ["乡镇（街道）", "城市低保人数", "城镇低保发放总额（万元）"],
+            ["城东", 300, 16.5], ["城南", 290, 15.2], ["城西", 270, 14.1]]
+    data = xlsx_bytes([Sheet("7月", rows)])
+    at = upload(real_app(PAGE), [("7月.xlsx", data)])
+    header = "城镇低保发放总额（万元）"
+    at = at.selectbox(key=f"map::{header}").set_value("dibao_urban_funds").run()
+    clean(at)
+    understood = at.dataframe[0].value
+    assert list(understood["对应指标"]) == ["城市低保人数", "城市低保资金支出"]
+    assert list(understood["换算"])[1] == "万元 → 元（×10,000）"
+    if any(c.key == "upload_warnings_checked" for c in at.checkbox):
+        at = at.checkbox(key="upload_warnings_checked").check().run()
+    at = confirm_button(at).click().run()
+    clean(at)
+    funds = dict(read(real_env, "SELECT township, value FROM v_fact WHERE period = ? AND indicator_code = "
+                                "'dibao_urban_funds' AND township IN ('城东街道', '城南街道', '城西街道')", JULY))
+    assert funds == pytest.approx({"城东街道": 165_000, "城南街道": 152_000, "城西街道": 141_000})
+    assert read(real_env, "SELECT header, indicator_code FROM header_mapping") == [(header, "dibao_urban_funds")]
+    again = upload(real_app(PAGE), [("8月.xlsx", data)])  # the same layout next time: mapped by itself
+    assert list(again.dataframe[0].value["对应指标"]) == ["城市低保人数", "城市低保资金支出"]
