@@ -6,7 +6,8 @@ equal to the stored one is recorded but not made current, so the stored row and 
 Rolling a batch back makes, for every key it touched, the row of the newest batch still committed current
 again — batch 1's value after rolling back batch 2, batch 3's if a later batch 3 overwrote batch 2, and
 batch 2's when it only repeated batch 1's value and batch 1 is rolled back — and a key no committed batch
-holds leaves ``v_fact``. Every change bumps the data version, which refreshes the dashboard's caches.
+holds leaves ``v_fact``. Every change bumps the data version, which refreshes the dashboard's caches. The demo
+database is never rolled back: that would leave the dashboard's examples empty.
 """
 
 from __future__ import annotations
@@ -59,6 +60,16 @@ class RollbackResult:
     batch_id: int
     restored: int  # keys this batch showed whose earlier value is shown again
     removed: int  # keys this batch showed that no committed batch holds any more
+
+
+@dataclass(frozen=True)
+class RollbackPreview:
+    """What ``rollback`` would do now: the same counts as its ``RollbackResult``, and by month and indicator."""
+
+    batch_id: int
+    restored: int
+    removed: int
+    by_month: pd.DataFrame  # period, indicator_code, indicator, restored, removed; months, then catalog order
 
 
 _COLUMNS = ("indicator_code", "township_id", "period", "value", "file_no", "sheet", "cell")  # NewFact's fields
@@ -166,6 +177,8 @@ def commit_upload(
 
 def rollback(con: duckdb.DuckDBPyConnection, batch_id: int, user_name: str | None = None) -> RollbackResult:
     """Undo a committed batch exactly (see the module docstring); one transaction."""
+    if db.is_demo(con):
+        raise CommitError("示例数据库中的批次不能撤销：示例数据仅供熟悉功能，导入本单位报表后即启用正式数据库")
     status = queries.scalar(con, "batch_status", batch_id=batch_id)
     if status is None:
         raise CommitError(f"没有编号为{batch_id}的导入批次")
@@ -174,7 +187,7 @@ def rollback(con: duckdb.DuckDBPyConnection, batch_id: int, user_name: str | Non
     with db.transaction(con):
         # The keys where this batch's value is the one shown now: the ones the rollback changes.
         shown = queries.run(con, "batch_current_keys", batch_id=batch_id)
-        queries.execute(con, "batch_mark_rolled_back", batch_id=batch_id, note=f"由{user_name or '未知用户'}撤销")
+        queries.execute(con, "batch_mark_rolled_back", batch_id=batch_id, user_name=user_name or "未知用户")
         queries.execute(con, "rollback_clear", batch_id=batch_id)
         queries.execute(con, "rollback_restore", batch_id=batch_id)
         con.register("rolled_keys", shown)
@@ -188,24 +201,40 @@ def rollback(con: duckdb.DuckDBPyConnection, batch_id: int, user_name: str | Non
 
 
 def batches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every upload, newest first: time, user, source, status, files, periods, value counts."""
-    return queries.run(con, "batch_list")
+    """Every upload, newest first: time, user, source, status, note, files, periods (first, last, how many months),
+    values recorded and values current. A missing user, note or file list is None (not NaN, which reads as true)."""
+    out = queries.run(con, "batch_list")
+    for column in ("user_name", "note", "files"):
+        out[column] = out[column].astype(object).where(out[column].notna(), None)
+    return out
 
 
 def batch_files(con: duckdb.DuckDBPyConnection, batch_id: int) -> list[UploadFile]:
     """The files of a batch as they were uploaded (name, sha256 unknown here, size, original bytes)."""
-    rows = queries.run(con, "batch_files", batch_id=batch_id)
-    return [UploadFile(name, None, int(size) if size == size and size is not None else None,
-                       bytes(content) if content is not None else None)
-            for _, name, size, content in rows.itertuples(index=False)]
+    rows = queries.execute(con, "batch_files", batch_id=batch_id).fetchall()
+    return [UploadFile(name, None, size, bytes(content) if content is not None else None)
+            for _, name, size, content in rows]
 
 
-def batch_changes(con: duckdb.DuckDBPyConnection, batch_id: int) -> pd.DataFrame:
-    """Every value the batch recorded with the value before it and its state (queries/batch_changes.sql)."""
-    return queries.run(con, "batch_changes", batch_id=batch_id)
+def batch_changes(con: duckdb.DuckDBPyConnection, batch_id: int, period: date | None = None,
+                  limit: int | None = None) -> pd.DataFrame:
+    """The values the batch recorded (of one month, if given; the first ``limit``), each with the value shown before
+    it (``before_value``, NaN when the batch added the key) and its ``state``: 'current', 'unchanged' (equal to the
+    value before, which stays shown), 'superseded' (``later_batch`` changed it) or 'rolled_back'."""
+    out = queries.run(con, "batch_changes", batch_id=batch_id, period=period, limit=limit)
+    out["period"] = pd.to_datetime(out["period"]).dt.date
+    return out
 
 
-def rollback_preview(con: duckdb.DuckDBPyConnection, batch_id: int) -> RollbackResult:
-    """What ``rollback`` would restore and remove now, without changing anything."""
-    restored, removed = queries.run(con, "rollback_preview", batch_id=batch_id).iloc[0]
-    return RollbackResult(batch_id, int(restored), int(removed))
+def batch_change_summary(con: duckdb.DuckDBPyConnection, batch_id: int) -> pd.DataFrame:
+    """How many of the batch's values are in each state of ``batch_changes``, by month (period, state, facts)."""
+    out = queries.run(con, "batch_change_summary", batch_id=batch_id)
+    out["period"] = pd.to_datetime(out["period"]).dt.date
+    return out
+
+
+def rollback_preview(con: duckdb.DuckDBPyConnection, batch_id: int) -> RollbackPreview:
+    """What ``rollback`` would restore and remove now, by month and indicator, without changing anything."""
+    by_month = queries.run(con, "rollback_preview", batch_id=batch_id)
+    by_month["period"] = pd.to_datetime(by_month["period"]).dt.date
+    return RollbackPreview(batch_id, int(by_month["restored"].sum()), int(by_month["removed"].sum()), by_month)
