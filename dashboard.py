@@ -20,6 +20,9 @@ pages = {
         st.Page("pages/history.py", title="导入记录", icon=":material/history:"),
         st.Page("pages/registry.py", title="指标与乡镇", icon=":material/tune:"),
     ],
+    "查询与汇报": [
+        st.Page("pages/query.py", title="数据查询", icon=":material/table_chart:"),
+    ],
 }
 navigation = st.navigation(pages, position="hidden" if meeting else "sidebar")
 try:

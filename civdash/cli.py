@@ -7,7 +7,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from civdash import cli_import, db, demo, metrics, queries
+from civdash import cli_export, cli_import, db, demo, metrics, queries
 from civdash.paths import demo_db_path, real_db_path
 from civdash.periods import month_label, parse_month
 
@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rollback", help="撤销一个导入批次，恢复它替换的数据")
     p.add_argument("batch_id", type=int, metavar="BATCH_ID")
     _db_arg(p)
+    cli_export.add_parser(sub, _month_arg)
     return parser
 
 
@@ -86,6 +87,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"示例数据库已生成：{path}（{s.townships}个乡镇街道，{month_label(s.first)}至{month_label(s.last)}，"
               f"共{s.months}个月，{s.facts}条数据）")
         return 0
+    if args.command == "export":
+        return cli_export.run(args)
     path = args.db or real_db_path()
     if args.command in ("import", "batches", "rollback"):
         args.db = path

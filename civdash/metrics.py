@@ -123,6 +123,38 @@ def compare(
     return now.reset_index(drop=True)
 
 
+def over_range(
+    con: duckdb.DuckDBPyConnection,
+    indicators: Sequence[str],
+    start: date,
+    end: date,
+    ytd: bool = False,
+    townships: Sequence[int] = (),
+    by_township: bool = False,
+) -> pd.DataFrame:
+    """Each indicator's value over the months ``start``–``end`` as one period (and per township with
+    ``by_township``): flows summed over the months, or with ``ytd`` their year-to-date at the last month; stocks and
+    levels at the last month with data. Built on ``series`` by month, so the semantics are those of series.sql.
+
+    Columns: indicator_code, township_id, value, last_month, months (months with data).
+    """
+    columns = ["indicator_code", "township_id", "value", "last_month", "months"]
+    if not indicators:
+        return pd.DataFrame(columns=columns)
+    df = series(con, indicators, start, end, "month", ytd, townships, by_township)
+    df = df[df["period"] >= month_start(start)]
+    if df.empty:
+        return pd.DataFrame(columns=columns)
+    kinds = {i.code: i.kind for i in catalog.indicators(con)}
+    keys = ["indicator_code", "township_id"]
+    grouped = df.sort_values("period", kind="stable").groupby(keys, dropna=False, sort=False)
+    out = grouped.agg(last=("value", "last"), total=("value", "sum"), last_month=("period", "max"),
+                      months=("period", "size")).reset_index()
+    summed = (out["indicator_code"].map(kinds) == "flow") & (not ytd)
+    out["value"] = out["total"].where(summed, out["last"])
+    return out[columns]
+
+
 def _ratio(value: pd.Series, base: pd.Series) -> pd.Series:
     base = base.where(base != 0)
     return (value - base) / base.abs()
