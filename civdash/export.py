@@ -118,8 +118,10 @@ def to_xlsx(table: QueryTable, made_on: date) -> bytes:
     for r, text in enumerate(table.labels):
         total = r == len(table.labels) - 1
         sheet.write_string(first_row + r, 0, text, total_label if total else label)
-        if table.codes is not None:
+        if table.codes is not None and table.codes[r]:
             sheet.write_string(first_row + r, 1, table.codes[r], total_label if total else label)
+        elif table.codes is not None:
+            sheet.write_blank(first_row + r, 1, None, total_label if total else label)
         for k, column in enumerate(table.columns):
             value = table.values[r, k]
             fmt = (total_numbers if total else numbers)[column.decimals]

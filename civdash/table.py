@@ -14,7 +14,7 @@ holds exactly the figures on screen. The rules:
   may differ from their sum in the last decimal, as in any statistical table.
 * Columns follow the catalog's order (so a category's indicators stand together under one group heading);
   money is shown in 万元 with two decimals, other units as stored with the catalog's decimals, and every value
-  is rounded to the decimals shown.
+  is rounded to the decimals shown, half up (四舍五入, ``units.round_half_up``).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import pandas as pd
 
 from civdash import catalog, metrics, townships
 from civdash.periods import Grain, add_months, bucket_label, bucket_start, month_label, month_start, ytd_label
-from civdash.units import display_decimals, display_unit, to_display
+from civdash.units import display_decimals, display_unit, round_half_up, to_display
 
 Rows = Literal["township", "period"]
 ROWS: dict[str, str] = {"township": "按乡镇（街道）", "period": "按期间"}
@@ -127,6 +127,7 @@ def build(con: duckdb.DuckDBPyConnection, request: TableRequest) -> QueryTable:
     if request.rows == "township":
         values = metrics.over_range(con, codes, first, end, request.ytd, request.townships, by_township=True)
         rows = [_row_of(values[values["township_id"] == t.id], codes) for t in towns]
+        stale = _stale(values, total, columns, {t.id: t.name for t in towns})
         labels = [t.name for t in towns]
         row_codes: list[str] | None = [t.code or "" for t in towns]
         row_header = TOWNSHIP_HEADER
@@ -137,10 +138,11 @@ def build(con: duckdb.DuckDBPyConnection, request: TableRequest) -> QueryTable:
         labels = [bucket_label(b, request.grain) for b in buckets]
         row_codes = None
         row_header = PERIOD_HEADER
+        stale = []
     matrix = np.array(rows + [total_row], dtype=float).reshape(len(rows) + 1, len(codes))
     for k, code in enumerate(codes):
-        shown = np.array([to_display(v, units[code]) if not np.isnan(v) else np.nan for v in matrix[:, k]], dtype=float)
-        matrix[:, k] = np.round(shown, columns[k].decimals)
+        matrix[:, k] = [round_half_up(to_display(v, units[code]), columns[k].decimals) if not np.isnan(v) else np.nan
+                        for v in matrix[:, k]]
     labels.append(TOTAL)
     if row_codes is not None:
         row_codes.append("")
@@ -151,7 +153,7 @@ def build(con: duckdb.DuckDBPyConnection, request: TableRequest) -> QueryTable:
     district = townships.district_name(con)
     period_text = period_span(first, end)
     return QueryTable(request, district, f"{district}{period_text}民政主要指标统计表", period_text, row_header,
-                      labels, row_codes, columns, matrix, _notes(request, columns, first, end))
+                      labels, row_codes, columns, matrix, _notes(request, columns, first, end) + stale)
 
 
 def period_span(first: date, last: date) -> str:
@@ -166,6 +168,21 @@ def period_span(first: date, last: date) -> str:
 def _row_of(values: pd.DataFrame, codes: Sequence[str]) -> list[float]:
     by_code = dict(zip(values["indicator_code"], values["value"], strict=True))
     return [float(by_code[c]) if c in by_code and pd.notna(by_code[c]) else np.nan for c in codes]
+
+
+def _stale(values: pd.DataFrame, total: pd.DataFrame, columns: Sequence[Column], names: dict[int, str]) -> list[str]:
+    """A note naming the townships whose stock or level figure is from a month before the total's last month
+    (they did not report that month, so the table shows their last reported figure)."""
+    kinds = {c.code: c.kind for c in columns}
+    latest = dict(zip(total["indicator_code"], total["last_month"], strict=True))
+    behind: dict[str, date] = {}
+    for code, township, last in zip(values["indicator_code"], values["township_id"], values["last_month"], strict=True):
+        if kinds.get(code) != "flow" and code in latest and last < latest[code] and township in names:
+            behind[names[township]] = min(last, behind.get(names[township], last))
+    if not behind:
+        return []
+    listed = "、".join(f"{name}（{month_label(last)}）" for name, last in behind.items())
+    return [f"{listed}未报送截止月份的数据，其人数、户数等存量指标为括号内月份的数值。"]
 
 
 def _buckets(first: date, last: date, grain: Grain) -> list[date]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 # Multipliers from a unit people write to the base unit it stands for.
 _SCALED: dict[str, tuple[float, str]] = {
@@ -43,6 +44,16 @@ def to_display(value: float | None, unit: str) -> float | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     return value / _DISPLAY.get(unit, (1.0, unit))[0]
+
+
+def round_half_up(value: float, decimals: int) -> float:
+    """``value`` rounded as statistical tables round (四舍五入): 0.225 → 0.23, 0.125 → 0.13, -2.5 → -3. The
+    shortest decimal text of the float is what is rounded, so a value that prints as 0.225 rounds up although its
+    binary form lies a hair below or above."""
+    if math.isnan(value) or math.isinf(value):
+        return value
+    step = Decimal(1).scaleb(-decimals)
+    return float(Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP))
 
 
 def display_decimals(unit: str, decimals: int) -> int:

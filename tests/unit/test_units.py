@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from civdash import units
 from civdash.units import display_decimals, display_unit, format_change, format_value, to_base_unit, to_display
 
 
@@ -98,3 +99,14 @@ def test_known_units_hold_the_base_and_scaled_units_longest_first() -> None:
     assert [len(u) for u in KNOWN_UNITS] == sorted((len(u) for u in KNOWN_UNITS), reverse=True)
     for unit in KNOWN_UNITS:
         assert to_base_unit(1, unit)[1] in BASE_UNITS
+
+
+@pytest.mark.parametrize(("value", "decimals", "expected"), [
+    (0.225, 2, 0.23), (0.125, 2, 0.13), (2250 / 1e4, 2, 0.23), (1.005, 2, 1.01), (-2.5, 0, -3.0), (2.5, 0, 3.0),
+    (532.1849, 2, 532.18), (1652.0, 0, 1652.0), (0.0, 2, 0.0)])
+def test_round_half_up_rounds_as_statistical_tables_do(value, decimals, expected) -> None:
+    assert units.round_half_up(value, decimals) == expected
+
+
+def test_round_half_up_keeps_nan() -> None:
+    assert math.isnan(units.round_half_up(float("nan"), 2))
