@@ -22,7 +22,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import streamlit as st  # noqa: E402
-from streamlit.testing.v1 import AppTest  # noqa: E402
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage  # noqa: E402
+from streamlit.testing.v1 import AppTest, app_test  # noqa: E402
 
 DASHBOARD = ROOT / "dashboard.py"
 UNTIL = date(2025, 6, 1)  # the demo snapshot's last month (tests/conftest.py)
@@ -166,3 +167,18 @@ def real_env(demo_files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.Mo
 def real_app(real_env: Path) -> Callable[..., AppTest]:
     """Like ``app``, on the test's own writable database (``real_env``)."""
     return run_app
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    """The bytes behind every download button of the app test's runs, by the button's URL."""
+    served: dict[str, bytes] = {}
+
+    class Keeping(MemoryMediaFileStorage):
+        def load_and_get_id(self, path_or_data, mimetype, kind, filename=None) -> str:
+            file_id = super().load_and_get_id(path_or_data, mimetype, kind, filename)
+            served[self.get_url(file_id)] = bytes(path_or_data)
+            return file_id
+
+    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", Keeping)
+    return served

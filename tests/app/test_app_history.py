@@ -5,8 +5,6 @@ that; on the demo database rollback is not offered and nothing changes."""
 from __future__ import annotations
 
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-from streamlit.testing.v1 import app_test
 
 from civdash import db
 from civdash.ingest.context import Options
@@ -18,21 +16,6 @@ PAGE = "pages/history.py"
 EAST = ("SELECT value FROM v_fact WHERE period = ? AND township = '城东街道' AND indicator_code = "
         "'dibao_urban_persons'")
 MAY = JUNE.replace(month=5)
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
-    """The bytes behind every download button of the app test's runs, by the button's URL."""
-    served: dict[str, bytes] = {}
-
-    class Keeping(MemoryMediaFileStorage):
-        def load_and_get_id(self, path_or_data, mimetype, kind, filename=None) -> str:
-            file_id = super().load_and_get_id(path_or_data, mimetype, kind, filename)
-            served[self.get_url(file_id)] = bytes(path_or_data)
-            return file_id
-
-    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", Keeping)
-    return served
 
 
 def june_correction(path, month: int = 6) -> tuple[bytes, float]:
