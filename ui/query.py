@@ -42,7 +42,8 @@ def csv(request: table.TableRequest, encoding: str) -> bytes:
 
 def column_config(t: table.QueryTable) -> dict:
     """Numbers with thousands separators and the decimals shown; the labels pinned while scrolling sideways."""
-    config: dict = {t.row_header: st.column_config.TextColumn(pinned=True)}
+    widest = max(export.text_width(text) for text in [*t.labels, t.row_header])
+    config: dict = {t.row_header: st.column_config.TextColumn(pinned=True, width=8 * widest + 24)}  # never cut short
     if t.codes is not None:
         config[table.CODE_HEADER] = st.column_config.TextColumn(width="small")
     for column in t.columns:
