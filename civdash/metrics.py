@@ -147,11 +147,13 @@ def over_range(
         return pd.DataFrame(columns=columns)
     kinds = {i.code: i.kind for i in catalog.indicators(con)}
     keys = ["indicator_code", "township_id"]
-    grouped = df.sort_values("period", kind="stable").groupby(keys, dropna=False, sort=False)
-    out = grouped.agg(last=("value", "last"), total=("value", "sum"), last_month=("period", "max"),
-                      months=("period", "size")).reset_index()
+    df = df.assign(month=pd.to_datetime(df["period"]))  # datetime64: grouped in compiled code, not per group
+    grouped = df.sort_values("month", kind="stable").groupby(keys, dropna=False, sort=False)
+    out = grouped.agg(last=("value", "last"), total=("value", "sum"), last_month=("month", "max"),
+                      months=("month", "size")).reset_index()
     summed = (out["indicator_code"].map(kinds) == "flow") & (not ytd)
     out["value"] = out["total"].where(summed, out["last"])
+    out["last_month"] = out["last_month"].dt.date
     return out[columns]
 
 

@@ -118,7 +118,7 @@ def build(con: duckdb.DuckDBPyConnection, request: TableRequest) -> QueryTable:
     else:
         first = bucket_start(start, request.grain)
     total = metrics.over_range(con, codes, first, end, request.ytd, request.townships)
-    total_row = _row_of(total, codes)
+    total_row = _rows_of(total.assign(all=0), "all", [0], codes)[0]
 
     towns = townships.townships(con)
     if request.townships:
@@ -126,7 +126,7 @@ def build(con: duckdb.DuckDBPyConnection, request: TableRequest) -> QueryTable:
         towns = [t for t in towns if t.id in wanted]
     if request.rows == "township":
         values = metrics.over_range(con, codes, first, end, request.ytd, request.townships, by_township=True)
-        rows = [_row_of(values[values["township_id"] == t.id], codes) for t in towns]
+        rows = _rows_of(values, "township_id", [t.id for t in towns], codes)
         stale = _stale(values, total, columns, {t.id: t.name for t in towns})
         labels = [t.name for t in towns]
         row_codes: list[str] | None = [t.code or "" for t in towns]
@@ -134,7 +134,7 @@ def build(con: duckdb.DuckDBPyConnection, request: TableRequest) -> QueryTable:
     else:
         values = metrics.series(con, codes, first, end, request.grain, request.ytd, request.townships)
         buckets = _buckets(first, end, request.grain)
-        rows = [_row_of(values[values["period"] == b], codes) for b in buckets]
+        rows = _rows_of(values, "period", buckets, codes)
         labels = [bucket_label(b, request.grain) for b in buckets]
         row_codes = None
         row_header = PERIOD_HEADER
@@ -165,9 +165,12 @@ def period_span(first: date, last: date) -> str:
     return f"{month_label(first)}—{month_label(last)}"
 
 
-def _row_of(values: pd.DataFrame, codes: Sequence[str]) -> list[float]:
-    by_code = dict(zip(values["indicator_code"], values["value"], strict=True))
-    return [float(by_code[c]) if c in by_code and pd.notna(by_code[c]) else np.nan for c in codes]
+def _rows_of(values: pd.DataFrame, key: str, keys: Sequence[object], codes: Sequence[str]) -> list[list[float]]:
+    """One row of ``codes``' values for each of ``keys`` (values of column ``key``); NaN where there is none."""
+    if values.empty:
+        return [[np.nan] * len(codes) for _ in keys]
+    wide = values.pivot_table(index=key, columns="indicator_code", values="value", aggfunc="first", dropna=False)
+    return wide.reindex(index=list(keys), columns=list(codes)).to_numpy(dtype=float).tolist()
 
 
 def _stale(values: pd.DataFrame, total: pd.DataFrame, columns: Sequence[Column], names: dict[int, str]) -> list[str]:

@@ -1,6 +1,6 @@
 -- Aggregated values per indicator and period, by kind (see docs/architecture.md):
 --   across townships: stock and flow are summed, level is averaged (weighted where the catalog names
---   a weight indicator); over time: flow is summed, stock and level take the last month with data.
+--   a weight indicator and the weights add up to more than zero); over time: flow is summed, stock and level take the last month with data.
 --   With $ytd, flows are year-to-date (restarting each January) at the end of each period.
 -- Parameters: $indicators VARCHAR[], $townships INTEGER[] (empty = every township),
 --   $start DATE, $end DATE (months, inclusive), $grain 'month'|'quarter'|'year',
@@ -42,10 +42,10 @@ spatial AS (
            any_value(s.kind) AS kind,
            CASE WHEN $by_township THEN s.township_id END AS township_id,
            s.period,
-           CASE
-               WHEN any_value(s.weight) IS NULL OR sum(w.value) IS NULL THEN avg(s.value)
-               ELSE sum(s.value * w.value) / nullif(sum(w.value) FILTER (WHERE s.value IS NOT NULL), 0)
-           END AS value,
+           -- where the weights add up to nothing (a 镇 without urban 低保 persons still has the county's urban
+           -- standard), the plain average: one township's own value, or the townships' mean
+           coalesce(sum(s.value * w.value) / nullif(sum(w.value) FILTER (WHERE s.value IS NOT NULL), 0),
+                    avg(s.value)) AS value,
            count(*) AS n_townships
     FROM sel s
     LEFT JOIN weights w

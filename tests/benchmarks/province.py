@@ -284,10 +284,9 @@ def _pd_series(mem: Memory, indicators: Sequence[str], start: date, end: date, g
     is_level = sel["kind"].to_numpy() == 2
     if by_township:
         # One fact per (indicator, township, month): the spatial step is the identity except for
-        # weighted levels, where sum(v·w)/sum(w) of one row is v, or NULL when w is 0.
+        # weighted levels, where sum(v·w)/sum(w) of one row is v (also when w is 0: the plain average).
         v = sel["value"].to_numpy()
-        wv = sel["w"].to_numpy()
-        lvl = np.where(np.isnan(wv), v, (v * wv) / np.where(wv != 0, wv, np.nan))
+        lvl = v
         sp = pd.DataFrame({"ind": sel["ind"].to_numpy(), "town": sel["town"].to_numpy(), "mi": sel["mi"].to_numpy(),
                            "value": np.where(is_level, lvl, v), "n": 1})
     else:
@@ -302,7 +301,7 @@ def _pd_series(mem: Memory, indicators: Sequence[str], start: date, end: date, g
         else:
             vmean = vwsum = wsum = vsum * np.nan
         ind = vsum.index.get_level_values("ind").to_numpy()
-        lvl = np.where(wsum.isna(), vmean, vwsum / wsum.where(wsum != 0))
+        lvl = np.where(wsum.isna() | (wsum == 0), vmean, vwsum / wsum.where(wsum != 0))
         sp = pd.DataFrame({"ind": ind, "town": -1, "mi": vsum.index.get_level_values("mi").to_numpy(),
                            "value": np.where(mem.kind[ind] == 2, lvl, vsum.to_numpy()), "n": n.to_numpy()})
     kind = mem.kind[sp["ind"].to_numpy()]

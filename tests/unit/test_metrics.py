@@ -130,6 +130,20 @@ def test_weighted_level_skips_townships_without_a_weight_and_falls_back_to_plain
     assert got[D(2024, 9, 1)] == pytest.approx(550)
 
 
+def test_weighted_level_with_weights_of_zero_is_a_plain_average(small) -> None:
+    # 新华乡 has no 低保人数 in February 2025 (the county's standard applies all the same): its own standard, not a blank
+    small.con.execute("UPDATE fact SET value = 0 WHERE indicator_code = 'persons' AND township_id = ?"
+                      " AND period = '2025-02-01' AND is_current", [small.t3])
+    by_town = metrics.series(small.con, ["standard"], D(2025, 2, 1), D(2025, 2, 1), by_township=True)
+    assert dict(zip(by_town["township_id"], by_town["value"], strict=True))[small.t3] == 520
+    district = values(metrics.series(small.con, ["standard"], D(2025, 2, 1), D(2025, 2, 1)), "standard")
+    assert district[D(2025, 2, 1)] == pytest.approx((720 * 119 + 620 * 66) / 185)  # a zero weight adds nothing
+    # every weight zero: the plain average of the townships
+    small.con.execute("UPDATE fact SET value = 0 WHERE indicator_code = 'persons' AND period = '2025-02-01'")
+    district = values(metrics.series(small.con, ["standard"], D(2025, 2, 1), D(2025, 2, 1)), "standard")
+    assert district[D(2025, 2, 1)] == pytest.approx((720 + 620 + 520) / 3)
+
+
 # --- over time: quarter and year ---------------------------------------------------------------------------------
 
 
