@@ -24,8 +24,9 @@ def number(text: str) -> float:
     return float(text.replace(",", ""))
 
 
-def test_staff_download_a_quarter_table_that_matches_the_screen(page, server, sql, app_helpers, tmp_path):
+def test_staff_download_a_quarter_table_that_matches_the_screen(new_page, server, sql, app_helpers, tmp_path):
     h = app_helpers
+    page = new_page()
     h.open(page, server, "/query", text="民政主要指标统计表")
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.get_by_role("radio", name="按期间", exact=True).click()
@@ -61,3 +62,8 @@ def test_staff_download_a_quarter_table_that_matches_the_screen(page, server, sq
     assert [float(v) for v in rows[-1][1:]] == sheet[-1][1:]
     h.no_errors(page)
     h.shot(page, "query-quarters")
+
+    again = new_page()  # the link, sent to a colleague, opens the same table
+    h.open(again, server, page.url.replace(server, ""), text="民政主要指标统计表")
+    h.cell(again, "2025年第2季度")
+    assert h.rows(again) == screen
