@@ -1,0 +1,192 @@
+"""Accounts and roles: who may log in, with which role, and what each role may open.
+
+Roles (``ROLES``): 查看 ``viewer`` (leaders and staff: the analysis pages and downloads), 统计员 ``statistician``
+(also upload, mappings, rollback of their own batches), 管理员 ``admin`` (also users, catalog and townships, any
+rollback, the audit log). What a page needs is a ``Permission``; ``allowed(role, permission)`` is the one rule.
+
+Passwords are hashed with argon2id (argon2-cffi's defaults, RFC 9106's second recommended parameters) and never
+stored or logged. There is no default account and no default password: the first administrator is created on
+the command line (``python -m civdash users add NAME --role admin``). After ``MAX_FAILURES`` failed logins in a
+row an account is locked for ``LOCK_MINUTES``; a failed login for any name (known or not) costs the same hash
+check, so the answer does not reveal which names exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+import duckdb
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from civdash import audit, db, queries
+
+Role = Literal["viewer", "statistician", "admin"]
+ROLES: dict[str, str] = {"viewer": "查看", "statistician": "统计员", "admin": "管理员"}
+Permission = Literal["analysis", "upload", "registry", "users", "audit"]
+_GRANTS: dict[str, set[str]] = {
+    "viewer": {"analysis"},
+    "statistician": {"analysis", "upload"},
+    "admin": {"analysis", "upload", "registry", "users", "audit"},
+}
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+MIN_PASSWORD = 8
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("civdash: a hash to check against when the name is unknown")
+
+
+class AccountError(ValueError):
+    """A refused account change, with a Chinese message."""
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    name: str
+    role: str
+    disabled: bool
+    locked_until: datetime | None = None
+
+    @property
+    def role_name(self) -> str:
+        return ROLES[self.role]
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None  # the account when the password was right and the account may log in
+    message: str  # what to tell the person (Chinese); '' on success
+
+
+def allowed(role: str | None, permission: Permission) -> bool:
+    """True when ``role`` (None: not logged in) grants ``permission``."""
+    return role is not None and permission in _GRANTS.get(role, set())
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"密码至少需要{MIN_PASSWORD}个字符")
+    if password.strip() != password or not password.strip():
+        raise AccountError("密码首尾不能是空格")
+
+
+def _clean_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise AccountError("用户名不能为空")
+    if len(name) > 40 or any(ch.isspace() for ch in name):
+        raise AccountError("用户名不能含空格，且不超过40个字符")
+    return name
+
+
+def _role(role: str) -> str:
+    if role not in ROLES:
+        raise AccountError(f"未知的角色：{role}（可选：{'、'.join(f'{k}（{v}）' for k, v in ROLES.items())}）")
+    return role
+
+
+def users(con: duckdb.DuckDBPyConnection) -> list[User]:
+    """Every account, by name."""
+    return [User(int(r.id), r.name, r.role, bool(r.disabled), _ts(r.locked_until))
+            for r in queries.run(con, "user_list").itertuples()]
+
+
+def find(con: duckdb.DuckDBPyConnection, name: str) -> User | None:
+    return next((u for u in users(con) if u.name == (name or "").strip()), None)
+
+
+def add_user(con: duckdb.DuckDBPyConnection, name: str, role: str, password: str, by: str | None = None) -> User:
+    """A new account; refused (``AccountError``) for a name in use, an unknown role or a short password."""
+    name, role = _clean_name(name), _role(role)
+    check_password_rules(password)
+    if find(con, name) is not None:
+        raise AccountError(f"用户名“{name}”已存在")
+    with db.transaction(con):
+        queries.execute(con, "user_insert", name=name, role=role, password_hash=_hasher.hash(password))
+        audit.record(con, by, "user", name, {"change": "add", "role": role})
+    return find(con, name)  # type: ignore[return-value]
+
+
+def set_password(con: duckdb.DuckDBPyConnection, name: str, password: str, by: str | None = None) -> None:
+    """A new password (and the lock lifted)."""
+    user = _existing(con, name)
+    check_password_rules(password)
+    with db.transaction(con):
+        queries.execute(con, "user_set_password", id=user.id, password_hash=_hasher.hash(password))
+        audit.record(con, by, "user", user.name, {"change": "password"})
+
+
+def set_role(con: duckdb.DuckDBPyConnection, name: str, role: str, by: str | None = None) -> None:
+    user = _existing(con, name)
+    role = _role(role)
+    with db.transaction(con):
+        queries.execute(con, "user_set_role", id=user.id, role=role)
+        audit.record(con, by, "user", user.name, {"change": "role", "before": user.role, "after": role})
+
+
+def set_disabled(con: duckdb.DuckDBPyConnection, name: str, disabled: bool = True, by: str | None = None) -> None:
+    user = _existing(con, name)
+    with db.transaction(con):
+        queries.execute(con, "user_set_disabled", id=user.id, disabled=disabled)
+        audit.record(con, by, "user", user.name, {"change": "disable" if disabled else "enable"})
+
+
+def _existing(con: duckdb.DuckDBPyConnection, name: str) -> User:
+    user = find(con, name)
+    if user is None:
+        raise AccountError(f"没有名为“{(name or '').strip()}”的用户")
+    return user
+
+
+def login(con: duckdb.DuckDBPyConnection, name: str, password: str, now: datetime | None = None) -> LoginResult:
+    """Check a name and password; count failures, lock after ``MAX_FAILURES``; every attempt goes to the audit
+    log. The message never says whether the name exists."""
+    now = now or datetime.now()
+    name = (name or "").strip()
+    row = queries.run(con, "user_for_login", name=name)
+    refused = "用户名或密码不正确"
+    if row.empty:
+        _verify(_DUMMY_HASH, password)  # the same work as for a known name
+        audit.record(con, None, "login_failed", name, {"reason": "unknown"})
+        return LoginResult(None, refused)
+    r = row.iloc[0]
+    user = User(int(r.id), r["name"], r.role, bool(r.disabled), _ts(r.locked_until))
+    if user.locked_until is not None and user.locked_until > now:
+        _verify(_DUMMY_HASH, password)
+        audit.record(con, None, "login_failed", name, {"reason": "locked"})
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        return LoginResult(None, f"登录失败次数过多，账户已暂时锁定，请{minutes}分钟后再试或联系管理员")
+    if not isinstance(r.password_hash, str) or not _verify(r.password_hash, password):
+        failures = int(r.failed_logins) + 1
+        locked = now + timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILURES else None
+        with db.transaction(con):
+            queries.execute(con, "user_login_failed", id=user.id, failed_logins=0 if locked else failures,
+                            locked_until=locked)
+            audit.record(con, None, "login_failed", name, {"reason": "password", "locked": locked is not None})
+        if locked:
+            return LoginResult(None, f"连续{MAX_FAILURES}次密码错误，账户已锁定{LOCK_MINUTES}分钟")
+        return LoginResult(None, refused)
+    if user.disabled:
+        audit.record(con, None, "login_failed", name, {"reason": "disabled"})
+        return LoginResult(None, "此账户已停用，请联系管理员")
+    with db.transaction(con):
+        queries.execute(con, "user_login_ok", id=user.id)
+        audit.record(con, user.name, "login", user.name, {"role": user.role})
+    return LoginResult(User(user.id, user.name, user.role, False), "")
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def _ts(value: object) -> datetime | None:
+    if value is None or value != value:  # None or NaT
+        return None
+    return value.to_pydatetime() if hasattr(value, "to_pydatetime") else value  # type: ignore[return-value]

@@ -1,0 +1,125 @@
+"""Accounts, roles, logins and the audit log (civdash/auth.py, civdash/audit.py) on a real DuckDB file."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import pytest
+
+from civdash import audit, auth, db
+
+PASSWORD = "correct horse 7"
+
+
+@pytest.fixture
+def con(tmp_path):
+    c = db.connect(tmp_path / "accounts.duckdb")
+    yield c
+    c.close()
+
+
+def log(con) -> list[tuple[str, str | None, str | None, dict]]:
+    """(action, user, target, detail) oldest first."""
+    rows = audit.entries(con)
+    return [(a, u, t, json.loads(d)) for a, u, t, d in
+            zip(rows["action"], rows["user_name"], rows["target"], rows["detail"], strict=True)][::-1]
+
+
+def test_roles_grant_what_the_issue_lists() -> None:
+    assert auth.allowed("viewer", "analysis") and not auth.allowed("viewer", "upload")
+    assert auth.allowed("statistician", "upload") and not auth.allowed("statistician", "users")
+    assert not auth.allowed("statistician", "registry") and not auth.allowed("statistician", "audit")
+    assert all(auth.allowed("admin", p) for p in ("analysis", "upload", "registry", "users", "audit"))
+    assert not auth.allowed(None, "analysis") and not auth.allowed("root", "analysis")
+
+
+def test_an_account_stores_an_argon2_hash_never_the_password(con) -> None:
+    user = auth.add_user(con, " 李静 ", "statistician", PASSWORD, by="王主任")
+    assert (user.name, user.role, user.role_name) == ("李静", "statistician", "统计员")
+    (stored,) = con.execute("SELECT password_hash FROM app_user").fetchone()
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    assert log(con) == [("user", "王主任", "李静", {"change": "add", "role": "statistician"})]
+    everything = " ".join(str(v) for row in con.execute("SELECT * FROM audit_log").fetchall() for v in row)
+    assert PASSWORD not in everything
+
+
+@pytest.mark.parametrize(("name", "role", "password", "message"), [
+    ("李静", "statistician", "short", "至少需要8个字符"),
+    ("李 静", "viewer", PASSWORD, "不能含空格"),
+    ("", "viewer", PASSWORD, "用户名不能为空"),
+    ("张三", "root", PASSWORD, "未知的角色"),
+    ("张三", "viewer", " 前面有空格的密码", "首尾不能是空格"),
+])
+def test_refused_accounts(con, name, role, password, message) -> None:
+    with pytest.raises(auth.AccountError, match=message):
+        auth.add_user(con, name, role, password)
+    assert auth.users(con) == []
+
+
+def test_a_name_is_used_once(con) -> None:
+    auth.add_user(con, "李静", "viewer", PASSWORD)
+    with pytest.raises(auth.AccountError, match="已存在"):
+        auth.add_user(con, "李静", "admin", PASSWORD)
+
+
+def test_login_checks_the_password_and_logs_every_attempt(con) -> None:
+    auth.add_user(con, "李静", "statistician", PASSWORD)
+    wrong, unknown = auth.login(con, "李静", "nope nope"), auth.login(con, "赵六", PASSWORD)
+    assert wrong.user is None and unknown.user is None
+    assert wrong.message == unknown.message == "用户名或密码不正确"  # never says which names exist
+    ok = auth.login(con, "李静", PASSWORD)
+    assert ok.user is not None and ok.user.role == "statistician" and ok.message == ""
+    assert [(a, u, t, d.get("reason")) for a, u, t, d in log(con)[1:]] == [
+        ("login_failed", None, "李静", "password"), ("login_failed", None, "赵六", "unknown"),
+        ("login", "李静", "李静", None)]
+
+
+def test_five_failures_lock_the_account_then_it_opens_again(con) -> None:
+    auth.add_user(con, "李静", "statistician", PASSWORD)
+    now = datetime(2026, 11, 22, 9, 0)
+    for k in range(auth.MAX_FAILURES - 1):
+        assert auth.login(con, "李静", f"wrong {k}", now=now).message == "用户名或密码不正确"
+    assert "已锁定15分钟" in auth.login(con, "李静", "wrong again", now=now).message
+    locked = auth.login(con, "李静", PASSWORD, now=now + timedelta(minutes=5))
+    assert locked.user is None and "暂时锁定" in locked.message  # even the right password waits
+    assert auth.login(con, "李静", PASSWORD, now=now + timedelta(minutes=16)).user is not None
+    # the count starts again after a success
+    assert auth.login(con, "李静", "wrong", now=now + timedelta(minutes=17)).message == "用户名或密码不正确"
+
+
+def test_a_new_password_lifts_the_lock(con) -> None:
+    auth.add_user(con, "李静", "statistician", PASSWORD)
+    for k in range(auth.MAX_FAILURES):
+        auth.login(con, "李静", f"wrong {k}")
+    auth.set_password(con, "李静", "another horse 8", by="管理员")
+    assert auth.login(con, "李静", "another horse 8").user is not None
+    assert auth.login(con, "李静", PASSWORD).user is None
+
+
+def test_a_disabled_account_cannot_log_in_and_can_be_enabled(con) -> None:
+    auth.add_user(con, "李静", "viewer", PASSWORD)
+    auth.set_disabled(con, "李静", True, by="管理员")
+    assert auth.login(con, "李静", PASSWORD).message == "此账户已停用，请联系管理员"
+    auth.set_disabled(con, "李静", False, by="管理员")
+    assert auth.login(con, "李静", PASSWORD).user is not None
+
+
+def test_role_change_is_logged_with_before_and_after(con) -> None:
+    auth.add_user(con, "李静", "viewer", PASSWORD)
+    auth.set_role(con, "李静", "admin", by="王主任")
+    assert auth.find(con, "李静").role == "admin"
+    assert log(con)[-1] == ("user", "王主任", "李静", {"change": "role", "before": "viewer", "after": "admin"})
+    with pytest.raises(auth.AccountError, match="没有名为“张三”的用户"):
+        auth.set_role(con, "张三", "admin")
+
+
+def test_audit_entries_filter_by_user_action_and_time(con) -> None:
+    audit.record(con, "李静", "upload", "3", {"files": ["6月.xlsx"]})
+    audit.record(con, "王五", "download", "黔江区2025年1-6月民政主要指标统计表.xlsx")
+    audit.record(con, "李静", "rollback", "3")
+    assert list(audit.entries(con, user_name="李静")["action"]) == ["rollback", "upload"]
+    assert list(audit.entries(con, actions=["download"])["user_name"]) == ["王五"]
+    assert audit.entries(con, start=datetime.now() + timedelta(days=1)).empty
+    with pytest.raises(ValueError):
+        audit.record(con, "李静", "delete everything")
