@@ -7,7 +7,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from civdash import cli_export, cli_import, cli_users, db, demo, metrics, queries
+from civdash import cli_export, cli_import, cli_report, cli_users, db, demo, metrics, queries
 from civdash.paths import demo_db_path, real_db_path
 from civdash.periods import month_label, parse_month
 
@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("batch_id", type=int, metavar="BATCH_ID")
     _db_arg(p)
     cli_export.add_parser(sub, _month_arg)
+    cli_report.add_parser(sub)
     cli_users.add_parser(sub)
     return parser
 
@@ -92,6 +93,8 @@ def _run(args: argparse.Namespace) -> int:
         return cli_export.run(args)
     if args.command == "users":
         return cli_users.run(args)
+    if args.command == "report":
+        return cli_report.run(args)
     path = args.db or real_db_path()
     if args.command in ("import", "batches", "rollback"):
         args.db = path
