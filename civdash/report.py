@@ -417,7 +417,7 @@ def to_text(report: Report) -> str:
     for s in report.sections:
         lines += [s.heading, s.paragraph, ""]
     lines += list(report.notes)
-    return "\n".join(lines).rstrip("\n") + "\n"
+    return "\n".join(lines).rstrip("\n")
 
 
 APPENDIX_TITLE = "附表：主要数据"
