@@ -4,29 +4,43 @@ import logging
 
 import streamlit as st
 
+from ui.access import Entry
+
 st.set_page_config(page_title="民政数据看板", page_icon="📊", layout="wide")
 
+from ui import access  # noqa: E402  (after set_page_config)
+
 meeting = st.query_params.get("meeting") == "1"
-pages = {
+login = st.Page("pages/login.py", title="登录", icon=":material/login:")
+groups = {
     "领导看板": [
-        st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=not meeting),
-        st.Page("pages/trend.py", title="趋势分析", icon=":material/show_chart:"),
-        st.Page("pages/compare.py", title="乡镇对比", icon=":material/leaderboard:"),
-        st.Page("pages/meeting.py", title="会议模式", icon=":material/co_present:", default=meeting),
+        Entry(st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=not meeting), "analysis"),
+        Entry(st.Page("pages/trend.py", title="趋势分析", icon=":material/show_chart:"), "analysis"),
+        Entry(st.Page("pages/compare.py", title="乡镇对比", icon=":material/leaderboard:"), "analysis"),
+        Entry(st.Page("pages/meeting.py", title="会议模式", icon=":material/co_present:", default=meeting), "analysis"),
     ],
     "统计工作": [
-        st.Page("pages/upload.py", title="数据上传", icon=":material/upload_file:"),
-        st.Page("pages/progress.py", title="报送进度", icon=":material/fact_check:"),
-        st.Page("pages/history.py", title="导入记录", icon=":material/history:"),
-        st.Page("pages/registry.py", title="指标与乡镇", icon=":material/tune:"),
+        Entry(st.Page("pages/upload.py", title="数据上传", icon=":material/upload_file:"), "upload"),
+        Entry(st.Page("pages/progress.py", title="报送进度", icon=":material/fact_check:"), "upload"),
+        Entry(st.Page("pages/history.py", title="导入记录", icon=":material/history:"), "upload"),
+        Entry(st.Page("pages/registry.py", title="指标与乡镇", icon=":material/tune:"), "registry"),
     ],
     "查询与汇报": [
-        st.Page("pages/query.py", title="数据查询", icon=":material/table_chart:"),
+        Entry(st.Page("pages/query.py", title="数据查询", icon=":material/table_chart:"), "analysis"),
+        Entry(st.Page("pages/report.py", title="汇报材料", icon=":material/description:"), "analysis"),
     ],
 }
-navigation = st.navigation(pages, position="hidden" if meeting else "sidebar")
+entries = [e for group in groups.values() for e in group]
+# Every page is routable (a link opens it, or its refusal); the sidebar lists only what this person may open.
+navigation = st.navigation([e.page for e in entries] + [login], position="hidden")
+if not meeting:
+    access.sidebar(groups, login)
+entry = next((e for e in entries if e.page.url_path == navigation.url_path), None)
 try:
-    navigation.run()
+    if entry is not None and not access.may_open(entry.permission):
+        access.refusal(entry, login)
+    else:
+        navigation.run()
 except Exception:  # never show a traceback to a user; the log keeps it for the admin
     logging.getLogger("civdash").exception("page %s failed", navigation.title)
     st.error("抱歉，页面加载时出现问题，详细情况已记入服务器日志。请刷新页面重试；如仍有问题，请联系系统管理员。")

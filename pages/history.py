@@ -58,6 +58,8 @@ if batch.status == "committed":
     st.subheader("撤销此批次")
     if demo:
         st.info("当前为示例数据，撤销功能仅在正式数据库中可用：示例数据不会被修改。导入本单位的报表后，每个批次都可以在这里撤销。")
+    elif not history.may_roll_back(batch.user_name):
+        st.info(f"此批次由{batch.user_name or '其他人员'}上传：统计员只能撤销本人上传的批次，其他批次请联系管理员撤销。")
     else:
         preview = history.preview(chosen)
         if preview.restored + preview.removed == 0:
@@ -68,7 +70,6 @@ if batch.status == "committed":
             st.dataframe(history.preview_table(preview.by_month), hide_index=True, width="stretch",
                          column_config={c: st.column_config.NumberColumn(format="%,d")
                                         for c in ("恢复为之前的数值（条）", "删除（条）")})
-        st.text_input("撤销人", key="history_user", placeholder="请填写姓名，记入导入记录", width=360)
         sure = st.checkbox(f"我确认撤销第{chosen}批", key=f"history_sure::{chosen}")
         st.button("撤销此批次", type="primary", disabled=not sure, on_click=history.undo, args=(chosen,),
                   key=f"history_undo_button::{chosen}")

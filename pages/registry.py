@@ -11,7 +11,6 @@ from ui import registry as reg
 frame.page_header("指标与乡镇")
 if data.is_demo():
     st.info("当前为**示例数据**：这里的修改只作用于示例数据（示例数据重建时不保留），不会带入正式数据库。", icon="ℹ️")
-st.text_input("修改人", key="registry_user", placeholder="请填写姓名，记入修改记录", width=320)
 inds_tab, towns_tab, targets_tab, log_tab = st.tabs(["指标", "乡镇（街道）", "年度目标", "修改记录"],
                                                     key="registry_tab", bind="query-params")
 inds, towns = data.indicators(), data.township_list()

@@ -3,7 +3,7 @@ stored until the person confirms, and only when no error remains and every warni
 
 import streamlit as st
 
-from civdash import appdb
+from civdash import appdb, audit
 from civdash.ingest.commit import CommitError
 from civdash.ingest.extract import LAYOUT_NAMES
 from civdash.ingest.read import DEFAULT_LIMITS
@@ -21,7 +21,7 @@ from civdash.ingest.upload import commit, prepare
 from civdash.paths import real_db_path
 from civdash.periods import add_months, last_complete_month, month_key, month_label
 from civdash.template import template_name, upload_template
-from ui import data, frame
+from ui import access, data, frame
 from ui import upload as up
 
 frame.page_header("数据上传")
@@ -34,9 +34,12 @@ if done:
     st.page_link("pages/overview.py", label=f"查看{done['label']}总览", icon=":material/dashboard:",
                  query_params={"period": done["period"]})
 
-if first:
+if first and data.is_demo():
     st.info("当前看板显示的是**示例数据**。首次上传本单位的真实报表并确认后，系统将建立正式数据库："
             "报表中的乡镇（街道）和区县将自动登记，此后看板只显示真实数据。", icon="ℹ️")
+elif first:
+    st.info("正式数据库中还没有登记乡镇（街道）。首次上传本单位的报表并确认后，报表中的乡镇（街道）和区县将自动登记。",
+            icon="ℹ️")
 
 if not first:
     months_held = data.months()
@@ -176,9 +179,10 @@ checked = True
 if warnings:
     checked = st.checkbox(f"我已逐条核对以上{len(warnings)}条警告，数据无误", key="upload_warnings_checked")
 if first:
-    checked = st.checkbox("我确认以本次上传建立本单位的正式数据库（此后看板不再显示示例数据）",
-                          key="upload_first_confirmed") and checked
-user = st.text_input("上传人", key="upload_user", placeholder="请填写姓名，记入导入记录")
+    checked = st.checkbox("我确认以本次上传建立本单位的正式数据库（此后看板不再显示示例数据）" if data.is_demo()
+                          else "我确认登记本次报表中的乡镇（街道）和区县", key="upload_first_confirmed") and checked
+user = access.user().name if access.user() else ""
+st.caption(f"上传人：{user or '未登录'}（记入导入记录）")
 ready = plan.ok and checked and not errors
 if errors:
     st.caption(f"还有{len(errors)}个错误：请修改报表后重新上传（或按“需要您确认”处理），之后才能保存。")
@@ -187,13 +191,15 @@ elif not plan.ok:
 st.button("确认保存", type="primary", disabled=not ready, key="upload_confirm", on_click=up.request_commit)
 if up.commit_requested() and ready:
     try:
-        if first:
+        if first and data.is_demo():
             real = real_db_path()
             building = appdb.building_path(real)
             con = appdb.blank_database(building)
             try:
                 final = prepare(con, uploads, chosen.options(first))
                 result = commit(con, final, user_name=user.strip() or None, source="upload")
+                audit.record(con, user or None, "upload", str(result.batch_id),
+                             {"files": [name for name, _ in uploads], "first": True})
                 appdb.move_into_place(con, building, real)
             finally:
                 con.close()
@@ -202,6 +208,9 @@ if up.commit_requested() and ready:
         else:
             with data.cursor() as cur:
                 result = commit(cur, plan, user_name=user.strip() or None, source="upload")
+                audit.record(cur, user or None, "upload", str(result.batch_id),
+                             {"files": [name for name, _ in uploads], "periods": [month_key(p) for p in result.periods],
+                              "new": result.new, "changed": result.changed, "unchanged": result.unchanged})
     except CommitError as exc:
         st.error(f"未保存：{exc}")
     else:

@@ -8,10 +8,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from civdash import audit
 from civdash.ingest import commit
 from civdash.periods import month_label
 from civdash.units import format_value
-from ui import data
+from ui import access, data
 
 SOURCES = {"upload": "网页上传", "cli": "命令行", "demo": "示例数据"}
 STATUSES = {"committed": "已生效", "rolled_back": "已撤销"}
@@ -72,15 +73,22 @@ def undo(batch_id: int) -> None:
     read above is fresh on that rerun."""
     if not st.session_state.get(f"history_sure::{batch_id}"):
         return
-    user = (st.session_state.get("history_user") or "").strip() or None
+    user = access.user().name if access.user() else None
     try:
         with data.cursor() as cur:
             result = commit.rollback(cur, batch_id, user_name=user)
+            audit.record(cur, user, "rollback", str(batch_id), {"restored": result.restored, "removed": result.removed})
     except commit.CommitError as exc:
         st.session_state["history_failed"] = f"未撤销：{exc}"
     else:
         st.session_state["history_done"] = (f"已撤销第{batch_id}批：{result.restored:,}条恢复为之前的数值，"
                                             f"{result.removed:,}条已删除。")
+
+
+def may_roll_back(batch_user: str | None) -> bool:
+    """An administrator may roll back any batch; a statistician only the batches they uploaded."""
+    u = access.user()
+    return u is not None and (u.role == "admin" or (u.role == "statistician" and batch_user == u.name))
 
 
 def plain(text: str) -> str:

@@ -22,7 +22,7 @@ from civdash.registry import KINDS, TOWNSHIP_TYPES, IndicatorInput, RegistryErro
 from civdash.template import template_name, upload_template
 from civdash.townships import Township
 from civdash.units import BASE_UNITS, LEVEL_UNITS, display_unit, format_value
-from ui import data
+from ui import access, data
 
 NO_WEIGHT = ""
 AUTO_TYPE = ""
@@ -31,7 +31,9 @@ TOWNSHIP_FIELDS = ("name", "code", "type", "position", "aliases", "former")
 
 
 def user() -> str | None:
-    return (st.session_state.get("registry_user") or "").strip() or None
+    """The logged-in administrator's name, recorded with every change."""
+    u = access.user()
+    return u.name if u else None
 
 
 def act(area: str, change: Callable, *args, done: Callable[[object], str] | str, clear: Sequence[str] = (),
@@ -44,6 +46,7 @@ def act(area: str, change: Callable, *args, done: Callable[[object], str] | str,
     except RegistryError as exc:
         st.session_state[f"registry_outcome::{area}"] = ("error", f"未保存：{exc}")
         return
+    access.record("registry", getattr(change, "__name__", area), {"area": area})
     st.session_state[f"registry_outcome::{area}"] = ("ok", done(result) if callable(done) else done)
     for key in clear:
         st.session_state.pop(key, None)

@@ -75,8 +75,10 @@ def file_list(files: Sequence) -> list[tuple[str, bytes]]:
 
 
 def first_upload() -> bool:
-    """The dashboard still shows the demo: this upload will set up the bureau's own database."""
-    return data.is_demo()
+    """The bureau's first upload: the dashboard still shows the demo (this upload sets up the bureau's own
+    database), or the bureau's database has no townships yet (set up empty with the first account); the
+    townships and the district in the file are registered."""
+    return data.is_demo() or not data.township_list()
 
 
 def prepared(files: list[tuple[str, bytes]], chosen: Choices, first: bool) -> Plan:

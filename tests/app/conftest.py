@@ -25,6 +25,9 @@ import streamlit as st  # noqa: E402
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage  # noqa: E402
 from streamlit.testing.v1 import AppTest, app_test  # noqa: E402
 
+from civdash import auth  # noqa: E402
+from ui.access import USER_KEY  # noqa: E402
+
 DASHBOARD = ROOT / "dashboard.py"
 UNTIL = date(2025, 6, 1)  # the demo snapshot's last month (tests/conftest.py)
 TIMEOUT = 60
@@ -65,9 +68,16 @@ def demo_env(demo_files: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> It
     assert not demo_files["real"].exists()
 
 
-def run_app(page: str | None = None, **query_params: str | list[str]) -> AppTest:
-    """A finished AppTest run of ``dashboard.py`` (optionally switched to ``page``) on the databases set up."""
+# The session's account in page tests: an administrator may open every page (tests of the refusals choose another).
+TEST_USER = auth.User(1, "李静", "admin", False)
+
+
+def run_app(page: str | None = None, user: auth.User | None = TEST_USER, **query_params: str | list[str]) -> AppTest:
+    """A finished AppTest run of ``dashboard.py`` (optionally switched to ``page``) on the databases set up, with
+    ``user`` logged in (None: nobody)."""
     at = AppTest.from_file(str(DASHBOARD), default_timeout=TIMEOUT)
+    if user is not None:
+        at.session_state[USER_KEY] = user
     if page is None:
         at.query_params.update(query_params)
         return at.run()

@@ -45,7 +45,6 @@ def table(at, column: str, value: str, has: str | None = None) -> dict:
 def test_an_indicator_added_through_the_form_is_in_the_table_in_sql_and_recorded(real_app, real_env, clean) -> None:
     at = real_app(PAGE)
     clean(at)
-    at.text_input(key="registry_user").input("王芳")
     at.text_input(key="ind_add_name").input("养老机构护理型床位数")
     at.selectbox(key="ind_add_category").set_value("养老服务")
     at.selectbox(key="ind_add_unit").set_value("张")
@@ -62,7 +61,7 @@ def test_an_indicator_added_through_the_form_is_in_the_table_in_sql_and_recorded
     assert set(read(real_env, "SELECT alias FROM indicator_alias WHERE indicator_code = 'nursing_beds'")) == {
         ("护理型床位",), ("护理床位数",), ("养老机构护理型床位数",)}
     assert read(real_env, "SELECT user_name, object_kind, object_key, action FROM registry_change") == [
-        ("王芳", "indicator", "nursing_beds", "add")]
+        ("李静", "indicator", "nursing_beds", "add")]
     assert at.text_input(key="ind_add_name").value == ""  # the form is ready for the next one
     assert table(at, "名称", "养老机构护理型床位数", has="操作")["操作"] == "新增"  # 修改记录
 

@@ -125,11 +125,19 @@ def bureau_server(e2e_files: dict[str, Path], demo_snapshot: Path, tmp_path: Pat
     (base URL, database path). The server holds the file, so its contents are checked through the pages."""
     import duckdb  # noqa: PLC0415
 
+    from civdash import auth, db  # noqa: PLC0415
+
     real = tmp_path / "civdash.duckdb"
     shutil.copyfile(demo_snapshot, real)
     con = duckdb.connect(str(real))
     try:
         con.execute("UPDATE meta SET value = '0' WHERE key = 'is_demo'")
+    finally:
+        con.close()
+    con = db.connect(real)
+    try:
+        for name, (role, password) in ACCOUNTS.items():
+            auth.add_user(con, name, role, password)
     finally:
         con.close()
     with run_server(e2e_files["demo"], tmp_path, real=real) as url:
@@ -193,6 +201,23 @@ def wait_for_app(page, text: str | None = None) -> None:
 
 def open_app(page, server: str, path: str, text: str | None = None) -> None:
     page.goto(f"{server}{path}", wait_until="domcontentloaded")
+    wait_for_app(page, text)
+
+
+# The accounts of ``bureau_server``'s database: name → (role, password).
+ACCOUNTS = {"李静": ("statistician", "correct horse 7"), "王主任": ("admin", "correct horse 8"),
+            "张科长": ("viewer", "correct horse 9")}
+
+
+def log_in(page, server: str, path: str, text: str | None = None, name: str = "李静") -> None:
+    """Open ``path`` (a new browser session: logged out), follow its refusal to the login page, log in as ``name``
+    and wait for the page asked for (showing ``text``)."""
+    open_app(page, server, path)
+    page.get_by_role("link", name="前往登录").click()
+    wait_for_app(page, "密码")
+    page.get_by_label("用户名").fill(name)
+    page.get_by_label("密码").fill(ACCOUNTS[name][1])
+    page.get_by_role("button", name="登录").click()
     wait_for_app(page, text)
 
 
@@ -271,6 +296,7 @@ def app_helpers():
 
     class Helpers:
         open = staticmethod(open_app)
+        log_in = staticmethod(log_in)
         wait = staticmethod(wait_for_app)
         charts = staticmethod(wait_for_charts)
         no_errors = staticmethod(assert_no_errors)

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.timeout(300)
 
 
 def upload_files(page, h, url: str, tmp_path, files: dict[str, bytes]) -> None:
-    h.open(page, url, "/upload", text="选择要上传的报表")
+    h.log_in(page, url, "/upload", text="选择要上传的报表")
     paths = []
     for name, data in files.items():
         path = tmp_path / name
@@ -56,9 +56,7 @@ def test_statistician_uploads_maps_confirms_and_sees_the_month(new_page, bureau_
     choose(page, h, "其中：老年人", "忽略此列，不保存")
     assert "有1条警告" not in main.inner_text() and "未发现错误或警告" in main.inner_text()
     h.cell(page, f"{expected['城东街道'][1]:,}", nth=1)  # the table as it will be stored: 城东 written short
-    page.get_by_label("上传人").fill("李静")
-    page.get_by_label("上传人").press("Enter")
-    h.wait(page)
+    assert "上传人：李静" in main.inner_text()  # the account logged in
     page.get_by_role("button", name="确认保存").click()
     h.wait(page, "已保存")
     assert "新增90" in main.inner_text()
@@ -72,7 +70,7 @@ def test_statistician_uploads_maps_confirms_and_sees_the_month(new_page, bureau_
     h.no_errors(page)
 
     # 导入记录: the batch, its original file, and a rollback that brings June back as the latest month
-    h.open(page, url, "/history", text="导入记录")
+    h.log_in(page, url, "/history", text="导入记录")
     h.cell(page, "2025年7月城市低保.xlsx", nth=0)
     assert "**" not in main.inner_text()
     with page.expect_download() as download:

@@ -1,0 +1,112 @@
+"""Who is using the dashboard and what they may open: the login state of the session, the sidebar's page list
+for that role, and the polite refusal of a page opened by its URL without the right.
+
+Analysis pages are open to the intranet unless ``CIVDASH_LOGIN_FOR_ANALYSIS=1``; upload and admin pages always
+require a login (``civdash.auth`` holds the roles and the rule). The session keeps the logged-in account under
+``USER_KEY``; a reload of the browser starts a new session, which logs out (documented in the README).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import streamlit as st
+
+from civdash import audit, auth
+from ui import data
+
+USER_KEY = "civdash_user"
+NEXT_KEY = "civdash_after_login"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A page of the navigation with the permission it needs."""
+
+    page: st.Page
+    permission: auth.Permission
+
+
+def analysis_needs_login() -> bool:
+    return os.environ.get("CIVDASH_LOGIN_FOR_ANALYSIS", "").strip().lower() in ("1", "true", "yes")
+
+
+def user() -> auth.User | None:
+    found = st.session_state.get(USER_KEY)
+    return found if isinstance(found, auth.User) else None
+
+
+def role() -> str | None:
+    u = user()
+    return u.role if u else None
+
+
+def may_open(permission: auth.Permission) -> bool:
+    if permission == "analysis" and not analysis_needs_login():
+        return True
+    return auth.allowed(role(), permission)
+
+
+def log_in(name: str, password: str) -> str:
+    """Check the name and password; on success the session holds the account. Returns '' or the refusal."""
+    with data.cursor() as cur:
+        result = auth.login(cur, name, password)
+    if result.user is not None:
+        st.session_state[USER_KEY] = result.user
+    return result.message
+
+
+def log_out() -> None:
+    u = user()
+    if u is not None:
+        with data.cursor() as cur:
+            audit.record(cur, u.name, "logout", u.name)
+    st.session_state.pop(USER_KEY, None)
+
+
+def record(action: str, target: str | None = None, detail: dict | None = None) -> None:
+    """An audit entry for the logged-in person (or nobody)."""
+    u = user()
+    with data.cursor() as cur:
+        audit.record(cur, u.name if u else None, action, target, detail)
+
+
+def accounts_exist() -> bool:
+    if data.is_demo():
+        return False
+    with data.cursor() as cur:
+        return bool(auth.users(cur))
+
+
+def sidebar(groups: dict[str, list[Entry]], login_page: st.Page) -> None:
+    """The pages this person may open, by group, and who is logged in (or a link to log in)."""
+    with st.sidebar:
+        for group, entries in groups.items():
+            shown = [e for e in entries if may_open(e.permission)]
+            if not shown:
+                continue
+            st.caption(group)
+            for e in shown:
+                st.page_link(e.page, label=e.page.title, icon=e.page.icon)
+        st.divider()
+        u = user()
+        if u is None:
+            st.page_link(login_page, label="登录", icon=":material/login:")
+        else:
+            st.caption(f"当前用户：{u.name}（{u.role_name}）")
+            st.button("退出登录", key="civdash_logout", on_click=log_out, icon=":material/logout:")
+
+
+def refusal(entry: Entry, login_page: st.Page) -> None:
+    """What a page opened without the right shows instead of itself."""
+    st.title(entry.page.title)
+    needs = {"analysis": "登录", "upload": "统计员或管理员账户", "registry": "管理员账户", "users": "管理员账户",
+             "audit": "管理员账户"}[entry.permission]
+    if user() is None:
+        st.info(f"打开“{entry.page.title}”需要{needs}，请先登录。", icon=":material/lock:")
+        st.session_state[NEXT_KEY] = entry.page
+        st.page_link(login_page, label="前往登录", icon=":material/login:")
+    else:
+        st.warning(f"您的账户（{user().role_name}）没有打开“{entry.page.title}”的权限：需要{needs}。"
+                   "如需开通，请联系系统管理员。", icon=":material/block:")
