@@ -67,6 +67,20 @@ def allowed(role: str | None, permission: Permission) -> bool:
     return role is not None and permission in _GRANTS.get(role, set())
 
 
+def role_from_claims(claims: dict, claim: str, roles: dict[str, str | list[str]]) -> str | None:
+    """The role an OIDC login gets: ``claims[claim]`` (a value or a list of values, e.g. the groups the identity
+    provider lists) matched against ``roles`` (civdash role → the claim value or values that grant it); the
+    highest role matched wins; None when none matches (such a person may not use what needs a role)."""
+    found = claims.get(claim)
+    values = {str(v) for v in (found if isinstance(found, list | tuple | set) else [found]) if v is not None}
+    for role in ("admin", "statistician", "viewer"):
+        wanted = roles.get(role)
+        wanted = {wanted} if isinstance(wanted, str) else set(wanted or ())
+        if values & wanted:
+            return role
+    return None
+
+
 def check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"密码至少需要{MIN_PASSWORD}个字符")

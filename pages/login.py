@@ -11,6 +11,11 @@ if (u := access.user()) is not None:
     st.success(f"已登录：{u.name}（{u.role_name}）。", icon=":material/check_circle:")
     st.button("退出登录", key="login_logout", on_click=access.log_out)
     st.stop()
+if access.oidc_settings():
+    st.button("使用单位统一身份认证登录", type="primary", on_click=st.login, icon=":material/badge:")
+    if st.user.get("is_logged_in", False):
+        st.warning("您已通过统一身份认证登录，但账号没有本系统的角色，请联系系统管理员开通。")
+    st.caption("也可以使用本系统的用户名和密码登录：")
 if not access.accounts_exist():
     st.info("尚未建立账户。请系统管理员在服务器上运行 `python -m civdash users add 用户名 --role admin` 创建第一个"
             "管理员账户（尚无正式数据库时会同时建立），再用该账户登录。", icon=":material/info:")

@@ -32,9 +32,44 @@ def analysis_needs_login() -> bool:
     return os.environ.get("CIVDASH_LOGIN_FOR_ANALYSIS", "").strip().lower() in ("1", "true", "yes")
 
 
+def oidc_settings() -> dict | None:
+    """The ``[civdash]`` OIDC role settings when ``secrets.toml`` configures ``[auth]`` for ``st.login``, else None.
+
+    secrets.toml: ``[auth]`` as Streamlit documents it (redirect_uri, cookie_secret, client_id, client_secret,
+    server_metadata_url), and ``[civdash] role_claim = "groups"`` with ``[civdash.roles] admin = "…"``,
+    ``statistician = ["…", "…"]``, ``viewer = "…"`` (the claim values that grant each role)."""
+    try:
+        if "auth" not in st.secrets:
+            return None
+        settings = st.secrets.get("civdash", {})
+        return {"claim": settings.get("role_claim", "groups"), "roles": dict(settings.get("roles", {}))}
+    except (FileNotFoundError, KeyError, AttributeError, st.errors.StreamlitSecretNotFoundError):
+        return None
+
+
+def _oidc_user(settings: dict) -> auth.User | None:
+    """The person logged in through the identity provider, with the role its claim grants (None: no role)."""
+    if not st.user.get("is_logged_in", False):
+        return None
+    claims = dict(st.user)
+    role = auth.role_from_claims(claims, settings["claim"], settings["roles"])
+    if role is None:
+        return None
+    name = str(claims.get("name") or claims.get("preferred_username") or claims.get("email") or "统一身份认证用户")
+    found = auth.User(0, name, role, False)
+    if not st.session_state.get("civdash_oidc_logged"):
+        st.session_state["civdash_oidc_logged"] = True
+        with data.cursor() as cur:
+            audit.record(cur, name, "login", name, {"role": role, "via": "oidc"})
+    return found
+
+
 def user() -> auth.User | None:
     found = st.session_state.get(USER_KEY)
-    return found if isinstance(found, auth.User) else None
+    if isinstance(found, auth.User):
+        return found
+    settings = oidc_settings()
+    return _oidc_user(settings) if settings else None
 
 
 def role() -> str | None:
@@ -63,6 +98,8 @@ def log_out() -> None:
         with data.cursor() as cur:
             audit.record(cur, u.name, "logout", u.name)
     st.session_state.pop(USER_KEY, None)
+    if oidc_settings() and st.user.get("is_logged_in", False):
+        st.logout()
 
 
 def record(action: str, target: str | None = None, detail: dict | None = None) -> None:

@@ -103,3 +103,21 @@ def test_without_accounts_the_login_page_says_how_to_create_the_first(demo_env, 
     clean(at)
     assert any("python -m civdash users add 用户名 --role admin" in i.value for i in at.info)
     assert not at.text_input
+
+
+def test_with_an_identity_provider_configured_the_login_page_offers_it(real_env, clean) -> None:
+    with_account(real_env)
+    from streamlit.testing.v1 import AppTest  # noqa: PLC0415
+
+    from tests.app.conftest import DASHBOARD, TIMEOUT  # noqa: PLC0415
+
+    at = AppTest.from_file(str(DASHBOARD), default_timeout=TIMEOUT)
+    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+                          "client_id": "civdash", "client_secret": "s", "server_metadata_url": "https://idp/.well-known"}
+    at.secrets["civdash"] = {"role_claim": "groups", "roles": {"admin": "民政局-管理员"}}
+    at.run()
+    at.switch_page("pages/login.py")
+    at.run()
+    clean(at)
+    assert [b.label for b in at.button][:1] == ["使用单位统一身份认证登录"]
+    assert [t.label for t in at.text_input] == ["用户名", "密码"]  # the accounts of civdash still log in too

@@ -123,3 +123,18 @@ def test_audit_entries_filter_by_user_action_and_time(con) -> None:
     assert audit.entries(con, start=datetime.now() + timedelta(days=1)).empty
     with pytest.raises(ValueError):
         audit.record(con, "李静", "delete everything")
+
+
+ROLE_MAP = {"admin": "民政局-管理员", "statistician": ["民政局-统计员", "社会救助科"], "viewer": "民政局-查看"}
+
+
+@pytest.mark.parametrize(("claims", "expected"), [
+    ({"groups": ["民政局-查看"]}, "viewer"),
+    ({"groups": ["社会救助科", "民政局-查看"]}, "statistician"),  # the highest role matched
+    ({"groups": ["民政局-管理员", "社会救助科"]}, "admin"),
+    ({"groups": "民政局-统计员"}, "statistician"),  # a single value, not a list
+    ({"groups": ["财政局"]}, None),
+    ({}, None),
+])
+def test_an_oidc_login_takes_its_role_from_the_configured_claim(claims, expected) -> None:
+    assert auth.role_from_claims(claims, "groups", ROLE_MAP) == expected
