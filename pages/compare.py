@@ -26,9 +26,10 @@ ranking, heat, per_person, profile = st.tabs(["排名", "逐月热力图", "人�
 with ranking:
     df = charts.shown(data.metric("township_values", code, period, grain=grain, ytd=ytd), ind.unit)
     st.subheader(f"{ind.name} 乡镇排名（{label}{'，累计' if ytd and ind.kind == 'flow' else ''}）")
-    st.altair_chart(charts.ranking(df, ind.unit, ind.decimals), width="stretch")
+    shown_as = f"{label}{'累计' if ytd and ind.kind == 'flow' else ''}"
+    charts.show(charts.ranking(df, ind.unit, ind.decimals), ind.name, "乡镇排名", shown_as)
     if geojson_path().exists():
-        st.altair_chart(charts.choropleth(geojson_path(), df, ind.unit, ind.decimals), width="stretch")
+        charts.show(charts.choropleth(geojson_path(), df, ind.unit, ind.decimals), ind.name, "乡镇分布图", shown_as)
     table = df[["rank", "township", "township_code", "shown"]].assign(
         mom=[format_change(v) for v in df["mom"]], yoy=[format_change(v) for v in df["yoy"]])
     st.dataframe(table, hide_index=True, width="stretch", column_config={
@@ -44,7 +45,8 @@ with heat:
     matrix["label"] = [month_label(p) for p in matrix["period"]]
     st.subheader(f"{ind.name} 乡镇逐月（{month_label(start)}—{month_label(period)}）")
     order = [t.name for t in data.township_list()]
-    st.altair_chart(charts.heatmap(matrix, ind.unit, ind.decimals, order), width="stretch")
+    charts.show(charts.heatmap(matrix, ind.unit, ind.decimals, order), ind.name,
+                f"乡镇逐月{'累计' if ytd and ind.kind == 'flow' else ''}热力图", charts.month_span(start, period))
 
 with per_person:
     derived = catalog.derived_indicators()
@@ -61,7 +63,7 @@ with per_person:
     st.caption(f"计算方法：{data.indicator(spec.numerator).name} ÷ {data.indicator(spec.denominator).name}"
                + ("，按月平均" if data.indicator(spec.denominator).kind == "stock" else "")
                + "。横轴从最小值附近开始，便于看清乡镇间的差异。")
-    st.altair_chart(charts.ranking(towns, spec.unit, spec.decimals, zero=False), width="stretch")
+    charts.show(charts.ranking(towns, spec.unit, spec.decimals, zero=False), spec.name, "乡镇排名", label)
 
 with profile:
     town = filters.township()

@@ -38,21 +38,24 @@ def trend(codes: list[str], months: int = 24) -> None:
     df = charts.shown(df, unit)
     df["label"] = [f"{p.year}.{p.month:02d}" for p in df["period"]]
     df["series"] = df["indicator_code"].map(lambda c: inds[c].name)
-    st.altair_chart(charts.trend(df, unit, inds[codes[0]].decimals, height=540, big=True), width="stretch")
+    charts.show(charts.trend(df, unit, inds[codes[0]].decimals, height=540, big=True),
+                charts.listing([inds[c].name for c in codes]), "趋势", charts.month_span(df["period"].min(), period))
 
 
 def this_year_vs_last(code: str) -> None:
     df = data.metric("series", (code,), date(period.year - 1, 1, 1), period, ytd=True)
     df["year"], df["month"] = [p.year for p in df["period"]], [p.month for p in df["period"]]
     ind = inds[code]
-    st.altair_chart(charts.year_over_year(charts.shown(df, ind.unit), ind.unit, ind.decimals, height=540, big=True),
-                    width="stretch")
+    charts.show(charts.year_over_year(charts.shown(df, ind.unit), ind.unit, ind.decimals, height=540, big=True),
+                ind.name, f"今年与去年{'累计' if ind.kind == 'flow' else '逐月'}对比",
+                charts.month_span(date(period.year - 1, 1, 1), period))
 
 
 def ranking(code: str) -> None:
     ind = inds[code]
     df = charts.shown(data.metric("township_values", code, period), ind.unit)
-    st.altair_chart(charts.ranking(df, ind.unit, ind.decimals, height=700, big=True), width="stretch")
+    charts.show(charts.ranking(df, ind.unit, ind.decimals, height=700, big=True), ind.name, "乡镇排名",
+                month_label(period))
 
 
 def targets() -> None:

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from civdash.periods import bucket_label
+from civdash.periods import GRAINS, bucket_label
 from ui import charts, data, filters, frame, tables
 
 frame.page_header("趋势分析")
@@ -32,14 +32,18 @@ inds = {i.code: i for i in data.indicators()}
 df["label"] = [bucket_label(p, grain) for p in df["period"]]
 df["indicator"] = df["indicator_code"].map(lambda c: inds[c].name)
 df["series"] = df["township"] + " " + df["indicator"] if "township" in df else df["indicator"]
-scope = "、".join(t.name for t in data.township_list() if t.id in towns) or data.district_word()
+chosen_towns = [t.name for t in data.township_list() if t.id in towns]
+scope = "、".join(chosen_towns) or data.district_word()
 st.caption(f"范围：{scope}；{'流量指标为当年1月起累计数' if ytd else '流量指标为本期发生额'}")
 
 # One chart per unit: amounts and head-counts never share an axis.
 for unit, part in df.groupby(df["indicator_code"].map(lambda c: inds[c].unit), sort=False):
     decimals = max(inds[c].decimals for c in part["indicator_code"].unique())
     part = charts.shown(part, unit)
-    st.altair_chart(charts.trend(part, unit, decimals), width="stretch")
+    cumulative = ytd and any(inds[c].kind == "flow" for c in part["indicator_code"])
+    view = ("" if grain == "month" else f"按{GRAINS[grain]}") + ("累计" if cumulative else "") + "趋势"
+    charts.show(charts.trend(part, unit, decimals), charts.listing(chosen_towns, counted="个乡镇"),
+                charts.listing(part["indicator"]), view, charts.month_span(start, end))
     tables.wide_table(part, "label", "series", unit, decimals, "时期")
 
 first = inds[codes[0]]
@@ -50,7 +54,9 @@ yoy = data.metric("series", (first.code,), pd.Timestamp(this_year - 1, 1, 1).dat
 yoy["year"] = [p.year for p in yoy["period"]]
 yoy["month"] = [p.month for p in yoy["period"]]
 yoy = charts.shown(yoy, first.unit)
-st.altair_chart(charts.year_over_year(yoy, first.unit, first.decimals), width="stretch")
+charts.show(charts.year_over_year(yoy, first.unit, first.decimals), charts.listing(chosen_towns, counted="个乡镇"),
+            first.name, f"今年与去年{'累计' if ytd and first.kind == 'flow' else '逐月'}对比",
+            charts.month_span(pd.Timestamp(this_year - 1, 1, 1).date(), end))
 yoy["label"] = yoy["month"].map(lambda m: f"{m}月")
 yoy["series"] = yoy["year"].map(lambda y: f"{y}年")
 tables.wide_table(yoy, "label", "series", first.unit, first.decimals, "月份")

@@ -2,16 +2,85 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 import altair as alt
 import pandas as pd
+import streamlit as st
 
 from civdash.geo import load_township_shapes
+from civdash.periods import month_label
 from civdash.units import display_decimals, display_unit, to_display
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 PALETTE = ["#c0392b", "#2e6da4", "#27ae60", "#e67e22", "#8e44ad", "#16a085", "#7f8c8d", "#d35400"]
+
+
+# Saving a chart as an image. Streamlit (1.67) embeds a chart with vega-embed's own menu switched off and
+# strips the spec's usermeta.embedOptions down to theme/renderer/padding, so a spec cannot set vega-embed's
+# downloadFileName or scaleFactor. Its toolbar button "Download as PNG" already saves at
+# max(2, devicePixelRatio) times the drawn size, but always as '<date>T<time>_chart.png'. The chart's
+# ``alt`` (its accessible name) is the one thing of ours that reaches that button, as its label
+# "Download as PNG: <alt>"; the script below gives the saved file that name. Should a Streamlit release
+# change the button, files fall back to Streamlit's name (tests/e2e/test_chart_images.py notices).
+FILE_NAME_LIMIT = 80  # characters; a Chinese character takes 3 of the 255 bytes most file systems allow
+_NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+_NAME_DOWNLOADS = r"""<script data-civdash="chart-file-names">
+(() => {
+  if (window.civdashChartFileNames) return;
+  window.civdashChartFileNames = true;
+  // This element draws nothing; without this rule it would still add a gap above each chart.
+  const style = document.createElement("style");
+  style.textContent = '[data-testid="stElementContainer"]:has(script[data-civdash="chart-file-names"]) {display: none}';
+  document.head.append(style);
+  const prefix = "Download as PNG: ";
+  let name = null;
+  document.addEventListener("click", (event) => {
+    const target = event.target;
+    if (!(target instanceof Element)) return;
+    const button = target.closest('[data-testid="stElementToolbarButton"] button');
+    if (button) {
+      const label = button.getAttribute("aria-label") || "";
+      name = label.startsWith(prefix) ? label.slice(prefix.length) : null;
+    } else if (target instanceof HTMLAnchorElement && name && /_chart[.]png$/.test(target.download)) {
+      target.download = name.trim().replace(/[\\/:*?"<>|]/g, "").replace(/\s+/g, "_") + ".png";
+      name = null;
+    }
+  }, true);  // capturing: before Streamlit's handlers, and before the browser saves the file
+})();
+</script>"""
+
+
+def file_name(*parts: str) -> str:
+    """Parts joined by '_' without the characters file systems refuse (/ \\ : * ? " < > |), e.g.
+    '城市低保人数_趋势_2022年7月-2025年6月'. Past ``FILE_NAME_LIMIT`` the longest part is shortened, so the
+    period at the end survives."""
+    kept = [text for part in parts if (text := "_".join(_NOT_IN_FILE_NAMES.sub("", str(part)).split()).strip("._"))]
+    while (over := len("_".join(kept)) - FILE_NAME_LIMIT) > 0:
+        longest = max(range(len(kept)), key=lambda i: len(kept[i]))
+        kept[longest] = kept[longest][: max(len(kept[longest]) - over - 1, 1)] + "…"
+    return "_".join(kept) or "图表"
+
+
+def listing(names: Sequence[str], most: int = 3, counted: str = "项") -> str:
+    """'城市低保人数、农村低保人数'; more than ``most`` as '城市低保人数、农村低保人数、特困人数等5项'."""
+    names = list(dict.fromkeys(names))
+    return "、".join(names) if len(names) <= most else "、".join(names[:most]) + f"等{len(names)}{counted}"
+
+
+def month_span(start: date, end: date) -> str:
+    """'2022年7月-2025年6月' (one month alone: '2025年6月')."""
+    return month_label(start) if start == end else f"{month_label(start)}-{month_label(end)}"
+
+
+def show(chart: alt.TopLevelMixin, *parts: str) -> None:
+    """Draw ``chart`` full width; its image saves as '<parts>.png' (indicator, view, period: see above).
+    Screen readers read the same words, with spaces for the underscores."""
+    st.html(_NAME_DOWNLOADS, unsafe_allow_javascript=True)
+    st.altair_chart(chart, width="stretch", alt=file_name(*parts).replace("_", " "))
 
 
 def _style(chart: alt.Chart, height: int = 360, big: bool = False) -> alt.Chart:

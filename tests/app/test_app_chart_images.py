@@ -1,0 +1,102 @@
+"""Every chart's saved image is named for what it shows: indicator, view and period.
+
+Streamlit (1.67) strips a spec's ``usermeta.embedOptions`` (so vega-embed's ``downloadFileName`` cannot be
+set) and names the file of its toolbar's "Download as PNG" itself; ``ui.charts.show`` gives each chart an
+``alt`` (its accessible name, also the label of that button) from which the page's script names the file
+(spaces → '_'). Here: the ``alt`` of every chart on every page with charts. tests/e2e/test_chart_images.py
+saves one in a real browser.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ui.charts import file_name
+
+pytestmark = pytest.mark.timeout(120)
+
+ILLEGAL = set('/\\:*?"<>|')
+
+
+def names(at) -> list[str]:
+    """The file name (without .png) each chart of the run saves under, in page order."""
+    found = []
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        assert spec.get("description") in (None, ""), "a spec description would stand in for the name"
+        assert chart.proto.alt, "a chart without a name"
+        found.append(chart.proto.alt.replace(" ", "_"))
+    for name in found:
+        assert not ILLEGAL & set(name), name
+    return found
+
+
+def test_trend_default(app, clean):
+    at = app("pages/trend.py")
+    clean(at)
+    assert names(at) == ["城市低保人数、农村低保人数_趋势_2022年7月-2025年6月",
+                         "城市低保人数_今年与去年逐月对比_2024年1月-2025年6月"]
+
+
+def test_trend_one_chart_per_unit_with_townships_quarters_and_ytd(app, clean):
+    at = app("pages/trend.py", inds=["农村低保资金支出（元）", "临时救助资金（元）", "农村低保人数（人）"], grain="季",
+             mode="累计", towns=["城南街道", "城东街道"], range=["2024年1月", "2025年6月"])
+    clean(at)
+    # Townships in registry order, as the page lists them.
+    assert names(at) == ["城东街道、城南街道_农村低保资金支出、临时救助资金_按季累计趋势_2024年1月-2025年6月",
+                         "城东街道、城南街道_农村低保人数_按季趋势_2024年1月-2025年6月",
+                         "城东街道、城南街道_农村低保资金支出_今年与去年累计对比_2024年1月-2025年6月"]
+
+
+def test_compare_default(app, clean):
+    at = app("pages/compare.py")
+    clean(at)
+    assert names(at) == ["农村低保人数_乡镇排名_2025年6月",
+                         "农村低保人数_乡镇逐月热力图_2024年7月-2025年6月",
+                         "城市低保月人均补助_乡镇排名_2025年6月"]
+
+
+def test_compare_quarter_ytd_flow(app, clean):
+    at = app("pages/compare.py", ind="农村低保资金支出（社会救助）", period="2025年3月", grain="季", mode="累计")
+    clean(at)
+    assert at.selectbox(key="ind").value == "dibao_rural_funds"
+    assert names(at) == ["农村低保资金支出_乡镇排名_2025年第1季度累计",
+                         "农村低保资金支出_乡镇逐月累计热力图_2024年4月-2025年3月",
+                         "城市低保月人均补助_乡镇排名_2025年第1季度"]
+
+
+@pytest.mark.parametrize(("slide", "expected"), [
+    (2, "城市低保人数、农村低保人数_趋势_2023年7月-2025年6月"),
+    (3, "农村低保资金支出_今年与去年累计对比_2024年1月-2025年6月"),
+    (4, "农村低保人数_乡镇排名_2025年6月"),
+    (6, "社区APP注册用户数_趋势_2023年7月-2025年6月"),
+])
+def test_meeting_slides(app, clean, slide, expected):
+    at = app(meeting="1", slide=str(slide))
+    clean(at)
+    assert names(at) == [expected]
+
+
+def test_meeting_other_month(app, clean):
+    at = app(meeting="1", slide="4", period="2024年12月")
+    clean(at)
+    assert names(at) == ["农村低保人数_乡镇排名_2024年12月"]
+
+
+def test_overview_has_no_chart_to_save(app, clean):
+    """总览's cards draw sparklines inside st.metric: Streamlit gives them no toolbar, so no image to name."""
+    at = app()
+    clean(at)
+    assert at.title[0].value == "民政工作总览"
+    assert not at.get("vega_lite_chart")
+    assert any(m.proto.chart_data for m in at.metric)
+
+
+def test_file_name_is_safe_and_keeps_the_period():
+    assert file_name("城市低保人数", "趋势", "2022年7月-2025年6月") == "城市低保人数_趋势_2022年7月-2025年6月"
+    assert file_name("", 'a/b\\c:d*e?f"g<h>i|j', " 救助 资金. ") == "abcdefghij_救助_资金"
+    assert file_name("", " ") == "图表"
+    long = file_name("很长的指标名称" * 20, "趋势", "2022年7月-2025年6月")
+    assert len(long) == 80 and long.endswith("…_趋势_2022年7月-2025年6月")
