@@ -67,3 +67,32 @@ def test_staff_download_a_quarter_table_that_matches_the_screen(new_page, server
     h.open(again, server, page.url.replace(server, ""), text="民政主要指标统计表")
     h.cell(again, "2025年第2季度")
     assert h.rows(again) == screen
+
+
+def test_staff_download_the_report_as_word(new_page, server, sql, app_helpers):
+    import docx  # noqa: PLC0415
+
+    h = app_helpers
+    page = new_page()
+    h.open(page, server, "/report", text="民政工作主要数据")
+    main = page.locator('[data-testid="stMain"]')
+    assert "黔江区民政工作主要数据（2025年1-6月）" in main.inner_text()
+    name, data = download(page, "下载 Word 文档（.docx）")
+    assert name == "黔江区民政工作主要数据_2025年1-6月.docx"
+    document = docx.Document(io.BytesIO(data))
+    paragraphs = [p.text for p in document.paragraphs if p.text.strip()]
+    assert paragraphs[0] == "黔江区民政工作主要数据（2025年1-6月）"
+    body = "\n".join(paragraphs)
+    # The 城市低保 sentence as the page writes it, its numbers recomputed from v_fact
+    households = sql(f"SELECT sum(value) FROM v_fact WHERE indicator_code = 'dibao_urban_households' AND period = '{JUNE}'")
+    persons = sql(f"SELECT sum(value) FROM v_fact WHERE indicator_code = 'dibao_urban_persons' AND period = '{JUNE}'")
+    assert f"{households:.0f}户{persons:.0f}人" in body
+    funds = sql("SELECT sum(value) FROM v_fact WHERE indicator_code = 'dibao_urban_funds'"
+                f" AND period BETWEEN '2025-01-01' AND '{JUNE}'")
+    shown = f"{funds / 1e4:.2f}".rstrip("0").rstrip(".")
+    assert f"{shown}万元" in body
+    on_screen = page.locator('[data-testid="stCode"]').inner_text()
+    assert f"{households:.0f}户{persons:.0f}人" in on_screen and f"{shown}万元" in on_screen
+    assert document.tables and document.tables[0].rows[0].cells[0].text == "指标"
+    h.no_errors(page)
+    h.shot(page, "report")
