@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("batch_id", type=int, metavar="BATCH_ID")
     _db_arg(p)
     cli_export.add_parser(sub, _month_arg)
-    cli_report.add_parser(sub)
+    cli_report.add_parser(sub, _month_arg)
     cli_users.add_parser(sub)
     return parser
 

@@ -180,15 +180,29 @@ def real_app(real_env: Path) -> Callable[..., AppTest]:
 
 
 @pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
-    """The bytes behind every download button of the app test's runs, by the button's URL."""
-    served: dict[str, bytes] = {}
+def served_files(monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, bytes], dict[str, str]]:
+    """The bytes and the file name behind every download button of the app test's runs, by the button's URL."""
+    data: dict[str, bytes] = {}
+    names: dict[str, str] = {}
 
     class Keeping(MemoryMediaFileStorage):
         def load_and_get_id(self, path_or_data, mimetype, kind, filename=None) -> str:
             file_id = super().load_and_get_id(path_or_data, mimetype, kind, filename)
-            served[self.get_url(file_id)] = bytes(path_or_data)
+            data[self.get_url(file_id)] = bytes(path_or_data)
+            names[self.get_url(file_id)] = filename
             return file_id
 
     monkeypatch.setattr(app_test, "MemoryMediaFileStorage", Keeping)
-    return served
+    return data, names
+
+
+@pytest.fixture
+def downloads(served_files) -> dict[str, bytes]:
+    """The bytes behind every download button of the app test's runs, by the button's URL."""
+    return served_files[0]
+
+
+@pytest.fixture
+def file_names(served_files) -> dict[str, str]:
+    """The file name behind every download button of the app test's runs, by the button's URL."""
+    return served_files[1]

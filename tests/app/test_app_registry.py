@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-from streamlit.testing.v1 import app_test
 
 from civdash.ingest.context import Options
 from civdash.ingest.upload import prepare
@@ -15,21 +13,6 @@ from tests.template_fixtures import fill_template
 from tests.upload_fixtures import read
 
 PAGE = "pages/registry.py"
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
-    """The bytes behind every download button of the app test's runs, by the button's URL."""
-    served: dict[str, bytes] = {}
-
-    class Keeping(MemoryMediaFileStorage):
-        def load_and_get_id(self, path_or_data, mimetype, kind, filename=None) -> str:
-            file_id = super().load_and_get_id(path_or_data, mimetype, kind, filename)
-            served[self.get_url(file_id)] = bytes(path_or_data)
-            return file_id
-
-    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", Keeping)
-    return served
 
 
 def table(at, column: str, value: str, has: str | None = None) -> dict:

@@ -86,24 +86,6 @@ def test_downloads_are_the_report_as_docx_and_markdown(app, clean, sql, download
     assert all(url for url in names.values())
 
 
-@pytest.fixture
-def file_names(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """The file name behind every download button of the app test's runs, by the button's URL."""
-    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage  # noqa: PLC0415
-    from streamlit.testing.v1 import app_test  # noqa: PLC0415
-
-    names: dict[str, str] = {}
-
-    class Naming(MemoryMediaFileStorage):
-        def load_and_get_id(self, path_or_data, mimetype, kind, filename=None) -> str:
-            file_id = super().load_and_get_id(path_or_data, mimetype, kind, filename)
-            names[self.get_url(file_id)] = filename
-            return file_id
-
-    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", Naming)
-    return names
-
-
 def test_download_file_names_carry_the_period(app, clean, file_names) -> None:
     at = app(PAGE, r_kind="1-N月累计", r_month="2025年6月")
     clean(at)
