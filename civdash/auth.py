@@ -13,6 +13,8 @@ check, so the answer does not reveal which names exist.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -34,6 +36,7 @@ _GRANTS: dict[str, set[str]] = {
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
 MIN_PASSWORD = 8
+SESSION_HOURS = 12  # how long a login lasts in a browser without a new login
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("civdash: a hash to check against when the name is unknown")
@@ -131,6 +134,7 @@ def set_password(con: duckdb.DuckDBPyConnection, name: str, password: str, by: s
     check_password_rules(password)
     with db.transaction(con):
         queries.execute(con, "user_set_password", id=user.id, password_hash=_hasher.hash(password))
+        queries.execute(con, "session_delete_user", user_id=user.id)  # a stolen cookie dies with the old password
         audit.record(con, by, "user", user.name, {"change": "password"})
 
 
@@ -146,6 +150,7 @@ def set_disabled(con: duckdb.DuckDBPyConnection, name: str, disabled: bool = Tru
     user = _existing(con, name)
     with db.transaction(con):
         queries.execute(con, "user_set_disabled", id=user.id, disabled=disabled)
+        queries.execute(con, "session_delete_user", user_id=user.id)
         audit.record(con, by, "user", user.name, {"change": "disable" if disabled else "enable"})
 
 
@@ -191,6 +196,35 @@ def login(con: duckdb.DuckDBPyConnection, name: str, password: str, now: datetim
         queries.execute(con, "user_login_ok", id=user.id)
         audit.record(con, user.name, "login", user.name, {"role": user.role})
     return LoginResult(User(user.id, user.name, user.role, False), "")
+
+
+def start_session(con: duckdb.DuckDBPyConnection, user: User, now: datetime | None = None) -> str:
+    """A new login session for ``user``: the random token the browser keeps (its cookie); the database keeps only
+    the token's SHA-256, so a copy of the database opens no session."""
+    token = secrets.token_urlsafe(32)
+    expires = (now or datetime.now()) + timedelta(hours=SESSION_HOURS)
+    queries.execute(con, "session_insert", token_hash=_digest(token), user_id=user.id, expires_at=expires)
+    return token
+
+
+def session_user(con: duckdb.DuckDBPyConnection, token: str | None, now: datetime | None = None) -> User | None:
+    """The account of a live session (None: no such token, expired, or the account disabled)."""
+    if not token:
+        return None
+    row = queries.run(con, "session_user", token_hash=_digest(token), now=now or datetime.now())
+    if row.empty:
+        return None
+    r = row.iloc[0]
+    return User(int(r.id), r["name"], r.role, False)
+
+
+def end_session(con: duckdb.DuckDBPyConnection, token: str | None) -> None:
+    if token:
+        queries.execute(con, "session_delete", token_hash=_digest(token))
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _verify(password_hash: str, password: str) -> bool:

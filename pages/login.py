@@ -1,11 +1,17 @@
 """登录: name and password; after a login the page asked for opens (or 总览)."""
 
+import time
+
 import streamlit as st
 
 from ui import access, frame
 
 frame.page_header("登录")
 if access.user() is not None and st.session_state.pop("login_redirect", False):
+    # Keep the login in a cookie (the browser runs the script as soon as it gets it), then open the page asked for.
+    st.iframe(access.cookie_script(st.session_state.pop(access.TOKEN_KEY, None)), height=1)
+    st.info("登录成功，正在打开页面……", icon=":material/check_circle:")
+    time.sleep(1)
     st.switch_page(st.session_state.pop(access.NEXT_KEY, None) or "pages/overview.py")
 if (u := access.user()) is not None:
     st.success(f"已登录：{u.name}（{u.role_name}）。", icon=":material/check_circle:")

@@ -8,6 +8,7 @@ require a login (``civdash.auth`` holds the roles and the rule). The session kee
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 
@@ -18,6 +19,9 @@ from ui import data
 
 USER_KEY = "civdash_user"
 NEXT_KEY = "civdash_after_login"
+TOKEN_KEY = "civdash_new_token"  # a login session's token waiting to be written into the cookie
+CLEAR_KEY = "civdash_clear_cookie"
+COOKIE = "civdash_session"
 
 
 @dataclass(frozen=True)
@@ -65,11 +69,38 @@ def _oidc_user(settings: dict) -> auth.User | None:
 
 
 def user() -> auth.User | None:
+    """The logged-in account: this session's, else the one of the login cookie (a reload, a typed address, a
+    new tab), else the identity provider's."""
     found = st.session_state.get(USER_KEY)
     if isinstance(found, auth.User):
         return found
+    token = _cookie()
+    if token and not data.is_demo():
+        with data.cursor() as cur:
+            found = auth.session_user(cur, token)
+        if found is not None:
+            st.session_state[USER_KEY] = found
+            return found
     settings = oidc_settings()
     return _oidc_user(settings) if settings else None
+
+
+def _cookie() -> str | None:
+    try:
+        value = st.context.cookies.get(COOKIE)
+    except Exception:  # no browser context (a script run outside the server)
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def cookie_script(token: str | None) -> str:
+    """A script for ``st.iframe`` (same origin as the app) that sets the login cookie (or clears it for None).
+    SameSite=Strict: the cookie is never sent with a request another site starts. Not HttpOnly: a page script
+    has to write it (Streamlit sets no cookies of its own), so every text a user supplied stays escaped (issue 6,
+    hardening)."""
+    value = f"{COOKIE}={token}; path=/; max-age={auth.SESSION_HOURS * 3600}; samesite=strict" if token else \
+        f"{COOKIE}=; path=/; max-age=0; samesite=strict"
+    return f"<script>parent.document.cookie = {json.dumps(value)};</script>"
 
 
 def role() -> str | None:
@@ -84,9 +115,12 @@ def may_open(permission: auth.Permission) -> bool:
 
 
 def log_in(name: str, password: str) -> str:
-    """Check the name and password; on success the session holds the account. Returns '' or the refusal."""
+    """Check the name and password; on success the session holds the account and a login session is started
+    for the cookie (``TOKEN_KEY``, written by the login page). Returns '' or the refusal."""
     with data.cursor() as cur:
         result = auth.login(cur, name, password)
+        if result.user is not None:
+            st.session_state[TOKEN_KEY] = auth.start_session(cur, result.user)
     if result.user is not None:
         st.session_state[USER_KEY] = result.user
     return result.message
@@ -98,6 +132,10 @@ def log_out() -> None:
         with data.cursor() as cur:
             audit.record(cur, u.name, "logout", u.name)
     st.session_state.pop(USER_KEY, None)
+    with data.cursor() as cur:
+        auth.end_session(cur, _cookie())
+        auth.end_session(cur, st.session_state.pop(TOKEN_KEY, None))
+    st.session_state[CLEAR_KEY] = True  # the sidebar clears the cookie on the next run
     if oidc_settings() and st.user.get("is_logged_in", False):
         st.logout()
 
@@ -127,6 +165,8 @@ def sidebar(groups: dict[str, list[Entry]], login_page: st.Page) -> None:
             for e in shown:
                 st.page_link(e.page, label=e.page.title, icon=e.page.icon)
         st.divider()
+        if st.session_state.pop(CLEAR_KEY, False):
+            st.iframe(cookie_script(None), height=1)
         u = user()
         if u is None:
             st.page_link(login_page, label="登录", icon=":material/login:")

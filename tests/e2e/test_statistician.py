@@ -104,3 +104,22 @@ def test_a_broken_file_is_refused_in_chinese_and_nothing_changes(new_page, burea
     h.open(page, url, "/", text="城市低保人数")
     assert "数据截至2025年6月" in main.inner_text()
     assert metric_value(page, "城市低保人数") == before
+
+
+def test_a_login_outlasts_a_reload_until_logout(new_page, bureau_server, app_helpers):
+    h, (url, _) = app_helpers, bureau_server
+    page = new_page()
+    h.log_in(page, url, "/upload", text="选择要上传的报表")
+    assert [c["name"] for c in page.context.cookies() if c["name"] == "civdash_session"] == ["civdash_session"]
+    cookie = next(c for c in page.context.cookies() if c["name"] == "civdash_session")
+    assert cookie["sameSite"] == "Strict" and len(cookie["value"]) >= 40
+    h.open(page, url, "/history", text="导入记录")  # a typed address: a new session, logged in by the cookie
+    assert "当前用户：李静（统计员）" in page.locator('[data-testid="stSidebar"]').inner_text()
+    page.get_by_role("button", name="退出登录").click()
+    h.wait(page)
+    page.wait_for_function("() => !document.cookie.includes('civdash_session=')")
+    h.open(page, url, "/upload", text="请先登录")
+    assert not page.locator('[data-testid="stFileUploaderDropzoneInput"]').count()
+    other = new_page()  # the token of another browser opens nothing
+    other.context.add_cookies([{"name": "civdash_session", "value": cookie["value"], "url": url}])
+    h.open(other, url, "/upload", text="请先登录")

@@ -138,3 +138,24 @@ ROLE_MAP = {"admin": "民政局-管理员", "statistician": ["民政局-统计�
 ])
 def test_an_oidc_login_takes_its_role_from_the_configured_claim(claims, expected) -> None:
     assert auth.role_from_claims(claims, "groups", ROLE_MAP) == expected
+
+
+def test_a_login_session_lasts_until_logout_expiry_a_new_password_or_disabling(con) -> None:
+    user = auth.add_user(con, "李静", "statistician", PASSWORD)
+    now = datetime(2026, 11, 22, 9, 0)
+    token = auth.start_session(con, user, now=now)
+    (stored,) = con.execute("SELECT token_hash FROM login_session").fetchone()
+    assert token not in stored and len(stored) == 64  # only the SHA-256 is kept
+    assert auth.session_user(con, token, now=now + timedelta(hours=1)).name == "李静"
+    assert auth.session_user(con, token, now=now + timedelta(hours=auth.SESSION_HOURS, minutes=1)) is None
+    assert auth.session_user(con, "forged", now=now) is None and auth.session_user(con, None) is None
+    auth.set_role(con, "李静", "admin")
+    assert auth.session_user(con, token, now=now).role == "admin"  # the role is read fresh
+    auth.end_session(con, token)
+    assert auth.session_user(con, token, now=now) is None
+    again = auth.start_session(con, user, now=now)
+    auth.set_password(con, "李静", "another horse 8")
+    assert auth.session_user(con, again, now=now) is None
+    third = auth.start_session(con, user, now=now)
+    auth.set_disabled(con, "李静", True)
+    assert auth.session_user(con, third, now=now) is None
