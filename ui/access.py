@@ -3,7 +3,8 @@ for that role, and the polite refusal of a page opened by its URL without the ri
 
 Analysis pages are open to the intranet unless ``CIVDASH_LOGIN_FOR_ANALYSIS=1``; upload and admin pages always
 require a login (``civdash.auth`` holds the roles and the rule). The session keeps the logged-in account under
-``USER_KEY``; a reload of the browser starts a new session, which logs out (documented in the README).
+``USER_KEY``; a login cookie (``COOKIE``, a login session of ``auth.start_session``) logs a reloaded page or a
+new tab in again.
 """
 
 from __future__ import annotations
