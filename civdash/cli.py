@@ -7,7 +7,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from civdash import cli_export, cli_import, cli_report, cli_users, db, demo, metrics, queries
+from civdash import cli_backup, cli_export, cli_import, cli_report, cli_users, db, demo, metrics, queries
 from civdash.paths import demo_db_path, real_db_path
 from civdash.periods import month_label, parse_month
 
@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_export.add_parser(sub, _month_arg)
     cli_report.add_parser(sub, _month_arg)
     cli_users.add_parser(sub)
+    cli_backup.add_parser(sub)
     return parser
 
 
@@ -91,6 +92,8 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "export":
         return cli_export.run(args)
+    if args.command in ("backup", "restore"):
+        return cli_backup.run(args)
     if args.command == "users":
         return cli_users.run(args)
     if args.command == "report":

@@ -1,0 +1,310 @@
+"""Backups of the bureau's database, taken while the dashboard runs, and restoring one.
+
+A backup is a fresh DuckDB file written by ``COPY FROM DATABASE`` and checked before it gets its final name
+(``civdash-YYYYmmdd-HHMMSS.duckdb``): every table's row count and a hash of all its rows equal the source's,
+it opens, and it is a civdash database. Whatever this module reports as a backup is complete and opens.
+
+How a consistent source is obtained:
+
+- Nobody holds the file: it is attached read-only and copied directly (one read transaction: consistent).
+- The running dashboard holds it read-write. DuckDB locks the file against every other process (even
+  read-only), so SQL cannot reach it. The file and its write-ahead log are copied at the byte level instead,
+  and the copy is accepted only when no checkpoint ran during it; otherwise it is thrown away and taken again.
+  Why such a copy is a state the database really had (DuckDB 1.5 storage, see docs/architecture.md):
+  * Between checkpoints DuckDB changes the database file only in free blocks: a checkpoint writes the new
+    state into free blocks and then the header; blocks the current header refers to are freed only when
+    the next header is written. Large inserts written ahead of their commit also go to free blocks.
+    So while the header (its iteration count) stays the same, every block it refers to stays as it was.
+  * Commits since the last checkpoint are in the ``.wal``. It is copied before the database file, so any
+    block a copied log entry refers to was written before the file copy began. A commit being appended while
+    the log is copied leaves a torn last entry, which replay ignores (entries are applied only up to their
+    transaction's flush marker); a checksum mismatch makes the copy fail to open and it is taken again.
+  * A checkpoint that completes during the copy changes the header (and may reuse freed blocks, truncate the
+    file and reset the log): the header bytes are compared before the copy, after it and in the copy, and a
+    ``.wal.checkpoint`` file (commits made during a running checkpoint) makes the attempt start over.
+  * Every block of every table is read (the row hashes), and DuckDB checks each block's checksum as it reads:
+    a block caught half-written fails the attempt instead of passing silently.
+  The copy is then opened (its log replayed), fingerprinted and copied with ``COPY FROM DATABASE`` into the
+  backup, so the backup itself is a clean file without a log, whatever the byte copy looked like.
+
+The byte copy reads the files without locking them; it must not run inside a process that holds the database
+through DuckDB (closing a descriptor would drop that process's POSIX lock): the function only gets there when
+the database is held by another process.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+from civdash import db, metrics, queries
+from civdash.periods import month_label
+
+NAME_FORMAT = "civdash-%Y%m%d-%H%M%S.duckdb"
+NAME_PATTERN = re.compile(r"civdash-\d{8}-\d{6}\.duckdb")
+HEADER_BYTES = 3 * 4096  # DuckDB's main header and its two alternating database headers
+ATTEMPTS = 30
+RETRY_PAUSE = 0.2  # seconds, growing with each attempt
+
+
+class BackupError(RuntimeError):
+    """A backup or restore that did not happen; the message (Chinese) says why. Nothing was changed."""
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a civdash database file holds."""
+
+    path: Path
+    schema_version: int
+    batches: int
+    current_facts: int
+    latest_month: date | None
+    data_version: int
+    is_demo: bool
+    tables: dict[str, int]  # table → rows
+    size: int  # bytes
+
+    def lines(self) -> list[str]:
+        """The summary as people read it (Chinese)."""
+        return [f"文件：{self.path}",
+                f"大小：{self.size / 1024 / 1024:.1f} MB",
+                f"结构版本：{self.schema_version}",
+                f"示例数据：{'是' if self.is_demo else '否'}",
+                f"导入批次：{self.batches}个",
+                f"当前数据：{self.current_facts}条",
+                f"最新月份：{month_label(self.latest_month) if self.latest_month else '无'}",
+                f"数据版本：{self.data_version}",
+                "各表行数：" + "，".join(f"{t} {n}" for t, n in self.tables.items())]
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    path: Path
+    summary: Summary
+    method: str  # 'direct' (nobody held the file) or 'snapshot' (copied while the dashboard held it)
+    attempts: int
+    pruned: list[Path]
+
+
+# --- backup -----------------------------------------------------------------------------------------------------
+
+
+def backup_name(now: datetime) -> str:
+    return now.strftime(NAME_FORMAT)
+
+
+def create_backup(db_path: Path, directory: Path, keep: int | None = None, now: datetime | None = None,
+                  attempts: int = ATTEMPTS, pause: Callable[[float], None] = time.sleep) -> BackupResult:
+    """Write a checked backup of ``db_path`` into ``directory``; then, with ``keep``, delete all but the newest
+    ``keep`` backups there. Raises ``BackupError`` (nothing left behind) when no complete backup could be made."""
+    db_path = Path(db_path)
+    if not db_path.exists():
+        raise BackupError(f"数据库不存在：{db_path}")
+    if keep is not None and keep < 1:
+        raise BackupError("--keep 至少为1")
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / backup_name(now or datetime.now())
+    if target.exists():
+        raise BackupError(f"备份文件已存在：{target}（同一秒内只能备份一次）")
+    partial = target.with_name(target.name + ".partial")
+    try:
+        method, tries = _write_backup(db_path, partial, attempts, pause)
+        summary = summarize(partial)
+        os.replace(partial, target)
+    finally:
+        _remove_database(partial)
+    summary = replace(summary, path=target)
+    pruned = prune(directory, keep) if keep else []
+    return BackupResult(target, summary, method, tries, pruned)
+
+
+def _write_backup(db_path: Path, partial: Path, attempts: int, pause: Callable[[float], None]) -> tuple[str, int]:
+    try:
+        _copy_checked(db_path, partial, source_read_only=True)
+        return "direct", 1
+    except db.DatabaseBusy:
+        pass
+    last: Exception | None = None
+    with tempfile.TemporaryDirectory(prefix=".civdash-backup-", dir=partial.parent) as stage:
+        staged = Path(stage) / "snapshot.duckdb"
+        for attempt in range(1, attempts + 1):
+            _remove_database(staged)
+            _remove_database(partial)
+            try:
+                if _snapshot(db_path, staged):
+                    _copy_checked(staged, partial, source_read_only=False)
+                    return "snapshot", attempt
+                last = None
+            except (duckdb.Error, OSError, BackupError) as exc:  # a torn copy that does not open or fails a check
+                last = exc
+            pause(RETRY_PAUSE * attempt)
+    reason = f"（最后一次：{last}）" if last else ""
+    raise BackupError(f"数据库一直在写入或整理中，尝试{attempts}次仍未取得一致的副本，未生成备份{reason}。请稍后重试。")
+
+
+def _snapshot(db_path: Path, staged: Path) -> bool:
+    """Copy the database file and its log to ``staged``; True when no checkpoint ran meanwhile (module doc)."""
+    wal, running = Path(f"{db_path}.wal"), Path(f"{db_path}.wal.checkpoint")
+    if running.exists():
+        return False
+    before = _header(db_path)
+    try:
+        shutil.copyfile(wal, f"{staged}.wal")  # the log first: the blocks its entries refer to are older
+    except FileNotFoundError:
+        pass  # no commits since the last checkpoint (or one just ended: the header comparison will tell)
+    shutil.copyfile(db_path, staged)
+    after = _header(db_path)
+    return not running.exists() and before == after == _header(staged)
+
+
+def _header(path: Path) -> bytes:
+    with open(path, "rb") as f:
+        return f.read(HEADER_BYTES)
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _copy_checked(source: Path, target: Path, source_read_only: bool) -> None:
+    """``COPY FROM DATABASE`` source → target, then every table's rows and row hash compared.
+
+    Raises ``db.DatabaseBusy`` when another process holds ``source`` (ATTACH and COPY take no parameters)."""
+    con = duckdb.connect(":memory:")
+    try:
+        try:
+            con.execute(f"ATTACH {_literal(source)} AS src{' (READ_ONLY)' if source_read_only else ''}")
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise db.DatabaseBusy(source) from exc
+            raise
+        expected = _fingerprint(con, "src")
+        con.execute(f"ATTACH {_literal(target)} AS dst")
+        con.execute("COPY FROM DATABASE src TO dst")
+        if "schema_version" not in expected:
+            raise BackupError(f"{source} 不是 civdash 数据库")
+        copied = _fingerprint(con, "dst")
+        if copied != expected:
+            raise BackupError("备份与数据库不一致：" + "、".join(sorted(t for t in expected if copied.get(t) != expected[t])))
+        con.execute("DETACH dst")
+        con.execute("DETACH src")
+    finally:
+        con.close()
+
+
+def _fingerprint(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, tuple[int, int]]:
+    """Table → (rows, xor of the rows' hashes) for every table of an attached database; reads every block."""
+    tables = queries.run(con, "backup_tables", database=database)["table_name"].tolist()
+    return {t: tuple(con.execute(queries.load("backup_table_fingerprint"), {"name": f'"{database}".main."{t}"'})
+                     .fetchone()) for t in tables}
+
+
+def _remove_database(path: Path) -> None:
+    for p in (path, Path(f"{path}.wal")):
+        p.unlink(missing_ok=True)
+
+
+def prune(directory: Path, keep: int) -> list[Path]:
+    """Delete all but the newest ``keep`` backups (by the time in their names) in ``directory``."""
+    found = sorted(p for p in Path(directory).iterdir() if NAME_PATTERN.fullmatch(p.name))
+    old = found[:-keep] if keep else []
+    for p in old:
+        p.unlink()
+    return old
+
+
+# --- verify -----------------------------------------------------------------------------------------------------
+
+
+def summarize(path: Path) -> Summary:
+    """Open a backup (read-only) and say what it holds; ``BackupError`` when it does not open or is not civdash's."""
+    path = Path(path)
+    if not path.is_file():
+        raise BackupError(f"文件不存在：{path}")
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise BackupError(f"无法打开 {path}：{exc}") from exc
+    try:
+        version = db.schema_version(con)
+        if version == 0:
+            raise BackupError(f"{path} 不是 civdash 数据库（没有结构版本）")
+        tables = {t: n for t, (n, _) in _fingerprint(con, queries.scalar(con, "backup_current_database")).items()}
+        return Summary(path, version, int(queries.scalar(con, "backup_batch_count")),
+                       int(queries.scalar(con, "fact_count_current")), metrics.latest_period(con),
+                       db.data_version(con), db.is_demo(con), tables, path.stat().st_size)
+    except duckdb.Error as exc:
+        raise BackupError(f"{path} 无法读取：{exc}") from exc
+    finally:
+        con.close()
+
+
+# --- restore ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    restored: Summary
+    kept: Path | None  # the database it replaced, under its before-restore name
+
+
+def restore(backup_file: Path, db_path: Path, now: datetime | None = None) -> RestoreResult:
+    """Put a checked backup in place of ``db_path``, keeping the current file as
+    ``<name>.before-restore-YYYYmmdd-HHMMSS``. Raises ``db.DatabaseBusy`` while another process (the dashboard)
+    holds the database and ``BackupError`` for a backup that does not open, is not civdash's or is newer than
+    this code; in both cases nothing is changed."""
+    backup_file, db_path = Path(backup_file), Path(db_path)
+    summary = summarize(backup_file)
+    newest = db.migrations()[-1][0]
+    if summary.schema_version > newest:
+        raise BackupError(f"备份的结构版本为{summary.schema_version}，比本程序支持的{newest}新，请先升级 civdash 再恢复")
+    if backup_file.resolve() == db_path.resolve():
+        raise BackupError("备份文件就是当前数据库本身")
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    if db_path.exists():
+        _hold(db_path).close()  # refuse before copying anything
+    incoming = db_path.with_name(db_path.name + ".restoring")
+    _remove_database(incoming)
+    shutil.copyfile(backup_file, incoming)
+    try:
+        kept = _set_aside(db_path, stamp)
+        os.replace(incoming, db_path)
+    finally:
+        incoming.unlink(missing_ok=True)
+    return RestoreResult(replace(summary, path=db_path), kept)
+
+
+def _set_aside(db_path: Path, stamp: str) -> Path | None:
+    """Move the current database (and its log) to its before-restore name, refusing while it is held."""
+    if not db_path.exists():
+        return None
+    guard = _hold(db_path)  # held while moving: nobody opens it meanwhile
+    try:
+        kept = db_path.with_name(f"{db_path.name}.before-restore-{stamp}")
+        if Path(f"{db_path}.wal").exists():
+            os.replace(f"{db_path}.wal", f"{kept}.wal")
+        os.replace(db_path, kept)
+    finally:
+        guard.close()
+    return kept
+
+
+def _hold(db_path: Path) -> duckdb.DuckDBPyConnection:
+    """The database opened read-only (a shared lock); ``db.DatabaseBusy`` while another process holds it."""
+    try:
+        return duckdb.connect(str(db_path), read_only=True)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise db.DatabaseBusy(db_path) from exc
+        raise

@@ -1,0 +1,78 @@
+"""``python -m civdash backup DIR [--keep N] | backup --verify FILE | restore FILE``: backups on the command line.
+
+``backup`` works while the dashboard runs (civdash/backup.py says how the copy stays consistent); ``restore``
+refuses while the dashboard holds the database. Without ``--db`` the bureau's database is used.
+Exit codes: 0 done, 1 refused or failed (Chinese message, nothing changed), 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from civdash import backup, db
+from civdash.paths import real_db_path
+
+
+def _keep(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError("--keep 须为正整数")
+    return n
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("backup", help="备份数据库到目录（看板运行时也可执行）；--verify 检查一个备份文件")
+    p.add_argument("dir", nargs="?", type=Path, metavar="DIR", help="备份目录，文件名为 civdash-年月日-时分秒.duckdb")
+    p.add_argument("--keep", type=_keep, metavar="N", help="只保留最新的N个备份，删除更早的")
+    p.add_argument("--verify", type=Path, metavar="FILE", help="打开备份文件并显示其中的内容，不做备份")
+    p.add_argument("--db", type=Path, default=None, help="数据库文件（默认 CIVDASH_DB 或 data/civdash.duckdb）")
+    p = sub.add_parser("restore", help="用备份文件恢复数据库（须先停止看板服务）")
+    p.add_argument("file", type=Path, metavar="FILE", help="备份文件")
+    p.add_argument("--db", type=Path, default=None, help="要恢复的数据库文件（默认 CIVDASH_DB 或 data/civdash.duckdb）")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        if args.command == "restore":
+            return _restore(args)
+        if args.verify is not None:
+            print("\n".join(["备份可以打开，内容如下：", *backup.summarize(args.verify).lines()]))
+            return 0
+        if args.dir is None:
+            print("请指定备份目录（python -m civdash backup 目录），或用 --verify 文件 检查一个备份", file=sys.stderr)
+            return 2
+        return _backup(args)
+    except backup.BackupError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+
+
+def _backup(args: argparse.Namespace) -> int:
+    path = Path(args.db or real_db_path())
+    result = backup.create_backup(path, args.dir, keep=args.keep)
+    how = "看板正在使用数据库，已取得一致的副本" if result.method == "snapshot" else "数据库未被占用，直接复制"
+    print(f"备份完成：{result.path}（{how}，已核对各表行数并重新打开检查）")
+    print("\n".join(result.summary.lines()[1:]))
+    for old in result.pruned:
+        print(f"已删除较早的备份：{old.name}")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    path = Path(args.db or real_db_path())
+    try:
+        result = backup.restore(args.file, path)
+    except db.DatabaseBusy as exc:
+        print(f"拒绝恢复：{exc}", file=sys.stderr)
+        return 1
+    print(f"已用备份恢复数据库：{path}")
+    if result.kept is not None:
+        print(f"原数据库已保留为：{result.kept}")
+    print("\n".join(result.restored.lines()[1:]))
+    print("请重新启动看板服务。")
+    return 0
