@@ -52,6 +52,7 @@ from civdash.ingest.layout import (
     unit_in,
     ytd_marker,
 )
+from civdash.ingest.privacy import personal_data
 from civdash.ingest.read import SheetData
 from civdash.periods import PeriodSpec, find_period, month_from_number, month_number
 from civdash.units import to_base_unit
@@ -275,6 +276,11 @@ def _as_period(spec: PeriodSpec) -> str:
 
 def extract_sheet(sheet: SheetData, file_name: str, ctx: Context) -> SheetResult:
     """Read one sheet; never raises for anything in the sheet (findings say what is wrong)."""
+    refused = personal_data(sheet)
+    if refused:  # nothing of the sheet is read or kept, not even its grid for display
+        result = SheetResult(file_name, sheet.name)
+        result.error(refused)
+        return result
     result = SheetResult(file_name, sheet.name, grid=sheet.cells[:GRID_ROWS])
     grid = sheet.cells
     long = detect_long_table(grid)
