@@ -144,8 +144,8 @@ def prepare(con: duckdb.DuckDBPyConnection, files: Sequence[tuple[str, bytes]], 
         same = find_same_file(con, book.sha256)
         if same is not None:
             first.warning(f"此文件与第{same}批导入的文件内容完全相同")
-        if all(r.layout is None for r in results):
-            first.error("文件中没有可识别的报表（乡镇报表、明细表或全区指标表）")
+        if all(r.layout is None for r in results) and not any(r.has_errors for r in results):
+            first.error("文件中没有可识别的报表（乡镇报表、明细表或全区指标表）")  # unless each sheet says why already
         sheets += results
     names = [n for n, _ in files]
     for n in {n for n in names if names.count(n) > 1}:

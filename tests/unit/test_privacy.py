@@ -69,7 +69,7 @@ def counts(con) -> dict[str, int]:
 def test_a_recipients_list_is_refused_naming_the_cells_and_nothing_is_kept(con) -> None:
     before = counts(con)
     plan = prepared(con, recipients())
-    error = plan.errors[0]  # (upload.prepare adds "文件中没有可识别的报表" when no sheet of a file was read)
+    (error,) = plan.errors  # the one reason, without "文件中没有可识别的报表" beside it
     assert error.where == AT
     assert error.message == f"本表含个人信息列（B2“姓名”、C2“身份证号”、G2“银行账号”）。{EXPLANATION}"
     assert plan.fact_count == 0 and not plan.ok
