@@ -12,9 +12,11 @@ database is never rolled back: that would leave the dashboard's examples empty.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 import duckdb
 import pandas as pd
@@ -76,6 +78,28 @@ _COLUMNS = ("indicator_code", "township_id", "period", "value", "file_no", "shee
 
 
 Facts = Sequence[NewFact] | pd.DataFrame  # a DataFrame with NewFact's fields as columns, for large uploads
+
+T = TypeVar("T")
+CONFLICT_TRIES = 5
+BUSY = "其他人正在同时保存或撤销数据，本次没有保存任何改动，请稍后再试"
+
+
+def _retried_on_conflict(attempt: Callable[[], T]) -> T:
+    """``attempt()`` (one whole transaction), tried again when it met another session's commit.
+
+    Two sessions of the dashboard committing at the same moment both update the data version; DuckDB then aborts the
+    later transaction ("Conflict on update") and nothing of it is stored, so it can simply run again. After a few
+    tries the person is told, in words, instead of a traceback."""
+    for n in range(CONFLICT_TRIES):
+        try:
+            return attempt()
+        except duckdb.TransactionException as exc:
+            if "conflict" not in str(exc).lower():
+                raise
+            if n == CONFLICT_TRIES - 1:
+                raise CommitError(BUSY) from exc
+            time.sleep(0.05 * 2**n)
+    raise AssertionError("unreachable")
 
 
 def _frame(facts: Facts, keys_unique: bool = False) -> pd.DataFrame:
@@ -143,61 +167,69 @@ def commit_upload(
     if len(facts) == 0:
         raise CommitError("没有可保存的数据")
     df = _frame(facts, keys_unique)
-    try:
-        status = dict(queries.run(_registered(con, df), "upload_status_counts").itertuples(index=False))
-    finally:
-        con.unregister("upload_facts")
-    with db.transaction(con):
-        if new_district:
-            townships.register(con, new_district, type_="区县", level="district", sort_order=0)
-        ids = {provisional: townships.register(con, name) for provisional, name in (new_townships or {}).items()}
-        if ids:
-            df["township_id"] = df["township_id"].map(lambda t: ids.get(t, t))
-        for name, township_id in (township_aliases or {}).items():
-            townships.add_alias(con, township_id, name)
-        for signature, header, code in mappings:
-            queries.execute(con, "header_mapping_save", signature=signature, header=header, code=code, user=user_name)
-        batch_id = queries.scalar(con, "batch_insert", user_name=user_name, source=source, note=note)
-        for file_no, f in enumerate(files, start=1):
-            queries.execute(con, "batch_file_insert", batch_id=batch_id, file_no=file_no, file_name=f.file_name,
-                            sha256=f.sha256, size=f.size, content=f.content)
-        _registered(con, df)
+
+    def store() -> CommitResult:
         try:
-            queries.execute(con, "upload_supersede")
-            queries.execute(con, "upload_insert", batch_id=batch_id)
-            if status.get("unchanged"):
-                queries.execute(con, "upload_keep_unchanged", batch_id=batch_id)
+            status = dict(queries.run(_registered(con, df), "upload_status_counts").itertuples(index=False))
         finally:
             con.unregister("upload_facts")
-        db.bump_data_version(con)
-    periods = sorted(pd.Timestamp(p).date() for p in df["period"].unique())
-    return CommitResult(int(batch_id), int(status.get("new", 0)), int(status.get("changed", 0)),
-                        int(status.get("unchanged", 0)), periods)
+        with db.transaction(con):
+            if new_district:
+                townships.register(con, new_district, type_="区县", level="district", sort_order=0)
+            ids = {provisional: townships.register(con, name) for provisional, name in (new_townships or {}).items()}
+            stored = df.assign(township_id=df["township_id"].map(lambda t: ids.get(t, t))) if ids else df
+            for name, township_id in (township_aliases or {}).items():
+                townships.add_alias(con, township_id, name)
+            for signature, header, code in mappings:
+                queries.execute(con, "header_mapping_save", signature=signature, header=header, code=code,
+                                user=user_name)
+            batch_id = queries.scalar(con, "batch_insert", user_name=user_name, source=source, note=note)
+            for file_no, f in enumerate(files, start=1):
+                queries.execute(con, "batch_file_insert", batch_id=batch_id, file_no=file_no, file_name=f.file_name,
+                                sha256=f.sha256, size=f.size, content=f.content)
+            _registered(con, stored)
+            try:
+                queries.execute(con, "upload_supersede")
+                queries.execute(con, "upload_insert", batch_id=batch_id)
+                if status.get("unchanged"):
+                    queries.execute(con, "upload_keep_unchanged", batch_id=batch_id)
+            finally:
+                con.unregister("upload_facts")
+            db.bump_data_version(con)
+        periods = sorted(pd.Timestamp(p).date() for p in df["period"].unique())
+        return CommitResult(int(batch_id), int(status.get("new", 0)), int(status.get("changed", 0)),
+                            int(status.get("unchanged", 0)), periods)
+
+    return _retried_on_conflict(store)
 
 
 def rollback(con: duckdb.DuckDBPyConnection, batch_id: int, user_name: str | None = None) -> RollbackResult:
     """Undo a committed batch exactly (see the module docstring); one transaction."""
     if db.is_demo(con):
         raise CommitError("示例数据库中的批次不能撤销：示例数据仅供熟悉功能，导入本单位报表后即启用正式数据库")
-    status = queries.scalar(con, "batch_status", batch_id=batch_id)
-    if status is None:
-        raise CommitError(f"没有编号为{batch_id}的导入批次")
-    if status != "committed":
-        raise CommitError(f"导入批次{batch_id}已经撤销过了")
-    with db.transaction(con):
-        # The keys where this batch's value is the one shown now: the ones the rollback changes.
-        shown = queries.run(con, "batch_current_keys", batch_id=batch_id)
-        queries.execute(con, "batch_mark_rolled_back", batch_id=batch_id, user_name=user_name or "未知用户")
-        queries.execute(con, "rollback_clear", batch_id=batch_id)
-        queries.execute(con, "rollback_restore", batch_id=batch_id)
-        con.register("rolled_keys", shown)
-        try:
-            restored = queries.scalar(con, "rollback_restored_count")
-        finally:
-            con.unregister("rolled_keys")
-        db.bump_data_version(con)
-    keys = len(shown)
-    return RollbackResult(batch_id, int(restored), int(keys - restored))
+
+    def undo() -> RollbackResult:
+        status = queries.scalar(con, "batch_status", batch_id=batch_id)
+        if status is None:
+            raise CommitError(f"没有编号为{batch_id}的导入批次")
+        if status != "committed":
+            raise CommitError(f"导入批次{batch_id}已经撤销过了")
+        with db.transaction(con):
+            # The keys where this batch's value is the one shown now: the ones the rollback changes.
+            shown = queries.run(con, "batch_current_keys", batch_id=batch_id)
+            queries.execute(con, "batch_mark_rolled_back", batch_id=batch_id, user_name=user_name or "未知用户")
+            queries.execute(con, "rollback_clear", batch_id=batch_id)
+            queries.execute(con, "rollback_restore", batch_id=batch_id)
+            con.register("rolled_keys", shown)
+            try:
+                restored = queries.scalar(con, "rollback_restored_count")
+            finally:
+                con.unregister("rolled_keys")
+            db.bump_data_version(con)
+        keys = len(shown)
+        return RollbackResult(batch_id, int(restored), int(keys - restored))
+
+    return _retried_on_conflict(undo)
 
 
 def batches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -119,10 +119,8 @@ def start_server() -> Callable[..., object]:
     return run_server
 
 
-@pytest.fixture
-def bureau_server(e2e_files: dict[str, Path], demo_snapshot: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A server of this test's own on a writable bureau database (the demo snapshot's data, marked real):
-    (base URL, database path). The server holds the file, so its contents are checked through the pages."""
+def bureau_database(demo_snapshot: Path, tmp_path: Path) -> Path:
+    """A writable bureau database in ``tmp_path``: the demo snapshot's data, marked real, with ``ACCOUNTS``."""
     import duckdb  # noqa: PLC0415
 
     from civdash import auth, db  # noqa: PLC0415
@@ -140,6 +138,14 @@ def bureau_server(e2e_files: dict[str, Path], demo_snapshot: Path, tmp_path: Pat
             auth.add_user(con, name, role, password)
     finally:
         con.close()
+    return real
+
+
+@pytest.fixture
+def bureau_server(e2e_files: dict[str, Path], demo_snapshot: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A server of this test's own on a writable bureau database (the demo snapshot's data, marked real):
+    (base URL, database path). The server holds the file, so its contents are checked through the pages."""
+    real = bureau_database(demo_snapshot, tmp_path)
     with run_server(e2e_files["demo"], tmp_path, real=real) as url:
         yield url, real
 

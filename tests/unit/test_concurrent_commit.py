@@ -1,0 +1,103 @@
+"""Two sessions of the dashboard (two cursors of its one connection) committing at the same moment: DuckDB aborts the
+later transaction on the data version both update; the commit is tried again, so both batches end stored whole; a
+conflict that does not go away is refused in Chinese with nothing stored.
+
+The overlap is arranged by the test: the first commit pauses right after its facts are inserted (the test wraps
+``civdash.queries.execute`` on that thread) while the second commits from start to end."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+
+import duckdb
+import pytest
+
+from civdash import db, queries
+from civdash.ingest import commit as commit_module
+from civdash.ingest import upload
+from tests.ingest_fixtures import Sheet, xlsx_bytes
+from tests.upload_fixtures import JULY, july_workbook
+from tests.upload_fixtures import read as read_file
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def bureau_copy(demo_path, tmp_path):
+    path = tmp_path / "civdash.duckdb"
+    shutil.copyfile(demo_path, path)
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("UPDATE meta SET value = '0' WHERE key = 'is_demo'")
+    finally:
+        con.close()
+    return path
+
+
+def plans(con, path):
+    """The July workbook (城市低保) and a July return of 临时救助人次 for the same townships: two uploads, other keys."""
+    urban, _ = july_workbook(path)
+    towns = [t for (t,) in read_file(path, "SELECT name FROM township WHERE level = 'township' ORDER BY sort_order")]
+    cases = xlsx_bytes([Sheet("7月", [["黔江区2025年7月临时救助统计表", None], ["乡镇（街道）", "临时救助人次"],
+                                      *[[t, 3] for t in towns]])])
+    first = upload.prepare(con, [("2025年7月城市低保.xlsx", urban)])
+    second = upload.prepare(con, [("2025年7月临时救助.xlsx", cases)])
+    return first, second
+
+
+def test_two_commits_at_the_same_moment_both_end_stored(demo_path, tmp_path, monkeypatch) -> None:
+    path = bureau_copy(demo_path, tmp_path)
+    con = db.connect(path)
+    first, second = plans(con, path)
+    assert first.fact_count == 90 and second.fact_count == 30
+    paused, go_on = threading.Event(), threading.Event()
+    original = queries.execute
+
+    def pausing(c, name, /, **params):
+        result = original(c, name, **params)
+        if name == "upload_insert" and threading.current_thread().name == "first" and not paused.is_set():
+            paused.set()
+            assert go_on.wait(30)
+        return result
+
+    monkeypatch.setattr(queries, "execute", pausing)
+    results = {}
+
+    def run_first() -> None:
+        with con.cursor() as cur:
+            results["first"] = upload.commit(cur, first, user_name="李静")
+
+    thread = threading.Thread(target=run_first, name="first")
+    thread.start()
+    assert paused.wait(30)
+    with con.cursor() as cur:
+        results["second"] = upload.commit(cur, second, user_name="王主任")  # commits while the first is open
+    go_on.set()
+    thread.join(30)
+    assert not thread.is_alive()
+
+    assert results["first"].new == 90 and results["second"].new == 30
+    rows = con.execute("SELECT b.user_name, b.status, count(f.batch_id) FILTER (WHERE f.is_current) FROM batch b "
+                       "LEFT JOIN fact f ON f.batch_id = b.id WHERE b.id > 1 GROUP BY ALL ORDER BY ALL").fetchall()
+    assert rows == [("李静", "committed", 90), ("王主任", "committed", 30)]  # the aborted first try left nothing
+    assert con.execute("SELECT count(*) FROM v_fact WHERE period = ?", [JULY]).fetchone()[0] == 120
+    con.close()
+
+
+def test_a_conflict_that_does_not_go_away_is_refused_in_chinese(demo_path, tmp_path, monkeypatch) -> None:
+    path = bureau_copy(demo_path, tmp_path)
+    con = db.connect(path)
+    first, _ = plans(con, path)
+    before = con.execute("SELECT count(*), max(id) FROM batch").fetchone(), con.execute(
+        "SELECT count(*) FROM fact").fetchone()
+
+    def conflicting(c):
+        raise duckdb.TransactionException("TransactionContext Error: Conflict on update!")
+
+    monkeypatch.setattr(db, "bump_data_version", conflicting)
+    monkeypatch.setattr(commit_module.time, "sleep", lambda s: None)
+    with pytest.raises(commit_module.CommitError, match="其他人正在同时保存或撤销数据，本次没有保存任何改动"):
+        upload.commit(con, first, user_name="李静")
+    assert (con.execute("SELECT count(*), max(id) FROM batch").fetchone(),
+            con.execute("SELECT count(*) FROM fact").fetchone()) == before
+    con.close()
