@@ -51,6 +51,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # `python tests/benchmarks/sessions.py` puts only this folder on the path
     sys.path.insert(0, str(ROOT))
 
+import duckdb  # noqa: E402
+
 from civdash.periods import last_complete_month, parse_month  # noqa: E402
 from tests.benchmarks import province  # noqa: E402
 from tests.e2e.conftest import BUSY, CHROMIUM, CHROMIUM_ARGS, ERRORS, run_server  # noqa: E402
@@ -224,6 +226,14 @@ def check(result: dict[str, Any]) -> list[str]:
     return problems
 
 
+def busy(path: Path) -> bool:
+    try:
+        duckdb.connect(str(path), read_only=True).close()
+    except duckdb.IOException as exc:
+        return "lock" in str(exc).lower()
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=None, help="province database (default: the cached one)")
@@ -238,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     until: date = parse_month(args.until) if args.until else last_complete_month()
     path = args.db or province.default_db_path(args.townships, args.years)
     log = print
+    if path.exists() and busy(path):
+        print(f"{path} is open in another process (a benchmark running?); not rebuilding it under its feet", file=sys.stderr)
+        return 2
     if province.cached_db_ok(path, args.townships, args.years, until):
         log(f"database: {path} (cached)")
     else:
