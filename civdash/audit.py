@@ -35,3 +35,8 @@ def entries(con: duckdb.DuckDBPyConnection, start: datetime | None = None, end: 
     for column in ("user_name", "target"):
         out[column] = out[column].astype(object).where(out[column].notna(), None)
     return out
+
+
+def user_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Everyone named in the log as the person who acted, by name (the audit page's user filter)."""
+    return [str(n) for n in queries.run(con, "audit_user_names")["user_name"]]

@@ -1,0 +1,53 @@
+"""What the 账户管理 page shows and guards: every account with its role and state, and the rule that an
+administrator may neither disable nor demote their own account (so the one acting always stays an admin, and
+the bureau is never left without one). The changes themselves are ``civdash.auth``'s, which audits them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+
+from civdash import auth, queries
+
+STATES = {"active": "正常", "disabled": "停用", "locked": "锁定中"}
+COLUMNS = ["用户名", "角色", "状态", "创建时间", "最近修改"]
+
+
+def state(disabled: bool, locked_until: datetime | None, now: datetime) -> str:
+    """'停用' before '锁定中' (a disabled account cannot log in either way), else '正常'."""
+    if disabled:
+        return STATES["disabled"]
+    if locked_until is not None and locked_until > now:
+        return STATES["locked"]
+    return STATES["active"]
+
+
+def _when(value: object) -> str:
+    return "" if value is None or value != value else pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")
+
+
+def account_table(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> pd.DataFrame:
+    """Every account by name: ``COLUMNS`` as text (never the password hash)."""
+    now = now or datetime.now()
+    rows = []
+    for r in queries.run(con, "user_list").itertuples():
+        locked = None if r.locked_until is None or r.locked_until != r.locked_until else pd.Timestamp(r.locked_until)
+        rows.append((r.name, auth.ROLES.get(r.role, r.role), state(bool(r.disabled), locked, pd.Timestamp(now)),
+                     _when(r.created_at), _when(r.changed_at)))
+    return pd.DataFrame(rows, columns=COLUMNS, dtype=object)
+
+
+def set_disabled(con: duckdb.DuckDBPyConnection, name: str, disabled: bool, by: str | None) -> None:
+    """``auth.set_disabled``, refused for one's own account."""
+    if disabled and by is not None and (name or "").strip() == by:
+        raise auth.AccountError("不能停用自己的账户：如确需停用，请由另一位管理员操作")
+    auth.set_disabled(con, name, disabled, by=by)
+
+
+def set_role(con: duckdb.DuckDBPyConnection, name: str, role: str, by: str | None) -> None:
+    """``auth.set_role``, refused when an administrator would lower their own role."""
+    if by is not None and (name or "").strip() == by and role != "admin":
+        raise auth.AccountError("不能降低自己账户的角色：如确需更改，请由另一位管理员操作")
+    auth.set_role(con, name, role, by=by)
