@@ -29,6 +29,10 @@ groups = {
         Entry(st.Page("pages/query.py", title="数据查询", icon=":material/table_chart:"), "analysis"),
         Entry(st.Page("pages/report.py", title="汇报材料", icon=":material/description:"), "analysis"),
     ],
+    "系统管理": [
+        Entry(st.Page("pages/users.py", title="账户管理", icon=":material/manage_accounts:"), "users"),
+        Entry(st.Page("pages/audit.py", title="审计日志", icon=":material/policy:"), "audit"),
+    ],
 }
 entries = [e for group in groups.values() for e in group]
 # Every page is routable (a link opens it, or its refusal); the sidebar lists only what this person may open.

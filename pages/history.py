@@ -3,7 +3,7 @@
 import streamlit as st
 
 from civdash.periods import month_key, month_label, parse_month
-from ui import data, frame, history
+from ui import access, data, frame, history
 
 frame.page_header("导入记录")
 demo = data.is_demo()
@@ -32,7 +32,8 @@ files = history.files(chosen)
 for f in files:
     if f.content is not None:
         st.download_button(f"下载原文件：{history.plain(f.file_name)}", f.content, file_name=f.file_name,
-                           key=f"file::{chosen}::{f.file_name}", icon=":material/download:")
+                           key=f"file::{chosen}::{f.file_name}", icon=":material/download:",
+                           on_click=access.downloaded(f.file_name, page="导入记录", batch=str(chosen)))
 if not any(f.content is not None for f in files):
     st.caption("此批次没有保存原文件（示例数据由系统生成）。" if batch.source == "demo" else "此批次没有保存原文件。")
 

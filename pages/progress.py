@@ -4,7 +4,7 @@ import streamlit as st
 
 from civdash import progress
 from civdash.periods import month_label
-from ui import data, filters, frame
+from ui import access, data, filters, frame
 
 frame.page_header("报送进度")
 if not data.months():
@@ -42,4 +42,5 @@ else:
 with data.cursor() as cur:
     workbook = progress.progress_xlsx(cur, grid, first, last, period, indicators)
 st.download_button("下载报送进度（Excel）", workbook, file_name=progress.file_name(first, last),
-                   icon=":material/download:", key="progress_download")
+                   icon=":material/download:", key="progress_download",
+                   on_click=access.downloaded(progress.file_name(first, last), page="报送进度"))

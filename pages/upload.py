@@ -48,7 +48,8 @@ if not first:
         form = upload_template(cur, form_month.year, form_month.month)
     st.download_button(f"下载上传模板（{month_label(form_month)}，按当前指标和乡镇生成）", form,
                        file_name=template_name(form_month.year, form_month.month), icon=":material/download:",
-                       key="upload_template")
+                       key="upload_template",
+                       on_click=access.downloaded(template_name(form_month.year, form_month.month), page="数据上传"))
 
 files = st.file_uploader("选择要上传的报表（可多选）", type=["xlsx", "xlsm", "xls", "ods", "csv", "txt"],
                          accept_multiple_files=True, key=up.uploader_key(),

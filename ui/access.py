@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import streamlit as st
@@ -146,6 +147,13 @@ def record(action: str, target: str | None = None, detail: dict | None = None) -
     u = user()
     with data.cursor() as cur:
         audit.record(cur, u.name if u else None, action, target, detail)
+
+
+def downloaded(file_name: str, **detail: str) -> Callable[[], None]:
+    """A download button's ``on_click``: the download goes to the audit log under the logged-in name (a callback
+    runs on the click even when the run it arrives in restarts, see ``frame.require_navigation``; it also reruns
+    the page, as ``on_click="rerun"`` would)."""
+    return lambda: record("download", file_name, detail or None)
 
 
 def accounts_exist() -> bool:

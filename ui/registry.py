@@ -93,7 +93,8 @@ def template_download() -> None:
     with data.cursor() as cur:
         form = upload_template(cur, chosen.year, chosen.month)
     right.download_button(f"下载上传模板（{month_label(chosen)}）", form, file_name=template_name(chosen.year, chosen.month),
-                          icon=":material/download:", key="registry_template")
+                          icon=":material/download:", key="registry_template",
+                          on_click=access.downloaded(template_name(chosen.year, chosen.month), page="指标与乡镇"))
     st.caption("上传模板按当前的指标和乡镇（街道）生成：各乡镇一行、各指标一列，金额以万元填写，发生数标明“当月”；"
                "新增或修改指标、乡镇后重新下载即可。")
 

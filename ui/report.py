@@ -13,7 +13,7 @@ import streamlit as st
 from civdash import report, report_docx
 from civdash.periods import add_months, bucket_start, month_key
 from civdash.report import ReportPeriod
-from ui import data, filters
+from ui import access, data, filters
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -61,10 +61,12 @@ def downloads(r: report.Report, container=st) -> None:
     """Word and Markdown downloads, named for the district and the period."""
     word, markdown = container.columns(2)
     word.download_button("下载 Word 文档（.docx）", _docx(r), file_name=report.file_name(r, "docx"), mime=DOCX_MIME,
-                         icon=":material/description:", key="r_docx", on_click="ignore", width="stretch")
+                         icon=":material/description:", key="r_docx", width="stretch",
+                         on_click=access.downloaded(report.file_name(r, "docx"), page="汇报材料"))
     markdown.download_button("下载 Markdown（.md）", report.to_markdown(r).encode("utf-8"),
                              file_name=report.file_name(r, "md"), mime="text/markdown", icon=":material/download:",
-                             key="r_md", on_click="ignore", width="stretch")
+                             key="r_md", width="stretch",
+                             on_click=access.downloaded(report.file_name(r, "md"), page="汇报材料"))
 
 
 _COPY = """
