@@ -116,6 +116,17 @@ def test_an_admin_opens_accounts_and_the_audit_log_from_the_sidebar(new_page, ho
     h.no_errors(page)
     h.shot(page, "admin-audit")
 
+    # the export downloads in the browser, and the download itself is logged (the click reruns the page)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="下载 CSV（UTF-8）").click()
+    data = open(info.value.path(), "rb").read()
+    assert info.value.suggested_filename.startswith("审计日志_") and data.startswith(b"\xef\xbb\xbf")
+    assert "王主任,登录,王主任,角色：管理员" in data.decode("utf-8-sig")
+    h.wait(page)
+    h.cell(page, "下载")
+    assert ["王主任", "下载", info.value.suggested_filename, "页面：审计日志"] in [r[1:] for r in h.rows(page)]
+    h.no_errors(page)
+
 
 # 乡镇对比 on the second hostile indicator, which every township reported (a bound filter's URL holds its label).
 XSS_PAGES = [("/", "总览"), ("/compare?ind=" + quote(f"{INDICATORS[1]}（社会救助）"), "乡镇对比"),
