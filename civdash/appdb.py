@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from civdash import catalog, db, demo
+from civdash import catalog, db, demo, store
 from civdash.paths import demo_db_path, real_db_path
 from civdash.periods import last_complete_month, month_key, parse_month
 
@@ -19,10 +19,25 @@ def demo_until() -> date:
     return parse_month(env) if env else last_complete_month()
 
 
-def app_database() -> tuple[Path, bool]:
-    """(path, is_demo). The real database once it exists; otherwise a current demo database."""
-    real = real_db_path()
-    if real.exists():
+Target = Path | store.Lake  # a database: a DuckDB file, or the shared lake
+
+
+def real_store() -> Target:
+    """The bureau's own database: the shared lake when ``CIVDASH_STORE=ducklake``, else the file (``CIVDASH_DB`` or
+    ``data/civdash.duckdb``)."""
+    return store.configured() or real_db_path()
+
+
+def exists(target: Target) -> bool:
+    """Whether the bureau's database is there. A configured lake always is: the first process to open it sets it up
+    (schema and catalog), and from then on every process shows its data, never the demo."""
+    return isinstance(target, store.Lake) or Path(target).exists()
+
+
+def app_database() -> tuple[Target, bool]:
+    """(database, is_demo). The real database once it exists; otherwise a current demo database."""
+    real = real_store()
+    if exists(real):
         return real, False
     path = demo_db_path()
     if not _demo_is_current(path):

@@ -1,15 +1,20 @@
-"""Connection, schema migrations and transactions."""
+"""Connection (a local DuckDB file or the shared DuckLake of ``civdash.store``), schema migrations and
+transactions."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
-from civdash import queries
+from civdash import queries, store
 from civdash.paths import QUERIES_DIR
+
+T = TypeVar("T")
 
 MIGRATIONS_DIR = QUERIES_DIR / "migrations"
 
@@ -24,7 +29,8 @@ def migrations() -> list[tuple[int, Path]]:
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version' "
+        "AND table_catalog = current_database() AND table_schema = 'main'"
     ).fetchone()[0]
     if not exists:
         return 0
@@ -33,6 +39,8 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
     """Apply every migration newer than the database; return the resulting version."""
+    if store.is_lake(con):
+        return retried_on_conflict(lambda: _migrate_lake(con), store.StoreError("共享存储正被其他进程初始化，请稍后再试。"))
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_version "
         "(version INTEGER PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp)"
@@ -48,6 +56,64 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     return current
 
 
+# Migrations up to this one use keys and sequences and never run on a lake: a new lake copies their result
+# (store.copy_schema_and_rows). Later ones must run on both stores as written.
+LAKE_BASELINE = 7
+
+
+def _migrate_lake(con: duckdb.DuckDBPyConnection) -> int:
+    current = schema_version(con)
+    if current == 0:
+        if store.tables(con, store.LAKE_NAME):
+            raise store.StoreError("共享存储中已有数据表，但不是民政数据看板的数据库，未做任何改动。请检查 CIVDASH_CATALOG。")
+        con.execute(f"ATTACH ':memory:' AS {store.REFERENCE_NAME}")
+        try:
+            con.execute(f"USE {store.REFERENCE_NAME}")
+            migrate(con)
+            from civdash import catalog  # a new lake starts as appdb.blank_database does: schema and catalog
+
+            catalog.seed(con)
+            con.execute(f"USE {store.LAKE_NAME}")
+            with transaction(con):
+                store.copy_schema_and_rows(con, store.REFERENCE_NAME)
+        finally:
+            con.execute(f"USE {store.LAKE_NAME}")
+            con.execute(f"DETACH {store.REFERENCE_NAME}")
+        current = schema_version(con)
+    for version, path in migrations():
+        if version <= current:
+            continue
+        if version <= LAKE_BASELINE:
+            raise store.StoreError(f"共享存储的结构版本 {current} 过旧，无法升级，请联系系统管理员。")
+        with transaction(con):
+            con.execute(path.read_text(encoding="utf-8"))
+            con.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
+        current = version
+    return current
+
+
+def retried_on_conflict(attempt: Callable[[], T], busy: Exception) -> T:
+    """``attempt()`` (one whole transaction), tried again when it met another session's or process's commit.
+
+    Two transactions that change the same data (every change of stored data bumps the data version) cannot both
+    commit: DuckDB aborts the later one ("Conflict on update"), DuckLake refuses it at its commit ("Transaction
+    conflict"); nothing of it is stored, so it can simply run again. After a few tries ``busy`` (a message in
+    words) is raised instead of a traceback."""
+    for n in range(CONFLICT_TRIES):
+        try:
+            return attempt()
+        except duckdb.TransactionException as exc:
+            if "conflict" not in str(exc).lower():
+                raise
+            if n == CONFLICT_TRIES - 1:
+                raise busy from exc
+            time.sleep(0.05 * 2**n)
+    raise AssertionError("unreachable")
+
+
+CONFLICT_TRIES = 5
+
+
 class DatabaseBusy(RuntimeError):
     """Another process (usually the running dashboard) holds the database file."""
 
@@ -56,11 +122,16 @@ class DatabaseBusy(RuntimeError):
         self.path = path
 
 
-def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) a civdash database and bring its schema up to date.
+def connect(path: str | Path | store.Lake, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) a civdash database — a file, or the shared lake — and bring its schema up to date.
 
-    Raises ``DatabaseBusy`` when another process holds the file.
+    Raises ``DatabaseBusy`` when another process holds the file (a lake is never held).
     """
+    if isinstance(path, store.Lake):
+        con = store.attach(path)
+        if not read_only:
+            migrate(con)
+        return con
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from civdash import catalog, db, queries, townships
+from civdash.ingest import commit
 from civdash.paths import DATA_DIR
 from civdash.periods import add_months, last_complete_month, month_key, months_between
 
@@ -173,7 +174,7 @@ def populate(con: duckdb.DuckDBPyConnection, until: date | None = None, first: d
         towns = townships.townships(con)
         values = generate([t.type or "镇" for t in towns], months)
         _plant_anomalies(values, [t.name for t in towns])
-        batch_id = queries.scalar(con, "batch_insert", user_name="系统", source="demo", note="示例数据")
+        batch_id = commit.open_batch(con, "系统", "demo", "示例数据")
         queries.execute(con, "batch_file_insert", batch_id=batch_id, file_no=1, file_name="示例数据（自动生成）",
                         sha256=None, size=None, content=None)
         facts = insert_facts(con, values, [t.id for t in towns], months, batch_id, skip=_late_cells(towns, months))

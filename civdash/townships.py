@@ -46,7 +46,8 @@ def register(
     """Add a township (or the district row) with its aliases; returns its id."""
     if sort_order is None:
         sort_order = queries.scalar(con, "township_next_order")
-    tid = queries.scalar(con, "township_insert", name=name, code=code, type=type_, level=level, sort_order=sort_order)
+    tid = int(queries.scalar(con, "township_next_id"))
+    queries.execute(con, "township_insert", id=tid, name=name, code=code, type=type_, level=level, sort_order=sort_order)
     aliases = [(normalize_name(name), "alias")]
     aliases += [(normalize_name(f), "former") for f in former_names or []]
     if level == "township":

@@ -1,2 +1,2 @@
--- Open an upload batch; returns its id.
-INSERT INTO batch (user_name, source, note) VALUES ($user_name, $source, $note) RETURNING id
+-- Open an upload batch under the id from batch_next_id.
+INSERT INTO batch (id, user_name, source, note) VALUES ($id, $user_name, $source, $note)

@@ -1,5 +1,8 @@
 -- Remember which indicator a header of a layout stands for (NULL: ignore the column), as a person confirmed it.
-INSERT INTO header_mapping (layout_signature, header, indicator_code, confirmed_by)
-VALUES ($signature, $header, $code, $user)
-ON CONFLICT (layout_signature, header) DO UPDATE
-SET indicator_code = excluded.indicator_code, confirmed_by = excluded.confirmed_by, confirmed_at = now()::TIMESTAMP
+MERGE INTO header_mapping AS m
+USING (SELECT $signature AS layout_signature, $header AS header, $code AS indicator_code, $user AS confirmed_by) AS s
+ON m.layout_signature = s.layout_signature AND m.header = s.header
+WHEN MATCHED THEN UPDATE SET indicator_code = s.indicator_code, confirmed_by = s.confirmed_by,
+                             confirmed_at = now()::TIMESTAMP
+WHEN NOT MATCHED THEN INSERT (layout_signature, header, indicator_code, confirmed_by)
+                      VALUES (s.layout_signature, s.header, s.indicator_code, s.confirmed_by)

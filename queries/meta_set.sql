@@ -1,2 +1,5 @@
 -- Set one setting of the database.
-INSERT INTO meta VALUES ($key, $value) ON CONFLICT (key) DO UPDATE SET value = excluded.value
+MERGE INTO meta AS m
+USING (SELECT $key AS key, $value AS value) AS s ON m.key = s.key
+WHEN MATCHED THEN UPDATE SET value = s.value
+WHEN NOT MATCHED THEN INSERT (key, value) VALUES (s.key, s.value)

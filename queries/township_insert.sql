@@ -1,4 +1,3 @@
--- Register a township (or the district row); returns its id.
-INSERT INTO township (name, code, type, level, sort_order)
-VALUES ($name, $code, $type, $level, $sort_order)
-RETURNING id
+-- Register a township (or the district row) under the id from township_next_id.
+INSERT INTO township (id, name, code, type, level, sort_order)
+VALUES ($id, $name, $code, $type, $level, $sort_order)

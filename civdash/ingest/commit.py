@@ -12,7 +12,6 @@ database is never rolled back: that would leave the dashboard's examples empty.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -80,26 +79,18 @@ _COLUMNS = ("indicator_code", "township_id", "period", "value", "file_no", "shee
 Facts = Sequence[NewFact] | pd.DataFrame  # a DataFrame with NewFact's fields as columns, for large uploads
 
 T = TypeVar("T")
-CONFLICT_TRIES = 5
 BUSY = "其他人正在同时保存或撤销数据，本次没有保存任何改动，请稍后再试"
 
 
-def _retried_on_conflict(attempt: Callable[[], T]) -> T:
-    """``attempt()`` (one whole transaction), tried again when it met another session's commit.
+def _retried(attempt: Callable[[], T]) -> T:
+    return db.retried_on_conflict(attempt, CommitError(BUSY))
 
-    Two sessions of the dashboard committing at the same moment both update the data version; DuckDB then aborts the
-    later transaction ("Conflict on update") and nothing of it is stored, so it can simply run again. After a few
-    tries the person is told, in words, instead of a traceback."""
-    for n in range(CONFLICT_TRIES):
-        try:
-            return attempt()
-        except duckdb.TransactionException as exc:
-            if "conflict" not in str(exc).lower():
-                raise
-            if n == CONFLICT_TRIES - 1:
-                raise CommitError(BUSY) from exc
-            time.sleep(0.05 * 2**n)
-    raise AssertionError("unreachable")
+
+def open_batch(con: duckdb.DuckDBPyConnection, user_name: str | None, source: str, note: str | None) -> int:
+    """Register a new batch inside the caller's transaction (which bumps the data version); returns its id."""
+    batch_id = int(queries.scalar(con, "batch_next_id"))
+    queries.execute(con, "batch_insert", id=batch_id, user_name=user_name, source=source, note=note)
+    return batch_id
 
 
 def _frame(facts: Facts, keys_unique: bool = False) -> pd.DataFrame:
@@ -183,7 +174,7 @@ def commit_upload(
             for signature, header, code in mappings:
                 queries.execute(con, "header_mapping_save", signature=signature, header=header, code=code,
                                 user=user_name)
-            batch_id = queries.scalar(con, "batch_insert", user_name=user_name, source=source, note=note)
+            batch_id = open_batch(con, user_name, source, note)
             for file_no, f in enumerate(files, start=1):
                 queries.execute(con, "batch_file_insert", batch_id=batch_id, file_no=file_no, file_name=f.file_name,
                                 sha256=f.sha256, size=f.size, content=f.content)
@@ -200,7 +191,7 @@ def commit_upload(
         return CommitResult(int(batch_id), int(status.get("new", 0)), int(status.get("changed", 0)),
                             int(status.get("unchanged", 0)), periods)
 
-    return _retried_on_conflict(store)
+    return _retried(store)
 
 
 def rollback(con: duckdb.DuckDBPyConnection, batch_id: int, user_name: str | None = None) -> RollbackResult:
@@ -229,7 +220,7 @@ def rollback(con: duckdb.DuckDBPyConnection, batch_id: int, user_name: str | Non
         keys = len(shown)
         return RollbackResult(batch_id, int(restored), int(keys - restored))
 
-    return _retried_on_conflict(undo)
+    return _retried(undo)
 
 
 def batches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
