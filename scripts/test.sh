@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Install everything the tests need (Debian's chromium and CJK fonts, Python packages) and run the whole suite.
+# Install everything the tests need (Debian's chromium, CJK fonts and PostgreSQL server for the shared-store tests,
+# Python packages) and run the whole suite. The tests start their own PostgreSQL on loopback and stop it afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq

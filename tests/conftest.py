@@ -43,3 +43,19 @@ def sql(demo_snapshot: Path) -> Iterator[Callable[..., object]]:
     scalar.con = con  # type: ignore[attr-defined]
     yield scalar
     con.close()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator:
+    """A PostgreSQL server on loopback for the whole session (tests/postgres.py), stopped at the end."""
+    from tests import postgres as pg
+
+    server = pg.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def lake(postgres, tmp_path: Path):
+    """An empty DuckLake: a new catalog database on the session's PostgreSQL, data files under tmp_path."""
+    return postgres.new_lake(tmp_path / "lake-data")
