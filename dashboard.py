@@ -4,6 +4,7 @@ import logging
 
 import streamlit as st
 
+from civdash.store import StoreError
 from ui.access import Entry
 
 st.set_page_config(page_title="民政数据看板", page_icon="📊", layout="wide")
@@ -37,14 +38,17 @@ groups = {
 entries = [e for group in groups.values() for e in group]
 # Every page is routable (a link opens it, or its refusal); the sidebar lists only what this person may open.
 navigation = st.navigation([e.page for e in entries] + [login], position="hidden")
-if not meeting:
-    access.sidebar(groups, login)
 entry = next((e for e in entries if e.page.url_path == navigation.url_path), None)
 try:
+    if not meeting:
+        access.sidebar(groups, login)
     if entry is not None and not access.may_open(entry.permission):
         access.refusal(entry, login)
     else:
         navigation.run()
+except StoreError as exc:  # the shared store is not set up right or not reachable: say what to do
+    logging.getLogger("civdash").exception("store unavailable")
+    st.error(f"{exc} 请联系系统管理员。")
 except Exception:  # never show a traceback to a user; the log keeps it for the admin
     logging.getLogger("civdash").exception("page %s failed", navigation.title)
     st.error("抱歉，页面加载时出现问题，详细情况已记入服务器日志。请刷新页面重试；如仍有问题，请联系系统管理员。")

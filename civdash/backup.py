@@ -46,7 +46,7 @@ from pathlib import Path
 
 import duckdb
 
-from civdash import db, metrics, queries
+from civdash import db, metrics, queries, store, transfer
 from civdash.periods import month_label
 
 NAME_FORMAT = "civdash-%Y%m%d-%H%M%S.duckdb"
@@ -91,7 +91,7 @@ class Summary:
 class BackupResult:
     path: Path
     summary: Summary
-    method: str  # 'direct' (nobody held the file) or 'snapshot' (copied while the dashboard held it)
+    method: str  # 'direct' (nobody held the file), 'snapshot' (copied while the dashboard held it), "lake"
     attempts: int
     pruned: list[Path]
 
@@ -103,12 +103,14 @@ def backup_name(now: datetime) -> str:
     return now.strftime(NAME_FORMAT)
 
 
-def create_backup(db_path: Path, directory: Path, keep: int | None = None, now: datetime | None = None,
+def create_backup(db_path: Path | store.Lake, directory: Path, keep: int | None = None, now: datetime | None = None,
                   attempts: int = ATTEMPTS, pause: Callable[[float], None] = time.sleep) -> BackupResult:
-    """Write a checked backup of ``db_path`` into ``directory``; then, with ``keep``, delete all but the newest
-    ``keep`` backups there. Raises ``BackupError`` (nothing left behind) when no complete backup could be made."""
-    db_path = Path(db_path)
-    if not db_path.exists():
+    """Write a checked backup of ``db_path`` (a file, or the shared lake) into ``directory``; then, with ``keep``,
+    delete all but the newest ``keep`` backups there. Raises ``BackupError`` (nothing left behind) when no complete
+    backup could be made."""
+    if not isinstance(db_path, store.Lake):
+        db_path = Path(db_path)
+    if not isinstance(db_path, store.Lake) and not db_path.exists():
         raise BackupError(f"数据库不存在：{db_path}")
     if keep is not None and keep < 1:
         raise BackupError("--keep 至少为1")
@@ -129,7 +131,11 @@ def create_backup(db_path: Path, directory: Path, keep: int | None = None, now: 
     return BackupResult(target, summary, method, tries, pruned)
 
 
-def _write_backup(db_path: Path, partial: Path, attempts: int, pause: Callable[[float], None]) -> tuple[str, int]:
+def _write_backup(db_path: Path | store.Lake, partial: Path, attempts: int,
+                  pause: Callable[[float], None]) -> tuple[str, int]:
+    if isinstance(db_path, store.Lake):
+        _copy_lake(db_path, partial)
+        return "lake", 1
     try:
         _copy_checked(db_path, partial, source_read_only=True)
         return "direct", 1
@@ -189,12 +195,12 @@ def _copy_checked(source: Path, target: Path, source_read_only: bool) -> None:
             if "lock" in str(exc).lower():
                 raise db.DatabaseBusy(source) from exc
             raise
-        expected = _fingerprint(con, "src")
+        expected = transfer.fingerprint(con, "src")
         con.execute(f"ATTACH {_literal(target)} AS dst")
         con.execute("COPY FROM DATABASE src TO dst")
         if "schema_version" not in expected:
             raise BackupError(f"{source} 不是 civdash 数据库")
-        copied = _fingerprint(con, "dst")
+        copied = transfer.fingerprint(con, "dst")
         if copied != expected:
             raise BackupError("备份与数据库不一致：" + "、".join(sorted(t for t in expected if copied.get(t) != expected[t])))
         con.execute("DETACH dst")
@@ -203,11 +209,21 @@ def _copy_checked(source: Path, target: Path, source_read_only: bool) -> None:
         con.close()
 
 
-def _fingerprint(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, tuple[int, int]]:
-    """Table → (rows, xor of the rows' hashes) for every table of an attached database; reads every block."""
-    tables = queries.run(con, "backup_tables", database=database)["table_name"].tolist()
-    return {t: tuple(con.execute(queries.load("backup_table_fingerprint"), {"name": f'"{database}".main."{t}"'})
-                     .fetchone()) for t in tables}
+def _copy_lake(lake: store.Lake, target: Path) -> None:
+    """The lake's current snapshot → a new DuckDB file, in one read transaction (consistent whatever other processes
+    commit meanwhile), then every table's rows and row hash compared as for a file."""
+    con = db.connect(lake)
+    try:
+        con.execute(f"ATTACH {store.quoted(str(target))} AS dst")
+        with db.transaction(con):
+            expected = transfer.fingerprint(con, store.LAKE_NAME)
+            con.execute(f"COPY FROM DATABASE {store.LAKE_NAME} TO dst")
+            copied = transfer.fingerprint(con, "dst")
+        if copied != expected:
+            raise BackupError("备份与共享存储不一致：" + "、".join(sorted(t for t in expected if copied.get(t) != expected[t])))
+        con.execute("DETACH dst")
+    finally:
+        con.close()
 
 
 def _remove_database(path: Path) -> None:
@@ -240,7 +256,7 @@ def summarize(path: Path) -> Summary:
         version = db.schema_version(con)
         if version == 0:
             raise BackupError(f"{path} 不是 civdash 数据库（没有结构版本）")
-        tables = {t: n for t, (n, _) in _fingerprint(con, queries.scalar(con, "backup_current_database")).items()}
+        tables = {t: n for t, (n, _) in transfer.fingerprint(con, queries.scalar(con, "backup_current_database")).items()}
         return Summary(path, version, int(queries.scalar(con, "backup_batch_count")),
                        int(queries.scalar(con, "fact_count_current")), metrics.latest_period(con),
                        db.data_version(con), db.is_demo(con), tables, path.stat().st_size)
@@ -259,16 +275,23 @@ class RestoreResult:
     kept: Path | None  # the database it replaced, under its before-restore name
 
 
-def restore(backup_file: Path, db_path: Path, now: datetime | None = None) -> RestoreResult:
+def restore(backup_file: Path, db_path: Path | store.Lake, now: datetime | None = None) -> RestoreResult:
     """Put a checked backup in place of ``db_path``, keeping the current file as
     ``<name>.before-restore-YYYYmmdd-HHMMSS``. Raises ``db.DatabaseBusy`` while another process (the dashboard)
     holds the database and ``BackupError`` for a backup that does not open, is not civdash's or is newer than
     this code; in both cases nothing is changed."""
-    backup_file, db_path = Path(backup_file), Path(db_path)
+    backup_file = Path(backup_file)
     summary = summarize(backup_file)
     newest = db.migrations()[-1][0]
     if summary.schema_version > newest:
         raise BackupError(f"备份的结构版本为{summary.schema_version}，比本程序支持的{newest}新，请先升级 civdash 再恢复")
+    if isinstance(db_path, store.Lake):  # one transaction replaces the lake's content; its snapshots keep the old
+        try:
+            transfer.into_lake(backup_file, db_path, replace=True)
+        except transfer.TransferError as exc:
+            raise BackupError(str(exc)) from exc
+        return RestoreResult(summary, None)
+    db_path = Path(db_path)
     if backup_file.resolve() == db_path.resolve():
         raise BackupError("备份文件就是当前数据库本身")
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")

@@ -7,7 +7,20 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from civdash import cli_backup, cli_export, cli_import, cli_report, cli_users, db, demo, metrics, queries
+from civdash import (
+    appdb,
+    cli_backup,
+    cli_export,
+    cli_import,
+    cli_report,
+    cli_users,
+    db,
+    demo,
+    metrics,
+    queries,
+    store,
+    transfer,
+)
 from civdash.paths import demo_db_path, real_db_path
 from civdash.periods import month_label, parse_month
 
@@ -32,8 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--until", type=_month_arg, help="最后一个月份 YYYY-MM（默认上一个完整月份）")
     p = sub.add_parser("info", help="显示数据库概况")
     _db_arg(p)
-    p = sub.add_parser("migrate", help="升级数据库结构到最新版本")
+    p = sub.add_parser("migrate", help="升级数据库结构到最新版本；--to ducklake 把本机数据库迁入共享存储")
     _db_arg(p)
+    p.add_argument("--to", choices=["ducklake"], help="把 --db（默认 CIVDASH_DB 或 data/civdash.duckdb）迁入 "
+                   "CIVDASH_STORE=ducklake 设置的共享存储，核对后才提交")
     p = sub.add_parser("import", help="导入统计报表（.xlsx/.xlsm/.xls/.ods/.csv），全部无误才保存")
     p.add_argument("files", nargs="+", metavar="FILE", help="要导入的文件，可多个（一次导入为一个批次）")
     _db_arg(p)
@@ -62,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0)
     try:
         return _run(args)
-    except db.DatabaseBusy as exc:
+    except (db.DatabaseBusy, store.StoreError, transfer.TransferError) as exc:
         print(str(exc), file=sys.stderr)
         return 1
 
@@ -78,6 +93,20 @@ def _is_real_database(path: Path) -> bool:
         return True
     finally:
         con.close()
+
+
+def _move_into_lake(source: Path) -> int:
+    lake = store.configured()
+    if lake is None:
+        print("请先设置 CIVDASH_STORE=ducklake、CIVDASH_CATALOG 和 CIVDASH_DATA_PATH（见 docs/deployment.md）。",
+              file=sys.stderr)
+        return 2
+    moved = transfer.into_lake(source, lake)
+    print(f"已迁入 {lake}：")
+    for table, n in moved.tables.items():
+        print(f"  {table}：{n}行")
+    print(f"当前数据{moved.facts}条，{len(moved.totals)}个指标的条数和合计与 {source} 逐一核对一致。")
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -98,7 +127,9 @@ def _run(args: argparse.Namespace) -> int:
         return cli_users.run(args)
     if args.command == "report":
         return cli_report.run(args)
-    path = args.db or real_db_path()
+    if args.command == "migrate" and args.to:
+        return _move_into_lake(args.db or real_db_path())
+    path = args.db or appdb.real_store()
     if args.command in ("import", "batches", "rollback"):
         args.db = path
         return {"import": cli_import.run_import, "batches": cli_import.run_batches,
@@ -109,7 +140,7 @@ def _run(args: argparse.Namespace) -> int:
         con.close()
         return 0
     if args.command == "info":
-        if not Path(path).exists():
+        if not appdb.exists(path):
             print(f"数据库不存在：{path}", file=sys.stderr)
             return 1
         con = db.connect(path, read_only=True)

@@ -11,8 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from civdash import backup, db
-from civdash.paths import real_db_path
+from civdash import appdb, backup, db
 
 
 def _keep(text: str) -> int:
@@ -53,9 +52,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _backup(args: argparse.Namespace) -> int:
-    path = Path(args.db or real_db_path())
+    path = args.db or appdb.real_store()
     result = backup.create_backup(path, args.dir, keep=args.keep)
-    how = "看板正在使用数据库，已取得一致的副本" if result.method == "snapshot" else "数据库未被占用，直接复制"
+    how = {"snapshot": "看板正在使用数据库，已取得一致的副本", "direct": "数据库未被占用，直接复制",
+           "lake": "取自共享存储的同一时刻"}[result.method]
     print(f"备份完成：{result.path}（{how}，已核对各表行数并重新打开检查）")
     print("\n".join(result.summary.lines()[1:]))
     for old in result.pruned:
@@ -64,7 +64,7 @@ def _backup(args: argparse.Namespace) -> int:
 
 
 def _restore(args: argparse.Namespace) -> int:
-    path = Path(args.db or real_db_path())
+    path = args.db or appdb.real_store()
     try:
         result = backup.restore(args.file, path)
     except db.DatabaseBusy as exc:
@@ -74,5 +74,5 @@ def _restore(args: argparse.Namespace) -> int:
     if result.kept is not None:
         print(f"原数据库已保留为：{result.kept}")
     print("\n".join(result.restored.lines()[1:]))
-    print("请重新启动看板服务。")
+    print("请重新启动看板服务。" if isinstance(path, Path) else "各看板进程随即显示恢复后的数据。")
     return 0

@@ -34,10 +34,10 @@ def _user() -> str:
 
 
 @contextmanager
-def _database(path: Path, dry_run: bool) -> Iterator[tuple[duckdb.DuckDBPyConnection, Path | None]]:
+def _database(path: appdb.Target, dry_run: bool) -> Iterator[tuple[duckdb.DuckDBPyConnection, Path | None]]:
     """The database to import into; for a missing file a fresh one (in memory for a dry run, else built beside
     its final name, which the caller moves into place on success: ``appdb.move_into_place``)."""
-    if path.exists():
+    if appdb.exists(path):
         con = db.connect(path)
         try:
             yield con, None
@@ -59,8 +59,8 @@ def run_import(args) -> int:
     if missing:
         print("文件不存在：" + "、".join(str(m) for m in missing), file=sys.stderr)
         return 2
-    path = Path(args.db)
-    if path.exists():
+    path = args.db
+    if appdb.exists(path):
         probe = db.connect(path, read_only=True)
         try:
             demo = db.is_demo(probe)
@@ -110,8 +110,8 @@ def _print_plan(plan: Plan) -> None:
 
 
 def run_batches(args) -> int:
-    path = Path(args.db)
-    if not path.exists():
+    path = args.db
+    if not appdb.exists(path):
         print(f"数据库不存在：{path}", file=sys.stderr)
         return 1
     con = db.connect(path, read_only=True)
@@ -133,8 +133,8 @@ def run_batches(args) -> int:
 
 
 def run_rollback(args) -> int:
-    path = Path(args.db)
-    if not path.exists():
+    path = args.db
+    if not appdb.exists(path):
         print(f"数据库不存在：{path}", file=sys.stderr)
         return 1
     con = db.connect(path)

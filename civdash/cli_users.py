@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 from civdash import appdb, auth, db
-from civdash.paths import real_db_path
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -49,8 +48,8 @@ def read_password(confirm: bool = True) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    path = Path(args.db or real_db_path())
-    if args.users_command == "list" and not path.exists():
+    path = args.db or appdb.real_store()
+    if args.users_command == "list" and not appdb.exists(path):
         print(f"数据库不存在：{path}", file=sys.stderr)
         return 1
     con = _open(path)
@@ -63,9 +62,10 @@ def run(args: argparse.Namespace) -> int:
         con.close()
 
 
-def _open(path: Path):
-    """The database at ``path``; an empty bureau database set up there first when there is none."""
-    if path.exists():
+def _open(path: appdb.Target):
+    """The database at ``path``; an empty bureau database set up there first when there is none (a lake sets
+    itself up when first opened)."""
+    if appdb.exists(path):
         return db.connect(path)
     building = appdb.building_path(path)
     con = appdb.blank_database(building)

@@ -88,7 +88,8 @@ def extension_file(name: str) -> Path:
     return path
 
 
-def _literal(text: str) -> str:
+def quoted(text: str) -> str:
+    """A SQL string literal (ATTACH and LOAD take no parameters)."""
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -98,12 +99,12 @@ def attach(lake: Lake) -> duckdb.DuckDBPyConnection:
                                              "autoload_known_extensions": False})
     try:
         for name in EXTENSIONS:
-            con.execute(f"LOAD {_literal(str(extension_file(name)))}")
+            con.execute(f"LOAD {quoted(str(extension_file(name)))}")
         data_path = lake.data_path if "://" in lake.data_path else str(Path(lake.data_path).resolve())
         if "://" not in data_path:
             Path(data_path).mkdir(parents=True, exist_ok=True)
-        con.execute(f"ATTACH {_literal('ducklake:postgres:' + lake.catalog)} AS {LAKE_NAME} "
-                    f"(DATA_PATH {_literal(data_path.rstrip('/') + '/')})")
+        con.execute(f"ATTACH {quoted('ducklake:postgres:' + lake.catalog)} AS {LAKE_NAME} "
+                    f"(DATA_PATH {quoted(data_path.rstrip('/') + '/')})")
         con.execute(f"USE {LAKE_NAME}")
     except duckdb.Error as exc:
         con.close()
@@ -164,10 +165,13 @@ def copy_schema_and_rows(con: duckdb.DuckDBPyConnection, source: str, target: st
     return copied
 
 
-def drop_everything(con: duckdb.DuckDBPyConnection, target: str = LAKE_NAME) -> None:
-    """Remove every view and table of ``target`` (a restore replaces the lake's content; DuckLake keeps the earlier
-    snapshots, so the replaced data stays recoverable until they are expired)."""
-    for view, _ in _views(con, target):
-        con.execute(f"DROP VIEW {target}.main.{_ident(view)}")
-    for table in tables(con, target):
-        con.execute(f"DROP TABLE {target}.main.{_ident(table)}")
+def replace_rows(con: duckdb.DuckDBPyConnection, source: str, target: str = LAKE_NAME) -> dict[str, int]:
+    """Replace every table's rows in ``target`` by ``source``'s (both at the same schema version), inside the
+    caller's transaction; the lake's earlier snapshots keep the replaced rows until they are expired."""
+    copied = {}
+    for table in tables(con, source):
+        names = ", ".join(_ident(c[0]) for c in _columns(con, source, table))
+        con.execute(f"DELETE FROM {target}.main.{_ident(table)}")
+        con.execute(f"INSERT INTO {target}.main.{_ident(table)} ({names}) SELECT {names} FROM {source}.main.{_ident(table)}")
+        copied[table] = con.execute(f"SELECT count(*) FROM {target}.main.{_ident(table)}").fetchone()[0]
+    return copied

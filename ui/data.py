@@ -12,19 +12,19 @@ from civdash import appdb, catalog, db, metrics, townships
 
 
 @st.cache_resource(show_spinner="正在准备数据……")
-def _connection(path: str) -> duckdb.DuckDBPyConnection:
-    return db.connect(path)
+def _connection(key: str) -> duckdb.DuckDBPyConnection:
+    return db.connect(_resolved()[0])
 
 
 @st.cache_resource(show_spinner=False)
-def _resolved() -> tuple[str, bool]:
-    path, demo = appdb.app_database()
-    return str(path), demo
+def _resolved() -> tuple[appdb.Target, bool]:
+    return appdb.app_database()
 
 
 def database() -> tuple[str, bool]:
-    """(path, is_demo) of the database this process serves."""
-    return _resolved()
+    """(where, is_demo) of the database this process serves: a file's path, or the shared lake (without password)."""
+    target, demo = _resolved()
+    return str(target), demo
 
 
 def cursor() -> duckdb.DuckDBPyConnection:
@@ -33,7 +33,7 @@ def cursor() -> duckdb.DuckDBPyConnection:
 
 
 def version() -> tuple[str, int]:
-    """Cache key: the database path and its data version (changes with every commit)."""
+    """Cache key: the database and its data version (changes with every commit, by any process sharing a lake)."""
     path = database()[0]
     with cursor() as cur:
         return path, db.data_version(cur)
