@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -114,6 +115,24 @@ def users(con: duckdb.DuckDBPyConnection) -> list[User]:
 
 def find(con: duckdb.DuckDBPyConnection, name: str) -> User | None:
     return next((u for u in users(con) if u.name == (name or "").strip()), None)
+
+
+BUSY = "其他管理员或会话正在同时修改账户，本次没有任何改动，请稍后再试"
+
+
+def _written(con: duckdb.DuckDBPyConnection, write: Callable[[], None], account_change: bool = True) -> None:
+    """``write()`` in one transaction, run again when another session's or process's commit conflicted with it.
+
+    An account change also sets the meta key ``accounts_changed``, so two at the same moment always conflict and
+    the later one runs again, checking afresh (no name is added twice: DuckLake has no unique keys). A login's
+    writes (failure count, audit entry) need no such mark. Refused in words after a few tries."""
+    def attempt() -> None:
+        with db.transaction(con):
+            write()
+            if account_change:
+                db.set_meta(con, "accounts_changed", datetime.now().isoformat())
+
+    db.retried_on_conflict(attempt, AccountError(BUSY))
 
 
 def add_user(con: duckdb.DuckDBPyConnection, name: str, role: str, password: str, by: str | None = None) -> User:

@@ -55,9 +55,13 @@ class Lake:
 
     def __str__(self) -> str:
         """For messages and logs: the catalog without its password."""
-        shown = re.sub(r"(password\s*=\s*)\S+", r"\1***", self.catalog, flags=re.IGNORECASE)
-        shown = re.sub(r"(://[^:/@]+:)[^@]+@", r"\1***@", shown)
-        return f"DuckLake（目录 {shown}，数据 {self.data_path}）"
+        return f"DuckLake（目录 {without_password(self.catalog)}，数据 {self.data_path}）"
+
+
+def without_password(text: str) -> str:
+    """``text`` (a connection string, or an error message quoting one) with any password replaced by ***."""
+    shown = re.sub(r"(password\s*=\s*)[^\s\"']+", r"\1***", text, flags=re.IGNORECASE)
+    return re.sub(r"(://[^:/@\s]+:)[^@\s]+@", r"\1***@", shown)
 
 
 def configured() -> Lake | None:
@@ -108,7 +112,7 @@ def attach(lake: Lake) -> duckdb.DuckDBPyConnection:
         con.execute(f"USE {LAKE_NAME}")
     except duckdb.Error as exc:
         con.close()
-        raise StoreError(f"无法连接共享存储 {lake}：{exc}") from exc
+        raise StoreError(f"无法连接共享存储 {lake}：{without_password(str(exc))}") from None
     return con
 
 
