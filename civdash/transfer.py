@@ -109,6 +109,6 @@ def fingerprint(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, tupl
 
 
 def _totals(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, tuple[int, float]]:
-    """Indicator code → (current values, their sum rounded to 6 decimals) as the database's v_fact shows them."""
+    """Indicator code → (current values, their exact sum at 6 decimals) as the database's v_fact shows them."""
     df = queries.run(con, "transfer_totals", name=f'"{database}".main.v_fact')
-    return {r.indicator_code: (int(r.n), round(float(r.total), 6)) for r in df.itertuples()}
+    return {r.indicator_code: (int(r.n), float(r.total)) for r in df.itertuples()}

@@ -232,37 +232,10 @@ def upload_and_rollback(con: duckdb.DuckDBPyConnection, name: str, data: bytes) 
 # The copy into the lake
 # --------------------------------------------------------------------------------------------
 
-TOTALS_REFUSAL = "合计与原数据库不一致"  # civdash.transfer's message when the per-indicator totals differ
-
-
-def exact_totals(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, tuple[int, float]]:
-    """``transfer._totals`` with each value summed as DECIMAL(38,6): exact, so the same in any order."""
-    rows = con.execute("SELECT indicator_code, count(*), coalesce(sum(value::DECIMAL(38, 6)), 0) FROM query_table($name)"
-                       " GROUP BY 1 ORDER BY 1", {"name": f'"{database}".main.v_fact'}).fetchall()
-    return {code: (int(n), round(float(total), 6)) for code, n, total in rows}
-
-
-def copy_into_lake(source: Path, lake: store.Lake, log: Callable[[str], None] = print) -> tuple[transfer.Transfer, float]:
-    """``transfer.into_lake`` (timed, seconds). Its check of each indicator's total compares DOUBLE sums rounded to
-    6 decimals, which a parallel sum of ~180,000 values does not give the same twice (the last bits depend on the
-    order of the additions), so at province scale it may refuse an exact copy. Then the copy is timed once more with
-    the totals summed as DECIMAL (in this process only; civdash/ is not changed), and this is said in the output."""
+def copy_into_lake(source: Path, lake: store.Lake) -> tuple[transfer.Transfer, float]:
+    """``transfer.into_lake`` (timed, seconds)."""
     t = time.perf_counter()
-    try:
-        return transfer.into_lake(source, lake), time.perf_counter() - t
-    except transfer.TransferError as exc:
-        if TOTALS_REFUSAL not in str(exc):
-            raise
-        log(f"  NOTE: transfer.into_lake refused the copy after {time.perf_counter() - t:.1f} s: {exc}")
-        log("        (its totals check compares floating-point sums, which differ in the last bits from run to run;")
-        log("        copied again with the totals summed as DECIMAL(38,6), in this process only)")
-    original = transfer._totals
-    transfer._totals = exact_totals
-    try:
-        t = time.perf_counter()
-        return transfer.into_lake(source, lake), time.perf_counter() - t
-    finally:
-        transfer._totals = original
+    return transfer.into_lake(source, lake), time.perf_counter() - t
 
 
 # --------------------------------------------------------------------------------------------
