@@ -95,7 +95,7 @@ def test_a_conflict_that_does_not_go_away_is_refused_in_chinese(demo_path, tmp_p
         raise duckdb.TransactionException("TransactionContext Error: Conflict on update!")
 
     monkeypatch.setattr(db, "bump_data_version", conflicting)
-    monkeypatch.setattr(commit_module.time, "sleep", lambda s: None)
+    monkeypatch.setattr(db.time, "sleep", lambda s: None)
     with pytest.raises(commit_module.CommitError, match="其他人正在同时保存或撤销数据，本次没有保存任何改动"):
         upload.commit(con, first, user_name="李静")
     assert (con.execute("SELECT count(*), max(id) FROM batch").fetchone(),
