@@ -139,11 +139,15 @@ def add_user(con: duckdb.DuckDBPyConnection, name: str, role: str, password: str
     """A new account; refused (``AccountError``) for a name in use, an unknown role or a short password."""
     name, role = _clean_name(name), _role(role)
     check_password_rules(password)
-    if find(con, name) is not None:
-        raise AccountError(f"用户名“{name}”已存在")
-    with db.transaction(con):
-        queries.execute(con, "user_insert", name=name, role=role, password_hash=_hasher.hash(password))
+    password_hash = _hasher.hash(password)
+
+    def write() -> None:
+        if find(con, name) is not None:  # in the transaction: checked afresh when it runs again
+            raise AccountError(f"用户名“{name}”已存在")
+        queries.execute(con, "user_insert", name=name, role=role, password_hash=password_hash)
         audit.record(con, by, "user", name, {"change": "add", "role": role})
+
+    _written(con, write)
     return find(con, name)  # type: ignore[return-value]
 
 
@@ -151,26 +155,36 @@ def set_password(con: duckdb.DuckDBPyConnection, name: str, password: str, by: s
     """A new password (and the lock lifted)."""
     user = _existing(con, name)
     check_password_rules(password)
-    with db.transaction(con):
-        queries.execute(con, "user_set_password", id=user.id, password_hash=_hasher.hash(password))
+    password_hash = _hasher.hash(password)
+
+    def write() -> None:
+        queries.execute(con, "user_set_password", id=user.id, password_hash=password_hash)
         queries.execute(con, "session_delete_user", user_id=user.id)  # a stolen cookie dies with the old password
         audit.record(con, by, "user", user.name, {"change": "password"})
+
+    _written(con, write)
 
 
 def set_role(con: duckdb.DuckDBPyConnection, name: str, role: str, by: str | None = None) -> None:
     user = _existing(con, name)
     role = _role(role)
-    with db.transaction(con):
+
+    def write() -> None:
         queries.execute(con, "user_set_role", id=user.id, role=role)
         audit.record(con, by, "user", user.name, {"change": "role", "before": user.role, "after": role})
+
+    _written(con, write)
 
 
 def set_disabled(con: duckdb.DuckDBPyConnection, name: str, disabled: bool = True, by: str | None = None) -> None:
     user = _existing(con, name)
-    with db.transaction(con):
+
+    def write() -> None:
         queries.execute(con, "user_set_disabled", id=user.id, disabled=disabled)
         queries.execute(con, "session_delete_user", user_id=user.id)
         audit.record(con, by, "user", user.name, {"change": "disable" if disabled else "enable"})
+
+    _written(con, write)
 
 
 def _existing(con: duckdb.DuckDBPyConnection, name: str) -> User:
@@ -182,8 +196,16 @@ def _existing(con: duckdb.DuckDBPyConnection, name: str) -> User:
 
 def login(con: duckdb.DuckDBPyConnection, name: str, password: str, now: datetime | None = None) -> LoginResult:
     """Check a name and password; count failures, lock after ``MAX_FAILURES``; every attempt goes to the audit
-    log. The message never says whether the name exists."""
-    now = now or datetime.now()
+    log. The message never says whether the name exists. A login whose writes meet another session's or process's
+    commit (on the shared store any two logins' writes do) is checked again from the start, with the failure count
+    read afresh."""
+    try:
+        return db.retried_on_conflict(lambda: _login(con, name, password, now or datetime.now()), AccountError(BUSY))
+    except AccountError as exc:
+        return LoginResult(None, str(exc))
+
+
+def _login(con: duckdb.DuckDBPyConnection, name: str, password: str, now: datetime) -> LoginResult:
     name = (name or "").strip()
     row = queries.run(con, "user_for_login", name=name)
     refused = "用户名或密码不正确"
