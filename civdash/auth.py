@@ -244,7 +244,8 @@ def start_session(con: duckdb.DuckDBPyConnection, user: User, now: datetime | No
     the token's SHA-256, so a copy of the database opens no session."""
     token = secrets.token_urlsafe(32)
     expires = (now or datetime.now()) + timedelta(hours=SESSION_HOURS)
-    queries.execute(con, "session_insert", token_hash=_digest(token), user_id=user.id, expires_at=expires)
+    _written(con, lambda: queries.execute(con, "session_insert", token_hash=_digest(token), user_id=user.id,
+                                          expires_at=expires), account_change=False)
     return token
 
 
@@ -260,8 +261,8 @@ def session_user(con: duckdb.DuckDBPyConnection, token: str | None, now: datetim
 
 
 def end_session(con: duckdb.DuckDBPyConnection, token: str | None) -> None:
-    if token:
-        queries.execute(con, "session_delete", token_hash=_digest(token))
+    if token:  # on the shared store a deletion conflicts with another process's login: run again
+        _written(con, lambda: queries.execute(con, "session_delete", token_hash=_digest(token)), account_change=False)
 
 
 def _digest(token: str) -> str:

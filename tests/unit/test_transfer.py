@@ -75,7 +75,7 @@ def test_migrate_to_ducklake_without_the_settings_is_a_usage_error(bureau, monke
 
 def test_an_older_file_is_brought_up_to_date_on_a_copy_and_left_as_it_was(bureau, lake) -> None:
     con = duckdb.connect(str(bureau))
-    con.execute("DELETE FROM schema_version WHERE version = 7")  # pretend 0007 has not run: its table as before
+    con.execute("DELETE FROM schema_version WHERE version >= 7")  # pretend 0007 has not run: its table as before
     con.execute("DROP TABLE audit_log")
     con.execute("CREATE SEQUENCE audit_log_id_seq START 1")
     con.execute("CREATE TABLE audit_log (id INTEGER PRIMARY KEY DEFAULT nextval('audit_log_id_seq'), "
@@ -86,7 +86,7 @@ def test_an_older_file_is_brought_up_to_date_on_a_copy_and_left_as_it_was(bureau
     before = bureau.read_bytes()
     moved = transfer.into_lake(bureau, lake)
     assert bureau.read_bytes() == before
-    assert moved.tables["audit_log"] == 1 and moved.tables["schema_version"] == 7
+    assert moved.tables["audit_log"] == 1 and moved.tables["schema_version"] == len(db.migrations())
     con = db.connect(lake)
     assert con.execute("SELECT id, user_name, action FROM audit_log").fetchall() == [(1, "李静", "login")]
     con.close()
