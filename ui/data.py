@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from civdash import appdb, catalog, db, metrics, townships
+from civdash import appdb, catalog, db, metrics, store, townships
 
 
 @st.cache_resource(show_spinner="正在准备数据……")
@@ -29,7 +29,11 @@ def database() -> tuple[str, bool]:
 
 def cursor() -> duckdb.DuckDBPyConnection:
     """A cursor of the shared connection, one per use, safe across sessions' threads."""
-    return _connection(database()[0]).cursor()
+    target = _resolved()[0]
+    cur = _connection(str(target)).cursor()
+    if isinstance(target, store.Lake):  # a cursor starts in the in-memory default database, not the attached lake
+        cur.execute(f"USE {store.LAKE_NAME}")
+    return cur
 
 
 def version() -> tuple[str, int]:

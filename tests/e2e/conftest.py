@@ -67,9 +67,10 @@ def e2e_files(tmp_path_factory: pytest.TempPathFactory, demo_snapshot: Path) -> 
 
 
 @contextmanager
-def run_server(demo_path: Path, base: Path, real: Path | None = None) -> Iterator[str]:
+def run_server(demo_path: Path, base: Path, real: Path | None = None, env: dict | None = None) -> Iterator[str]:
     """Run ``streamlit run dashboard.py`` on a free port serving ``demo_path`` (or the bureau's database ``real``
-    once it exists); yield its base URL.
+    once it exists); yield its base URL. ``env`` adds to or overrides the server's environment (the shared store's
+    settings, for instance).
 
     The process is killed at the end, and its log must hold no traceback: a page that failed shows
     the user only a polite message, so the log is where a failure shows.
@@ -83,6 +84,7 @@ def run_server(demo_path: Path, base: Path, real: Path | None = None) -> Iterato
         "CIVDASH_DEMO_UNTIL": "2025-06",
         "CIVDASH_GEOJSON": str(base / "no-townships.geojson"),
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        **(env or {}),
     }
     log_path = base / f"streamlit-{port}.log"
     log = open(log_path, "wb")  # noqa: SIM115 - closed below
