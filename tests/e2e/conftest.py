@@ -221,6 +221,15 @@ def log_in(page, server: str, path: str, text: str | None = None, name: str = "�
     """Open ``path``; unless the browser is logged in already (its login cookie), follow the page's refusal to the
     login page, log in as ``name`` and wait for the page asked for (showing ``text``)."""
     open_app(page, server, path)
+    # On a fresh server the first run of a page address restarts through dashboard.py (frame.require_navigation)
+    # and the app is briefly idle in between: wait until the page says which it is (its refusal with the link to
+    # log in, the sidebar's logged-in name, or the text asked for) before deciding whether to log in.
+    page.wait_for_function("""(text) => {
+        const main = document.querySelector('[data-testid="stMain"]')?.innerText || '';
+        const side = document.querySelector('[data-testid="stSidebar"]')?.innerText || '';
+        return main.includes('前往登录') || side.includes('当前用户') || (text !== null && main.includes(text));
+    }""", arg=text, timeout=APP_TIMEOUT_MS)
+    wait_for_app(page)
     if not page.get_by_role("link", name="前往登录").count():
         wait_for_app(page, text)
         return

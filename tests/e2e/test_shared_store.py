@@ -57,17 +57,6 @@ def shot(page, name: str) -> Path:
     return path
 
 
-def first_visit(page, h, url: str) -> None:
-    """Open 数据上传 and wait until it is drawn (its refusal or the uploader). On a fresh server the first run of a page
-    URL restarts through dashboard.py (``frame.require_navigation``) and the app is briefly idle in between, so
-    ``log_in`` could read the page before its refusal is drawn, take the browser for logged in and wait in vain."""
-    h.open(page, url, "/upload")
-    page.wait_for_function("""() => {
-        const t = document.querySelector('[data-testid="stMain"]')?.innerText || '';
-        return t.includes('请先登录') || t.includes('选择要上传的报表');
-    }""")
-
-
 @pytest.fixture
 def shared(e2e_files, demo_snapshot, lake, tmp_path) -> Iterator[tuple[str, str, store.Lake, Path]]:
     """(URL of process A, URL of process B, the lake, the bureau file the lake was copied from)."""
@@ -100,7 +89,6 @@ def test_an_upload_in_one_process_and_a_rollback_in_the_other_are_seen_by_both(n
 
     # A: the statistician uploads July and confirms
     page = new_page()
-    first_visit(page, h, a)
     review(page, h, a, tmp_path, URBAN, data, "李静")
     page.get_by_role("button", name="确认保存").click()
     h.wait(page, "已保存")
@@ -163,7 +151,6 @@ def test_two_uploads_confirmed_at_the_same_moment_through_two_processes(new_page
 
     pages = {name: new_page() for name in uploads}
     for name, (url, data, account) in uploads.items():
-        first_visit(pages[name], h, url)
         review(pages[name], h, url, tmp_path, name, data, account)
     buttons = [p.get_by_role("button", name="确认保存") for p in pages.values()]
     for button in buttons:  # back to back: the second click lands while the first commit runs in the other process

@@ -23,9 +23,8 @@ WRITER = """
 import os, sys, duckdb
 c = duckdb.connect(sys.argv[1])
 c.execute("SET wal_autocheckpoint = '256KB'")
-print("ok", flush=True)
 i = 0
-while not os.path.exists(sys.argv[2]):
+while i == 0 or not os.path.exists(sys.argv[2]):
     i += 1
     c.execute("BEGIN TRANSACTION")
     b = c.execute("INSERT INTO batch (source, note) VALUES ('cli', 'writer') RETURNING id").fetchone()[0]
@@ -34,6 +33,8 @@ while not os.path.exists(sys.argv[2]):
     c.execute("INSERT INTO meta VALUES ('data_version', (SELECT count(*) FROM batch)::VARCHAR) "
               "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
     c.execute("COMMIT")
+    if i == 1:
+        print("ok", flush=True)  # holding the file, with a first commit in it
     if i % 3 == 0:
         c.execute("CHECKPOINT")
 print(i, flush=True)
