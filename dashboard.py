@@ -46,9 +46,9 @@ try:
         access.refusal(entry, login)
     else:
         navigation.run()
-except StoreError as exc:  # the shared store is not set up right or not reachable: say what to do
-    logging.getLogger("civdash").exception("store unavailable")
-    st.error(f"{exc} 请联系系统管理员。")
+except StoreError as exc:  # the shared store is not set up right or not reachable: say so; details in the log
+    logging.getLogger("civdash").error("store unavailable: %s", exc)
+    st.error(f"看板暂时无法使用数据：{exc.message.rstrip('。')}。详细原因已记入服务器日志，请联系系统管理员。")
 except Exception:  # never show a traceback to a user; the log keeps it for the admin
     logging.getLogger("civdash").exception("page %s failed", navigation.title)
     st.error("抱歉，页面加载时出现问题，详细情况已记入服务器日志。请刷新页面重试；如仍有问题，请联系系统管理员。")

@@ -43,7 +43,13 @@ EXTENSIONS = ("postgres_scanner", "ducklake")
 
 
 class StoreError(RuntimeError):
-    """The storage setting or the shared store is not usable; the message (Chinese) says what to do."""
+    """The storage setting or the shared store is not usable. ``message`` (Chinese) says what and what to do;
+    ``detail`` is the underlying error (for the command line and the server log, not for the dashboard's users)."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(f"{message}：{detail}" if detail else message)
+        self.message = message
+        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -112,7 +118,7 @@ def attach(lake: Lake) -> duckdb.DuckDBPyConnection:
         con.execute(f"USE {LAKE_NAME}")
     except duckdb.Error as exc:
         con.close()
-        raise StoreError(f"无法连接共享存储 {lake}：{without_password(str(exc))}") from None
+        raise StoreError(f"无法连接共享存储 {lake}", without_password(str(exc))) from None
     return con
 
 
