@@ -92,6 +92,9 @@ def _migrate_lake(con: duckdb.DuckDBPyConnection) -> int:
     return current
 
 
+CONFLICT_TRIES = 5
+
+
 def retried_on_conflict(attempt: Callable[[], T], busy: Exception) -> T:
     """``attempt()`` (one whole transaction), tried again when it met another session's or process's commit.
 
@@ -109,9 +112,6 @@ def retried_on_conflict(attempt: Callable[[], T], busy: Exception) -> T:
                 raise busy from exc
             time.sleep(0.05 * 2**n)
     raise AssertionError("unreachable")
-
-
-CONFLICT_TRIES = 5
 
 
 class DatabaseBusy(RuntimeError):
