@@ -57,8 +57,11 @@ def _up_to_date(source: Path, spare: Path) -> Path:
         raise TransferError(f"无法打开 {source}：{exc}") from exc
     try:
         version = db.schema_version(probe)
+        demo = version > 0 and db.is_demo(probe)
     finally:
         probe.close()
+    if demo:  # the shared store is the bureau's own: the dashboard would take the demo for its data
+        raise TransferError(f"{source} 是示例数据库，示例数据不能放入共享存储。")
     newest = db.migrations()[-1][0]
     if version == 0:
         raise TransferError(f"{source} 不是民政数据看板的数据库（没有结构版本）")

@@ -20,6 +20,8 @@ def v_fact_totals(con: duckdb.DuckDBPyConnection) -> list[tuple]:
 def bureau(demo_snapshot: Path, tmp_path: Path) -> Path:
     path = tmp_path / "civdash.duckdb"
     shutil.copyfile(demo_snapshot, path)
+    with duckdb.connect(str(path)) as con:  # the demo's data as the bureau's own
+        con.execute("UPDATE meta SET value = '0' WHERE key = 'is_demo'")
     return path
 
 
@@ -89,6 +91,14 @@ def test_an_older_file_is_brought_up_to_date_on_a_copy_and_left_as_it_was(bureau
     assert moved.tables["audit_log"] == 1 and moved.tables["schema_version"] == len(db.migrations())
     con = db.connect(lake)
     assert con.execute("SELECT id, user_name, action FROM audit_log").fetchall() == [(1, "李静", "login")]
+    con.close()
+
+
+def test_the_demo_is_never_put_into_the_shared_store(demo_snapshot, lake, tmp_path) -> None:
+    with pytest.raises(transfer.TransferError, match="是示例数据库，示例数据不能放入共享存储"):
+        transfer.into_lake(demo_snapshot, lake)
+    con = store.attach(lake)
+    assert store.tables(con, store.LAKE_NAME) == []
     con.close()
 
 
