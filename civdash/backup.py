@@ -91,7 +91,7 @@ class Summary:
 class BackupResult:
     path: Path
     summary: Summary
-    method: str  # 'direct' (nobody held the file), 'snapshot' (copied while the dashboard held it), "lake"
+    method: str  # 'direct' (nobody held the file), 'snapshot' (copied while the dashboard held it) or 'lake'
     attempts: int
     pruned: list[Path]
 
@@ -110,8 +110,8 @@ def create_backup(db_path: Path | store.Lake, directory: Path, keep: int | None 
     backup could be made."""
     if not isinstance(db_path, store.Lake):
         db_path = Path(db_path)
-    if not isinstance(db_path, store.Lake) and not db_path.exists():
-        raise BackupError(f"数据库不存在：{db_path}")
+        if not db_path.exists():
+            raise BackupError(f"数据库不存在：{db_path}")
     if keep is not None and keep < 1:
         raise BackupError("--keep 至少为1")
     directory = Path(directory)
@@ -200,9 +200,7 @@ def _copy_checked(source: Path, target: Path, source_read_only: bool) -> None:
         con.execute("COPY FROM DATABASE src TO dst")
         if "schema_version" not in expected:
             raise BackupError(f"{source} 不是 civdash 数据库")
-        copied = transfer.fingerprint(con, "dst")
-        if copied != expected:
-            raise BackupError("备份与数据库不一致：" + "、".join(sorted(t for t in expected if copied.get(t) != expected[t])))
+        _same(expected, transfer.fingerprint(con, "dst"), "数据库")
         con.execute("DETACH dst")
         con.execute("DETACH src")
     finally:
@@ -219,11 +217,16 @@ def _copy_lake(lake: store.Lake, target: Path) -> None:
             expected = transfer.fingerprint(con, store.LAKE_NAME)
             con.execute(f"COPY FROM DATABASE {store.LAKE_NAME} TO dst")
             copied = transfer.fingerprint(con, "dst")
-        if copied != expected:
-            raise BackupError("备份与共享存储不一致：" + "、".join(sorted(t for t in expected if copied.get(t) != expected[t])))
+        _same(expected, copied, "共享存储")
         con.execute("DETACH dst")
     finally:
         con.close()
+
+
+def _same(expected: dict[str, tuple[int, int]], copied: dict[str, tuple[int, int]], source: str) -> None:
+    """The backup's fingerprint equals its source's, or ``BackupError`` naming the tables that differ."""
+    if copied != expected:
+        raise BackupError(f"备份与{source}不一致：" + "、".join(sorted(t for t in expected if copied.get(t) != expected[t])))
 
 
 def _remove_database(path: Path) -> None:

@@ -45,10 +45,17 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         "CREATE TABLE IF NOT EXISTS schema_version "
         "(version INTEGER PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp)"
     )
-    current = schema_version(con)
+    return _apply_migrations(con, schema_version(con))
+
+
+def _apply_migrations(con: duckdb.DuckDBPyConnection, current: int, first_allowed: int = 1) -> int:
+    """Run every migration newer than ``current``, each in its own transaction; one older than ``first_allowed``
+    cannot run here (a lake's keyless store)."""
     for version, path in migrations():
         if version <= current:
             continue
+        if version < first_allowed:
+            raise store.StoreError(f"共享存储的结构版本 {current} 过旧，无法升级，请联系系统管理员。")
         with transaction(con):
             con.execute(path.read_text(encoding="utf-8"))
             con.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
@@ -80,16 +87,7 @@ def _migrate_lake(con: duckdb.DuckDBPyConnection) -> int:
             con.execute(f"USE {store.LAKE_NAME}")
             con.execute(f"DETACH {store.REFERENCE_NAME}")
         current = schema_version(con)
-    for version, path in migrations():
-        if version <= current:
-            continue
-        if version <= LAKE_BASELINE:
-            raise store.StoreError(f"共享存储的结构版本 {current} 过旧，无法升级，请联系系统管理员。")
-        with transaction(con):
-            con.execute(path.read_text(encoding="utf-8"))
-            con.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
-        current = version
-    return current
+    return _apply_migrations(con, current, first_allowed=LAKE_BASELINE + 1)
 
 
 CONFLICT_TRIES = 5

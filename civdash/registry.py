@@ -60,10 +60,16 @@ class RegistryError(ValueError):
 BUSY = "其他人正在同时保存数据或修改指标与乡镇，本次没有保存任何改动，请稍后再试"
 
 
-def _retried(change: Callable[[], T]) -> T:
-    """``change()`` (one transaction, which bumps the data version) tried again when another session's or process's
+def _changed(con: duckdb.DuckDBPyConnection, change: Callable[[], T]) -> T:
+    """``change()`` in one transaction that bumps the data version, tried again when another session's or process's
     commit met it — any upload, rollback or registry change at the same moment does (``db.retried_on_conflict``)."""
-    return db.retried_on_conflict(change, RegistryError(BUSY))
+    def attempt() -> T:
+        with db.transaction(con):
+            result = change()
+            db.bump_data_version(con)
+        return result
+
+    return db.retried_on_conflict(attempt, RegistryError(BUSY))
 
 
 def split_names(text: str | Iterable[str]) -> list[str]:
@@ -175,19 +181,18 @@ def add_indicator(con: duckdb.DuckDBPyConnection, spec: IndicatorInput, code: st
     else:
         code = next(c for c in (f"custom_{n}" for n in range(1, len(inds) + 2)) if c not in inds)
     name_key, alias_keys = _check_indicator(con, spec, None)
-    def change() -> None:
-        with db.transaction(con):
-            position = queries.scalar(con, "indicator_place_after", category=spec.category.strip())
-            queries.execute(con, "indicator_make_room", position=position)
-            queries.execute(con, "indicator_insert", code=code, name=spec.name.strip(), category=spec.category.strip(),
-                            unit=spec.unit, kind=spec.kind, decimals=int(spec.decimals), weight=spec.weight or None,
-                            note=(spec.note or "").strip() or None, sort_order=position)
-            for key in [name_key, *alias_keys]:
-                queries.execute(con, "indicator_alias_add", alias=key, code=code)
-            _record(con, user, "indicator", code, "add", None, _indicator_snapshot(con, code))
-            db.bump_data_version(con)
 
-    _retried(change)
+    def change() -> None:
+        position = queries.scalar(con, "indicator_place_after", category=spec.category.strip())
+        queries.execute(con, "indicator_make_room", position=position)
+        queries.execute(con, "indicator_insert", code=code, name=spec.name.strip(), category=spec.category.strip(),
+                        unit=spec.unit, kind=spec.kind, decimals=int(spec.decimals), weight=spec.weight or None,
+                        note=(spec.note or "").strip() or None, sort_order=position)
+        for key in [name_key, *alias_keys]:
+            queries.execute(con, "indicator_alias_add", alias=key, code=code)
+        _record(con, user, "indicator", code, "add", None, _indicator_snapshot(con, code))
+
+    _changed(con, change)
     return code
 
 
@@ -208,22 +213,21 @@ def edit_indicator(con: duckdb.DuckDBPyConnection, code: str, spec: IndicatorInp
     keep = {name_key, *alias_keys} | ({old_key} if old_key != name_key else set())
     current = {a for a, c in indicator_alias_table(con).items() if c == code}
     before = _indicator_snapshot(con, code)
-    def change() -> None:
-        with db.transaction(con):
-            queries.execute(con, "indicator_update", code=code, name=spec.name.strip(), category=spec.category.strip(),
-                            unit=spec.unit, kind=spec.kind, decimals=int(spec.decimals), weight=spec.weight or None,
-                            note=(spec.note or "").strip() or None)
-            for key in sorted(current - keep):
-                queries.execute(con, "indicator_alias_delete", alias=key, code=code)
-            for key in sorted(keep - current):
-                queries.execute(con, "indicator_alias_add", alias=key, code=code)
-            after = _indicator_snapshot(con, code)
-            if after == before:
-                raise RegistryError("没有需要保存的修改")
-            _record(con, user, "indicator", code, "edit", before, after)
-            db.bump_data_version(con)
 
-    _retried(change)
+    def change() -> None:
+        queries.execute(con, "indicator_update", code=code, name=spec.name.strip(), category=spec.category.strip(),
+                        unit=spec.unit, kind=spec.kind, decimals=int(spec.decimals), weight=spec.weight or None,
+                        note=(spec.note or "").strip() or None)
+        for key in sorted(current - keep):
+            queries.execute(con, "indicator_alias_delete", alias=key, code=code)
+        for key in sorted(keep - current):
+            queries.execute(con, "indicator_alias_add", alias=key, code=code)
+        after = _indicator_snapshot(con, code)
+        if after == before:
+            raise RegistryError("没有需要保存的修改")
+        _record(con, user, "indicator", code, "edit", before, after)
+
+    _changed(con, change)
 
 
 # --- townships -------------------------------------------------------------------------------------------------
@@ -354,17 +358,16 @@ def _set_order(con: duckdb.DuckDBPyConnection, township_id: int, position: int |
 def add_township(con: duckdb.DuckDBPyConnection, spec: TownshipInput, user: str | None = None) -> int:
     """Register a township with its aliases and former names; returns its id."""
     name, code, type_, wanted = _check_township(con, spec, None, set())
+
     def change() -> int:
-        with db.transaction(con):
-            tid = townships.register(con, name, code=code, type_=type_)
-            for key, kind in wanted.items():
-                queries.execute(con, "township_alias_set", alias=key, township_id=tid, kind=kind)
-            _set_order(con, tid, spec.position)
-            _record(con, user, "township", tid, "add", None, _township_snapshot(con, tid))
-            db.bump_data_version(con)
+        tid = townships.register(con, name, code=code, type_=type_)
+        for key, kind in wanted.items():
+            queries.execute(con, "township_alias_set", alias=key, township_id=tid, kind=kind)
+        _set_order(con, tid, spec.position)
+        _record(con, user, "township", tid, "add", None, _township_snapshot(con, tid))
         return tid
 
-    return _retried(change)
+    return _changed(con, change)
 
 
 def edit_township(con: duckdb.DuckDBPyConnection, township_id: int, spec: TownshipInput,
@@ -380,22 +383,21 @@ def edit_township(con: duckdb.DuckDBPyConnection, township_id: int, spec: Townsh
     for key in (old_key, normalize_name(townships.short_name(old_key))):
         wanted.setdefault(key, "former")  # nothing when the name is unchanged: it is in ``wanted`` already
     before = _township_snapshot(con, township_id)
-    def change() -> None:
-        with db.transaction(con):
-            queries.execute(con, "township_update", township_id=township_id, name=name, code=code, type=type_)
-            for key in current.keys() - wanted.keys():
-                queries.execute(con, "township_alias_delete", alias=key, township_id=township_id)
-            for key, kind in wanted.items():
-                if current.get(key) != kind:
-                    queries.execute(con, "township_alias_set", alias=key, township_id=township_id, kind=kind)
-            _set_order(con, township_id, spec.position)
-            after = _township_snapshot(con, township_id)
-            if after == before:
-                raise RegistryError("没有需要保存的修改")
-            _record(con, user, "township", township_id, "edit", before, after)
-            db.bump_data_version(con)
 
-    _retried(change)
+    def change() -> None:
+        queries.execute(con, "township_update", township_id=township_id, name=name, code=code, type=type_)
+        for key in current.keys() - wanted.keys():
+            queries.execute(con, "township_alias_delete", alias=key, township_id=township_id)
+        for key, kind in wanted.items():
+            if current.get(key) != kind:
+                queries.execute(con, "township_alias_set", alias=key, township_id=township_id, kind=kind)
+        _set_order(con, township_id, spec.position)
+        after = _township_snapshot(con, township_id)
+        if after == before:
+            raise RegistryError("没有需要保存的修改")
+        _record(con, user, "township", township_id, "edit", before, after)
+
+    _changed(con, change)
 
 
 @dataclass(frozen=True)
@@ -437,25 +439,24 @@ def merge_townships(con: duckdb.DuckDBPyConnection, keep_id: int, merge_id: int,
         raise RegistryError(f"{merge.name}与{keep.name}在同一指标、同一期间都有数值或目标，不能合并：{shown}。"
                             "请先在“导入记录”中撤销或更正其中一方的数据、删除重复的年度目标，再合并。")
     before_keep, before_merge = _township_snapshot(con, keep_id), _township_snapshot(con, merge_id)
-    def change() -> None:
-        with db.transaction(con):
-            queries.execute(con, "township_merge_aliases", keep=keep_id, merge=merge_id,
-                            merge_name=normalize_name(merge.name))
-            queries.execute(con, "township_merge_facts", keep=keep_id, merge=merge_id)
-            queries.execute(con, "township_merge_targets", keep=keep_id, merge=merge_id)
-            queries.execute(con, "township_delete", township_id=merge_id)
-            if keep.code is None and merge.code is not None:
-                queries.execute(con, "township_update", township_id=keep_id, name=keep.name, code=merge.code,
-                                type=keep.type)
-            _set_order(con, keep_id, None)
-            moved = {"merged_into": {"id": keep_id, "name": keep.name}, "facts": counts["facts"],
-                     "current_facts": counts["current_facts"], "targets": counts["targets"]}
-            _record(con, user, "township", merge_id, "merge", before_merge, moved)
-            _record(con, user, "township", keep_id, "merge", before_keep,
-                    {**_township_snapshot(con, keep_id), "merged": {"id": merge_id, "name": merge.name, **counts}})
-            db.bump_data_version(con)
 
-    _retried(change)
+    def change() -> None:
+        queries.execute(con, "township_merge_aliases", keep=keep_id, merge=merge_id,
+                        merge_name=normalize_name(merge.name))
+        queries.execute(con, "township_merge_facts", keep=keep_id, merge=merge_id)
+        queries.execute(con, "township_merge_targets", keep=keep_id, merge=merge_id)
+        queries.execute(con, "township_delete", township_id=merge_id)
+        if keep.code is None and merge.code is not None:
+            queries.execute(con, "township_update", township_id=keep_id, name=keep.name, code=merge.code,
+                            type=keep.type)
+        _set_order(con, keep_id, None)
+        moved = {"merged_into": {"id": keep_id, "name": keep.name}, "facts": counts["facts"],
+                 "current_facts": counts["current_facts"], "targets": counts["targets"]}
+        _record(con, user, "township", merge_id, "merge", before_merge, moved)
+        _record(con, user, "township", keep_id, "merge", before_keep,
+                {**_township_snapshot(con, keep_id), "merged": {"id": merge_id, "name": merge.name, **counts}})
+
+    _changed(con, change)
     return MergeResult(keep.name, merge.name, counts["facts"], counts["current_facts"], counts["targets"])
 
 
@@ -507,14 +508,13 @@ def set_target(con: duckdb.DuckDBPyConnection, code: str, township_id: int, year
     after = _target_snapshot(ind, place, year, value, note)
     if before == after:
         raise RegistryError("没有需要保存的修改")
-    def change() -> None:
-        with db.transaction(con):
-            queries.execute(con, "target_upsert", indicator_code=code, township_id=township_id, year=year, value=value,
-                            note=note)
-            _record(con, user, "target", _target_key(code, township_id, year), "edit" if stored else "add", before, after)
-            db.bump_data_version(con)
 
-    _retried(change)
+    def change() -> None:
+        queries.execute(con, "target_upsert", indicator_code=code, township_id=township_id, year=year, value=value,
+                        note=note)
+        _record(con, user, "target", _target_key(code, township_id, year), "edit" if stored else "add", before, after)
+
+    _changed(con, change)
     return value
 
 
@@ -525,14 +525,13 @@ def delete_target(con: duckdb.DuckDBPyConnection, code: str, township_id: int, y
     if stored is None:
         raise RegistryError("没有这个年度目标")
     place = _township(con, township_id)
-    def change() -> None:
-        with db.transaction(con):
-            queries.execute(con, "target_delete", indicator_code=code, township_id=township_id, year=year)
-            _record(con, user, "target", _target_key(code, township_id, year), "delete",
-                    _target_snapshot(inds[code], place, year, *stored), None)
-            db.bump_data_version(con)
 
-    _retried(change)
+    def change() -> None:
+        queries.execute(con, "target_delete", indicator_code=code, township_id=township_id, year=year)
+        _record(con, user, "target", _target_key(code, township_id, year), "delete",
+                _target_snapshot(inds[code], place, year, *stored), None)
+
+    _changed(con, change)
 
 
 def targets(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
