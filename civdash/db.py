@@ -93,18 +93,26 @@ def _migrate_lake(con: duckdb.DuckDBPyConnection) -> int:
 CONFLICT_TRIES = 5
 
 
+def _lost_to_another(exc: duckdb.TransactionException) -> bool:
+    """The transaction was aborted because another one committed first: a write-write conflict, or (a file's
+    primary key) the same next id taken by both, refused at the later commit."""
+    text = str(exc).lower()
+    return "conflict" in text or ("failed to commit" in text and "duplicate key" in text)
+
+
 def retried_on_conflict(attempt: Callable[[], T], busy: Exception) -> T:
     """``attempt()`` (one whole transaction), tried again when it met another session's or process's commit.
 
     Two transactions that change the same data (every change of stored data bumps the data version) cannot both
     commit: DuckDB aborts the later one ("Conflict on update"), DuckLake refuses it at its commit ("Transaction
-    conflict"); nothing of it is stored, so it can simply run again. After a few tries ``busy`` (a message in
-    words) is raised instead of a traceback."""
+    conflict"); nothing of it is stored, so it can simply run again. The same holds when both took the next id of
+    a table (``batch_next_id`` …) and DuckDB refuses the later at its commit for a duplicate key. After a few tries
+    ``busy`` (a message in words) is raised instead of a traceback."""
     for n in range(CONFLICT_TRIES):
         try:
             return attempt()
         except duckdb.TransactionException as exc:
-            if "conflict" not in str(exc).lower():
+            if not _lost_to_another(exc):
                 raise
             if n == CONFLICT_TRIES - 1:
                 raise busy from exc

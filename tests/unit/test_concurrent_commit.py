@@ -101,3 +101,35 @@ def test_a_conflict_that_does_not_go_away_is_refused_in_chinese(demo_path, tmp_p
     assert (con.execute("SELECT count(*), max(id) FROM batch").fetchone(),
             con.execute("SELECT count(*) FROM fact").fetchone()) == before
     con.close()
+
+
+def test_the_same_next_id_taken_by_two_commits_is_run_again(demo_path, tmp_path, monkeypatch) -> None:
+    """Two uploads that both read batch_next_id before either committed: DuckDB refuses the later at its commit
+    for the batch's duplicate primary key (a TransactionException without the word 'conflict'); it runs again
+    with the next id instead of reaching the person as an error (a flaky browser test showed the catch-all)."""
+    path = bureau_copy(demo_path, tmp_path)
+    con = db.connect(path)
+    _, second = plans(con, path)
+    one, other = con.cursor(), con.cursor()
+    next_id = one.execute("SELECT coalesce(max(id), 0) + 1 FROM batch").fetchone()[0]
+    one.execute("BEGIN TRANSACTION")
+    queries.execute(one, "batch_insert", id=next_id, user_name="李静", source="upload", note=None)
+    original = queries.execute
+    taken = []
+
+    def committing_the_other(c, name, /, **params):  # the first holder commits after the second took the same id
+        result = original(c, name, **params)
+        if name == "batch_insert" and c is other:
+            taken.append(params["id"])
+            if len(taken) == 1:
+                one.execute("COMMIT")
+        return result
+
+    monkeypatch.setattr(queries, "execute", committing_the_other)
+    result = upload.commit(other, second, user_name="王主任")
+    assert taken == [next_id, next_id + 1]  # the first try took the same id and was run again
+    assert result.batch_id == next_id + 1
+    assert con.execute("SELECT user_name FROM batch WHERE id >= ? ORDER BY id", [next_id]).fetchall() == [
+        ("李静",), ("王主任",)]
+    assert con.execute("SELECT count(*) FROM v_fact WHERE batch_id = ?", [result.batch_id]).fetchone()[0] == 30
+    con.close()
