@@ -240,7 +240,9 @@ _AFTER_NAME[[ord(" "), ord("\t"), ord("\n"), ord("\r"), _SLASH, _GT]] = True
 def _plain_extent(piece: bytes) -> tuple[int, int] | None:
     """(last row, last column) of the cells holding something in a piece without prefixed names, (0, 0) when it
     has none; None when some cell is not written plainly (``<c r="B7" …>`` with double-quoted attributes and no
-    '<' or '>' inside them). Column-wise with NumPy: the piece's cell starts, then their addresses side by side."""
+    '<' or '>' inside them, no leading zero in the row). Column-wise with NumPy: the piece's cell starts, then
+    their addresses side by side, compared as big-endian integers of their bytes (with no leading zero, a longer
+    run of letters or digits is the larger number, and runs of one length compare as their bytes do)."""
     raw = np.frombuffer(piece, dtype=np.uint8)
     data = np.concatenate([raw, np.zeros(_ADDRESS_WINDOW + 2, dtype=np.uint8)])  # room to read past the end
     pairs = np.flatnonzero((raw[:-1] == _LT) & (raw[1:] == ord("c")))  # every '<c', then those ending a name
@@ -250,15 +252,12 @@ def _plain_extent(piece: bytes) -> tuple[int, int] | None:
     if not ((data[starts + 2] == ord(" ")) & (data[starts + 3] == ord("r")) & (data[starts + 4] == ord("="))
             & (data[starts + 5] == _QUOTE)).all():
         return None  # a cell without its address first, or in single quotes
-    window = np.lib.stride_tricks.sliding_window_view(data, _ADDRESS_WINDOW)[starts + 6]  # the bytes after '<c r="'
-    letter = (window[:, :4] >= ord("A")) & (window[:, :4] <= ord("Z"))
-    letters = np.argmin(letter, axis=1)  # leading letters: 1 to 3 (4 letters or none: not an address)
-    rows = np.arange(len(starts))
-    after = np.lib.stride_tricks.sliding_window_view(data, 8)[starts + 6 + letters]  # the 8 bytes after the letters
-    digit = (after >= ord("0")) & (after <= ord("9"))
-    digits = np.argmin(np.concatenate([digit, np.zeros((len(starts), 1), dtype=bool)], axis=1), axis=1)
-    if ((letters < 1) | (letters > 3) | (digits < 1) | (digits > 7)
-            | (after[rows, np.minimum(digits, 7)] != _QUOTE)).any():
+    head = np.lib.stride_tricks.sliding_window_view(data, 4)[starts + 6]  # the 4 bytes after '<c r="'
+    letters = np.argmin((head - np.uint8(ord("A"))) < 26, axis=1)  # leading capitals: 1 to 3 (4 or none: refused)
+    after = np.lib.stride_tricks.sliding_window_view(data, 8)[starts + 6 + letters]  # the 8 bytes after them
+    digits = np.argmin((after - np.uint8(ord("0"))) < 10, axis=1)  # 8 digits give 0: refused as none
+    if ((letters < 1) | (letters > 3) | (digits < 1) | (after[:, 0] == ord("0"))
+            | (after.ravel()[np.arange(len(starts)) * 8 + digits] != _QUOTE)).any():
         return None
     # The end of each start tag: the first '>' after it. It must close a quoted value (or '/' after one, for an
     # empty cell), and not be the '>' right after '="' that opens one: then no '>' hides inside a quoted value.
@@ -273,17 +272,18 @@ def _plain_extent(piece: bytes) -> tuple[int, int] | None:
         return None
     if empty.all():
         return 0, 0
-    valued = ~empty
-    # Numbers from the letters (A=1 … Z=26, base 26) and the digits, column-wise over the valued cells.
-    head, n_letters = window[valued, :3].astype(np.int64) - 64, letters[valued]
-    column = head[:, 0]
-    for k in (1, 2):
-        column = np.where(k < n_letters, column * 26 + head[:, k], column)
-    tail, n_digits = after[valued, :7].astype(np.int64) - 48, digits[valued]
-    row = tail[:, 0]
-    for k in range(1, 7):
-        row = np.where(k < n_digits, row * 10 + tail[:, k], row)
-    return int(row.max()), int(column.max())
+    return _largest(after, digits, empty, int), _largest(head, letters, empty, _column_number)
+
+
+def _largest(runs: np.ndarray, lengths: np.ndarray, skip: np.ndarray, number) -> int:
+    """The largest of the numbers written at the start of each row of ``runs`` (``lengths`` bytes each, no
+    leading zero), rows ``skip`` aside: the longest run, and of those the greatest as a big-endian integer."""
+    width = runs.shape[1]
+    value = runs.view(f">u{width}").ravel().astype(np.uint64) >> (np.uint64(8) * (width - lengths).astype(np.uint64))
+    keys = np.where(skip, np.uint64(0), (lengths.astype(np.uint64) << np.uint64(56)) | value)
+    best = int(keys.max())
+    longest = best >> 56
+    return number((best & (2**56 - 1)).to_bytes(longest, "big").decode("ascii"))
 
 
 def _prefixed_extent(piece: bytes) -> tuple[int, int] | None:

@@ -138,6 +138,8 @@ def test_the_fast_count_equals_calamines_rules_walked_cell_by_cell(cells, chunk)
     ('<c r="A1" s="1" t="s"><v>0</v></c><c r="B2" foo="a>b"><v>1</v></c>', None),  # '>' in a value: walked
     ('<c r="A1"><v>1</v></c><c r="B12345678"><v>1</v></c>', None),  # an address out of any sheet's range
     ('<c r="a1"><v>1</v></c>', None),
+    ('<c r="A1"><v>1</v></c><c r="B0009"><v>1</v></c>', None),  # a leading zero: not compared as written, walked
+    (_value("Z99") + _value("AA7") + _value("B100"), 100 * 27),  # the longest run is the largest, not the last
     ('<c r="A1"></c><c r="D4"/>', 1),
 ])
 def test_addresses_read_column_wise(cells: str, expected: int | None) -> None:
