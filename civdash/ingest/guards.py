@@ -10,7 +10,7 @@ cells its sheets will occupy, and refuses it beyond ``Limits.max_cells``:
 - zip (.xlsx/.xlsm/.ods): the central directory first (declared sizes and compression ratio, nothing
   inflated: a zip bomb is refused here); then every XML part streamed through in chunks (Python's zipfile
   stops at the declared size and checks the CRC, as calamine's zip reader does). Cell addresses are read
-  with regular expressions on the fast path; a part whose cells are not all plainly addressed is walked
+  column-wise with NumPy on the fast path; a part whose cells are not all plainly addressed is walked
   with expat, following calamine's rules for cells placed by order. .ods content is walked with expat.
 - OLE2 (.xls): the compound file through ``ole2.py``, then the BIFF records of every sheet, record by
   record as calamine reads them.
