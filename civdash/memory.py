@@ -3,10 +3,10 @@
 Reading a large file makes and frees the same few megabyte-sized blocks thousands of times (NumPy arrays over
 each piece of a sheet, calamine's buffers). By default glibc gives such blocks back to the system at once and
 asks for fresh ones the next time; every fresh page then costs a page fault, and on a virtual machine a fault
-is dear: half of the cell-count guard's time went to them. ``keep_freed_memory`` makes freed blocks up to
-32 MiB stay in the process for the next one, and ``return_freed_memory`` hands what is left over back once an
-upload is done, so a dashboard does not keep a large file's memory afterwards. Both do nothing where the C
-library is not glibc.
+is dear: half of the cell-count guard's time went to them. ``keep_freed_memory`` (set once for the process, by
+the first upload) makes blocks up to 32 MiB come from the heap and up to 64 MiB of freed memory stay at the top of
+each heap for the next one; ``return_freed_memory`` hands what is left over back once an upload is done, so a
+dashboard does not keep a large file's memory afterwards. Both do nothing where the C library is not glibc.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import threading
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameters (malloc.h)
 _MMAP_THRESHOLD = 32 * 1024 * 1024  # glibc's largest on 64-bit: blocks above it still come from mmap
-_TRIM_THRESHOLD = 1024 * 1024 * 1024  # free memory kept at the top of a heap before it is given back
+_TRIM_THRESHOLD = 64 * 1024 * 1024  # free memory kept at the top of a heap before it is given back
 _lock = threading.Lock()
 _done = False
 
