@@ -509,7 +509,7 @@ def _long_table(sheet: SheetData, lay, ctx: Context, result: SheetResult) -> Non
                                   factor, lambda k, level, message: report(level, int(take[k]), message, vc))
     take, ind_at, meaning_of, values = take[valid], ind_at[valid], meaning_of[valid], values[valid]
     frame = pd.DataFrame({
-        "indicator": np.array(ind_codes + [None], dtype=object)[ind_at],
+        "indicator": _text(pac.take(pa.array(ind_codes + [None], type=pa.string()), ind_at)),
         "township": np.array([t or 0 for t in town_ids], dtype=np.int64)[town_of[take]],
         "month": per_meaning(2, np.int64), "first": per_meaning(3, np.int64), "value": values,
         "ytd": per_meaning(4, bool), "row": take,
@@ -527,7 +527,8 @@ def _long_table(sheet: SheetData, lay, ctx: Context, result: SheetResult) -> Non
             report("error", r, f"{town_text[town_of[r]]}的“{ind.name}”（{specs[meaning_of[k]].label()}）与"
                    f"{value_letter}{top + int(first[k]) + 1}重复", vc)
         frame, meaning_of = frame[~dup], meaning_of[~dup]
-    frame["cell"] = value_letter + (frame.pop("row") + top + 1).astype(str)
+    numbers = pac.cast(pa.array(frame.pop("row").to_numpy() + top + 1), pa.string())
+    frame["cell"] = _text(pac.binary_join_element_wise(value_letter, numbers, ""))
     frame["spec"] = np.array([m[1] if m[0] == "ok" else None for m in meanings], dtype=object)[meaning_of]
     result.block = frame.reset_index(drop=True)
     result.findings += [f for _, f in sorted(found, key=itemgetter(0))]
@@ -540,6 +541,15 @@ def _long_table(sheet: SheetData, lay, ctx: Context, result: SheetResult) -> Non
         result.warning("以下指标未注明当月或累计，按当月数读取：" + "、".join(assumed) + "；如为1-N月累计数请改为累计")
     result.columns = [ColumnInfo(value_letter, t, code, None, 1.0, None, t in assumed)
                       for t, code in zip(ind_text, ind_codes, strict=True) if t]
+
+
+_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' own text columns
+
+
+def _text(values: pa.Array) -> pd.api.extensions.ExtensionArray:
+    """A text column made by Arrow, as pandas holds text: a million cell addresses or indicator codes are made
+    in C++, not as a million Python strings that pandas then converts."""
+    return pd.array(values, dtype=_TEXT)
 
 
 def _long_numbers(body: list[list[object]], vc: int, take: np.ndarray, ind_at: np.ndarray,
