@@ -12,7 +12,6 @@ dashboard does not keep a large file's memory afterwards. Both do nothing where 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import threading
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameters (malloc.h)
@@ -23,11 +22,12 @@ _done = False
 
 
 def _glibc() -> ctypes.CDLL | None:
+    """The C library this process runs on (its own symbols), when it has glibc's two functions."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+        libc = ctypes.CDLL(None)
     except OSError:
         return None
+    return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
 
 
 _LIBC = _glibc()
