@@ -8,7 +8,6 @@ The overlap is arranged by the test: the first commit pauses right after its fac
 from __future__ import annotations
 
 import shutil
-import threading
 
 import duckdb
 import pytest
@@ -17,6 +16,7 @@ from civdash import db, queries
 from civdash.ingest import commit as commit_module
 from civdash.ingest import upload
 from tests.ingest_fixtures import Sheet, xlsx_bytes
+from tests.overlap import overlapped
 from tests.upload_fixtures import JULY, july_workbook
 from tests.upload_fixtures import read as read_file
 
@@ -50,31 +50,14 @@ def test_two_commits_at_the_same_moment_both_end_stored(demo_path, tmp_path, mon
     con = db.connect(path)
     first, second = plans(con, path)
     assert first.fact_count == 90 and second.fact_count == 30
-    paused, go_on = threading.Event(), threading.Event()
-    original = queries.execute
 
-    def pausing(c, name, /, **params):
-        result = original(c, name, **params)
-        if name == "upload_insert" and threading.current_thread().name == "first" and not paused.is_set():
-            paused.set()
-            assert go_on.wait(30)
-        return result
-
-    monkeypatch.setattr(queries, "execute", pausing)
-    results = {}
-
-    def run_first() -> None:
+    def commit_on_a_cursor(plan, user):
         with con.cursor() as cur:
-            results["first"] = upload.commit(cur, first, user_name="李静")
+            return upload.commit(cur, plan, user_name=user)
 
-    thread = threading.Thread(target=run_first, name="first")
-    thread.start()
-    assert paused.wait(30)
-    with con.cursor() as cur:
-        results["second"] = upload.commit(cur, second, user_name="王主任")  # commits while the first is open
-    go_on.set()
-    thread.join(30)
-    assert not thread.is_alive()
+    # the second commits while the first is open
+    results = overlapped(monkeypatch, "upload_insert", lambda: commit_on_a_cursor(first, "李静"),
+                         lambda: commit_on_a_cursor(second, "王主任"))
 
     assert results["first"].new == 90 and results["second"].new == 30
     rows = con.execute("SELECT b.user_name, b.status, count(f.batch_id) FILTER (WHERE f.is_current) FROM batch b "

@@ -8,19 +8,18 @@ checked step by step; what it leaves in the tables is then compared, the stores'
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import duckdb
 import pandas as pd
 import pytest
 
-from civdash import audit, auth, catalog, db, demo, queries, registry, store, townships
+from civdash import audit, auth, catalog, db, demo, registry, store, townships
 from civdash.ingest.context import Context, Options
 from civdash.ingest.upload import commit, prepare
 from civdash.registry import IndicatorInput, TownshipInput
 from tests.ingest_fixtures import Sheet, xlsx_bytes
+from tests.overlap import overlapped
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -261,41 +260,6 @@ def test_accounts_sessions_and_the_audit_log_on_a_lake_as_on_a_file(both) -> Non
                                   dump(on_file, "app_user").drop(columns="password_hash"))
     pd.testing.assert_frame_equal(dump(on_lake, "audit_log"), dump(on_file, "audit_log"))
     assert dump(on_lake, "login_session").empty and dump(on_file, "login_session").empty
-
-
-def overlapped(monkeypatch, pause_after: str, first: Callable[[], object], second: Callable[[], object]) -> dict:
-    """Run ``first`` on a thread, paused inside its transaction right after the statement ``pause_after``, while
-    ``second`` runs from start to end; then let ``first`` finish. Returns what each returned (or raised)."""
-    paused, go_on = threading.Event(), threading.Event()
-    original = queries.execute
-
-    def pausing(c, name, /, **params):
-        result = original(c, name, **params)
-        if name == pause_after and threading.current_thread().name == "first" and not paused.is_set():
-            paused.set()
-            assert go_on.wait(60)
-        return result
-
-    monkeypatch.setattr(queries, "execute", pausing)
-    results: dict[str, object] = {}
-
-    def run(key: str, call: Callable[[], object]) -> None:
-        try:
-            results[key] = call()
-        except Exception as exc:  # noqa: BLE001 - the caller asserts on it
-            results[key] = exc
-
-    thread = threading.Thread(target=run, args=("first", first), name="first")
-    try:
-        thread.start()
-        assert paused.wait(60), f"the first call never ran {pause_after}"
-        run("second", second)
-    finally:
-        go_on.set()
-        thread.join(120)
-    assert not thread.is_alive()
-    monkeypatch.undo()
-    return results
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from civdash import db, queries, store
 from civdash.ingest import commit as commit_module
 from civdash.ingest import upload
 from tests.ingest_fixtures import Sheet, xlsx_bytes
+from tests.overlap import overlapped
 from tests.unit.test_lake import copy_into_lake
 from tests.upload_fixtures import JULY, july_workbook
 from tests.upload_fixtures import read as read_file
@@ -233,37 +234,19 @@ def test_two_processes_committing_at_the_same_moment_lose_nothing(bureau_file: P
     first = upload.prepare(one, [("2025年7月城市低保.xlsx", urban)])
     second = upload.prepare(other, [("2025年7月临时救助.xlsx", cases_workbook(towns))])
     assert first.fact_count == 90 and second.fact_count == 30
-    paused, go_on = threading.Event(), threading.Event()
     original = queries.execute
     tries = []
 
-    def pausing(c, name, /, **params):
-        result = original(c, name, **params)
+    def recording(c, name, /, **params):
         if name == "upload_insert" and threading.current_thread().name == "first":
             tries.append(params["batch_id"])
-            if not paused.is_set():
-                paused.set()
-                assert go_on.wait(60)
-        return result
+        return original(c, name, **params)
 
-    monkeypatch.setattr(queries, "execute", pausing)
-    results: dict[str, object] = {}
-
-    def run_first() -> None:
-        try:
-            results["first"] = upload.commit(one, first, user_name="李静")
-        except commit_module.CommitError as exc:
-            results["first"] = exc
-
-    thread = threading.Thread(target=run_first, name="first")
+    monkeypatch.setattr(queries, "execute", recording)
     try:
-        thread.start()
-        assert paused.wait(60)
-        results["second"] = upload.commit(other, second, user_name="王主任")  # commits while the first is open
-        go_on.set()
-        thread.join(120)
-        assert not thread.is_alive()
-
+        # the second commits while the first is open
+        results = overlapped(monkeypatch, "upload_insert", lambda: upload.commit(one, first, user_name="李静"),
+                             lambda: upload.commit(other, second, user_name="王主任"))
         done = results["second"]
         assert isinstance(done, commit_module.CommitResult) and done.new == 30
         outcome = results["first"]
@@ -288,8 +271,6 @@ def test_two_processes_committing_at_the_same_moment_lose_nothing(bureau_file: P
             assert con.execute("SELECT count(*) FROM fact WHERE period = ?", [JULY]).fetchone()[0] == 120
         assert db.data_version(one) == db.data_version(other)
     finally:
-        go_on.set()
-        thread.join(120)
         one.close()
         other.close()
 
@@ -304,37 +285,11 @@ def test_an_upload_and_a_rollback_in_two_processes(bureau_file: Path, bureau_lak
         towns = towns_of(bureau_file)
         corrected = {t: (expected[t][0] + 1, expected[t][1], expected[t][2]) for t in towns}
         plan = upload.prepare(other, [("7月更正.xlsx", corrected_workbook(corrected))])
-        paused, go_on = threading.Event(), threading.Event()
-        original = queries.execute
-
-        def pausing(c, name, /, **params):
-            result = original(c, name, **params)
-            if name == "rollback_restore" and threading.current_thread().name == "rollback" and not paused.is_set():
-                paused.set()
-                assert go_on.wait(60)
-            return result
-
-        monkeypatch.setattr(queries, "execute", pausing)
-        results: dict[str, object] = {}
-
-        def run_rollback() -> None:
-            try:
-                results["rollback"] = commit_module.rollback(one, base.batch_id, user_name="李静")
-            except commit_module.CommitError as exc:
-                results["rollback"] = exc
-
-        thread = threading.Thread(target=run_rollback, name="rollback")
-        thread.start()
-        assert paused.wait(60)
-        results["upload"] = upload.commit(other, plan, user_name="王主任")
-        go_on.set()
-        thread.join(120)
-        assert not thread.is_alive()
-        monkeypatch.undo()
-
-        correction = results["upload"]
+        results = overlapped(monkeypatch, "rollback_restore",
+                             lambda: commit_module.rollback(one, base.batch_id, user_name="李静"),
+                             lambda: upload.commit(other, plan, user_name="王主任"))
+        rolled, correction = results["first"], results["second"]
         assert isinstance(correction, commit_module.CommitResult) and correction.changed == 30
-        rolled = results["rollback"]
         assert isinstance(rolled, commit_module.RollbackResult | commit_module.CommitError), rolled
         keys = one.execute("SELECT indicator_code, township_id, period, count(*) FILTER (WHERE is_current) "
                            "FROM fact WHERE period = ? GROUP BY ALL", [JULY]).fetchall()
@@ -385,24 +340,8 @@ def test_the_first_two_uploads_of_a_new_lake_at_the_same_moment(lake, monkeypatc
         second = upload.prepare(other, [("2025年7月临时救助（乡镇）.xlsx", xlsx_bytes([Sheet("7月", [
             ["黔江区2025年7月特困统计表", None], ["乡镇（街道）", "特困人员人数"], *[[t, 9] for t in towns]])]))])
         assert first.ok and second.ok
-        paused, go_on = threading.Event(), threading.Event()
-        original = queries.execute
-
-        def pausing(c, name, /, **params):
-            result = original(c, name, **params)
-            if name == "upload_insert" and threading.current_thread().name == "first" and not paused.is_set():
-                paused.set()
-                assert go_on.wait(60)
-            return result
-
-        monkeypatch.setattr(queries, "execute", pausing)
-        results: dict[str, object] = {}
-        thread = threading.Thread(target=lambda: results.setdefault("first", upload.commit(one, first)), name="first")
-        thread.start()
-        assert paused.wait(60)
-        results["second"] = upload.commit(other, second)
-        go_on.set()
-        thread.join(120)
+        results = overlapped(monkeypatch, "upload_insert", lambda: upload.commit(one, first),
+                             lambda: upload.commit(other, second))
         assert {results["first"].batch_id, results["second"].batch_id} == {1, 2}
         assert one.execute("SELECT count(*) FROM meta WHERE key = 'data_version'").fetchone() == (1,)
         assert db.data_version(one) == db.data_version(other) == 2
