@@ -58,6 +58,26 @@ def outcome(page, h) -> str:
     return shown[0]
 
 
+def confirmed_at_once(pages: dict, h) -> set[str]:
+    """Click 确认保存 on every page back to back (the second click lands while the first commit runs) and read what
+    each page then says: no error but a refusal, no script error; at least one saved, the others refused in clear
+    Chinese. Returns the names saved."""
+    buttons = [p.get_by_role("button", name="确认保存") for p in pages.values()]
+    for button in buttons:
+        button.click(no_wait_after=True)
+    shown = {name: outcome(page, h) for name, page in pages.items()}
+    for page in pages.values():
+        assert page.locator(ERRORS).filter(has_not_text="未保存：").count() == 0
+        assert not page.js_errors, page.js_errors
+    committed = {name for name, text in shown.items() if text.startswith("已保存：")}
+    refused = {name: text for name, text in shown.items() if text.startswith("未保存：")}
+    assert committed, shown  # at most one may be refused
+    assert committed | set(refused) == set(pages), shown
+    for text in refused.values():  # a clear message in Chinese, telling the person what to do
+        assert "请" in text and "Error" not in text and "onflict" not in text, text
+    return committed
+
+
 def test_two_uploads_confirmed_at_the_same_time(new_page, e2e_files, demo_snapshot, app_helpers, tmp_path):
     h = app_helpers
     real = bureau_database(demo_snapshot, tmp_path)
@@ -70,21 +90,8 @@ def test_two_uploads_confirmed_at_the_same_time(new_page, e2e_files, demo_snapsh
         pages = {name: new_page() for name in uploads}
         for name, (data, account) in uploads.items():
             review(pages[name], h, url, tmp_path, name, data, account)
-        buttons = [p.get_by_role("button", name="确认保存") for p in pages.values()]
-        for button in buttons:  # back to back: the second click lands while the first commit runs
-            button.click(no_wait_after=True)
-        shown = {name: outcome(page, h) for name, page in pages.items()}
-        for page in pages.values():
-            assert page.locator(ERRORS).filter(has_not_text="未保存：").count() == 0
-            assert not page.js_errors, page.js_errors
+        committed = confirmed_at_once(pages, h)
         # (leaving the block stops the server and asserts that its log holds no traceback)
-
-    committed = {name for name, text in shown.items() if text.startswith("已保存：")}
-    refused = {name: text for name, text in shown.items() if text.startswith("未保存：")}
-    assert committed, shown  # at most one may be refused
-    assert committed | set(refused) == set(uploads), shown
-    for text in refused.values():  # a clear message in Chinese, telling the person what to do
-        assert "请" in text and "Error" not in text and "Conflict" not in text, text
 
     con = duckdb.connect(str(real), read_only=True)
     try:

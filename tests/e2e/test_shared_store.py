@@ -15,8 +15,8 @@ import pytest
 
 from civdash import db, store
 from civdash.transfer import into_lake
-from tests.e2e.conftest import ERRORS, SCREENSHOTS, bureau_database, run_server
-from tests.e2e.test_concurrency import outcome, review, rural_july_workbook
+from tests.e2e.conftest import SCREENSHOTS, bureau_database, run_server
+from tests.e2e.test_concurrency import confirmed_at_once, review, rural_july_workbook
 from tests.upload_fixtures import JULY, JUNE, july_workbook, read
 
 pytestmark = pytest.mark.timeout(500)
@@ -152,20 +152,7 @@ def test_two_uploads_confirmed_at_the_same_moment_through_two_processes(new_page
     pages = {name: new_page() for name in uploads}
     for name, (url, data, account) in uploads.items():
         review(pages[name], h, url, tmp_path, name, data, account)
-    buttons = [p.get_by_role("button", name="确认保存") for p in pages.values()]
-    for button in buttons:  # back to back: the second click lands while the first commit runs in the other process
-        button.click(no_wait_after=True)
-    shown = {name: outcome(page, h) for name, page in pages.items()}
-    for page in pages.values():
-        assert page.locator(ERRORS).filter(has_not_text="未保存：").count() == 0
-        assert not page.js_errors, page.js_errors
-
-    committed = {name for name, text in shown.items() if text.startswith("已保存：")}
-    refused = {name: text for name, text in shown.items() if text.startswith("未保存：")}
-    assert committed, shown  # at most one may be refused
-    assert committed | set(refused) == set(uploads), shown
-    for text in refused.values():  # a clear message in Chinese, telling the person what to do
-        assert "请" in text and "Error" not in text and "onflict" not in text, text
+    committed = confirmed_at_once(pages, h)  # the second click lands while the first commits in the other process
 
     files = lake_read(lake, "SELECT f.file_name, b.id, b.status FROM batch_file f JOIN batch b ON b.id = f.batch_id "
                             "WHERE f.file_name LIKE '2025年7月%'")
