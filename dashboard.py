@@ -4,7 +4,7 @@ import logging
 
 import streamlit as st
 
-from civdash.store import StoreError
+from civdash.store.ducklake import StoreError
 from ui.access import Entry
 
 st.set_page_config(page_title="民政数据看板", page_icon="📊", layout="wide")

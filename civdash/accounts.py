@@ -9,7 +9,8 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from civdash import auth, queries
+from civdash import auth
+from civdash.store import queries
 
 STATES = {"active": "正常", "disabled": "停用", "locked": "锁定中"}
 COLUMNS = ["用户名", "角色", "状态", "创建时间", "最近修改"]

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import duckdb
 
-from civdash import catalog, db, demo, store
-from civdash.paths import demo_db_path, real_db_path
+from civdash import catalog, demo
 from civdash.periods import last_complete_month, month_key, parse_month
+from civdash.store import db, ducklake
+from civdash.store.paths import demo_db_path, real_db_path
 
 
 def demo_until() -> date:
@@ -19,19 +20,19 @@ def demo_until() -> date:
     return parse_month(env) if env else last_complete_month()
 
 
-Target = Path | store.Lake  # a database: a DuckDB file, or the shared lake
+Target = Path | ducklake.Lake  # a database: a DuckDB file, or the shared lake
 
 
 def real_store() -> Target:
     """The bureau's own database: the shared lake when ``CIVDASH_STORE=ducklake``, else the file (``CIVDASH_DB`` or
     ``data/civdash.duckdb``)."""
-    return store.configured() or real_db_path()
+    return ducklake.configured() or real_db_path()
 
 
 def exists(target: Target) -> bool:
     """Whether the bureau's database is there. A configured lake always is: the first process to open it sets it up
     (schema and catalog), and from then on every process shows its data, never the demo."""
-    return isinstance(target, store.Lake) or Path(target).exists()
+    return isinstance(target, ducklake.Lake) or Path(target).exists()
 
 
 def app_database() -> tuple[Target, bool]:

@@ -10,7 +10,7 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from civdash import queries
+from civdash.store import queries
 
 ACTIONS: dict[str, str] = {
     "login": "登录", "login_failed": "登录失败", "logout": "退出登录", "upload": "上传数据", "rollback": "撤销批次",

@@ -24,7 +24,8 @@ import duckdb
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from civdash import audit, db, queries
+from civdash import audit
+from civdash.store import db, queries
 
 Role = Literal["viewer", "statistician", "admin"]
 ROLES: dict[str, str] = {"viewer": "查看", "statistician": "统计员", "admin": "管理员"}

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import duckdb
 
-from civdash import queries
 from civdash.names import normalize_name
-from civdash.paths import DATA_DIR
+from civdash.store import queries
+from civdash.store.paths import DATA_DIR
 
 DEFAULT_CATALOG = DATA_DIR / "indicators.csv"
 DERIVED_CATALOG = DATA_DIR / "derived_indicators.csv"

@@ -7,22 +7,10 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from civdash import (
-    appdb,
-    cli_backup,
-    cli_export,
-    cli_import,
-    cli_report,
-    cli_users,
-    db,
-    demo,
-    metrics,
-    queries,
-    store,
-    transfer,
-)
-from civdash.paths import demo_db_path, real_db_path
+from civdash import appdb, cli_backup, cli_export, cli_import, cli_report, cli_users, demo, metrics
 from civdash.periods import month_label, parse_month
+from civdash.store import db, ducklake, queries, transfer
+from civdash.store.paths import demo_db_path, real_db_path
 
 
 def _month_arg(text: str) -> date:
@@ -77,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0)
     try:
         return _run(args)
-    except (db.DatabaseBusy, store.StoreError, transfer.TransferError) as exc:
+    except (db.DatabaseBusy, ducklake.StoreError, transfer.TransferError) as exc:
         print(str(exc), file=sys.stderr)
         return 1
 
@@ -96,7 +84,7 @@ def _is_real_database(path: Path) -> bool:
 
 
 def _move_into_lake(source: Path) -> int:
-    lake = store.configured()
+    lake = ducklake.configured()
     if lake is None:
         print("请先设置 CIVDASH_STORE=ducklake、CIVDASH_CATALOG 和 CIVDASH_DATA_PATH（见 docs/deployment.md）。",
               file=sys.stderr)

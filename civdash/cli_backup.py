@@ -1,6 +1,6 @@
 """``python -m civdash backup DIR [--keep N] | backup --verify FILE | restore FILE``: backups on the command line.
 
-``backup`` works while the dashboard runs (civdash/backup.py says how the copy stays consistent); ``restore``
+``backup`` works while the dashboard runs (civdash/store/backup.py says how the copy stays consistent); ``restore``
 refuses while the dashboard holds the database. Without ``--db`` the bureau's database is used.
 Exit codes: 0 done, 1 refused or failed (Chinese message, nothing changed), 2 usage.
 """
@@ -11,7 +11,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from civdash import appdb, backup, db
+from civdash import appdb
+from civdash.periods import month_label
+from civdash.store import backup, db
 
 
 def _keep(text: str) -> int:
@@ -40,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         if args.command == "restore":
             return _restore(args)
         if args.verify is not None:
-            print("\n".join(["备份可以打开，内容如下：", *backup.summarize(args.verify).lines()]))
+            print("\n".join(["备份可以打开，内容如下：", *summary_lines(backup.summarize(args.verify))]))
             return 0
         if args.dir is None:
             print("请指定备份目录（python -m civdash backup 目录），或用 --verify 文件 检查一个备份", file=sys.stderr)
@@ -57,7 +59,7 @@ def _backup(args: argparse.Namespace) -> int:
     how = {"snapshot": "看板正在使用数据库，已取得一致的副本", "direct": "数据库未被占用，直接复制",
            "lake": "取自共享存储的同一时刻"}[result.method]
     print(f"备份完成：{result.path}（{how}，已核对各表行数并重新打开检查）")
-    print("\n".join(result.summary.lines()[1:]))
+    print("\n".join(summary_lines(result.summary)[1:]))
     for old in result.pruned:
         print(f"已删除较早的备份：{old.name}")
     return 0
@@ -73,6 +75,20 @@ def _restore(args: argparse.Namespace) -> int:
     print(f"已用备份恢复数据库：{path}")
     if result.kept is not None:
         print(f"原数据库已保留为：{result.kept}")
-    print("\n".join(result.restored.lines()[1:]))
+    print("\n".join(summary_lines(result.restored)[1:]))
     print("请重新启动看板服务。" if isinstance(path, Path) else "各看板进程随即显示恢复后的数据。")
     return 0
+
+
+def summary_lines(summary: backup.Summary) -> list[str]:
+    """What a database file holds, as people read it."""
+    latest = month_label(summary.latest_month) if summary.latest_month else "无"
+    return [f"文件：{summary.path}",
+            f"大小：{summary.size / 1024 / 1024:.1f} MB",
+            f"结构版本：{summary.schema_version}",
+            f"示例数据：{'是' if summary.is_demo else '否'}",
+            f"导入批次：{summary.batches}个",
+            f"当前数据：{summary.current_facts}条",
+            f"最新月份：{latest}",
+            f"数据版本：{summary.data_version}",
+            "各表行数：" + "，".join(f"{t} {n}" for t, n in summary.tables.items())]

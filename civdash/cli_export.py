@@ -14,9 +14,10 @@ from pathlib import Path
 
 import duckdb
 
-from civdash import appdb, catalog, db, export, table, townships
+from civdash import appdb, catalog, export, table, townships
 from civdash.names import normalize_name
 from civdash.periods import GRAINS
+from civdash.store import db
 
 
 def add_parser(sub: argparse._SubParsersAction, month: Callable[[str], date]) -> None:

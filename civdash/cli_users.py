@@ -14,7 +14,8 @@ import getpass
 import sys
 from pathlib import Path
 
-from civdash import appdb, auth, db
+from civdash import appdb, auth
+from civdash.store import db
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

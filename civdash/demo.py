@@ -17,10 +17,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from civdash import catalog, db, queries, townships
+from civdash import catalog, townships
 from civdash.ingest import commit
-from civdash.paths import DATA_DIR
 from civdash.periods import add_months, last_complete_month, month_key, months_between
+from civdash.store import db, queries
+from civdash.store.paths import DATA_DIR
 
 DEMO_TOWNSHIPS = DATA_DIR / "demo_townships.csv"
 DISTRICT_NAME = "黔江区"

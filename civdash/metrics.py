@@ -13,7 +13,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from civdash import catalog, queries
+from civdash import catalog
 from civdash.periods import (
     Grain,
     add_months,
@@ -23,6 +23,7 @@ from civdash.periods import (
     previous_bucket,
     same_bucket_last_year,
 )
+from civdash.store import queries
 
 
 def latest_period(con: duckdb.DuckDBPyConnection) -> date | None:

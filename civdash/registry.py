@@ -32,13 +32,14 @@ from typing import TypeVar
 import duckdb
 import pandas as pd
 
-from civdash import db, queries, townships
+from civdash import townships
 from civdash.catalog import Indicator, indicator_map
 from civdash.ingest.context import COUNT_UNITS
 from civdash.ingest.mapping import aliases as indicator_alias_table
 from civdash.ingest.mapping import clean_header
 from civdash.names import normalize_name
 from civdash.periods import month_label
+from civdash.store import db, queries
 from civdash.units import BASE_UNITS, LEVEL_UNITS, display_unit, format_value, to_base_unit
 
 T = TypeVar("T")

@@ -45,8 +45,8 @@ import duckdb
 import pandas as pd
 
 from civdash import catalog, metrics, townships
-from civdash.paths import DATA_DIR
 from civdash.periods import add_months, bucket_start, month_label
+from civdash.store.paths import DATA_DIR
 from civdash.units import display_unit, round_half_up, to_display
 
 PHRASES_CSV = DATA_DIR / "report_phrases.csv"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import duckdb
 
-from civdash import queries
 from civdash.names import normalize_name
+from civdash.store import queries
 
 SUFFIXES = ("街道办事处", "街道", "镇", "乡")
 TOTAL_NAMES = ("合计", "总计", "全区", "全县", "全市", "总数", "小计")

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from civdash import catalog
-from civdash.paths import geojson_path
 from civdash.periods import GRAINS, add_months, bucket_label, month_label
+from civdash.store.paths import geojson_path
 from civdash.units import display_decimals, display_unit, format_change
 from ui import cards, charts, data, filters, frame
 

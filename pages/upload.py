@@ -18,8 +18,8 @@ from civdash.ingest.review import (
     unmapped_headers,
 )
 from civdash.ingest.upload import commit, prepare
-from civdash.paths import real_db_path
 from civdash.periods import add_months, last_complete_month, month_key, month_label
+from civdash.store.paths import real_db_path
 from civdash.template import template_name, upload_template
 from ui import access, data, frame
 from ui import upload as up

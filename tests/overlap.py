@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from civdash import queries
+from civdash.store import queries
 
 
 def overlapped(monkeypatch, pause_after: str, first: Callable[[], object], second: Callable[[], object]) -> dict:

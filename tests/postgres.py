@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from civdash.store import Lake
+from civdash.store.ducklake import Lake
 
 
 def binaries() -> Path:

@@ -8,7 +8,8 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from civdash import appdb, catalog, db, metrics, store, townships
+from civdash import appdb, catalog, metrics, townships
+from civdash.store import db, ducklake
 
 
 @st.cache_resource(show_spinner="正在准备数据……")
@@ -31,8 +32,8 @@ def cursor() -> duckdb.DuckDBPyConnection:
     """A cursor of the shared connection, one per use, safe across sessions' threads."""
     target = _resolved()[0]
     cur = _connection(str(target)).cursor()
-    if isinstance(target, store.Lake):  # a cursor starts in the in-memory default database, not the attached lake
-        cur.execute(f"USE {store.LAKE_NAME}")
+    if isinstance(target, ducklake.Lake):  # a cursor starts in the in-memory default database, not the attached lake
+        cur.execute(f"USE {ducklake.LAKE_NAME}")
     return cur
 
 

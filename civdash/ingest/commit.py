@@ -21,7 +21,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from civdash import db, queries, townships
+from civdash import townships
+from civdash.store import db, queries
 
 
 class CommitError(Exception):

@@ -18,10 +18,11 @@ from difflib import get_close_matches
 
 import duckdb
 
-from civdash import catalog, queries
+from civdash import catalog
 from civdash.catalog import Indicator
 from civdash.ingest import mapping
 from civdash.names import normalize_name
+from civdash.store import queries
 from civdash.townships import TownshipMatcher, is_total_row
 
 COUNT_UNITS = frozenset({"人", "户", "人次", "个", "张", "对", "件"})

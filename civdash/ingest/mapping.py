@@ -14,8 +14,8 @@ from itertools import combinations
 
 import duckdb
 
-from civdash import queries
 from civdash.names import normalize_name
+from civdash.store import queries
 
 _UNIT = re.compile(r"[（(][^）)]*[)）]")
 _MARKERS = re.compile(

@@ -7,7 +7,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from civdash import auth, db
+from civdash import auth
+from civdash.store import db
 from tests.app.conftest import run_app
 
 VIEWER = auth.User(2, "张科长", "viewer", False)

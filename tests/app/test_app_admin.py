@@ -12,7 +12,8 @@ import json
 import openpyxl
 import pytest
 
-from civdash import audit, auth, db
+from civdash import audit, auth
+from civdash.store import db
 from tests.app.conftest import TEST_USER, run_app
 
 VIEWER = auth.User(2, "张科长", "viewer", False)

@@ -8,7 +8,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from civdash import db
+from civdash.store import db
 
 DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
 NO_DATA = "暂无数据。请先由统计员上传报表，或使用示例数据熟悉功能。"

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from civdash import db
 from civdash.ingest.context import Options
 from civdash.ingest.upload import commit, prepare
+from civdash.store import db
 from tests.ingest_fixtures import Sheet, xlsx_bytes
 from tests.upload_fixtures import JUNE, read
 

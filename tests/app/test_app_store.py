@@ -9,7 +9,7 @@ import socket
 
 import duckdb
 
-from civdash import db, transfer
+from civdash.store import db, transfer
 from tests.app.conftest import assert_clean, clear_caches, run_app
 
 

@@ -53,12 +53,13 @@ if str(ROOT) not in sys.path:  # `python tests/benchmarks/ingest.py` puts only t
 
 import xlsxwriter  # noqa: E402
 
-from civdash import catalog, db, townships  # noqa: E402
+from civdash import catalog, townships  # noqa: E402
 from civdash.catalog import read_catalog_csv  # noqa: E402
 from civdash.ingest.context import Options  # noqa: E402
 from civdash.ingest.upload import commit, prepare  # noqa: E402
-from civdash.paths import DATA_DIR  # noqa: E402
 from civdash.periods import add_months  # noqa: E402
+from civdash.store import db  # noqa: E402
+from civdash.store.paths import DATA_DIR  # noqa: E402
 
 OUTPUT = ROOT / "tests" / "benchmarks" / "output"
 VERSION = "v4"  # in the cached files' names: bump when the generated content changes

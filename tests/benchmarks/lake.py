@@ -5,7 +5,7 @@ In one run:
 1. builds (or reuses) the province database of ``tests/benchmarks/province.py`` (1,500 townships × 10 years × every
    catalog indicator, about 5.2 million current facts) and works on a copy of it (the cached file is never changed);
 2. starts a PostgreSQL server on loopback (``tests/postgres.py``) and copies the database into an empty lake with
-   ``civdash.transfer.into_lake`` (timed: the copy, and its check of every table's rows and hashes);
+   ``civdash.store.transfer.into_lake`` (timed: the copy, and its check of every table's rows and hashes);
 3. opens both stores as the dashboard does (``db.connect``) and runs every query the leaders' pages run —
    the ones ``province.py`` times (总览, 趋势分析, 乡镇对比, with the same functions and parameters) and the
    数据查询 tables of ``query_table.py`` — on each: *cold* = the first call on the fresh connection, *warm* = the
@@ -50,11 +50,12 @@ import duckdb  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from civdash import catalog, db, metrics, store, table, transfer  # noqa: E402
+from civdash import catalog, metrics, table  # noqa: E402
 from civdash.ingest.commit import rollback  # noqa: E402
 from civdash.ingest.context import Options  # noqa: E402
 from civdash.ingest.upload import commit, prepare  # noqa: E402
 from civdash.periods import add_months, month_key, parse_month  # noqa: E402
+from civdash.store import db, ducklake, transfer  # noqa: E402
 from tests.benchmarks import ingest as ingest_bench  # noqa: E402
 from tests.benchmarks import province  # noqa: E402
 from tests.benchmarks.query_table import CODES as TABLE_CODES  # noqa: E402
@@ -232,7 +233,7 @@ def upload_and_rollback(con: duckdb.DuckDBPyConnection, name: str, data: bytes) 
 # The copy into the lake
 # --------------------------------------------------------------------------------------------
 
-def copy_into_lake(source: Path, lake: store.Lake) -> tuple[transfer.Transfer, float]:
+def copy_into_lake(source: Path, lake: ducklake.Lake) -> tuple[transfer.Transfer, float]:
     """``transfer.into_lake`` (timed, seconds)."""
     t = time.perf_counter()
     return transfer.into_lake(source, lake), time.perf_counter() - t
@@ -250,7 +251,7 @@ def data_files(data_path: Path) -> tuple[int, float]:
 
 def inlined_rows(con: duckdb.DuckDBPyConnection) -> int | None:
     """Rows the lake holds inlined in its PostgreSQL catalog instead of Parquet files (None: not found out)."""
-    meta = f"__ducklake_metadata_{store.LAKE_NAME}"
+    meta = f"__ducklake_metadata_{ducklake.LAKE_NAME}"
     try:
         names = [r[0] for r in con.execute(f"SELECT table_name FROM {meta}.ducklake_inlined_data_tables").fetchall()]
         return sum(con.execute(f'SELECT count(*) FROM {meta}."{n}"').fetchone()[0] for n in names)

@@ -51,7 +51,7 @@ import duckdb  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from civdash import catalog, db, demo, metrics, townships  # noqa: E402
+from civdash import catalog, demo, metrics, townships  # noqa: E402
 from civdash.periods import (  # noqa: E402
     Grain,
     add_months,
@@ -63,6 +63,7 @@ from civdash.periods import (  # noqa: E402
     previous_bucket,
     same_bucket_last_year,
 )
+from civdash.store import db  # noqa: E402
 
 OUTPUT_DIR = Path(__file__).resolve().parent / "output"
 QUERY_TARGET_MS = 150.0
@@ -582,14 +583,14 @@ def check_derived(civ: pd.DataFrame, pan: pd.DataFrame) -> None:
 # --------------------------------------------------------------------------------------------
 
 class SqlSwitch:
-    """Lets ``civdash.queries`` read ``<folder>/<name>.sql`` instead of ``queries/`` while on.
+    """Lets ``civdash.store.queries`` read ``<folder>/<name>.sql`` instead of ``queries/`` while on.
 
     Only this process is affected; the files in ``queries/`` are never touched. Used by
     ``--queries`` to time a proposed SQL change against the current one in the same run.
     """
 
     def __init__(self, folder: Path | None) -> None:
-        from civdash import queries
+        from civdash.store import queries
 
         self.folder = folder
         self.names = sorted(p.stem for p in folder.glob("*.sql")) if folder else []

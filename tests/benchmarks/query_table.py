@@ -32,7 +32,8 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from civdash import catalog, db, export, metrics, table  # noqa: E402
+from civdash import catalog, export, metrics, table  # noqa: E402
+from civdash.store import db  # noqa: E402
 from civdash.units import round_half_up, to_display  # noqa: E402
 from tests.benchmarks import province  # noqa: E402
 

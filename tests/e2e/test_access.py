@@ -25,8 +25,9 @@ FILE_NAME = "<img src=x onerror=window.__xss=1>.csv"
 
 def hostile_names(path: Path) -> None:
     """Register ``TOWNSHIPS`` and ``INDICATORS`` and upload May and June values for them (file ``FILE_NAME``)."""
-    from civdash import audit, db, registry  # noqa: PLC0415
+    from civdash import audit, registry
     from civdash.ingest.upload import commit, prepare  # noqa: PLC0415
+    from civdash.store import db  # noqa: PLC0415
 
     con = db.connect(path)
     try:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from civdash import db, store
-from civdash.transfer import into_lake
+from civdash.store import db, ducklake
+from civdash.store.transfer import into_lake
 from tests.e2e.conftest import SCREENSHOTS, bureau_database, run_server
 from tests.e2e.test_concurrency import confirmed_at_once, review, rural_july_workbook
 from tests.upload_fixtures import JULY, JUNE, july_workbook, read
@@ -25,7 +25,7 @@ URBAN = "2025年7月城市低保.xlsx"
 RURAL = "2025年7月农村低保.xlsx"
 
 
-def lake_read(lake: store.Lake, query: str, *params) -> list[tuple]:
+def lake_read(lake: ducklake.Lake, query: str, *params) -> list[tuple]:
     """Rows of ``query`` on the lake, through a connection of its own (not either dashboard's)."""
     con = db.connect(lake)
     try:
@@ -58,7 +58,7 @@ def shot(page, name: str) -> Path:
 
 
 @pytest.fixture
-def shared(e2e_files, demo_snapshot, lake, tmp_path) -> Iterator[tuple[str, str, store.Lake, Path]]:
+def shared(e2e_files, demo_snapshot, lake, tmp_path) -> Iterator[tuple[str, str, ducklake.Lake, Path]]:
     """(URL of process A, URL of process B, the lake, the bureau file the lake was copied from)."""
     real = bureau_database(demo_snapshot, tmp_path)
     copied = into_lake(real, lake)

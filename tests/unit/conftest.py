@@ -31,7 +31,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from civdash import catalog, db, demo, townships
+from civdash import catalog, demo, townships
+from civdash.store import db
 from tests.conftest import DEMO_UNTIL as DEMO_UNTIL  # re-exported: the demo snapshot's last month
 
 CATALOG_CSV = """\

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from civdash import appdb, db, paths
+from civdash import appdb
+from civdash.store import db, paths
 
 
 @pytest.fixture

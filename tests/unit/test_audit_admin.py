@@ -11,7 +11,8 @@ from datetime import date, datetime, timedelta
 import openpyxl
 import pytest
 
-from civdash import accounts, audit, audit_export, auth, db
+from civdash import accounts, audit, audit_export, auth
+from civdash.store import db
 
 PASSWORD = "correct horse 7"
 

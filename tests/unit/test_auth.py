@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from civdash import audit, auth, db
+from civdash import audit, auth
+from civdash.store import db
 
 PASSWORD = "correct horse 7"
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from civdash import backup, cli, db
+from civdash import cli
+from civdash.store import backup, db
 from tests.unit.conftest import held_by_another_process
 
 # Another process holding the database read-write, as the dashboard does, and writing while it holds it: each

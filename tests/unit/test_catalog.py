@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from civdash import catalog, db
+from civdash import catalog
+from civdash.store import db
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from civdash import db
 from civdash.cli import main
-from civdash.paths import ROOT
+from civdash.store import db
+from civdash.store.paths import ROOT
 from tests.unit.conftest import held_by_another_process
 
 

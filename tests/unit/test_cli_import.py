@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from civdash import db
 from civdash.cli import main
+from civdash.store import db
 from tests import ingest_fixtures as fx
 from tests.unit.conftest import held_by_another_process
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from civdash import cli, db, report
+from civdash import cli, report
 from civdash.report import ReportPeriod
+from civdash.store import db
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ import io
 import subprocess
 import sys
 
-from civdash import auth, cli, db
+from civdash import auth, cli
+from civdash.store import db
 
 PASSWORD = "correct horse 7"
 

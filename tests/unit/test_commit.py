@@ -8,9 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from civdash import catalog, db, townships
+from civdash import catalog, townships
 from civdash.ingest import commit
 from civdash.ingest.commit import CommitError, NewFact, UploadFile
+from civdash.store import db
 
 D = date
 JAN, FEB = D(2025, 1, 1), D(2025, 2, 1)

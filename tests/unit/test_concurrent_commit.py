@@ -3,7 +3,7 @@ later transaction on the data version both update; the commit is tried again, so
 conflict that does not go away is refused in Chinese with nothing stored.
 
 The overlap is arranged by the test: the first commit pauses right after its facts are inserted (the test wraps
-``civdash.queries.execute`` on that thread) while the second commits from start to end."""
+``civdash.store.queries.execute`` on that thread) while the second commits from start to end."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import shutil
 import duckdb
 import pytest
 
-from civdash import db, queries
 from civdash.ingest import commit as commit_module
 from civdash.ingest import upload
+from civdash.store import db, queries
 from tests.ingest_fixtures import Sheet, xlsx_bytes
 from tests.overlap import overlapped
 from tests.upload_fixtures import JULY, july_workbook

@@ -3,7 +3,7 @@ the interrupted batch, and every value is as it was before.
 
 A child process imports a file through civdash (``upload.prepare`` + ``upload.commit``, the ``import`` command,
 or ``commit.rollback``). The pause is placed by this test, not by production code: the child wraps
-``civdash.queries.execute`` so that, right after the named statement of the commit's transaction has run, it writes
+``civdash.store.queries.execute`` so that, right after the named statement of the commit's transaction has run, it writes
 a marker file and sleeps. The parent waits for the marker, kills the child with SIGKILL and opens the database.
 """
 
@@ -21,10 +21,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from civdash import db
 from civdash.cli import main
 from civdash.ingest import upload
 from civdash.ingest.commit import rollback
+from civdash.store import db
 from tests import ingest_fixtures as fx
 from tests.ingest_fixtures import Sheet, xlsx_bytes
 from tests.upload_fixtures import JULY, JUNE, july_workbook, june
@@ -39,7 +39,7 @@ CHILD = """
 import sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
-from civdash import db, queries
+from civdash.store import db, queries
 
 database, what, target, pause_after, marker = sys.argv[1:6]
 original = queries.execute

@@ -5,8 +5,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from civdash import db
-from civdash.paths import QUERIES_DIR
+from civdash.store import db
+from civdash.store.paths import QUERIES_DIR
 
 MIGRATION_FILES = sorted((QUERIES_DIR / "migrations").glob("*.sql"))
 

@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 
-from civdash import catalog, db, demo, metrics, townships
+from civdash import catalog, demo, metrics, townships
 from civdash.periods import add_months
+from civdash.store import db
 
 from .conftest import DEMO_UNTIL
 

@@ -13,11 +13,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from civdash import catalog, db, townships
+from civdash import catalog, townships
 from civdash.ingest.commit import CommitError, rollback
 from civdash.ingest.context import Options
 from civdash.ingest.upload import Plan, commit, prepare
-from civdash.paths import DATA_DIR
+from civdash.store import db
+from civdash.store.paths import DATA_DIR
 from tests.ingest_fixtures import Sheet, xlsx_bytes
 
 HEADER = ["乡镇（街道）", "城市低保人数", "城市低保资金（万元）"]

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from civdash import catalog, db, townships
+from civdash import catalog, townships
 from civdash.cli import main
 from civdash.ingest import commit as store
 from civdash.ingest.commit import (
@@ -28,6 +28,7 @@ from civdash.ingest.commit import (
 )
 from civdash.ingest.context import Options
 from civdash.ingest.upload import commit, prepare
+from civdash.store import db
 from tests.ingest_fixtures import Sheet, xlsx_bytes
 
 APR, MAY = date(2025, 4, 1), date(2025, 5, 1)

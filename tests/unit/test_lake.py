@@ -2,7 +2,7 @@
 DuckDB file does (issue 7: "every query in queries/ runs unchanged on both").
 
 The session's demo district (ending 2025-06) is read from its file and, copied row for row into a lake
-(``store.copy_schema_and_rows``), from the lake. Each page-level function — the metrics the pages call through
+(``ducklake.copy_schema_and_rows``), from the lake. Each page-level function — the metrics the pages call through
 ``ui.data``, the 数据查询 table, the 汇报材料 report, the 报送进度 grids, the 导入记录 list — is called on both with the
 same arguments and the results must be equal (DataFrames with ``pandas.testing``, NaN equal to NaN). The named
 queries each run are recorded: the same ones run on both, and the big reads are among them. A new lake's schema
@@ -22,9 +22,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from civdash import catalog, db, metrics, progress, queries, report, store, table, townships
+from civdash import catalog, metrics, progress, report, table, townships
 from civdash.ingest import commit as commit_module
-from civdash.paths import QUERIES_DIR
+from civdash.store import db, ducklake, queries
+from civdash.store.paths import QUERIES_DIR
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -35,13 +36,13 @@ MADE_ON = date(2025, 7, 5)
 # --- the demo on both stores ------------------------------------------------------------------------------------------
 
 
-def copy_into_lake(lake: store.Lake, source: Path) -> duckdb.DuckDBPyConnection:
+def copy_into_lake(lake: ducklake.Lake, source: Path) -> duckdb.DuckDBPyConnection:
     """A connection to ``lake`` (empty) after the database file ``source`` was copied into it, row for row."""
-    con = store.attach(lake)
+    con = ducklake.attach(lake)
     con.execute(f"ATTACH '{source}' AS src (READ_ONLY)")
     try:
         with db.transaction(con):
-            store.copy_schema_and_rows(con, "src")
+            ducklake.copy_schema_and_rows(con, "src")
     finally:
         con.execute("DETACH src")
     return con
@@ -59,8 +60,8 @@ def demo_lake(postgres, demo_path: Path, tmp_path_factory: pytest.TempPathFactor
 
 
 def test_the_demo_lake_is_a_lake_holding_the_demo(demo_lake, demo_con) -> None:
-    assert store.is_lake(demo_lake) and not store.is_lake(demo_con)
-    for name in store.tables(demo_con, "demo"):
+    assert ducklake.is_lake(demo_lake) and not ducklake.is_lake(demo_con)
+    for name in ducklake.tables(demo_con, "demo"):
         assert demo_lake.execute(f"SELECT count(*) FROM {name}").fetchone() == \
             demo_con.execute(f"SELECT count(*) FROM {name}").fetchone(), name
     assert demo_lake.execute("SELECT count(*), sum(value) FROM v_fact").fetchone() == pytest.approx(
@@ -161,7 +162,7 @@ def assert_same(a: object, b: object, where: str = "") -> None:
 
 
 def recorded(monkeypatch: pytest.MonkeyPatch, call: Callable[[], object]) -> tuple[object, set[str]]:
-    """``call()``'s result and the names of the queries it ran through ``civdash.queries``."""
+    """``call()``'s result and the names of the queries it ran through ``civdash.store.queries``."""
     names: set[str] = set()
     for function in ("run", "execute", "scalar"):
         original = getattr(queries, function)
@@ -266,7 +267,7 @@ def test_the_lake_s_figures_are_the_stored_values(on_both, demo_con) -> None:
 # --- every parameterless query of queries/ ----------------------------------------------------------------------------
 
 NEEDS_REGISTERED = {"rollback_restored_count", "upload_preview", "upload_status_counts", "upload_supersede"}
-PER_STORE = {"store_current_type": ("duckdb", "ducklake"), "backup_current_database": ("demo", store.LAKE_NAME)}
+PER_STORE = {"store_current_type": ("duckdb", "ducklake"), "backup_current_database": ("demo", ducklake.LAKE_NAME)}
 PARAMETERLESS = sorted(p.stem for p in QUERIES_DIR.glob("*.sql")
                        if "$" not in p.read_text(encoding="utf-8") and p.stem not in NEEDS_REGISTERED)
 
@@ -293,7 +294,7 @@ def schema(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
     columns = {t: con.execute("SELECT column_name, data_type, is_nullable FROM information_schema.columns "
                               "WHERE table_catalog = ? AND table_schema = 'main' AND table_name = ? "
                               "ORDER BY ordinal_position", [database, t]).fetchall()
-               for t in store.tables(con, database)}
+               for t in ducklake.tables(con, database)}
     views = dict(con.execute("SELECT view_name, sql FROM duckdb_views() WHERE database_name = ? AND NOT internal "
                              "ORDER BY view_name", [database]).fetchall())
     return {"tables": columns, "views": views, "version": db.schema_version(con)}

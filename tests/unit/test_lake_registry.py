@@ -14,10 +14,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from civdash import audit, auth, catalog, db, demo, registry, store, townships
+from civdash import audit, auth, catalog, demo, registry, townships
 from civdash.ingest.context import Context, Options
 from civdash.ingest.upload import commit, prepare
 from civdash.registry import IndicatorInput, TownshipInput
+from civdash.store import db, ducklake
 from tests.ingest_fixtures import Sheet, xlsx_bytes
 from tests.overlap import overlapped
 
@@ -30,7 +31,7 @@ TIMESTAMPS = ("changed_at", "created_at", "logged_at", "confirmed_at", "applied_
 
 def bureau(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """The district's 30 townships registered (a new lake has the catalog already; a new file is given it)."""
-    if not store.is_lake(con):
+    if not ducklake.is_lake(con):
         catalog.seed(con)
     with db.transaction(con):
         townships.seed_from_csv(con, demo.DEMO_TOWNSHIPS, demo.DISTRICT_NAME, demo.DISTRICT_CODE)
@@ -41,7 +42,7 @@ def bureau(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
 def both(lake, tmp_path):
     """(file, lake): two new bureau databases, one of each store."""
     on_file, on_lake = bureau(db.connect(tmp_path / "civdash.duckdb")), bureau(db.connect(lake))
-    assert store.is_lake(on_lake) and not store.is_lake(on_file)
+    assert ducklake.is_lake(on_lake) and not ducklake.is_lake(on_file)
     yield on_file, on_lake
     on_file.close()
     on_lake.close()
@@ -133,7 +134,7 @@ def test_registry_changes_on_a_lake_as_on_a_file(both) -> None:
         try:
             registry_sequence(con)
         except AssertionError as exc:
-            raise AssertionError(f"{'lake' if store.is_lake(con) else 'file'}: {exc}") from exc
+            raise AssertionError(f"{'lake' if ducklake.is_lake(con) else 'file'}: {exc}") from exc
         assert db.data_version(con) == version + 11  # every change bumps the data version
     for table in ("indicator", "indicator_alias", "township", "township_alias", "target", "registry_change", "meta"):
         pd.testing.assert_frame_equal(dump(on_lake, table), dump(on_file, table), obj=table)
@@ -255,7 +256,7 @@ def test_accounts_sessions_and_the_audit_log_on_a_lake_as_on_a_file(both) -> Non
         try:
             accounts_sequence(con)
         except AssertionError as exc:
-            raise AssertionError(f"{'lake' if store.is_lake(con) else 'file'}: {exc}") from exc
+            raise AssertionError(f"{'lake' if ducklake.is_lake(con) else 'file'}: {exc}") from exc
     pd.testing.assert_frame_equal(dump(on_lake, "app_user").drop(columns="password_hash"),
                                   dump(on_file, "app_user").drop(columns="password_hash"))
     pd.testing.assert_frame_equal(dump(on_lake, "audit_log"), dump(on_file, "audit_log"))

@@ -17,9 +17,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from civdash import db, queries, store
 from civdash.ingest import commit as commit_module
 from civdash.ingest import upload
+from civdash.store import db, ducklake, queries
 from tests.ingest_fixtures import Sheet, xlsx_bytes
 from tests.overlap import overlapped
 from tests.unit.test_lake import copy_into_lake
@@ -49,7 +49,7 @@ def bureau_file(demo_path: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def bureau_lake(lake: store.Lake, bureau_file: Path) -> store.Lake:
+def bureau_lake(lake: ducklake.Lake, bureau_file: Path) -> ducklake.Lake:
     """The same database copied into a new lake."""
     copy_into_lake(lake, bureau_file).close()
     return lake
@@ -165,10 +165,10 @@ def upload_sequence(con: duckdb.DuckDBPyConnection, source: Path) -> dict[str, o
             "changes": changes_second.drop(columns=[c for c in changes_second.columns if c.endswith("_at")])}
 
 
-def test_upload_supersede_and_rollback_on_a_lake_as_on_a_file(bureau_file: Path, bureau_lake: store.Lake) -> None:
+def test_upload_supersede_and_rollback_on_a_lake_as_on_a_file(bureau_file: Path, bureau_lake: ducklake.Lake) -> None:
     on_lake = db.connect(bureau_lake)
     try:
-        assert store.is_lake(on_lake)
+        assert ducklake.is_lake(on_lake)
         lake_steps = upload_sequence(on_lake, bureau_file)
     finally:
         on_lake.close()
@@ -181,7 +181,7 @@ def test_upload_supersede_and_rollback_on_a_lake_as_on_a_file(bureau_file: Path,
         pd.testing.assert_frame_equal(lake_steps[step], frame, obj=step)
 
 
-def test_the_same_file_again_is_recognised_on_a_lake(bureau_file: Path, bureau_lake: store.Lake) -> None:
+def test_the_same_file_again_is_recognised_on_a_lake(bureau_file: Path, bureau_lake: ducklake.Lake) -> None:
     con = db.connect(bureau_lake)
     try:
         data, _ = july_workbook(bureau_file)
@@ -203,7 +203,7 @@ def cases_workbook(towns: list[str], per_town: int = 3) -> bytes:
                                      *[[t, per_town] for t in towns]])])
 
 
-def test_what_one_process_commits_the_other_sees(bureau_file: Path, bureau_lake: store.Lake) -> None:
+def test_what_one_process_commits_the_other_sees(bureau_file: Path, bureau_lake: ducklake.Lake) -> None:
     one, other = db.connect(bureau_lake), db.connect(bureau_lake)
     try:
         version = db.data_version(other)
@@ -224,7 +224,7 @@ def test_what_one_process_commits_the_other_sees(bureau_file: Path, bureau_lake:
         other.close()
 
 
-def test_two_processes_committing_at_the_same_moment_lose_nothing(bureau_file: Path, bureau_lake: store.Lake,
+def test_two_processes_committing_at_the_same_moment_lose_nothing(bureau_file: Path, bureau_lake: ducklake.Lake,
                                                                    monkeypatch) -> None:
     """The first commit pauses right after its facts are inserted while the second commits from start to end in the
     other process; DuckLake refuses the first at its commit (both bump the data version) and it runs again."""
@@ -275,7 +275,7 @@ def test_two_processes_committing_at_the_same_moment_lose_nothing(bureau_file: P
         other.close()
 
 
-def test_an_upload_and_a_rollback_in_two_processes(bureau_file: Path, bureau_lake: store.Lake, monkeypatch) -> None:
+def test_an_upload_and_a_rollback_in_two_processes(bureau_file: Path, bureau_lake: ducklake.Lake, monkeypatch) -> None:
     """A rollback in one process overlapping a correction of the same keys in the other: whichever order they end
     in, each is whole — no key is left without a current value, and no key has two."""
     one, other = db.connect(bureau_lake), db.connect(bureau_lake)

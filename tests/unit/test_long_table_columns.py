@@ -12,12 +12,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from civdash import catalog, db, townships
+from civdash import catalog, townships
 from civdash.ingest.context import Context, Options
 from civdash.ingest.extract import SheetResult, extract_sheet, read_number
 from civdash.ingest.read import SheetData
-from civdash.paths import DATA_DIR
 from civdash.periods import add_months, month_number
+from civdash.store import db
+from civdash.store.paths import DATA_DIR
 
 FILE = "明细.xlsx"
 # (indicator name as written, unit as written, code, factor to the base unit): a count and an amount in 万元

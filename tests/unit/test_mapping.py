@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from civdash import catalog, db
+from civdash import catalog
 from civdash.ingest.mapping import aliases, candidates, clean_header, match_indicator
+from civdash.store import db
 
 
 @pytest.fixture(scope="module")

@@ -58,7 +58,7 @@ def test_latest_first_and_available_months(small) -> None:
 
 
 def test_latest_period_of_an_empty_database(tmp_path) -> None:
-    from civdash import db
+    from civdash.store import db
 
     con = db.connect(tmp_path / "empty.duckdb")
     assert metrics.latest_period(con) is None

@@ -9,12 +9,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from civdash import catalog, cli, db, townships
+from civdash import catalog, cli, townships
 from civdash.ingest import extract
 from civdash.ingest.commit import CommitError
 from civdash.ingest.privacy import EXPLANATION, looks_like_id_number, personal_header
 from civdash.ingest.upload import commit, prepare
-from civdash.paths import DATA_DIR
+from civdash.store import db
+from civdash.store.paths import DATA_DIR
 from tests import ingest_fixtures as fx
 from tests.ingest_fixtures import Sheet, xlsx_bytes
 

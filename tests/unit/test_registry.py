@@ -9,11 +9,12 @@ from dataclasses import replace
 
 import pytest
 
-from civdash import catalog, db, registry, townships
+from civdash import catalog, registry, townships
 from civdash.ingest import mapping
 from civdash.ingest.context import Options
 from civdash.ingest.upload import commit, prepare
 from civdash.registry import IndicatorInput, RegistryError, TownshipInput
+from civdash.store import db
 
 BEDS = IndicatorInput(name="养老机构护理型床位数", category="养老服务", unit="张", kind="stock",
                       aliases=["护理型床位", "护理型床位数（张）"])

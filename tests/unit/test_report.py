@@ -21,9 +21,10 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from civdash import db, queries, report, report_docx
-from civdash.paths import DATA_DIR
+from civdash import report, report_docx
 from civdash.report import ReportPeriod, ReportRefused
+from civdash.store import db, queries
+from civdash.store.paths import DATA_DIR
 
 JUNE = date(2025, 6, 1)
 MADE_ON = date(2025, 7, 3)

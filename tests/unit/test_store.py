@@ -8,7 +8,8 @@ import socket
 import duckdb
 import pytest
 
-from civdash import appdb, store
+from civdash import appdb
+from civdash.store import ducklake
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def test_the_local_file_is_the_default(clean_env, value, tmp_path) -> None:
     if value is not None:
         clean_env.setenv("CIVDASH_STORE", value)
     clean_env.setenv("CIVDASH_DB", str(tmp_path / "bureau.duckdb"))
-    assert store.configured() is None
+    assert ducklake.configured() is None
     assert appdb.real_store() == tmp_path / "bureau.duckdb"
     assert not appdb.exists(appdb.real_store())
 
@@ -32,21 +33,21 @@ def test_ducklake_with_its_settings(clean_env, tmp_path) -> None:
     clean_env.setenv("CIVDASH_STORE", "ducklake")
     clean_env.setenv("CIVDASH_CATALOG", "host=db port=5432 dbname=civdash user=c password=s3cret")
     clean_env.setenv("CIVDASH_DATA_PATH", str(tmp_path))
-    lake = store.configured()
-    assert lake == store.Lake("host=db port=5432 dbname=civdash user=c password=s3cret", str(tmp_path))
+    lake = ducklake.configured()
+    assert lake == ducklake.Lake("host=db port=5432 dbname=civdash user=c password=s3cret", str(tmp_path))
     assert appdb.real_store() == lake and appdb.exists(lake)  # a lake sets itself up: never the demo
 
 
 def test_a_wrong_setting_is_named(clean_env) -> None:
     clean_env.setenv("CIVDASH_STORE", "postgres")
-    with pytest.raises(store.StoreError, match="CIVDASH_STORE 只能是 file.*或 ducklake.*“postgres”"):
-        store.configured()
+    with pytest.raises(ducklake.StoreError, match="CIVDASH_STORE 只能是 file.*或 ducklake.*“postgres”"):
+        ducklake.configured()
     clean_env.setenv("CIVDASH_STORE", "ducklake")
-    with pytest.raises(store.StoreError, match="还须设置 CIVDASH_CATALOG、CIVDASH_DATA_PATH"):
-        store.configured()
+    with pytest.raises(ducklake.StoreError, match="还须设置 CIVDASH_CATALOG、CIVDASH_DATA_PATH"):
+        ducklake.configured()
     clean_env.setenv("CIVDASH_CATALOG", "host=db")
-    with pytest.raises(store.StoreError, match="还须设置 CIVDASH_DATA_PATH（"):
-        store.configured()
+    with pytest.raises(ducklake.StoreError, match="还须设置 CIVDASH_DATA_PATH（"):
+        ducklake.configured()
 
 
 @pytest.mark.parametrize("catalog, shown", [
@@ -55,19 +56,19 @@ def test_a_wrong_setting_is_named(clean_env) -> None:
     ("host=db dbname=civdash", "host=db dbname=civdash"),
 ])
 def test_messages_never_show_the_password(catalog, shown) -> None:
-    assert str(store.Lake(catalog, "/srv/lake")) == f"DuckLake（目录 {shown}，数据 /srv/lake）"
+    assert str(ducklake.Lake(catalog, "/srv/lake")) == f"DuckLake（目录 {shown}，数据 /srv/lake）"
 
 
 def test_the_extensions_come_from_their_pip_packages_for_this_duckdb() -> None:
-    for name in store.EXTENSIONS:
-        path = store.extension_file(name)
+    for name in ducklake.EXTENSIONS:
+        path = ducklake.extension_file(name)
         assert path.is_file() and path.name == f"{name}.duckdb_extension"
         assert f"v{duckdb.__version__}" in path.parts
         assert "site-packages" in path.parts
 
 
 def test_extensions_load_with_the_signature_check_on_and_nothing_downloaded(lake) -> None:
-    con = store.attach(lake)
+    con = ducklake.attach(lake)
     try:
         settings = dict(con.execute(
             "SELECT name, value FROM duckdb_settings() WHERE name IN "
@@ -76,7 +77,7 @@ def test_extensions_load_with_the_signature_check_on_and_nothing_downloaded(lake
                             "autoload_known_extensions": "false"}
         loaded = dict(con.execute("SELECT extension_name, install_path FROM duckdb_extensions() WHERE loaded").fetchall())
         assert {"ducklake", "postgres_scanner"} <= loaded.keys()
-        assert store.is_lake(con)
+        assert ducklake.is_lake(con)
     finally:
         con.close()
 
@@ -85,10 +86,10 @@ def test_an_unreachable_catalog_is_told_in_chinese(tmp_path) -> None:
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    lake = store.Lake(f"host=127.0.0.1 port={port} dbname=none user=u password=secret connect_timeout=2",
+    lake = ducklake.Lake(f"host=127.0.0.1 port={port} dbname=none user=u password=secret connect_timeout=2",
                       str(tmp_path / "data"))
-    with pytest.raises(store.StoreError) as caught:
-        store.attach(lake)
+    with pytest.raises(ducklake.StoreError) as caught:
+        ducklake.attach(lake)
     message = str(caught.value)
     assert message.startswith("无法连接共享存储 DuckLake（目录 host=127.0.0.1")
     assert "password=***" in message and "secret" not in message  # DuckDB's own text quotes the string too

@@ -55,7 +55,7 @@ def test_seed_from_csv_registers_district_and_30_townships(registry) -> None:
 
 
 def test_district_word_follows_the_district_name(tmp_path) -> None:
-    from civdash import db
+    from civdash.store import db
 
     con = db.connect(tmp_path / "x.duckdb")
     assert townships.district_name(con) == "全区"  # no district row yet
@@ -106,7 +106,7 @@ def test_suggest_townships_gives_closest_names(registry) -> None:
 
 
 def test_register_with_explicit_and_default_sort_order(tmp_path) -> None:
-    from civdash import db
+    from civdash.store import db
 
     con = db.connect(tmp_path / "x.duckdb")
     a = townships.register(con, "甲镇")

@@ -9,7 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from civdash import auth, backup, cli, db, store, transfer
+from civdash import auth, cli
+from civdash.store import backup, db, ducklake, transfer
 
 
 def v_fact_totals(con: duckdb.DuckDBPyConnection) -> list[tuple]:
@@ -40,7 +41,7 @@ def test_migrate_to_ducklake_copies_everything_and_says_so(bureau, lake_env, cap
     con = db.connect(lake_env)
     try:
         assert v_fact_totals(con) == v_fact_totals(source)
-        assert transfer.fingerprint(con, store.LAKE_NAME) == transfer.fingerprint(source, "civdash")
+        assert transfer.fingerprint(con, ducklake.LAKE_NAME) == transfer.fingerprint(source, "civdash")
         facts = source.execute("SELECT count(*) FROM v_fact").fetchone()[0]
         batches = source.execute("SELECT count(*) FROM batch").fetchone()[0]
         assert f"  fact：{source.execute('SELECT count(*) FROM fact').fetchone()[0]}行" in out
@@ -60,12 +61,12 @@ def test_a_lake_in_use_is_never_overwritten(bureau, lake_env, capsys) -> None:
     transfer.into_lake(bureau, lake_env)
     con = db.connect(lake_env)
     auth.add_user(con, "王主任", "admin", "correct horse 8", by="命令行")
-    before = transfer.fingerprint(con, store.LAKE_NAME)
+    before = transfer.fingerprint(con, ducklake.LAKE_NAME)
     con.close()
     assert cli.main(["migrate", "--to", "ducklake", "--db", str(bureau)]) == 1
     assert "共享存储中已有数据，未做任何改动" in capsys.readouterr().err
     con = db.connect(lake_env)
-    assert transfer.fingerprint(con, store.LAKE_NAME) == before
+    assert transfer.fingerprint(con, ducklake.LAKE_NAME) == before
     con.close()
 
 
@@ -97,8 +98,8 @@ def test_an_older_file_is_brought_up_to_date_on_a_copy_and_left_as_it_was(bureau
 def test_the_demo_is_never_put_into_the_shared_store(demo_snapshot, lake, tmp_path) -> None:
     with pytest.raises(transfer.TransferError, match="是示例数据库，示例数据不能放入共享存储"):
         transfer.into_lake(demo_snapshot, lake)
-    con = store.attach(lake)
-    assert store.tables(con, store.LAKE_NAME) == []
+    con = ducklake.attach(lake)
+    assert ducklake.tables(con, ducklake.LAKE_NAME) == []
     con.close()
 
 
@@ -107,8 +108,8 @@ def test_a_file_that_is_not_civdash_is_refused(tmp_path, lake) -> None:
     duckdb.connect(str(other)).execute("CREATE TABLE t AS SELECT 1 AS x").close()
     with pytest.raises(transfer.TransferError, match="不是民政数据看板的数据库"):
         transfer.into_lake(other, lake)
-    con = store.attach(lake)
-    assert store.tables(con, store.LAKE_NAME) == []
+    con = ducklake.attach(lake)
+    assert ducklake.tables(con, ducklake.LAKE_NAME) == []
     con.close()
 
 
@@ -124,7 +125,7 @@ def test_backup_of_a_lake_and_restore_into_it(bureau, lake_env, tmp_path, capsys
     with duckdb.connect(str(made), read_only=True) as copy:
         assert v_fact_totals(copy) == expected
         assert transfer.fingerprint(copy, copy.execute("SELECT current_database()").fetchone()[0]) == \
-            transfer.fingerprint(con, store.LAKE_NAME)
+            transfer.fingerprint(con, ducklake.LAKE_NAME)
     # changes after the backup: an account and a changed value
     auth.add_user(con, "王主任", "admin", "correct horse 8", by="命令行")
     with db.transaction(con):

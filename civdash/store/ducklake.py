@@ -35,7 +35,7 @@ from pathlib import Path
 
 import duckdb
 
-from civdash import queries
+from civdash.store import queries
 
 LAKE_NAME = "civdash"  # the attached lake's database name
 REFERENCE_NAME = "civdash_reference"  # the in-memory database holding the reference schema while a lake is set up

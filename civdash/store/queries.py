@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from civdash.paths import QUERIES_DIR
+from civdash.store.paths import QUERIES_DIR
 
 
 @cache

@@ -46,8 +46,7 @@ from pathlib import Path
 
 import duckdb
 
-from civdash import db, metrics, queries, store, transfer
-from civdash.periods import month_label
+from civdash.store import db, ducklake, queries, transfer
 
 NAME_FORMAT = "civdash-%Y%m%d-%H%M%S.duckdb"
 NAME_PATTERN = re.compile(r"civdash-\d{8}-\d{6}\.duckdb")
@@ -74,18 +73,6 @@ class Summary:
     tables: dict[str, int]  # table → rows
     size: int  # bytes
 
-    def lines(self) -> list[str]:
-        """The summary as people read it (Chinese)."""
-        return [f"文件：{self.path}",
-                f"大小：{self.size / 1024 / 1024:.1f} MB",
-                f"结构版本：{self.schema_version}",
-                f"示例数据：{'是' if self.is_demo else '否'}",
-                f"导入批次：{self.batches}个",
-                f"当前数据：{self.current_facts}条",
-                f"最新月份：{month_label(self.latest_month) if self.latest_month else '无'}",
-                f"数据版本：{self.data_version}",
-                "各表行数：" + "，".join(f"{t} {n}" for t, n in self.tables.items())]
-
 
 @dataclass(frozen=True)
 class BackupResult:
@@ -103,12 +90,12 @@ def backup_name(now: datetime) -> str:
     return now.strftime(NAME_FORMAT)
 
 
-def create_backup(db_path: Path | store.Lake, directory: Path, keep: int | None = None, now: datetime | None = None,
+def create_backup(db_path: Path | ducklake.Lake, directory: Path, keep: int | None = None, now: datetime | None = None,
                   attempts: int = ATTEMPTS, pause: Callable[[float], None] = time.sleep) -> BackupResult:
     """Write a checked backup of ``db_path`` (a file, or the shared lake) into ``directory``; then, with ``keep``,
     delete all but the newest ``keep`` backups there. Raises ``BackupError`` (nothing left behind) when no complete
     backup could be made."""
-    if not isinstance(db_path, store.Lake):
+    if not isinstance(db_path, ducklake.Lake):
         db_path = Path(db_path)
         if not db_path.exists():
             raise BackupError(f"数据库不存在：{db_path}")
@@ -131,9 +118,9 @@ def create_backup(db_path: Path | store.Lake, directory: Path, keep: int | None 
     return BackupResult(target, summary, method, tries, pruned)
 
 
-def _write_backup(db_path: Path | store.Lake, partial: Path, attempts: int,
+def _write_backup(db_path: Path | ducklake.Lake, partial: Path, attempts: int,
                   pause: Callable[[float], None]) -> tuple[str, int]:
-    if isinstance(db_path, store.Lake):
+    if isinstance(db_path, ducklake.Lake):
         _copy_lake(db_path, partial)
         return "lake", 1
     try:
@@ -207,15 +194,15 @@ def _copy_checked(source: Path, target: Path, source_read_only: bool) -> None:
         con.close()
 
 
-def _copy_lake(lake: store.Lake, target: Path) -> None:
+def _copy_lake(lake: ducklake.Lake, target: Path) -> None:
     """The lake's current snapshot → a new DuckDB file, in one read transaction (consistent whatever other processes
     commit meanwhile), then every table's rows and row hash compared as for a file."""
     con = db.connect(lake)
     try:
-        con.execute(f"ATTACH {store.quoted(str(target))} AS dst")
+        con.execute(f"ATTACH {ducklake.quoted(str(target))} AS dst")
         with db.transaction(con):
-            expected = transfer.fingerprint(con, store.LAKE_NAME)
-            con.execute(f"COPY FROM DATABASE {store.LAKE_NAME} TO dst")
+            expected = transfer.fingerprint(con, ducklake.LAKE_NAME)
+            con.execute(f"COPY FROM DATABASE {ducklake.LAKE_NAME} TO dst")
             copied = transfer.fingerprint(con, "dst")
         _same(expected, copied, "共享存储")
         con.execute("DETACH dst")
@@ -261,12 +248,17 @@ def summarize(path: Path) -> Summary:
             raise BackupError(f"{path} 不是 civdash 数据库（没有结构版本）")
         tables = {t: n for t, (n, _) in transfer.fingerprint(con, queries.scalar(con, "backup_current_database")).items()}
         return Summary(path, version, int(queries.scalar(con, "backup_batch_count")),
-                       int(queries.scalar(con, "fact_count_current")), metrics.latest_period(con),
+                       int(queries.scalar(con, "fact_count_current")), _latest_month(con),
                        db.data_version(con), db.is_demo(con), tables, path.stat().st_size)
     except duckdb.Error as exc:
         raise BackupError(f"{path} 无法读取：{exc}") from exc
     finally:
         con.close()
+
+
+def _latest_month(con: duckdb.DuckDBPyConnection) -> date | None:
+    value = queries.scalar(con, "latest_period")
+    return None if value is None else date(value.year, value.month, value.day)
 
 
 # --- restore ----------------------------------------------------------------------------------------------------
@@ -278,7 +270,7 @@ class RestoreResult:
     kept: Path | None  # the database it replaced, under its before-restore name
 
 
-def restore(backup_file: Path, db_path: Path | store.Lake, now: datetime | None = None) -> RestoreResult:
+def restore(backup_file: Path, db_path: Path | ducklake.Lake, now: datetime | None = None) -> RestoreResult:
     """Put a checked backup in place of ``db_path``, keeping the current file as
     ``<name>.before-restore-YYYYmmdd-HHMMSS``. Raises ``db.DatabaseBusy`` while another process (the dashboard)
     holds the database and ``BackupError`` for a backup that does not open, is not civdash's or is newer than
@@ -288,7 +280,7 @@ def restore(backup_file: Path, db_path: Path | store.Lake, now: datetime | None 
     newest = db.migrations()[-1][0]
     if summary.schema_version > newest:
         raise BackupError(f"备份的结构版本为{summary.schema_version}，比本程序支持的{newest}新，请先升级 civdash 再恢复")
-    if isinstance(db_path, store.Lake):  # one transaction replaces the lake's content; its snapshots keep the old
+    if isinstance(db_path, ducklake.Lake):  # one transaction replaces the lake's content; its snapshots keep the old
         try:
             transfer.into_lake(backup_file, db_path, replace=True)
         except transfer.TransferError as exc:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from civdash import db, queries, store
+from civdash.store import db, ducklake, queries
 
 SOURCE_NAME = "civdash_source"
 
@@ -29,7 +29,7 @@ class Transfer:
     replaced: bool  # the lake held a database before (restore), now replaced
 
 
-def into_lake(source: Path, lake: store.Lake, replace: bool = False) -> Transfer:
+def into_lake(source: Path, lake: ducklake.Lake, replace: bool = False) -> Transfer:
     """Copy the civdash database file ``source`` into ``lake``.
 
     Without ``replace`` the lake must hold no tables (``migrate --to ducklake`` never overwrites a store in use);
@@ -40,7 +40,7 @@ def into_lake(source: Path, lake: store.Lake, replace: bool = False) -> Transfer
         raise TransferError(f"数据库文件不存在：{source}")
     with tempfile.TemporaryDirectory(prefix=".civdash-transfer-") as stage:
         current = _up_to_date(source, Path(stage) / "source.duckdb")
-        con = db.connect(lake) if replace else store.attach(lake)  # a restore needs the lake at the newest schema
+        con = db.connect(lake) if replace else ducklake.attach(lake)  # a restore needs the lake at the newest schema
         try:
             return _copy(con, current, replace)
         finally:
@@ -75,25 +75,25 @@ def _up_to_date(source: Path, spare: Path) -> Path:
 
 
 def _copy(con: duckdb.DuckDBPyConnection, source: Path, replace: bool) -> Transfer:
-    existing = store.tables(con, store.LAKE_NAME)
+    existing = ducklake.tables(con, ducklake.LAKE_NAME)
     if existing and not replace:
         raise TransferError("共享存储中已有数据，未做任何改动。迁移只写入空的共享存储；"
                             "要以备份替换共享存储的内容，请用 restore。")
-    con.execute(f"ATTACH {store.quoted(str(source))} AS {SOURCE_NAME} (READ_ONLY)")
+    con.execute(f"ATTACH {ducklake.quoted(str(source))} AS {SOURCE_NAME} (READ_ONLY)")
     try:
-        if existing and set(existing) != set(store.tables(con, SOURCE_NAME)):
+        if existing and set(existing) != set(ducklake.tables(con, SOURCE_NAME)):
             raise TransferError("备份与共享存储的数据表不一致，未做任何改动。")
         with db.transaction(con):
             if existing:  # same schema version (both brought up to date): the rows are replaced
                 was = db.data_version(con)
-                copied = store.replace_rows(con, SOURCE_NAME)
+                copied = ducklake.replace_rows(con, SOURCE_NAME)
             else:
-                copied = store.copy_schema_and_rows(con, SOURCE_NAME)
-            expected, got = fingerprint(con, SOURCE_NAME), fingerprint(con, store.LAKE_NAME)
+                copied = ducklake.copy_schema_and_rows(con, SOURCE_NAME)
+            expected, got = fingerprint(con, SOURCE_NAME), fingerprint(con, ducklake.LAKE_NAME)
             if got != expected:
                 differ = sorted(t for t in expected.keys() | got.keys() if expected.get(t) != got.get(t))
                 raise TransferError("复制后的数据与原数据库不一致（" + "、".join(differ) + "），共享存储未做任何改动。")
-            before, after = _totals(con, SOURCE_NAME), _totals(con, store.LAKE_NAME)
+            before, after = _totals(con, SOURCE_NAME), _totals(con, ducklake.LAKE_NAME)
             if before != after:
                 raise TransferError("复制后各指标的当前数值合计与原数据库不一致，共享存储未做任何改动。")
             if existing:  # a data version the running dashboards have not seen: none of their caches is reused

@@ -1,4 +1,4 @@
-"""Connection (a local DuckDB file or the shared DuckLake of ``civdash.store``), schema migrations and
+"""Connection (a local DuckDB file or the shared DuckLake of ``civdash.store.ducklake``), schema migrations and
 transactions."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import TypeVar
 
 import duckdb
 
-from civdash import queries, store
-from civdash.paths import QUERIES_DIR
+from civdash.store import ducklake, queries
+from civdash.store.paths import QUERIES_DIR
 
 T = TypeVar("T")
 
@@ -39,8 +39,8 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
     """Apply every migration newer than the database; return the resulting version."""
-    if store.is_lake(con):
-        return retried_on_conflict(lambda: _migrate_lake(con), store.StoreError("共享存储正被其他进程初始化，请稍后再试。"))
+    if ducklake.is_lake(con):
+        return retried_on_conflict(lambda: _migrate_lake(con), ducklake.StoreError("共享存储正被其他进程初始化，请稍后再试。"))
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_version "
         "(version INTEGER PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp)"
@@ -55,7 +55,7 @@ def _apply_migrations(con: duckdb.DuckDBPyConnection, current: int, first_allowe
         if version <= current:
             continue
         if version < first_allowed:
-            raise store.StoreError(f"共享存储的结构版本 {current} 过旧，无法升级，请联系系统管理员。")
+            raise ducklake.StoreError(f"共享存储的结构版本 {current} 过旧，无法升级，请联系系统管理员。")
         with transaction(con):
             con.execute(path.read_text(encoding="utf-8"))
             con.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
@@ -64,28 +64,29 @@ def _apply_migrations(con: duckdb.DuckDBPyConnection, current: int, first_allowe
 
 
 # Migrations up to this one use keys and sequences and never run on a lake: a new lake copies their result
-# (store.copy_schema_and_rows). Later ones must run on both stores as written.
+# (ducklake.copy_schema_and_rows). Later ones must run on both stores as written.
 LAKE_BASELINE = 7
 
 
 def _migrate_lake(con: duckdb.DuckDBPyConnection) -> int:
     current = schema_version(con)
     if current == 0:
-        if store.tables(con, store.LAKE_NAME):
-            raise store.StoreError("共享存储中已有数据表，但不是民政数据看板的数据库，未做任何改动。请检查 CIVDASH_CATALOG。")
-        con.execute(f"ATTACH ':memory:' AS {store.REFERENCE_NAME}")
+        if ducklake.tables(con, ducklake.LAKE_NAME):
+            raise ducklake.StoreError(
+                "共享存储中已有数据表，但不是民政数据看板的数据库，未做任何改动。请检查 CIVDASH_CATALOG。")
+        con.execute(f"ATTACH ':memory:' AS {ducklake.REFERENCE_NAME}")
         try:
-            con.execute(f"USE {store.REFERENCE_NAME}")
+            con.execute(f"USE {ducklake.REFERENCE_NAME}")
             migrate(con)
             from civdash import catalog  # a new lake starts as appdb.blank_database does: schema and catalog
 
             catalog.seed(con)
-            con.execute(f"USE {store.LAKE_NAME}")
+            con.execute(f"USE {ducklake.LAKE_NAME}")
             with transaction(con):
-                store.copy_schema_and_rows(con, store.REFERENCE_NAME)
+                ducklake.copy_schema_and_rows(con, ducklake.REFERENCE_NAME)
         finally:
-            con.execute(f"USE {store.LAKE_NAME}")
-            con.execute(f"DETACH {store.REFERENCE_NAME}")
+            con.execute(f"USE {ducklake.LAKE_NAME}")
+            con.execute(f"DETACH {ducklake.REFERENCE_NAME}")
         current = schema_version(con)
     return _apply_migrations(con, current, first_allowed=LAKE_BASELINE + 1)
 
@@ -128,13 +129,13 @@ class DatabaseBusy(RuntimeError):
         self.path = path
 
 
-def connect(path: str | Path | store.Lake, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(path: str | Path | ducklake.Lake, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) a civdash database — a file, or the shared lake — and bring its schema up to date.
 
     Raises ``DatabaseBusy`` when another process holds the file (a lake is never held).
     """
-    if isinstance(path, store.Lake):
-        con = store.attach(path)
+    if isinstance(path, ducklake.Lake):
+        con = ducklake.attach(path)
         if not read_only:
             migrate(con)
         return con
