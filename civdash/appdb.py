@@ -8,8 +8,9 @@ from pathlib import Path
 
 import duckdb
 
-from civdash import catalog, demo
-from civdash.periods import last_complete_month, month_key, parse_month
+from civdash import demo
+from civdash.domain import catalog
+from civdash.domain.periods import last_complete_month, month_key, parse_month
 from civdash.store import db, ducklake
 from civdash.store.paths import demo_db_path, real_db_path
 

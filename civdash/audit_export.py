@@ -20,8 +20,8 @@ import xlsxwriter
 
 from civdash.audit import ACTIONS
 from civdash.auth import ROLES
+from civdash.domain.periods import month_label, parse_month
 from civdash.export import neutralise, text_width
-from civdash.periods import month_label, parse_month
 
 COLUMNS = ["时间", "用户", "操作", "对象", "详情"]
 NOBODY = "（未登录）"

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from civdash import appdb
-from civdash.periods import month_label
+from civdash.domain.periods import month_label
 from civdash.store import backup, db
 
 

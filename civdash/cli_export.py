@@ -14,9 +14,10 @@ from pathlib import Path
 
 import duckdb
 
-from civdash import appdb, catalog, export, table, townships
-from civdash.names import normalize_name
-from civdash.periods import GRAINS
+from civdash import appdb, export, table
+from civdash.domain import catalog, townships
+from civdash.domain.names import normalize_name
+from civdash.domain.periods import GRAINS
 from civdash.store import db
 
 

@@ -18,12 +18,12 @@ from pathlib import Path
 import duckdb
 
 from civdash import appdb
+from civdash.domain.periods import month_label
 from civdash.ingest.commit import CommitError, batches, rollback
 from civdash.ingest.context import Options
 from civdash.ingest.extract import LAYOUT_NAMES
 from civdash.ingest.review import LEVEL_NAMES
 from civdash.ingest.upload import Plan, commit, prepare, refusal
-from civdash.periods import month_label
 from civdash.store import db
 
 

@@ -17,9 +17,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from civdash import catalog, townships
+from civdash.domain import catalog, townships
+from civdash.domain.periods import add_months, last_complete_month, month_key, months_between
 from civdash.ingest import commit
-from civdash.periods import add_months, last_complete_month, month_key, months_between
 from civdash.store import db, queries
 from civdash.store.paths import DATA_DIR
 

@@ -13,8 +13,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from civdash import catalog
-from civdash.periods import (
+from civdash.domain import catalog
+from civdash.domain.periods import (
     Grain,
     add_months,
     bucket_end,

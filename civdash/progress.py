@@ -16,8 +16,9 @@ import duckdb
 import pandas as pd
 import xlsxwriter
 
-from civdash import metrics, townships
-from civdash.periods import month_label
+from civdash import metrics
+from civdash.domain import townships
+from civdash.domain.periods import month_label
 from civdash.store import queries
 
 FULL, PARTIAL, NONE = "已报送", "部分报送", "未报送"

@@ -32,15 +32,15 @@ from typing import TypeVar
 import duckdb
 import pandas as pd
 
-from civdash import townships
-from civdash.catalog import Indicator, indicator_map
+from civdash.domain import townships
+from civdash.domain.catalog import Indicator, indicator_map
+from civdash.domain.names import normalize_name
+from civdash.domain.periods import month_label
+from civdash.domain.units import BASE_UNITS, LEVEL_UNITS, display_unit, format_value, to_base_unit
 from civdash.ingest.context import COUNT_UNITS
 from civdash.ingest.mapping import aliases as indicator_alias_table
 from civdash.ingest.mapping import clean_header
-from civdash.names import normalize_name
-from civdash.periods import month_label
 from civdash.store import db, queries
-from civdash.units import BASE_UNITS, LEVEL_UNITS, display_unit, format_value, to_base_unit
 
 T = TypeVar("T")
 KINDS = {"stock": "期末数", "flow": "发生数", "level": "比率/标准"}

@@ -44,10 +44,11 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
-from civdash import catalog, metrics, townships
-from civdash.periods import add_months, bucket_start, month_label
+from civdash import metrics
+from civdash.domain import catalog, townships
+from civdash.domain.periods import add_months, bucket_start, month_label
+from civdash.domain.units import display_unit, round_half_up, to_display
 from civdash.store.paths import DATA_DIR
-from civdash.units import display_unit, round_half_up, to_display
 
 PHRASES_CSV = DATA_DIR / "report_phrases.csv"
 

@@ -28,9 +28,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from civdash import catalog, metrics, townships
-from civdash.periods import Grain, add_months, bucket_label, bucket_start, month_label, month_start, ytd_label
-from civdash.units import display_decimals, display_unit, round_half_up, to_display
+from civdash import metrics
+from civdash.domain import catalog, townships
+from civdash.domain.periods import Grain, add_months, bucket_label, bucket_start, month_label, month_start, ytd_label
+from civdash.domain.units import display_decimals, display_unit, round_half_up, to_display
 
 Rows = Literal["township", "period"]
 ROWS: dict[str, str] = {"township": "按乡镇（街道）", "period": "按期间"}

@@ -18,8 +18,8 @@ import duckdb
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from civdash import catalog, townships
-from civdash.units import display_unit
+from civdash.domain import catalog, townships
+from civdash.domain.units import display_unit
 
 FIRST_ROW = 5  # 0-based: title, 填报单位 line, category row, indicator row, units row, then the townships
 _READING = {"flow": "当月发生数（不填1-N月累计）", "stock": "月末数", "level": "当月标准或比率（不相加）"}

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from civdash import catalog
-from civdash.periods import GRAINS, add_months, bucket_label, month_label
+from civdash.domain import catalog
+from civdash.domain.periods import GRAINS, add_months, bucket_label, month_label
+from civdash.domain.units import display_decimals, display_unit, format_change
 from civdash.store.paths import geojson_path
-from civdash.units import display_decimals, display_unit, format_change
 from ui import cards, charts, data, filters, frame
 
 frame.page_header("乡镇对比")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from civdash.periods import month_key, month_label, parse_month
+from civdash.domain.periods import month_key, month_label, parse_month
 from ui import access, data, frame, history
 
 frame.page_header("导入记录")

@@ -6,7 +6,7 @@ from datetime import date
 
 import streamlit as st
 
-from civdash.periods import add_months, month_label, parse_month, ytd_label
+from civdash.domain.periods import add_months, month_label, parse_month, ytd_label
 from ui import cards, charts, data, frame, watch
 
 frame.require_navigation()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from civdash.periods import month_label
+from civdash.domain.periods import month_label
 from ui import cards, data, filters, frame, watch
 
 frame.page_header("民政工作总览")

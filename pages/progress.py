@@ -3,7 +3,7 @@
 import streamlit as st
 
 from civdash import progress
-from civdash.periods import month_label
+from civdash.domain.periods import month_label
 from ui import access, data, filters, frame
 
 frame.page_header("报送进度")

@@ -4,7 +4,7 @@ office's .xlsx or as .csv exactly as shown. Every choice is in the URL, so the v
 import streamlit as st
 
 from civdash import export, table
-from civdash.periods import GRAINS
+from civdash.domain.periods import GRAINS
 from ui import access, data, filters, frame, query
 
 frame.page_header("数据查询")

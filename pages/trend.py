@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from civdash.periods import GRAINS, bucket_label
+from civdash.domain.periods import GRAINS, bucket_label
 from ui import charts, data, filters, frame, tables
 
 frame.page_header("趋势分析")

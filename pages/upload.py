@@ -4,6 +4,7 @@ stored until the person confirms, and only when no error remains and every warni
 import streamlit as st
 
 from civdash import appdb, audit
+from civdash.domain.periods import add_months, last_complete_month, month_key, month_label
 from civdash.ingest.commit import CommitError
 from civdash.ingest.extract import LAYOUT_NAMES
 from civdash.ingest.read import DEFAULT_LIMITS
@@ -18,7 +19,6 @@ from civdash.ingest.review import (
     unmapped_headers,
 )
 from civdash.ingest.upload import commit, prepare
-from civdash.periods import add_months, last_complete_month, month_key, month_label
 from civdash.store.paths import real_db_path
 from civdash.template import template_name, upload_template
 from ui import access, data, frame

@@ -8,8 +8,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from civdash.periods import ytd_label
-from civdash.units import FLAT, format_change, format_value
+from civdash.domain.periods import ytd_label
+from civdash.domain.units import FLAT, format_change, format_value
 
 
 def _num(value) -> float | None:

@@ -11,9 +11,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from civdash.geo import load_township_shapes
-from civdash.periods import month_label
-from civdash.units import display_decimals, display_unit, to_display
+from civdash.domain.geo import load_township_shapes
+from civdash.domain.periods import month_label
+from civdash.domain.units import display_decimals, display_unit, to_display
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 PALETTE = ["#c0392b", "#2e6da4", "#27ae60", "#e67e22", "#8e44ad", "#16a085", "#7f8c8d", "#d35400"]

@@ -8,7 +8,8 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from civdash import appdb, catalog, metrics, townships
+from civdash import appdb, metrics
+from civdash.domain import catalog, townships
 from civdash.store import db, ducklake
 
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import streamlit as st
 
-from civdash.periods import GRAINS, Grain, month_key, month_label, parse_month
+from civdash.domain.periods import GRAINS, Grain, month_key, month_label, parse_month
 from ui import data
 
 MODES = {"month": "当月", "ytd": "累计"}

@@ -7,7 +7,7 @@ import html
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from civdash.periods import as_of_label
+from civdash.domain.periods import as_of_label
 from ui import data
 
 _CSS = """

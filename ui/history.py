@@ -9,9 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from civdash import audit
+from civdash.domain.periods import month_label
+from civdash.domain.units import format_value
 from civdash.ingest import commit
-from civdash.periods import month_label
-from civdash.units import format_value
 from ui import access, data
 
 SOURCES = {"upload": "网页上传", "cli": "命令行", "demo": "示例数据"}

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from civdash import report, report_docx
-from civdash.periods import add_months, bucket_start, month_key
+from civdash.domain.periods import add_months, bucket_start, month_key
 from civdash.report import ReportPeriod
 from ui import access, data, filters
 

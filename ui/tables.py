@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from civdash.units import display_decimals, display_unit
+from civdash.domain.units import display_decimals, display_unit
 
 
 def wide_table(df: pd.DataFrame, index: str, columns: str, unit: str, decimals: int, index_title: str) -> None:

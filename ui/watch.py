@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from civdash.units import format_value
+from civdash.domain.units import format_value
 
 
 def watch_sentence(row: pd.Series) -> str:

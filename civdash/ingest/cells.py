@@ -21,7 +21,7 @@ or as a CSV field (str), and never raises.
      and so are "(123)万元" and "(123万元)";
    - a decimal point ("12.5", ".5", "12.") and scientific notation without separators ("1.5E+05");
    - a trailing "%": the value is divided by 100 and ``percent`` is set ("12.5%" → 0.125);
-   - or a trailing unit word from ``civdash.units.KNOWN_UNITS`` (元, 万元, 亿元, 千元, 人, 万人, 户, 万户, 人次,
+   - or a trailing unit word from ``civdash.domain.units.KNOWN_UNITS`` (元, 万元, 亿元, 千元, 人, 万人, 户, 万户, 人次,
      万人次, 个, 张, 对, 件) or a leading "¥" (元): ``unit`` is set and the value is as written — converting
      ("532万元" → 5,320,000 元) is the caller's job, with ``units.to_base_unit``; "%" and a unit together are
      an error.
@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
-from civdash.units import KNOWN_UNITS
+from civdash.domain.units import KNOWN_UNITS
 
 CellStatus = Literal["number", "empty", "none", "error"]
 

@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from civdash import townships
+from civdash.domain import townships
 from civdash.store import db, queries
 
 

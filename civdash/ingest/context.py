@@ -18,12 +18,12 @@ from difflib import get_close_matches
 
 import duckdb
 
-from civdash import catalog
-from civdash.catalog import Indicator
+from civdash.domain import catalog
+from civdash.domain.catalog import Indicator
+from civdash.domain.names import normalize_name
+from civdash.domain.townships import TownshipMatcher, is_total_row
 from civdash.ingest import mapping
-from civdash.names import normalize_name
 from civdash.store import queries
-from civdash.townships import TownshipMatcher, is_total_row
 
 COUNT_UNITS = frozenset({"人", "户", "人次", "个", "张", "对", "件"})
 _TOWNSHIP_LIKE = re.compile(r"^.{1,8}(?:街道办事处|街道|镇|乡|民族乡)$")

@@ -35,7 +35,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pac
 
-from civdash.catalog import Indicator
+from civdash.domain.catalog import Indicator
+from civdash.domain.periods import PeriodSpec, find_period, month_from_number, month_number
+from civdash.domain.units import to_base_unit
 from civdash.ingest.cells import parse_cell
 from civdash.ingest.context import COUNT_UNITS, Context, header_key, layout_signature
 from civdash.ingest.errors import Finding, place
@@ -54,8 +56,6 @@ from civdash.ingest.layout import (
 )
 from civdash.ingest.privacy import personal_data
 from civdash.ingest.read import SheetData
-from civdash.periods import PeriodSpec, find_period, month_from_number, month_number
-from civdash.units import to_base_unit
 
 LAYOUT_NAMES = {"report": "乡镇报表", "long": "明细表", "district": "全区指标表"}
 GRID_ROWS = 300

@@ -16,9 +16,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from civdash.domain.names import normalize_name
+from civdash.domain.units import KNOWN_UNITS
 from civdash.ingest.cells import parse_cell
-from civdash.names import normalize_name
-from civdash.units import KNOWN_UNITS
 
 Grid = Sequence[Sequence[object]]
 Merged = Sequence[tuple[int, int, int, int]]  # (first_row, first_col, last_row, last_col), inclusive

@@ -14,7 +14,7 @@ from itertools import combinations
 
 import duckdb
 
-from civdash.names import normalize_name
+from civdash.domain.names import normalize_name
 from civdash.store import queries
 
 _UNIT = re.compile(r"[（(][^）)]*[)）]")

@@ -23,9 +23,9 @@ import re
 from datetime import date
 from operator import itemgetter
 
+from civdash.domain.names import normalize_name
 from civdash.ingest.layout import cell_address, cell_text
 from civdash.ingest.read import SheetData
-from civdash.names import normalize_name
 
 PERSONAL_HEADERS: dict[str, str] = {  # normalised header → the kind of personal data it holds
     **dict.fromkeys(["姓名", "名字", "户主", "户主姓名", "申请人", "申请人姓名", "对象姓名", "救助对象", "收款人",

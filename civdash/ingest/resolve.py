@@ -25,11 +25,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from civdash.domain.periods import month_from_number, month_label, month_number
 from civdash.ingest.context import Context
 from civdash.ingest.extract import SheetResult
 from civdash.ingest.keys import fact_keys
 from civdash.ingest.ytd import monthly_from_ytd
-from civdash.periods import month_from_number, month_label, month_number
 from civdash.store import queries
 
 STOCK_JUMP = 0.30

@@ -11,12 +11,12 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from civdash.domain.periods import month_from_number, month_label
+from civdash.domain.units import display_unit, format_value
 from civdash.ingest.commit import preview
 from civdash.ingest.extract import GRID_ROWS, LAYOUT_NAMES, ColumnInfo, SheetResult
 from civdash.ingest.layout import cell_text, column_letter
 from civdash.ingest.upload import Plan
-from civdash.periods import month_from_number, month_label
-from civdash.units import display_unit, format_value
 
 LEVEL_NAMES = {"error": "错误", "warning": "警告", "note": "说明"}
 STATUS_NAMES = {"new": "新增", "changed": "修改", "unchanged": "不变"}

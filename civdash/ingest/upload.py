@@ -18,6 +18,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from civdash.domain.periods import month_from_number, months_as_datetimes
 from civdash.ingest.commit import CommitError, CommitResult, UploadFile, commit_upload, find_same_file
 from civdash.ingest.context import Context, Options
 from civdash.ingest.errors import Finding, IngestError
@@ -25,7 +26,6 @@ from civdash.ingest.extract import LAYOUT_NAMES, SheetResult, extract_sheet
 from civdash.ingest.read import DEFAULT_LIMITS, Limits, read_workbook
 from civdash.ingest.resolve import FACT_COLUMNS, Fact, resolve
 from civdash.memory import keep_freed_memory, return_freed_memory
-from civdash.periods import month_from_number, months_as_datetimes
 
 
 @dataclass

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from civdash.periods import add_months, month_label
+from civdash.domain.periods import add_months, month_label
 
 
 @dataclass

@@ -78,7 +78,7 @@ def _migrate_lake(con: duckdb.DuckDBPyConnection) -> int:
         try:
             con.execute(f"USE {ducklake.REFERENCE_NAME}")
             migrate(con)
-            from civdash import catalog  # a new lake starts as appdb.blank_database does: schema and catalog
+            from civdash.domain import catalog  # a new lake starts as appdb.blank_database does: schema and catalog
 
             catalog.seed(con)
             con.execute(f"USE {ducklake.LAKE_NAME}")

@@ -106,7 +106,7 @@ def clean() -> Callable[[AppTest], None]:
     return assert_clean
 
 
-# Formatting written out here on purpose (not civdash.units) so a formatting bug cannot hide.
+# Formatting written out here on purpose (not civdash.domain.units) so a formatting bug cannot hide.
 def fmt(value: float, unit: str, decimals: int = 0) -> str:
     """'1,654人', '531.58万元' (money in 元 is shown in 万元 with 2 decimals)."""
     if unit == "元":

@@ -53,11 +53,11 @@ if str(ROOT) not in sys.path:  # `python tests/benchmarks/ingest.py` puts only t
 
 import xlsxwriter  # noqa: E402
 
-from civdash import catalog, townships  # noqa: E402
-from civdash.catalog import read_catalog_csv  # noqa: E402
+from civdash.domain import catalog, townships  # noqa: E402
+from civdash.domain.catalog import read_catalog_csv  # noqa: E402
+from civdash.domain.periods import add_months  # noqa: E402
 from civdash.ingest.context import Options  # noqa: E402
 from civdash.ingest.upload import commit, prepare  # noqa: E402
-from civdash.periods import add_months  # noqa: E402
 from civdash.store import db  # noqa: E402
 from civdash.store.paths import DATA_DIR  # noqa: E402
 

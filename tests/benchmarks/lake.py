@@ -50,11 +50,12 @@ import duckdb  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from civdash import catalog, metrics, table  # noqa: E402
+from civdash import metrics, table  # noqa: E402
+from civdash.domain import catalog  # noqa: E402
+from civdash.domain.periods import add_months, month_key, parse_month  # noqa: E402
 from civdash.ingest.commit import rollback  # noqa: E402
 from civdash.ingest.context import Options  # noqa: E402
 from civdash.ingest.upload import commit, prepare  # noqa: E402
-from civdash.periods import add_months, month_key, parse_month  # noqa: E402
 from civdash.store import db, ducklake, transfer  # noqa: E402
 from tests.benchmarks import ingest as ingest_bench  # noqa: E402
 from tests.benchmarks import province  # noqa: E402

@@ -51,8 +51,9 @@ import duckdb  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from civdash import catalog, demo, metrics, townships  # noqa: E402
-from civdash.periods import (  # noqa: E402
+from civdash import demo, metrics  # noqa: E402
+from civdash.domain import catalog, townships  # noqa: E402
+from civdash.domain.periods import (  # noqa: E402
     Grain,
     add_months,
     bucket_end,

@@ -32,9 +32,10 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from civdash import catalog, export, metrics, table  # noqa: E402
+from civdash import export, metrics, table  # noqa: E402
+from civdash.domain import catalog  # noqa: E402
+from civdash.domain.units import round_half_up, to_display  # noqa: E402
 from civdash.store import db  # noqa: E402
-from civdash.units import round_half_up, to_display  # noqa: E402
 from tests.benchmarks import province  # noqa: E402
 
 CODES = ("dibao_urban_households", "dibao_urban_persons", "dibao_urban_funds", "dibao_urban_standard",
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     s, t = timed(lambda: table.build(con, towns), args.repeat)
     base_s, base = timed(lambda: pandas_townships(con, half, end), args.repeat)
     ours = pd.DataFrame(t.values[:-1], columns=[c.code for c in t.columns])
-    ids = {tw.name: tw.id for tw in __import__("civdash.townships", fromlist=["x"]).townships(con)}
+    ids = {tw.name: tw.id for tw in __import__("civdash.domain.townships", fromlist=["x"]).townships(con)}
     ours.index = [ids[label] for label in t.labels[:-1]]
     theirs = base.reindex(index=ours.index, columns=ours.columns)
     level = [c.code for c in t.columns if c.kind == "level"]  # pandas takes each township's own level: same thing

@@ -53,7 +53,7 @@ if str(ROOT) not in sys.path:  # `python tests/benchmarks/sessions.py` puts only
 
 import duckdb  # noqa: E402
 
-from civdash.periods import last_complete_month, parse_month  # noqa: E402
+from civdash.domain.periods import last_complete_month, parse_month  # noqa: E402
 from tests.benchmarks import province  # noqa: E402
 from tests.e2e.conftest import BUSY, CHROMIUM, CHROMIUM_ARGS, ERRORS, run_server  # noqa: E402
 

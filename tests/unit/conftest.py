@@ -31,7 +31,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from civdash import catalog, demo, townships
+from civdash import demo
+from civdash.domain import catalog, townships
 from civdash.store import db
 from tests.conftest import DEMO_UNTIL as DEMO_UNTIL  # re-exported: the demo snapshot's last month
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from civdash import catalog
+from civdash.domain import catalog
 from civdash.store import db
 
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from civdash.domain.units import KNOWN_UNITS, to_base_unit
 from civdash.ingest.cells import Cell, parse_cell
-from civdash.units import KNOWN_UNITS, to_base_unit
 
 FULL_WIDTH = str.maketrans("0123456789,.-+%()", "０１２３４５６７８９，．－＋％（）")
 

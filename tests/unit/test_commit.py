@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from civdash import catalog, townships
+from civdash.domain import catalog, townships
 from civdash.ingest import commit
 from civdash.ingest.commit import CommitError, NewFact, UploadFile
 from civdash.store import db

@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 
-from civdash import catalog, demo, metrics, townships
-from civdash.periods import add_months
+from civdash import demo, metrics
+from civdash.domain import catalog, townships
+from civdash.domain.periods import add_months
 from civdash.store import db
 
 from .conftest import DEMO_UNTIL

@@ -12,7 +12,8 @@ import numpy as np
 import openpyxl
 import pytest
 
-from civdash import export, table, townships
+from civdash import export, table
+from civdash.domain import townships
 from civdash.table import TableRequest
 
 JAN, MAR = date(2025, 1, 1), date(2025, 3, 1)

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from civdash import catalog, townships
+from civdash.domain import catalog, townships
 from civdash.ingest.commit import CommitError, rollback
 from civdash.ingest.context import Options
 from civdash.ingest.upload import Plan, commit, prepare

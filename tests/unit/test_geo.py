@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from civdash import geo
+from civdash.domain import geo
 
 SQUARE_CCW = [[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]  # RFC 7946 exterior ring (counter-clockwise)
 HOLE_CW = [[0.2, 0.2], [0.2, 0.8], [0.8, 0.8], [0.8, 0.2], [0.2, 0.2]]

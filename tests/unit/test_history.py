@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from civdash import catalog, townships
 from civdash.cli import main
+from civdash.domain import catalog, townships
 from civdash.ingest import commit as store
 from civdash.ingest.commit import (
     CommitError,

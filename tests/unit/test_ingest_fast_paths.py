@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from civdash.catalog import Indicator
+from civdash.domain.catalog import Indicator
 from civdash.ingest import guards
 from civdash.ingest.cells import parse_cell
 from civdash.ingest.extract import _PLAIN_NUMBER, SheetResult, read_number

@@ -7,8 +7,8 @@ from datetime import date
 import numpy as np
 import pytest
 
+from civdash.domain.periods import add_months, month_number
 from civdash.ingest.keys import fact_keys
-from civdash.periods import add_months, month_number
 
 
 def test_keys_are_distinct_and_the_month_before_is_one_less() -> None:

@@ -14,7 +14,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from civdash import audit, auth, catalog, demo, registry, townships
+from civdash import audit, auth, demo, registry
+from civdash.domain import catalog, townships
 from civdash.ingest.context import Context, Options
 from civdash.ingest.upload import commit, prepare
 from civdash.registry import IndicatorInput, TownshipInput

@@ -330,7 +330,8 @@ def test_the_conflict_retry_covers_ducklake_s_words() -> None:
 def test_the_first_two_uploads_of_a_new_lake_at_the_same_moment(lake, monkeypatch) -> None:
     one, other = db.connect(lake), db.connect(lake)
     try:
-        from civdash import demo, townships
+        from civdash import demo
+        from civdash.domain import townships
 
         with db.transaction(one):
             townships.seed_from_csv(one, demo.DEMO_TOWNSHIPS, demo.DISTRICT_NAME, demo.DISTRICT_CODE)

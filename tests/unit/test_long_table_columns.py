@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from civdash import catalog, townships
+from civdash.domain import catalog, townships
+from civdash.domain.periods import add_months, month_number
 from civdash.ingest.context import Context, Options
 from civdash.ingest.extract import SheetResult, extract_sheet, read_number
 from civdash.ingest.read import SheetData
-from civdash.periods import add_months, month_number
 from civdash.store import db
 from civdash.store.paths import DATA_DIR
 

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from civdash import catalog, metrics
+from civdash import metrics
+from civdash.domain import catalog
 
 D = date
 ALL = ["persons", "funds", "standard", "rate", "cases"]

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from civdash.periods import PeriodSpec, find_period, parse_month
+from civdash.domain.periods import PeriodSpec, find_period, parse_month
 
 
 def spec(year: int | None, first: int, last: int, ytd: bool, kind: str) -> PeriodSpec:

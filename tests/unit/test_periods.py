@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from civdash.periods import (
+from civdash.domain.periods import (
     add_months,
     as_of_label,
     bucket_end,

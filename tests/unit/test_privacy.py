@@ -9,7 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from civdash import catalog, cli, townships
+from civdash import cli
+from civdash.domain import catalog, townships
 from civdash.ingest import extract
 from civdash.ingest.commit import CommitError
 from civdash.ingest.privacy import EXPLANATION, looks_like_id_number, personal_header

@@ -9,7 +9,8 @@ from dataclasses import replace
 
 import pytest
 
-from civdash import catalog, registry, townships
+from civdash import registry
+from civdash.domain import catalog, townships
 from civdash.ingest import mapping
 from civdash.ingest.context import Options
 from civdash.ingest.upload import commit, prepare

@@ -10,12 +10,13 @@ import io
 import openpyxl
 import pytest
 
-from civdash import catalog, registry, townships
+from civdash import registry
+from civdash.domain import catalog, townships
+from civdash.domain.units import display_unit
 from civdash.ingest.context import Options
 from civdash.ingest.upload import commit, prepare
 from civdash.registry import IndicatorInput, TownshipInput
 from civdash.template import template_name, upload_template
-from civdash.units import display_unit
 from tests.template_fixtures import fill_template
 
 

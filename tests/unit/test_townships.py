@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from civdash import townships
-from civdash.names import normalize_name
+from civdash.domain import townships
+from civdash.domain.names import normalize_name
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from civdash import units
-from civdash.units import display_decimals, display_unit, format_change, format_value, to_base_unit, to_display
+from civdash.domain import units
+from civdash.domain.units import display_decimals, display_unit, format_change, format_value, to_base_unit, to_display
 
 
 @pytest.mark.parametrize(
@@ -92,7 +92,7 @@ def test_format_change(ratio: float | None, expected: str | None) -> None:
 
 
 def test_known_units_hold_the_base_and_scaled_units_longest_first() -> None:
-    from civdash.units import BASE_UNITS, KNOWN_UNITS
+    from civdash.domain.units import BASE_UNITS, KNOWN_UNITS
 
     assert set(BASE_UNITS) == {"元", "人", "户", "人次", "个", "张", "对", "件"}
     assert set(KNOWN_UNITS) == set(BASE_UNITS) | {"万元", "亿元", "千元", "万人", "万户", "万人次"}

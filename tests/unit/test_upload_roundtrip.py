@@ -23,11 +23,11 @@ import hypothesis.strategies as st
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 
-from civdash import catalog, townships
+from civdash.domain import catalog, townships
+from civdash.domain.names import normalize_name
 from civdash.ingest.commit import CommitError, CommitResult, rollback
 from civdash.ingest.context import Options
 from civdash.ingest.upload import Plan, commit, prepare
-from civdash.names import normalize_name
 from civdash.store import db
 from tests import ingest_fixtures as fx
 

@@ -18,8 +18,9 @@ from datetime import date
 
 import pytest
 
-from civdash import catalog, metrics, townships
-from civdash.periods import add_months
+from civdash import metrics
+from civdash.domain import catalog, townships
+from civdash.domain.periods import add_months
 from civdash.store import db
 
 from .conftest import CATALOG_CSV

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from civdash.names import normalize_name
+from civdash.domain.names import normalize_name
 from civdash.store import queries
 from civdash.store.paths import DATA_DIR
 

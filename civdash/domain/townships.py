@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from civdash.names import normalize_name
+from civdash.domain.names import normalize_name
 from civdash.store import queries
 
 SUFFIXES = ("街道办事处", "街道", "镇", "乡")
