@@ -18,9 +18,9 @@ from civdash.ingest.review import (
     stored_view,
     unmapped_headers,
 )
+from civdash.ingest.template import template_name, upload_template
 from civdash.ingest.upload import commit, prepare
 from civdash.store.paths import real_db_path
-from civdash.template import template_name, upload_template
 from ui import access, data, frame
 from ui import upload as up
 

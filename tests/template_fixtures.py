@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import openpyxl
 
-from civdash.template import FIRST_ROW
+from civdash.ingest.template import FIRST_ROW
 
 HEADER_ROW = FIRST_ROW - 1  # 1-based row of the indicator names (the row above the units row)
 

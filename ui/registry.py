@@ -20,8 +20,8 @@ from civdash.domain.catalog import Indicator
 from civdash.domain.periods import add_months, last_complete_month, month_label
 from civdash.domain.townships import Township
 from civdash.domain.units import BASE_UNITS, LEVEL_UNITS, display_unit, format_value
+from civdash.ingest.template import template_name, upload_template
 from civdash.registry import KINDS, TOWNSHIP_TYPES, IndicatorInput, RegistryError, TownshipInput
-from civdash.template import template_name, upload_template
 from ui import access, data
 
 NO_WEIGHT = ""

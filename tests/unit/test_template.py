@@ -1,4 +1,4 @@
-"""上传模板 (civdash/template.py): the form is laid out as the office writes it, and filled in — by the optional values
+"""上传模板 (civdash/ingest/template.py): the form is laid out as the office writes it, and filled in — by the optional values
 or in a spreadsheet program — it imports cleanly: no error, no question (unmapped column, assumption, unknown
 township), every catalog indicator mapped, every township matched, and it stores exactly the figures written
 (万元 × 10,000). Indicators and townships added on the 指标与乡镇 page are in the next form and import too."""
@@ -14,9 +14,9 @@ from civdash import registry
 from civdash.domain import catalog, townships
 from civdash.domain.units import display_unit
 from civdash.ingest.context import Options
+from civdash.ingest.template import template_name, upload_template
 from civdash.ingest.upload import commit, prepare
 from civdash.registry import IndicatorInput, TownshipInput
-from civdash.template import template_name, upload_template
 from tests.template_fixtures import fill_template
 
 
