@@ -7,7 +7,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from civdash import appdb, cli_backup, cli_export, cli_import, cli_report, cli_users, demo, metrics
+from civdash import appdb, cli_backup, cli_export, cli_import, cli_report, cli_users, demo
+from civdash.analysis import metrics
 from civdash.domain.periods import month_label, parse_month
 from civdash.store import db, ducklake, queries, transfer
 from civdash.store.paths import demo_db_path, real_db_path

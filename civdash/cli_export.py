@@ -14,7 +14,8 @@ from pathlib import Path
 
 import duckdb
 
-from civdash import appdb, export, table
+from civdash import appdb, export
+from civdash.analysis import table
 from civdash.domain import catalog, townships
 from civdash.domain.names import normalize_name
 from civdash.domain.periods import GRAINS

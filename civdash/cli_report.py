@@ -12,7 +12,8 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from civdash import appdb, report, report_docx
+from civdash import appdb, report_docx
+from civdash.analysis import report
 from civdash.store import db
 
 FORMATS = (".docx", ".md", ".txt")

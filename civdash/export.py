@@ -25,7 +25,7 @@ from datetime import date
 import numpy as np
 import xlsxwriter
 
-from civdash.table import CODE_HEADER, QueryTable
+from civdash.analysis.table import CODE_HEADER, QueryTable
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ENCODINGS: dict[str, str] = {"utf-8": "UTF-8（Excel、WPS 通用）", "gbk": "GBK（旧版软件）"}

@@ -18,7 +18,7 @@ from docx.shared import Pt
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
-from civdash.report import APPENDIX_HEADER, APPENDIX_TITLE, Report, appendix_rows
+from civdash.analysis.report import APPENDIX_HEADER, APPENDIX_TITLE, Report, appendix_rows
 
 SONG, FANGSONG, HEI = "宋体", "仿宋", "黑体"
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from civdash import progress
+from civdash.analysis import progress
 from civdash.domain.periods import month_label
 from ui import access, data, filters, frame
 

@@ -3,7 +3,8 @@ office's .xlsx or as .csv exactly as shown. Every choice is in the URL, so the v
 
 import streamlit as st
 
-from civdash import export, table
+from civdash import export
+from civdash.analysis import table
 from civdash.domain.periods import GRAINS
 from ui import access, data, filters, frame, query
 

@@ -3,7 +3,7 @@ the stored data, to copy or download as Word and Markdown. Every choice is in th
 
 import streamlit as st
 
-from civdash import report
+from civdash.analysis import report
 from ui import data, frame
 from ui import report as report_ui
 

@@ -8,7 +8,8 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from civdash import appdb, metrics
+from civdash import appdb
+from civdash.analysis import metrics
 from civdash.domain import catalog, townships
 from civdash.store import db, ducklake
 
@@ -111,5 +112,5 @@ def _call(key: tuple[str, int], name: str, args: tuple, kwargs: tuple) -> pd.Dat
 
 
 def metric(name: str, *args, **kwargs):
-    """Call ``civdash.metrics.<name>`` with caching keyed by the data version."""
+    """Call ``civdash.analysis.metrics.<name>`` with caching keyed by the data version."""
     return _call(version(), name, tuple(args), tuple(sorted(kwargs.items())))

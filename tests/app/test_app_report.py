@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 from docx import Document
 
-from civdash import report
-from civdash.report import ReportPeriod
+from civdash.analysis import report
+from civdash.analysis.report import ReportPeriod
 
 PAGE = "pages/report.py"
 JUNE = date(2025, 6, 1)

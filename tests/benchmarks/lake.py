@@ -50,7 +50,7 @@ import duckdb  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from civdash import metrics, table  # noqa: E402
+from civdash.analysis import metrics, table  # noqa: E402
 from civdash.domain import catalog  # noqa: E402
 from civdash.domain.periods import add_months, month_key, parse_month  # noqa: E402
 from civdash.ingest.commit import rollback  # noqa: E402

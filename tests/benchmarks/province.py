@@ -3,7 +3,7 @@
 Builds (or reuses) a database of 1,500 synthetic townships × 10 years × every catalog indicator
 (about 5.2 million current facts) through civdash's own code, then, in one process:
 
-1. times every query the leaders' pages run, through the public ``civdash.metrics`` functions
+1. times every query the leaders' pages run, through the public ``civdash.analysis.metrics`` functions
    (median and p95 over ``--repeat`` runs after one warm-up);
 2. loads the same facts into a pandas DataFrame held in memory (load timed separately) and times
    the same aggregations done in plain pandas, as the baseline;
@@ -51,7 +51,8 @@ import duckdb  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from civdash import demo, metrics  # noqa: E402
+from civdash import demo  # noqa: E402
+from civdash.analysis import metrics  # noqa: E402
 from civdash.domain import catalog, townships  # noqa: E402
 from civdash.domain.periods import (  # noqa: E402
     Grain,
@@ -981,7 +982,7 @@ def main(argv: list[str] | None = None) -> int:
     frame_mib = mem.facts.memory_usage(deep=True).sum() / 2**20
     print(f"  loaded {len(mem.facts):,} rows in {load_s:.2f} s ({frame_mib:.0f} MiB in memory)")
 
-    print(f"\n[3/4] Page queries: civdash.metrics vs pandas, median of {args.repeat} runs after one warm-up, "
+    print(f"\n[3/4] Page queries: civdash.analysis.metrics vs pandas, median of {args.repeat} runs after one warm-up, "
           f"runs interleaved; each pair cross-checked; {load_average()}")
     results = run_queries(con, mem, args.repeat, sql)
     print("  results agree (civdash" + (" with either SQL" if sql else "")

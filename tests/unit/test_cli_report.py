@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from civdash import cli, report
-from civdash.report import ReportPeriod
+from civdash import cli
+from civdash.analysis import report
+from civdash.analysis.report import ReportPeriod
 from civdash.store import db
 
 

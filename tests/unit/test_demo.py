@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from civdash import demo, metrics
+from civdash import demo
+from civdash.analysis import metrics
 from civdash.domain import catalog, townships
 from civdash.domain.periods import add_months
 from civdash.store import db

@@ -12,9 +12,10 @@ import numpy as np
 import openpyxl
 import pytest
 
-from civdash import export, table
+from civdash import export
+from civdash.analysis import table
+from civdash.analysis.table import TableRequest
 from civdash.domain import townships
-from civdash.table import TableRequest
 
 JAN, MAR = date(2025, 1, 1), date(2025, 3, 1)
 MADE = date(2026, 11, 22)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from civdash import metrics, progress, report, table
+from civdash.analysis import metrics, progress, report, table
 from civdash.domain import catalog, townships
 from civdash.ingest import commit as commit_module
 from civdash.store import db, ducklake, queries

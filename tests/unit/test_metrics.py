@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from civdash import metrics
+from civdash.analysis import metrics
 from civdash.domain import catalog
 
 D = date

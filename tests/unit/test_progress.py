@@ -1,4 +1,4 @@
-"""报送进度 (civdash/progress.py) on the hand-made district of conftest.py: 新华乡 reported no 临时救助 in January
+"""报送进度 (civdash/analysis/progress.py) on the hand-made district of conftest.py: 新华乡 reported no 临时救助 in January
 and February (the others did) and nothing in March; nobody reported 临时救助 in March, so it is not expected then."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from datetime import date
 
 from python_calamine import CalamineWorkbook
 
-from civdash import progress
+from civdash.analysis import progress
 
 
 def test_statuses_per_month(small) -> None:

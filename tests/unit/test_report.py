@@ -1,7 +1,7 @@
-"""汇报材料 (civdash/report.py) on the demo district ending 2025-06.
+"""汇报材料 (civdash/analysis/report.py) on the demo district ending 2025-06.
 
 Every number of the text is worked out again here with plain SQL on the public view ``v_fact`` (not through
-civdash.metrics) and formatted by the rule written out in this file, then compared token by token with the text, so a
+civdash.analysis.metrics) and formatted by the rule written out in this file, then compared token by token with the text, so a
 number that is wrong, rounded otherwise, compared with the wrong base or worded 增长 for 下降 fails.
 """
 
@@ -21,8 +21,9 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from civdash import report, report_docx
-from civdash.report import ReportPeriod, ReportRefused
+from civdash import report_docx
+from civdash.analysis import report
+from civdash.analysis.report import ReportPeriod, ReportRefused
 from civdash.store import db, queries
 from civdash.store.paths import DATA_DIR
 

@@ -1,4 +1,4 @@
-"""The 数据查询 table (civdash/table.py) on the tiny district of conftest.py, every figure worked out by hand, and on
+"""The 数据查询 table (civdash/analysis/table.py) on the tiny district of conftest.py, every figure worked out by hand, and on
 the demo district against plain SQL on ``v_fact``."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from datetime import date
 import numpy as np
 import pytest
 
-from civdash import table
-from civdash.table import TableRequest
+from civdash.analysis import table
+from civdash.analysis.table import TableRequest
 
 ALL = ("persons", "funds", "standard", "rate", "cases")
 JAN, FEB, MAR = date(2025, 1, 1), date(2025, 2, 1), date(2025, 3, 1)

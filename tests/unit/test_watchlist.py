@@ -18,7 +18,7 @@ from datetime import date
 
 import pytest
 
-from civdash import metrics
+from civdash.analysis import metrics
 from civdash.domain import catalog, townships
 from civdash.domain.periods import add_months
 from civdash.store import db

@@ -1,7 +1,7 @@
 """汇报材料: the figures paragraphs of a monthly / quarterly work report, written from stored data.
 
 A report covers one period (``ReportPeriod``: a month, a quarter, or 1–N月 year to date) and a choice of sections,
-which are the catalog's categories in catalog order. Every value comes from ``civdash.metrics`` (``compare`` and
+which are the catalog's categories in catalog order. Every value comes from ``civdash.analysis.metrics`` (``compare`` and
 ``series``), so the aggregation is the catalog's: stocks at the period's last month summed over townships, flows
 summed, levels averaged (weighted where the catalog says).
 
@@ -44,7 +44,7 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
-from civdash import metrics
+from civdash.analysis import metrics
 from civdash.domain import catalog, townships
 from civdash.domain.periods import add_months, bucket_start, month_label
 from civdash.domain.units import display_unit, round_half_up, to_display

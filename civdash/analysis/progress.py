@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 import xlsxwriter
 
-from civdash import metrics
+from civdash.analysis import metrics
 from civdash.domain import townships
 from civdash.domain.periods import month_label
 from civdash.store import queries

@@ -28,7 +28,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from civdash import metrics
+from civdash.analysis import metrics
 from civdash.domain import catalog, townships
 from civdash.domain.periods import Grain, add_months, bucket_label, bucket_start, month_label, month_start, ytd_label
 from civdash.domain.units import display_decimals, display_unit, round_half_up, to_display
