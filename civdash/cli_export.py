@@ -14,11 +14,12 @@ from pathlib import Path
 
 import duckdb
 
-from civdash import appdb, export
+from civdash import appdb
 from civdash.analysis import table
 from civdash.domain import catalog, townships
 from civdash.domain.names import normalize_name
 from civdash.domain.periods import GRAINS
+from civdash.outputs import export
 from civdash.store import db
 
 

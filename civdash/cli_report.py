@@ -12,8 +12,9 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from civdash import appdb, report_docx
+from civdash import appdb
 from civdash.analysis import report
+from civdash.outputs import report_docx
 from civdash.store import db
 
 FORMATS = (".docx", ".md", ".txt")

@@ -3,9 +3,9 @@ office's .xlsx or as .csv exactly as shown. Every choice is in the URL, so the v
 
 import streamlit as st
 
-from civdash import export
 from civdash.analysis import table
 from civdash.domain.periods import GRAINS
+from civdash.outputs import export
 from ui import access, data, filters, frame, query
 
 frame.page_header("数据查询")

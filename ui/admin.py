@@ -17,7 +17,8 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from civdash import accounts, audit, audit_export, auth
+from civdash import accounts, audit, auth
+from civdash.outputs import audit_export
 from ui import access, data
 
 LIMIT = 10_000  # entries shown and exported at most; a wider choice is asked to narrow down

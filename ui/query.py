@@ -6,8 +6,8 @@ from datetime import date
 
 import streamlit as st
 
-from civdash import export
 from civdash.analysis import table
+from civdash.outputs import export
 from ui import data
 
 SORTS = {"desc": "从大到小", "asc": "从小到大"}

@@ -10,10 +10,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from civdash import report_docx
 from civdash.analysis import report
 from civdash.analysis.report import ReportPeriod
 from civdash.domain.periods import add_months, bucket_start, month_key
+from civdash.outputs import report_docx
 from ui import access, data, filters
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -32,10 +32,10 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from civdash import export  # noqa: E402
 from civdash.analysis import metrics, table  # noqa: E402
 from civdash.domain import catalog  # noqa: E402
 from civdash.domain.units import round_half_up, to_display  # noqa: E402
+from civdash.outputs import export  # noqa: E402
 from civdash.store import db  # noqa: E402
 from tests.benchmarks import province  # noqa: E402
 

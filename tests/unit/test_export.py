@@ -1,4 +1,4 @@
-"""Downloads of the 数据查询 table (civdash/export.py), parsed back: the .xlsx with openpyxl (layout, values, number
+"""Downloads of the 数据查询 table (civdash/outputs/export.py), parsed back: the .xlsx with openpyxl (layout, values, number
 formats, text cells, frozen panes) and the .csv in both encodings; formula-like names never become formulas."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import numpy as np
 import openpyxl
 import pytest
 
-from civdash import export
 from civdash.analysis import table
 from civdash.analysis.table import TableRequest
 from civdash.domain import townships
+from civdash.outputs import export
 
 JAN, MAR = date(2025, 1, 1), date(2025, 3, 1)
 MADE = date(2026, 11, 22)

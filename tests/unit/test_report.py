@@ -21,9 +21,9 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from civdash import report_docx
 from civdash.analysis import report
 from civdash.analysis.report import ReportPeriod, ReportRefused
+from civdash.outputs import report_docx
 from civdash.store import db, queries
 from civdash.store.paths import DATA_DIR
 

@@ -21,7 +21,7 @@ import xlsxwriter
 from civdash.audit import ACTIONS
 from civdash.auth import ROLES
 from civdash.domain.periods import month_label, parse_month
-from civdash.export import neutralise, text_width
+from civdash.outputs.export import neutralise, text_width
 
 COLUMNS = ["时间", "用户", "操作", "对象", "详情"]
 NOBODY = "（未登录）"
