@@ -14,7 +14,8 @@ import getpass
 import sys
 from pathlib import Path
 
-from civdash import appdb, auth
+from civdash import appdb
+from civdash.access import auth
 from civdash.store import db
 
 

@@ -3,7 +3,8 @@ stored until the person confirms, and only when no error remains and every warni
 
 import streamlit as st
 
-from civdash import appdb, audit
+from civdash import appdb
+from civdash.access import audit
 from civdash.domain.periods import add_months, last_complete_month, month_key, month_label
 from civdash.ingest.commit import CommitError
 from civdash.ingest.extract import LAYOUT_NAMES

@@ -2,7 +2,7 @@
 for that role, and the polite refusal of a page opened by its URL without the right.
 
 Analysis pages are open to the intranet unless ``CIVDASH_LOGIN_FOR_ANALYSIS=1``; upload and admin pages always
-require a login (``civdash.auth`` holds the roles and the rule). The session keeps the logged-in account under
+require a login (``civdash.access.auth`` holds the roles and the rule). The session keeps the logged-in account under
 ``USER_KEY``; a login cookie (``COOKIE``, a login session of ``auth.start_session``) logs a reloaded page or a
 new tab in again.
 """
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from civdash import audit, auth
+from civdash.access import audit, auth
 from ui import data
 
 USER_KEY = "civdash_user"

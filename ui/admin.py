@@ -2,7 +2,7 @@
 
 账户管理: the accounts table, the form to add an account, and for a chosen account a new password, a role, and
 disabling or enabling it. Every change runs in its button's callback (a click is kept even when the run it arrives
-in restarts, see ``frame.require_navigation``) through ``civdash.auth`` / ``civdash.accounts`` with the logged-in
+in restarts, see ``frame.require_navigation``) through ``civdash.access.auth`` / ``civdash.access.accounts`` with the logged-in
 administrator as ``by``, so it lands in the audit log; its outcome (done, or the Chinese reason it was refused)
 waits in the session for the next run to show beside the form.
 
@@ -17,7 +17,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from civdash import accounts, audit, auth
+from civdash.access import accounts, audit, auth
 from civdash.outputs import audit_export
 from ui import access, data
 

@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from civdash import audit
+from civdash.access import audit
 from civdash.domain.periods import month_label
 from civdash.domain.units import format_value
 from civdash.ingest import commit

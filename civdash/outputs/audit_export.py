@@ -18,8 +18,8 @@ from datetime import date, datetime, time, timedelta
 import pandas as pd
 import xlsxwriter
 
-from civdash.audit import ACTIONS
-from civdash.auth import ROLES
+from civdash.access.audit import ACTIONS
+from civdash.access.auth import ROLES
 from civdash.domain.periods import month_label, parse_month
 from civdash.outputs.export import neutralise, text_width
 

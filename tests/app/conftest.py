@@ -25,7 +25,7 @@ import streamlit as st  # noqa: E402
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage  # noqa: E402
 from streamlit.testing.v1 import AppTest, app_test  # noqa: E402
 
-from civdash import auth  # noqa: E402
+from civdash.access import auth  # noqa: E402
 from ui.access import USER_KEY  # noqa: E402
 
 DASHBOARD = ROOT / "dashboard.py"

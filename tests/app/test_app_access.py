@@ -7,7 +7,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from civdash import auth
+from civdash.access import auth
 from civdash.store import db
 from tests.app.conftest import run_app
 

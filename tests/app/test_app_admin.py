@@ -12,7 +12,7 @@ import json
 import openpyxl
 import pytest
 
-from civdash import audit, auth
+from civdash.access import audit, auth
 from civdash.store import db
 from tests.app.conftest import TEST_USER, run_app
 

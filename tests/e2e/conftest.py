@@ -125,7 +125,7 @@ def bureau_database(demo_snapshot: Path, tmp_path: Path) -> Path:
     """A writable bureau database in ``tmp_path``: the demo snapshot's data, marked real, with ``ACCOUNTS``."""
     import duckdb  # noqa: PLC0415
 
-    from civdash import auth
+    from civdash.access import auth
     from civdash.store import db  # noqa: PLC0415
 
     real = tmp_path / "civdash.duckdb"

@@ -1,4 +1,4 @@
-"""The admin pages' core (civdash/accounts.py, civdash/outputs/audit_export.py, audit.user_names) on a real DuckDB file:
+"""The admin pages' core (civdash/access/accounts.py, civdash/outputs/audit_export.py, audit.user_names) on a real DuckDB file:
 the accounts table and the rule against disabling or demoting oneself; audit entries in words; the exports read
 back (BOM, values, formula-like text neutralised)."""
 
@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 import openpyxl
 import pytest
 
-from civdash import accounts, audit, auth
+from civdash.access import accounts, audit, auth
 from civdash.outputs import audit_export
 from civdash.store import db
 

@@ -1,4 +1,4 @@
-"""Accounts, roles, logins and the audit log (civdash/auth.py, civdash/audit.py) on a real DuckDB file."""
+"""Accounts, roles, logins and the audit log (civdash/access/auth.py, civdash/access/audit.py) on a real DuckDB file."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from civdash import audit, auth
+from civdash.access import audit, auth
 from civdash.store import db
 
 PASSWORD = "correct horse 7"

@@ -6,7 +6,8 @@ import io
 import subprocess
 import sys
 
-from civdash import auth, cli
+from civdash import cli
+from civdash.access import auth
 from civdash.store import db
 
 PASSWORD = "correct horse 7"

@@ -1,5 +1,5 @@
-"""The 指标与乡镇 page's changes (civdash/registry.py), accounts and login sessions (civdash/auth.py) and the audit log
-(civdash/audit.py) on the shared store (DuckLake) give what they give on the local file: ids assigned by the
+"""The 指标与乡镇 page's changes (civdash/registry.py), accounts and login sessions (civdash/access/auth.py) and the audit log
+(civdash/access/audit.py) on the shared store (DuckLake) give what they give on the local file: ids assigned by the
 statements (no sequences on a lake), upserts written as MERGE (a target replaced, an alias kept, a header mapping
 remembered and changed), every change recorded. The same sequence runs on a new file and a new lake and is
 checked step by step; what it leaves in the tables is then compared, the stores' own timestamps left out.
@@ -14,7 +14,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from civdash import audit, auth, demo, registry
+from civdash import demo, registry
+from civdash.access import audit, auth
 from civdash.domain import catalog, townships
 from civdash.ingest.context import Context, Options
 from civdash.ingest.upload import commit, prepare

@@ -9,7 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from civdash import auth, cli
+from civdash import cli
+from civdash.access import auth
 from civdash.store import backup, db, ducklake, transfer
 
 

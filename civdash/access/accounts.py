@@ -1,6 +1,6 @@
 """What the 账户管理 page shows and guards: every account with its role and state, and the rule that an
 administrator may neither disable nor demote their own account (so the one acting always stays an admin, and
-the bureau is never left without one). The changes themselves are ``civdash.auth``'s, which audits them."""
+the bureau is never left without one). The changes themselves are ``civdash.access.auth``'s, which audits them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from civdash import auth
+from civdash.access import auth
 from civdash.store import queries
 
 STATES = {"active": "正常", "disabled": "停用", "locked": "锁定中"}

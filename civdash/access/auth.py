@@ -24,7 +24,7 @@ import duckdb
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from civdash import audit
+from civdash.access import audit
 from civdash.store import db, queries
 
 Role = Literal["viewer", "statistician", "admin"]
