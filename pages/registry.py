@@ -4,7 +4,7 @@ the upload template, and the record of every change."""
 
 import streamlit as st
 
-from civdash import registry
+from civdash.admin import registry
 from civdash.domain import townships
 from ui import data, frame
 from ui import registry as reg

@@ -2,7 +2,7 @@
 yearly targets, merging two spellings of a township, the record of changes.
 
 A form's values are read from the session in the submit button's callback, which runs the change through
-``civdash.registry`` and leaves its outcome (a success, or the Chinese reason it was refused) for the next run to
+``civdash.admin.registry`` and leaves its outcome (a success, or the Chinese reason it was refused) for the next run to
 show beside the form. A callback, not the button's return value: a click is kept even when the run it arrives in
 is restarted (``frame.require_navigation``). Edit forms are keyed by the object they edit, so that choosing
 another one fills the form with its values.
@@ -15,13 +15,13 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 import streamlit as st
 
-from civdash import registry
+from civdash.admin import registry
+from civdash.admin.registry import KINDS, TOWNSHIP_TYPES, IndicatorInput, RegistryError, TownshipInput
 from civdash.domain.catalog import Indicator
 from civdash.domain.periods import add_months, last_complete_month, month_label
 from civdash.domain.townships import Township
 from civdash.domain.units import BASE_UNITS, LEVEL_UNITS, display_unit, format_value
 from civdash.ingest.template import template_name, upload_template
-from civdash.registry import KINDS, TOWNSHIP_TYPES, IndicatorInput, RegistryError, TownshipInput
 from ui import access, data
 
 NO_WEIGHT = ""

@@ -87,3 +87,8 @@ def derived_indicators(path: Path = DERIVED_CATALOG) -> list[DerivedIndicator]:
         )
         for r in read_catalog_csv(path)
     ]
+
+
+def alias_table(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Normalised name or alias → indicator code, for every catalog indicator."""
+    return dict(queries.run(con, "indicator_aliases")[["alias", "indicator_code"]].itertuples(index=False))

@@ -1,4 +1,5 @@
-"""Normalising names written by people: full-width characters, spaces, quotes, punctuation."""
+"""Normalising names written by people: full-width characters, spaces, quotes, punctuation; and headers cleaned of
+the units and period markers written into them."""
 
 from __future__ import annotations
 
@@ -6,6 +7,10 @@ import re
 import unicodedata
 from functools import lru_cache
 
+_BRACKETED_UNIT = re.compile(r"[（(][^）)]*[)）]")
+_MARKERS = re.compile(
+    r"\d{1,2}\s*[-—－~～至到]\s*\d{1,2}\s*月份?|[一二三四五六七八九十]+\s*[-—－~～至到]\s*[一二三四五六七八九十]+\s*月"
+    r"|截至\d{1,2}月底?|截止\d{1,2}月底?|累计|当月|本月|本期|期末|月末|合计|其中[:：]?")
 _DROP = re.compile(r"[\s\"'“”‘’「」『』《》〈〉()（）\[\]【】:：,，、.。·•\-—_]+")
 
 
@@ -13,3 +18,8 @@ _DROP = re.compile(r"[\s\"'“”‘’「」『』《》〈〉()（）\[\]【�
 def normalize_name(text: str) -> str:
     """Fold full-width to half-width (NFKC) and drop spaces, quotes and punctuation."""
     return _DROP.sub("", unicodedata.normalize("NFKC", str(text))).strip()
+
+
+def clean_header(text: str) -> str:
+    """'1-4月资金（万元）' → '资金'; normalised (no spaces, quotes or punctuation, half-width)."""
+    return normalize_name(_MARKERS.sub("", _BRACKETED_UNIT.sub("", str(text))))

@@ -18,6 +18,9 @@ _SCALED: dict[str, tuple[float, str]] = {
 # The units facts are stored in.
 BASE_UNITS: tuple[str, ...] = ("元", "人", "户", "人次", "个", "张", "对", "件")
 
+# Base units that count things (people, households, places …): their values are whole numbers.
+COUNT_UNITS = frozenset(BASE_UNITS) - {"元"}
+
 # Units of rates and standards (kind 'level'), besides the base units; the upload engine reads them from headers.
 LEVEL_UNITS: tuple[str, ...] = ("元/人·月", "%")
 

@@ -25,7 +25,6 @@ from civdash.domain.townships import TownshipMatcher, is_total_row
 from civdash.ingest import mapping
 from civdash.store import queries
 
-COUNT_UNITS = frozenset({"人", "户", "人次", "个", "张", "对", "件"})
 _TOWNSHIP_LIKE = re.compile(r"^.{1,8}(?:街道办事处|街道|镇|乡|民族乡)$")
 _HEADER_WORDS = ("乡镇", "镇街", "名称", "单位")  # 乡镇（街道） is a column header, not a township
 _DISTRICT_LIKE = re.compile(r"^(.{1,8}?(?:自治县|区|县|市|旗))(?:合计|总计)?$")
@@ -65,7 +64,7 @@ class Context:
     def __init__(self, con: duckdb.DuckDBPyConnection, options: Options | None = None) -> None:
         self.options = options or Options()
         self.indicators: dict[str, Indicator] = catalog.indicator_map(con)
-        self.aliases: dict[str, str] = mapping.aliases(con)
+        self.aliases: dict[str, str] = catalog.alias_table(con)
         self.per_person: list[tuple[str, str]] = [(d.numerator, d.denominator) for d in catalog.derived_indicators()
                                                   if d.numerator in self.indicators and d.denominator in self.indicators]
         self.townships = TownshipMatcher(con)

@@ -37,9 +37,9 @@ import pyarrow.compute as pac
 
 from civdash.domain.catalog import Indicator
 from civdash.domain.periods import PeriodSpec, find_period, month_from_number, month_number
-from civdash.domain.units import to_base_unit
+from civdash.domain.units import COUNT_UNITS, to_base_unit
 from civdash.ingest.cells import parse_cell
-from civdash.ingest.context import COUNT_UNITS, Context, header_key, layout_signature
+from civdash.ingest.context import Context, header_key, layout_signature
 from civdash.ingest.errors import Finding, place
 from civdash.ingest.keys import fact_keys
 from civdash.ingest.layout import (

@@ -8,31 +8,13 @@ looked up in the catalog's normalised names and aliases; the longest combination
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from itertools import combinations
 
-import duckdb
+from civdash.domain.names import clean_header
 
-from civdash.domain.names import normalize_name
-from civdash.store import queries
-
-_UNIT = re.compile(r"[（(][^）)]*[)）]")
-_MARKERS = re.compile(
-    r"\d{1,2}\s*[-—－~～至到]\s*\d{1,2}\s*月份?|[一二三四五六七八九十]+\s*[-—－~～至到]\s*[一二三四五六七八九十]+\s*月"
-    r"|截至\d{1,2}月底?|截止\d{1,2}月底?|累计|当月|本月|本期|期末|月末|合计|其中[:：]?")
 _FILLERS = {"其中", "小计", "合计"}
 MAX_HEADER_LEVELS = 4
-
-
-def aliases(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Normalised name or alias → indicator code, for every catalog indicator."""
-    return dict(queries.run(con, "indicator_aliases")[["alias", "indicator_code"]].itertuples(index=False))
-
-
-def clean_header(text: str) -> str:
-    """'1-4月资金（万元）' → '资金'; normalised (no spaces, quotes or punctuation, half-width)."""
-    return normalize_name(_MARKERS.sub("", _UNIT.sub("", str(text))))
 
 
 def candidates(header: Sequence[str]) -> list[str]:

@@ -25,8 +25,8 @@ FILE_NAME = "<img src=x onerror=window.__xss=1>.csv"
 
 def hostile_names(path: Path) -> None:
     """Register ``TOWNSHIPS`` and ``INDICATORS`` and upload May and June values for them (file ``FILE_NAME``)."""
-    from civdash import registry
     from civdash.access import audit
+    from civdash.admin import registry
     from civdash.ingest.upload import commit, prepare  # noqa: PLC0415
     from civdash.store import db  # noqa: PLC0415
 

@@ -1,5 +1,5 @@
-"""The 指标与乡镇 page's changes (civdash/registry.py), accounts and login sessions (civdash/access/auth.py) and the audit log
-(civdash/access/audit.py) on the shared store (DuckLake) give what they give on the local file: ids assigned by the
+"""The 指标与乡镇 page's changes (civdash/admin/registry.py), accounts and login sessions (civdash/access/auth.py) and the
+audit log (civdash/access/audit.py) on the shared store (DuckLake) give what they give on the local file: ids assigned by the
 statements (no sequences on a lake), upserts written as MERGE (a target replaced, an alias kept, a header mapping
 remembered and changed), every change recorded. The same sequence runs on a new file and a new lake and is
 checked step by step; what it leaves in the tables is then compared, the stores' own timestamps left out.
@@ -14,12 +14,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-from civdash import demo, registry
+from civdash import demo
 from civdash.access import audit, auth
+from civdash.admin import registry
+from civdash.admin.registry import IndicatorInput, TownshipInput
 from civdash.domain import catalog, townships
 from civdash.ingest.context import Context, Options
 from civdash.ingest.upload import commit, prepare
-from civdash.registry import IndicatorInput, TownshipInput
 from civdash.store import db, ducklake
 from tests.ingest_fixtures import Sheet, xlsx_bytes
 from tests.overlap import overlapped

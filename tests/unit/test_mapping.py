@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from civdash.domain import catalog
-from civdash.ingest.mapping import aliases, candidates, clean_header, match_indicator
+from civdash.domain.catalog import alias_table as aliases
+from civdash.domain.names import clean_header
+from civdash.ingest.mapping import candidates, match_indicator
 from civdash.store import db
 
 

@@ -1,4 +1,4 @@
-"""Changes on the 指标与乡镇 page (civdash/registry.py): every validation message with nothing changed, what an
+"""Changes on the 指标与乡镇 page (civdash/admin/registry.py): every validation message with nothing changed, what an
 accepted change does to the catalog, the registry and the upload engine's matching, merging two spellings of a
 township with and without clashes, targets entered in 万元 and stored in 元, and the record of every change."""
 
@@ -9,12 +9,12 @@ from dataclasses import replace
 
 import pytest
 
-from civdash import registry
+from civdash.admin import registry
+from civdash.admin.registry import IndicatorInput, RegistryError, TownshipInput
 from civdash.domain import catalog, townships
 from civdash.ingest import mapping
 from civdash.ingest.context import Options
 from civdash.ingest.upload import commit, prepare
-from civdash.registry import IndicatorInput, RegistryError, TownshipInput
 from civdash.store import db
 
 BEDS = IndicatorInput(name="养老机构护理型床位数", category="养老服务", unit="张", kind="stock",
@@ -54,7 +54,7 @@ def test_an_added_indicator_follows_its_category_maps_headers_and_is_recorded(di
     assert codes[codes.index("nursing_beds") + 1] == "app_registered_users"
     assert catalog.indicator_map(district)[code] == catalog.Indicator(
         "nursing_beds", "养老机构护理型床位数", "养老服务", "张", "stock", 0, None, None)
-    table = mapping.aliases(district)
+    table = catalog.alias_table(district)
     for header in (["养老服务", "护理型床位（张）"], ["养老机构护理型床位数"], ["护理型床位数"]):
         assert mapping.match_indicator(header, table) == "nursing_beds"
     assert db.data_version(district) == version + 1
@@ -96,11 +96,11 @@ def test_an_indicator_without_a_code_gets_one_and_a_new_category_goes_last(distr
     ({}, "elderly_beds", "代码“elderly_beds”已被指标“养老机构床位数”使用"),
 ])
 def test_an_indicator_that_does_not_fit_is_refused_and_nothing_changes(district, change, code, message) -> None:
-    before = (catalog.indicators(district), mapping.aliases(district), db.data_version(district))
+    before = (catalog.indicators(district), catalog.alias_table(district), db.data_version(district))
     with pytest.raises(RegistryError) as refused:
         registry.add_indicator(district, replace(BEDS, **change), code=code)
     assert str(refused.value) == message
-    assert (catalog.indicators(district), mapping.aliases(district), db.data_version(district)) == before
+    assert (catalog.indicators(district), catalog.alias_table(district), db.data_version(district)) == before
     assert records(district) == []
 
 
@@ -113,7 +113,7 @@ def test_a_standard_may_use_a_rate_unit_and_be_weighted_by_a_head_count(district
 def test_renaming_an_indicator_keeps_the_old_name_as_an_alias_and_records_before_and_after(district) -> None:
     registry.edit_indicator(district, "elderly_beds", IndicatorInput(
         "养老机构床位总数", "养老服务", "张", "stock", aliases=["养老床位"], note="含护理型床位"), user="李静")
-    table = mapping.aliases(district)
+    table = catalog.alias_table(district)
     assert {mapping.match_indicator([h], table) for h in ("养老机构床位总数", "养老机构床位数", "养老床位")} == {
         "elderly_beds"}
     assert mapping.match_indicator(["养老机构床位"], table) is None  # an alias left out of the list is gone

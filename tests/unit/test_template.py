@@ -10,13 +10,13 @@ import io
 import openpyxl
 import pytest
 
-from civdash import registry
+from civdash.admin import registry
+from civdash.admin.registry import IndicatorInput, TownshipInput
 from civdash.domain import catalog, townships
 from civdash.domain.units import display_unit
 from civdash.ingest.context import Options
 from civdash.ingest.template import template_name, upload_template
 from civdash.ingest.upload import commit, prepare
-from civdash.registry import IndicatorInput, TownshipInput
 from tests.template_fixtures import fill_template
 
 

@@ -5,7 +5,7 @@ fit), then made in one transaction that bumps the data version and writes a ``re
 the kind of object, its key, and the object before and after as JSON text.
 
 Names are compared the way uploads match them, so that a name accepted here can never make an upload ambiguous:
-indicator names and aliases as headers are cleaned (``mapping.clean_header``: normalised, units and 当月/累计
+indicator names and aliases as headers are cleaned (``names.clean_header``: normalised, units and 当月/累计
 markers removed); township names, aliases and former names as ``townships.match_township`` finds them
 (normalised, and a name with 街道/镇/乡 also by its short form).
 
@@ -32,14 +32,11 @@ from typing import TypeVar
 import duckdb
 import pandas as pd
 
-from civdash.domain import townships
+from civdash.domain import catalog, townships
 from civdash.domain.catalog import Indicator, indicator_map
-from civdash.domain.names import normalize_name
+from civdash.domain.names import clean_header, normalize_name
 from civdash.domain.periods import month_label
-from civdash.domain.units import BASE_UNITS, LEVEL_UNITS, display_unit, format_value, to_base_unit
-from civdash.ingest.context import COUNT_UNITS
-from civdash.ingest.mapping import aliases as indicator_alias_table
-from civdash.ingest.mapping import clean_header
+from civdash.domain.units import BASE_UNITS, COUNT_UNITS, LEVEL_UNITS, display_unit, format_value, to_base_unit
 from civdash.store import db, queries
 
 T = TypeVar("T")
@@ -115,7 +112,7 @@ def indicator_aliases(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     """Indicator code → its aliases (cleaned as headers are), its own name left out."""
     names = {code: clean_header(ind.name) for code, ind in indicator_map(con).items()}
     found: dict[str, list[str]] = {code: [] for code in names}
-    for alias, code in indicator_alias_table(con).items():
+    for alias, code in catalog.alias_table(con).items():
         if code in found and alias != names[code]:
             found[code].append(alias)
     return found
@@ -129,7 +126,7 @@ def _indicator_snapshot(con: duckdb.DuckDBPyConnection, code: str) -> dict:
 def _check_indicator(con: duckdb.DuckDBPyConnection, spec: IndicatorInput, code: str | None) -> tuple[str, list[str]]:
     """Validate ``spec`` (for ``code``, or a new indicator); returns its cleaned name key and alias keys."""
     inds = indicator_map(con)
-    taken = indicator_alias_table(con)
+    taken = catalog.alias_table(con)
     name = spec.name.strip()
     if not name:
         raise RegistryError("指标名称不能为空")
@@ -212,7 +209,7 @@ def edit_indicator(con: duckdb.DuckDBPyConnection, code: str, spec: IndicatorInp
                             f"{KINDS[old.kind]}换算和汇总）；如需不同的{what}，请新建指标")
     old_key = clean_header(old.name)
     keep = {name_key, *alias_keys} | ({old_key} if old_key != name_key else set())
-    current = {a for a, c in indicator_alias_table(con).items() if c == code}
+    current = {a for a, c in catalog.alias_table(con).items() if c == code}
     before = _indicator_snapshot(con, code)
 
     def change() -> None:

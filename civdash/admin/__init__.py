@@ -1,0 +1,2 @@
+"""Changes an administrator makes to the bureau's vocabulary: indicators, townships (renames, merges) and yearly
+targets, validated and recorded. Imports only civdash.domain and civdash.store."""
