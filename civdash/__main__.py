@@ -1,3 +1,3 @@
-from civdash.cli import main
+from civdash.cli.main import main
 
 raise SystemExit(main())

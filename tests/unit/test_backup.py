@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from civdash import cli
+from civdash.cli.main import main
 from civdash.store import backup, db
 from tests.unit.conftest import held_by_another_process
 
@@ -106,7 +106,7 @@ def test_restore_is_refused_while_the_dashboard_holds_the_database(bureau, tmp_p
     copy = backup.create_backup(bureau, tmp_path / "b").path
     before = sorted(p.name for p in bureau.parent.iterdir())
     with held_by_another_process(bureau):
-        assert cli.main(["restore", str(copy), "--db", str(bureau)]) == 1
+        assert main(["restore", str(copy), "--db", str(bureau)]) == 1
     err = capsys.readouterr().err
     assert "拒绝恢复" in err and "请先停止看板服务" in err and "未做任何改动" in err
     assert sorted(p.name for p in bureau.parent.iterdir()) == before
@@ -114,13 +114,13 @@ def test_restore_is_refused_while_the_dashboard_holds_the_database(bureau, tmp_p
 
 def test_restore_round_trip(bureau, tmp_path, capsys) -> None:
     original = values(bureau)
-    assert cli.main(["backup", str(tmp_path / "b"), "--db", str(bureau)]) == 0
+    assert main(["backup", str(tmp_path / "b"), "--db", str(bureau)]) == 0
     [copy] = (tmp_path / "b").iterdir()
     con = db.connect(bureau)  # a change after the backup …
     con.execute("UPDATE fact SET value = value + 1")
     con.close()
     assert values(bureau) != original
-    assert cli.main(["restore", str(copy), "--db", str(bureau)]) == 0
+    assert main(["restore", str(copy), "--db", str(bureau)]) == 0
     out = capsys.readouterr().out
     assert values(bureau) == original  # … is undone
     [kept] = bureau.parent.glob("small.duckdb.before-restore-*")
@@ -139,7 +139,7 @@ def test_restore_refuses_what_is_not_a_civdash_backup(bureau, tmp_path, capsys) 
     junk = tmp_path / "junk.duckdb"
     junk.write_bytes(b"not a database" * 100)
     for bad in (other, junk, tmp_path / "missing.duckdb"):
-        assert cli.main(["restore", str(bad), "--db", str(bureau)]) == 1
+        assert main(["restore", str(bad), "--db", str(bureau)]) == 1
     assert capsys.readouterr().err.count("\n") == 3
     assert not list(bureau.parent.glob("*.before-restore-*"))
     newer = tmp_path / "newer.duckdb"
@@ -166,11 +166,11 @@ def test_keep_prunes_older_backups(bureau, tmp_path) -> None:
 
 def test_verify_prints_what_a_backup_holds(bureau, tmp_path, capsys) -> None:
     made = backup.create_backup(bureau, tmp_path / "b").path
-    assert cli.main(["backup", "--verify", str(made)]) == 0
+    assert main(["backup", "--verify", str(made)]) == 0
     out = capsys.readouterr().out
     n = len(values(bureau))
     for line in ("备份可以打开", f"结构版本：{db.migrations()[-1][0]}", "导入批次：2个", f"当前数据：{n}条",
                  "最新月份：2025年3月", "示例数据：否"):
         assert line in out
-    assert cli.main(["backup", "--verify", str(tmp_path / "nothing.duckdb")]) == 1
-    assert cli.main(["backup", "--db", str(bureau)]) == 2
+    assert main(["backup", "--verify", str(tmp_path / "nothing.duckdb")]) == 1
+    assert main(["backup", "--db", str(bureau)]) == 2

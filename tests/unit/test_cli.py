@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from civdash.cli import main
+from civdash.cli.main import main
 from civdash.store import db
 from civdash.store.paths import ROOT
 from tests.unit.conftest import held_by_another_process

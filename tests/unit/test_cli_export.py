@@ -7,12 +7,12 @@ import io
 
 import openpyxl
 
-from civdash import cli
+from civdash.cli.main import main
 
 
 def run(small, capsys, *args: str) -> tuple[int, str, str]:
     small.con.close()  # the command opens the file itself, read-only
-    code = cli.main(["export", "--db", str(small.path), *args])
+    code = main(["export", "--db", str(small.path), *args])
     out = capsys.readouterr()
     return code, out.out, out.err
 
@@ -55,7 +55,7 @@ def test_unknown_names_are_refused_and_nothing_is_written(small, capsys, tmp_pat
 
 def test_usage_errors(small, capsys, tmp_path) -> None:
     assert run(small, capsys, "--from", "2025-13", "--to", "2025-03", "-o", str(tmp_path / "a.csv"))[0] == 2
-    assert cli.main(["export", "--db", str(small.path), "--from", "2025-03", "--to", "2025-01",
+    assert main(["export", "--db", str(small.path), "--from", "2025-03", "--to", "2025-01",
                      "-o", str(tmp_path / "a.csv")]) == 2
-    assert cli.main(["export", "--db", str(small.path), "--from", "2025-01", "--to", "2025-03",
+    assert main(["export", "--db", str(small.path), "--from", "2025-01", "--to", "2025-03",
                      "-o", str(tmp_path / "a.pdf")]) == 2

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from civdash.cli import main
+from civdash.cli.main import main
 from civdash.store import db
 from tests import ingest_fixtures as fx
 from tests.unit.conftest import held_by_another_process

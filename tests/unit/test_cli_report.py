@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from civdash import cli
 from civdash.analysis import report
 from civdash.analysis.report import ReportPeriod
+from civdash.cli.main import main
 from civdash.store import db
 
 
@@ -30,7 +30,7 @@ def _report(path: Path, kind: str, sections: list[str] | None = None) -> report.
 
 def test_markdown_of_the_half_year(demo_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "汇报.md"
-    assert cli.main(["report", "--period", "2025-06", "--ytd", "--db", str(demo_db), "-o", str(out)]) == 0
+    assert main(["report", "--period", "2025-06", "--ytd", "--db", str(demo_db), "-o", str(out)]) == 0
     assert out.read_text(encoding="utf-8") == report.to_markdown(_report(demo_db, "ytd"))
     assert out.read_text(encoding="utf-8").startswith("# 黔江区民政工作主要数据（2025年1-6月）\n")
     assert "已生成" in capsys.readouterr().out
@@ -38,7 +38,7 @@ def test_markdown_of_the_half_year(demo_db: Path, tmp_path: Path, capsys: pytest
 
 def test_docx_of_a_quarter_with_chosen_sections(demo_db: Path, tmp_path: Path) -> None:
     out = tmp_path / "report.docx"
-    code = cli.main(["report", "--period", "2025-05", "--quarter", "--sections", "养老服务", "社会救助",
+    code = main(["report", "--period", "2025-05", "--quarter", "--sections", "养老服务", "社会救助",
                      "--db", str(demo_db), "-o", str(out)])
     assert code == 0
     doc = Document(io.BytesIO(out.read_bytes()))
@@ -51,7 +51,7 @@ def test_docx_of_a_quarter_with_chosen_sections(demo_db: Path, tmp_path: Path) -
 
 def test_text_of_a_month(demo_db: Path, tmp_path: Path) -> None:
     out = tmp_path / "report.txt"
-    assert cli.main(["report", "--period", "2025年6月", "--db", str(demo_db), "-o", str(out)]) == 0
+    assert main(["report", "--period", "2025年6月", "--db", str(demo_db), "-o", str(out)]) == 0
     assert out.read_text(encoding="utf-8") == report.to_text(_report(demo_db, "month"))
 
 
@@ -62,14 +62,14 @@ def test_text_of_a_month(demo_db: Path, tmp_path: Path) -> None:
 def test_refused(demo_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str],
                  message: str) -> None:
     out = tmp_path / "r.docx"
-    assert cli.main(["report", *args, "--db", str(demo_db), "-o", str(out)]) == 1
+    assert main(["report", *args, "--db", str(demo_db), "-o", str(out)]) == 1
     assert message in capsys.readouterr().err
     assert not out.exists()
 
 
 def test_missing_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "r.md"
-    assert cli.main(["report", "--period", "2025-06", "--db", str(tmp_path / "none.duckdb"), "-o", str(out)]) == 1
+    assert main(["report", "--period", "2025-06", "--db", str(tmp_path / "none.duckdb"), "-o", str(out)]) == 1
     assert "数据库不存在" in capsys.readouterr().err
     assert not out.exists()
 
@@ -82,5 +82,5 @@ def test_missing_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
 ])
 def test_usage_errors(demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
     monkeypatch.chdir(tmp_path)
-    assert cli.main(["report", *args, "--db", str(demo_db)]) == 2
+    assert main(["report", *args, "--db", str(demo_db)]) == 2
     assert list(tmp_path.iterdir()) == []

@@ -6,8 +6,8 @@ import io
 import subprocess
 import sys
 
-from civdash import cli
 from civdash.access import auth
+from civdash.cli.main import main
 from civdash.store import db
 
 PASSWORD = "correct horse 7"
@@ -15,7 +15,7 @@ PASSWORD = "correct horse 7"
 
 def users_cmd(monkeypatch, capsys, path, *args: str, stdin: str = "") -> tuple[int, str, str]:
     monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    code = cli.main(["users", *args, "--db", str(path)])
+    code = main(["users", *args, "--db", str(path)])
     out = capsys.readouterr()
     return code, out.out, out.err
 
@@ -74,7 +74,7 @@ def test_at_a_terminal_the_password_is_asked_twice(monkeypatch, capsys, tmp_path
 
     monkeypatch.setattr(sys, "stdin", Terminal())
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(typed))
-    assert cli.main(["users", "add", "李静", "--role", "viewer", "--db", str(path)]) == 1
+    assert main(["users", "add", "李静", "--role", "viewer", "--db", str(path)]) == 1
     assert "两次输入的密码不一致" in capsys.readouterr().err
     con = db.connect(path)
     try:

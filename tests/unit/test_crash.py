@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from civdash.cli import main
+from civdash.cli.main import main
 from civdash.ingest import upload
 from civdash.ingest.commit import rollback
 from civdash.store import db
@@ -53,7 +53,7 @@ def pausing(con, name, /, **params):
 
 queries.execute = pausing
 if what == "cli":
-    from civdash.cli import main
+    from civdash.cli.main import main
     main(["import", target, "--db", database, "--allow-new-townships"])
 else:
     from civdash.ingest import upload

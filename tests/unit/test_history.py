@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from civdash.cli import main
+from civdash.cli.main import main
 from civdash.domain import catalog, townships
 from civdash.ingest import commit as store
 from civdash.ingest.commit import (

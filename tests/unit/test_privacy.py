@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from civdash import cli
+from civdash.cli.main import main
 from civdash.domain import catalog, townships
 from civdash.ingest import extract
 from civdash.ingest.commit import CommitError
@@ -123,13 +123,13 @@ def test_header_words_and_id_numbers() -> None:
 
 def test_the_command_line_import_refuses_and_the_database_is_unchanged(tmp_path, capsys) -> None:
     path = tmp_path / "civdash.duckdb"
-    assert cli.main(["import", str(fx.write_csv(tmp_path)), "--db", str(path), "--allow-new-townships"]) == 0
+    assert main(["import", str(fx.write_csv(tmp_path)), "--db", str(path), "--allow-new-townships"]) == 0
     con = db.connect(path, read_only=True)
     before = counts(con)
     con.close()
     capsys.readouterr()
     listed = fx.write_xlsx(tmp_path / NAME, [Sheet("主要指标", recipients())])
-    assert cli.main(["import", str(listed), "--db", str(path)]) == 1
+    assert main(["import", str(listed), "--db", str(path)]) == 1
     said = capsys.readouterr()
     out = said.out + said.err
     assert "本表含个人信息列" in out and "B2“姓名”" in out and "未保存任何数据" in out

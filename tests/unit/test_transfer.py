@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from civdash import cli
 from civdash.access import auth
+from civdash.cli.main import main
 from civdash.store import backup, db, ducklake, transfer
 
 
@@ -36,7 +36,7 @@ def lake_env(lake, monkeypatch):
 
 
 def test_migrate_to_ducklake_copies_everything_and_says_so(bureau, lake_env, capsys) -> None:
-    assert cli.main(["migrate", "--to", "ducklake", "--db", str(bureau)]) == 0
+    assert main(["migrate", "--to", "ducklake", "--db", str(bureau)]) == 0
     out = capsys.readouterr().out
     source = duckdb.connect(str(bureau), read_only=True)
     con = db.connect(lake_env)
@@ -50,7 +50,7 @@ def test_migrate_to_ducklake_copies_everything_and_says_so(bureau, lake_env, cap
         indicators = source.execute("SELECT count(DISTINCT indicator_code) FROM v_fact").fetchone()[0]
         assert f"当前数据{facts}条，{indicators}个指标的条数和合计与 {bureau} 逐一核对一致。" in out
         # the lake works as the bureau's database from here: the command line reads it
-        assert cli.main(["info"]) == 0
+        assert main(["info"]) == 0
         info = capsys.readouterr().out
         assert f"当前数据：{facts}条" in info and "最新月份：2025年6月" in info and "DuckLake（目录 host=127.0.0.1" in info
     finally:
@@ -64,7 +64,7 @@ def test_a_lake_in_use_is_never_overwritten(bureau, lake_env, capsys) -> None:
     auth.add_user(con, "王主任", "admin", "correct horse 8", by="命令行")
     before = transfer.fingerprint(con, ducklake.LAKE_NAME)
     con.close()
-    assert cli.main(["migrate", "--to", "ducklake", "--db", str(bureau)]) == 1
+    assert main(["migrate", "--to", "ducklake", "--db", str(bureau)]) == 1
     assert "共享存储中已有数据，未做任何改动" in capsys.readouterr().err
     con = db.connect(lake_env)
     assert transfer.fingerprint(con, ducklake.LAKE_NAME) == before
@@ -73,7 +73,7 @@ def test_a_lake_in_use_is_never_overwritten(bureau, lake_env, capsys) -> None:
 
 def test_migrate_to_ducklake_without_the_settings_is_a_usage_error(bureau, monkeypatch, capsys) -> None:
     monkeypatch.delenv("CIVDASH_STORE", raising=False)
-    assert cli.main(["migrate", "--to", "ducklake", "--db", str(bureau)]) == 2
+    assert main(["migrate", "--to", "ducklake", "--db", str(bureau)]) == 2
     assert "请先设置 CIVDASH_STORE=ducklake" in capsys.readouterr().err
 
 
@@ -116,7 +116,7 @@ def test_a_file_that_is_not_civdash_is_refused(tmp_path, lake) -> None:
 
 def test_backup_of_a_lake_and_restore_into_it(bureau, lake_env, tmp_path, capsys) -> None:
     transfer.into_lake(bureau, lake_env)
-    assert cli.main(["backup", str(tmp_path / "bk")]) == 0
+    assert main(["backup", str(tmp_path / "bk")]) == 0
     out = capsys.readouterr().out
     assert "取自共享存储的同一时刻" in out
     made = next((tmp_path / "bk").glob("civdash-*.duckdb"))
@@ -134,7 +134,7 @@ def test_backup_of_a_lake_and_restore_into_it(bureau, lake_env, tmp_path, capsys
         db.bump_data_version(con)
     assert v_fact_totals(con) != expected
     con.close()
-    assert cli.main(["restore", str(made)]) == 0
+    assert main(["restore", str(made)]) == 0
     assert "各看板进程随即显示恢复后的数据" in capsys.readouterr().out
     con = db.connect(lake_env)
     try:
@@ -148,6 +148,6 @@ def test_backup_of_a_lake_and_restore_into_it(bureau, lake_env, tmp_path, capsys
 def test_restore_refuses_a_backup_that_is_not_civdash(lake_env, tmp_path, capsys) -> None:
     other = tmp_path / "other.duckdb"
     duckdb.connect(str(other)).execute("CREATE TABLE t AS SELECT 1 AS x").close()
-    assert cli.main(["restore", str(other)]) == 1
+    assert main(["restore", str(other)]) == 1
     assert "不是 civdash 数据库" in capsys.readouterr().err
     assert isinstance(backup.BackupError("x"), RuntimeError)

@@ -7,8 +7,9 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from civdash import appdb, cli_backup, cli_export, cli_import, cli_report, cli_users, demo
+from civdash import appdb, demo
 from civdash.analysis import metrics
+from civdash.cli import backup, export, report, uploads, users
 from civdash.domain.periods import month_label, parse_month
 from civdash.store import db, ducklake, queries, transfer
 from civdash.store.paths import demo_db_path, real_db_path
@@ -51,10 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rollback", help="撤销一个导入批次，恢复它替换的数据")
     p.add_argument("batch_id", type=int, metavar="BATCH_ID")
     _db_arg(p)
-    cli_export.add_parser(sub, _month_arg)
-    cli_report.add_parser(sub, _month_arg)
-    cli_users.add_parser(sub)
-    cli_backup.add_parser(sub)
+    export.add_parser(sub, _month_arg)
+    report.add_parser(sub, _month_arg)
+    users.add_parser(sub)
+    backup.add_parser(sub)
     return parser
 
 
@@ -109,20 +110,20 @@ def _run(args: argparse.Namespace) -> int:
               f"共{s.months}个月，{s.facts}条数据）")
         return 0
     if args.command == "export":
-        return cli_export.run(args)
+        return export.run(args)
     if args.command in ("backup", "restore"):
-        return cli_backup.run(args)
+        return backup.run(args)
     if args.command == "users":
-        return cli_users.run(args)
+        return users.run(args)
     if args.command == "report":
-        return cli_report.run(args)
+        return report.run(args)
     if args.command == "migrate" and args.to:
         return _move_into_lake(args.db or real_db_path())
     path = args.db or appdb.real_store()
     if args.command in ("import", "batches", "rollback"):
         args.db = path
-        return {"import": cli_import.run_import, "batches": cli_import.run_batches,
-                "rollback": cli_import.run_rollback}[args.command](args)
+        return {"import": uploads.run_import, "batches": uploads.run_batches,
+                "rollback": uploads.run_rollback}[args.command](args)
     if args.command == "migrate":
         con = db.connect(path)
         print(f"数据库结构版本：{db.schema_version(con)}")
