@@ -25,7 +25,6 @@ from civdash.ingest.errors import Finding, IngestError
 from civdash.ingest.extract import LAYOUT_NAMES, SheetResult, extract_sheet
 from civdash.ingest.read import DEFAULT_LIMITS, Limits, read_workbook
 from civdash.ingest.resolve import FACT_COLUMNS, Fact, resolve
-from civdash.memory import keep_freed_memory, return_freed_memory
 
 
 @dataclass
@@ -105,17 +104,14 @@ class Plan:
 def _bulk_work() -> Iterator[None]:
     """Set up for a large file: Python's cyclic garbage collector paused (a large file becomes millions of
     small objects and no cycles, and the collector's passes over them, triggered again and again as they are
-    made, cost a third of the time), and freed blocks kept for reuse rather than faulted in afresh
-    (``civdash.memory``) until the work is done."""
+    made, cost a third of the time) until the work is done."""
     enabled = gc.isenabled()
     gc.disable()
-    keep_freed_memory()
     try:
         yield
     finally:
         if enabled:
             gc.enable()
-        return_freed_memory()
 
 
 @_bulk_work()
