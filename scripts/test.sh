@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the tests need (Debian's chromium, CJK fonts and PostgreSQL server for the shared-store tests,
-# Python packages) and run the whole suite. The tests start their own PostgreSQL on loopback and stop it afterwards.
+# Python packages), check the code (ruff; the import contracts of pyproject.toml with lint-imports) and run the whole
+# suite. The tests start their own PostgreSQL on loopback and stop it afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
@@ -15,4 +16,5 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 .venv/bin/ruff check .
+.venv/bin/lint-imports --no-cache
 exec .venv/bin/python -m pytest "$@"
