@@ -11,8 +11,7 @@ from civdash.analysis import metrics
 from civdash.domain import catalog, townships
 from civdash.domain.periods import add_months
 from civdash.store import db
-
-from .conftest import DEMO_UNTIL
+from tests.unit.conftest import DEMO_UNTIL
 
 D = date
 FIRST = demo.first_month(DEMO_UNTIL)  # 2022-01

@@ -31,7 +31,7 @@ from tests.upload_fixtures import JULY, JUNE, july_workbook, june
 
 pytestmark = pytest.mark.timeout(300)
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 # The child: pause (marker file, then sleep) right after the statement ``pause_after`` has run, then import or roll
 # back. argv: database, what (upload | cli | rollback), file or batch id, statement name, marker file.

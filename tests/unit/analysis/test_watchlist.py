@@ -22,8 +22,7 @@ from civdash.analysis import metrics
 from civdash.domain import catalog, townships
 from civdash.domain.periods import add_months
 from civdash.store import db
-
-from .conftest import CATALOG_CSV
+from tests.unit.conftest import CATALOG_CSV
 
 MONTHS = [add_months(date(2024, 1, 1), k) for k in range(14)]  # 2024-01 … 2025-02
 JAN, FEB = date(2025, 1, 1), date(2025, 2, 1)

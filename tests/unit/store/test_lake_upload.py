@@ -22,7 +22,7 @@ from civdash.ingest import upload
 from civdash.store import db, ducklake, queries
 from tests.ingest_fixtures import Sheet, xlsx_bytes
 from tests.overlap import overlapped
-from tests.unit.test_lake import copy_into_lake
+from tests.unit.store.test_lake import copy_into_lake
 from tests.upload_fixtures import JULY, july_workbook
 from tests.upload_fixtures import read as read_file
 
