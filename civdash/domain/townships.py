@@ -105,14 +105,9 @@ def district_word(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def match_township(con: duckdb.DuckDBPyConnection, text: str) -> int | None:
-    """The id of the township ``text`` names (name, alias, former or short name), else None."""
-    key = normalize_name(text)
-    if not key:
-        return None
-    found = queries.scalar(con, "township_by_alias", alias=key)
-    if found is None:
-        found = queries.scalar(con, "township_by_alias", alias=normalize_name(short_name(key)))
-    return int(found) if found is not None else None
+    """The id of the township, or the district row, that ``text`` names (name, alias, former or short name), else
+    None: ``TownshipMatcher.owner`` on the registry as it is now."""
+    return TownshipMatcher(con).owner(text)
 
 
 def suggest_townships(con: duckdb.DuckDBPyConnection, text: str, n: int = 3) -> list[str]:
@@ -133,7 +128,9 @@ def is_total_row(text: str, district: str | None = None) -> bool:
 
 
 class TownshipMatcher:
-    """The registry read once, for matching the many names of an upload by the same rule as ``match_township``."""
+    """The registry read once, and the one rule by which a name people write is matched to it: the name normalised
+    (``names.normalize_name``) is looked up among every township's names, aliases, former and short names; failing
+    that, its short form (城东街道 → 城东) is."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         all_ = townships(con, include_district=True)
@@ -145,12 +142,18 @@ class TownshipMatcher:
         self._alias = {a: int(i) for a, i in queries.run(con, "township_alias_table").itertuples(index=False)}
         self._cache: dict[str, int | None] = {}
 
+    def owner(self, text: str) -> int | None:
+        """The id of the township or district row known by ``text``, else None."""
+        key = normalize_name(text)
+        if not key:
+            return None
+        found = self._alias.get(key)
+        return found if found is not None else self._alias.get(normalize_name(short_name(key)))
+
     def match(self, text: str) -> int | None:
+        """The id of the township ``text`` names; None for an unknown name and for the district itself."""
         if text not in self._cache:
-            key = normalize_name(text)
-            found = self._alias.get(key) if key else None
-            if found is None and key:
-                found = self._alias.get(normalize_name(short_name(key)))
+            found = self.owner(text)
             self._cache[text] = found if found != self.district_id else None
         return self._cache[text]
 
