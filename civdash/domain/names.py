@@ -7,7 +7,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_BRACKETED_UNIT = re.compile(r"[（(][^）)]*[)）]")
+_BRACKETED = re.compile(r"[（(【\[][^）)】\]]*[)）】\]]")  # （万元）, (户), 【必填】, [人]
 _MARKERS = re.compile(
     r"\d{1,2}\s*[-—－~～至到]\s*\d{1,2}\s*月份?|[一二三四五六七八九十]+\s*[-—－~～至到]\s*[一二三四五六七八九十]+\s*月"
     r"|截至\d{1,2}月底?|截止\d{1,2}月底?|累计|当月|本月|本期|期末|月末|合计|其中[:：]?")
@@ -21,5 +21,6 @@ def normalize_name(text: str) -> str:
 
 
 def clean_header(text: str) -> str:
-    """'1-4月资金（万元）' → '资金'; normalised (no spaces, quotes or punctuation, half-width)."""
-    return normalize_name(_MARKERS.sub("", _BRACKETED_UNIT.sub("", str(text))))
+    """A header as the catalog and the personal-data check compare it: '1-4月资金（万元）' → '资金', '身份证号【必填】' →
+    '身份证号'; normalised (no spaces, quotes or punctuation, half-width)."""
+    return normalize_name(_MARKERS.sub("", _BRACKETED.sub("", str(text))))

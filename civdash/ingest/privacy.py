@@ -6,7 +6,7 @@ file) when
 - a header cell names a personal column (``PERSONAL_HEADERS``: names, ID numbers, bank or social-security card
   numbers, telephone numbers, addresses). A header cell is one in the rows above the first row holding two or
   more numbers (at most the first ``HEADER_ROWS`` rows), so the 填表人/联系电话 line under a report does not count;
-  its text is compared as headers are (``names.normalize_name``, with anything in brackets dropped), either
+  its text is compared as headers are (``names.clean_header``: brackets, units and period markers dropped), either
   exactly or, for the unmistakable words in ``PERSONAL_SUFFIXES``, as the end of the header (户主身份证号);
 - or any cell holds what looks like an 18-digit resident ID number (GB 11643: a region prefix 11–82, a real
   birth date, and, when written as text, the check digit), whatever its header (a 备注 column full of ID
@@ -23,7 +23,7 @@ import re
 from datetime import date
 from operator import itemgetter
 
-from civdash.domain.names import normalize_name
+from civdash.domain.names import clean_header
 from civdash.ingest.layout import cell_address, cell_text
 from civdash.ingest.read import SheetData
 
@@ -43,7 +43,6 @@ HEADER_ROWS = 15
 EXPLANATION = "civdash 只保存汇总数据；含个人信息的明细表请先在 Excel 中汇总后再上传，本表未保存任何内容"
 SHOWN = 5  # cells named in a message
 
-_BRACKETED = re.compile(r"[（(【\[].*?[）)】\]]")
 _ID_TEXT = re.compile(r"[1-8][0-9]{16}[0-9Xx]")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -51,7 +50,7 @@ _ID_CHECK = "10X98765432"
 
 def personal_header(text: str) -> str | None:
     """The kind of personal data a header cell names ('姓名', '身份证号' …), or None."""
-    key = normalize_name(_BRACKETED.sub("", text))
+    key = clean_header(text)
     if not key:
         return None
     if key in PERSONAL_HEADERS:
