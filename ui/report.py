@@ -12,7 +12,7 @@ import streamlit as st
 
 from civdash.analysis import report
 from civdash.analysis.report import ReportPeriod
-from civdash.domain.periods import add_months, bucket_start, month_key
+from civdash.domain.periods import add_months, bucket_start, month_key, parse_month
 from civdash.outputs import report_docx
 from ui import access, data, filters
 
@@ -29,7 +29,7 @@ def period(container=st) -> ReportPeriod:
         quarters = list(dict.fromkeys(add_months(bucket_start(m, "quarter"), 2) for m in data.months()))
         labels = {month_key(q): ReportPeriod.of("quarter", q).label() for q in quarters}
         chosen = right.selectbox("季度", list(labels), format_func=labels.get, key="r_quarter", bind="query-params")
-        return ReportPeriod.of("quarter", date.fromisoformat(chosen + "-01"))
+        return ReportPeriod.of("quarter", parse_month(chosen))
     label = "截至月份" if kind == "ytd" else "月份"
     return ReportPeriod.of(kind, filters.month(key="r_month", label=label, container=right))
 
