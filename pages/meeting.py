@@ -68,11 +68,11 @@ def targets() -> None:
 
 
 def alerts() -> None:
-    rows = data.metric("watchlist", period)
-    if rows.empty:
-        st.markdown("### 本月各乡镇数据均在常态范围内。")
-    for _, row in rows.iterrows():
-        st.markdown(f"### {watch.watch_sentence(row)}")
+    lines = watch.attention(period)
+    if not lines:
+        st.markdown(f"### {watch.ALL_NORMAL}")
+    for line in lines:
+        st.markdown(f"### {line}")
 
 
 SLIDES: list[tuple[str, Callable[[], None]]] = [

@@ -19,14 +19,11 @@ right.markdown(f"**{month_label(period)}** 已报送乡镇（街道）：**{repo
 attention, targets_col = st.columns([3, 2], gap="large")
 with attention:
     st.subheader("重点关注")
-    alerts = data.metric("watchlist", period)
-    missing = data.metric("completeness", period, period).query("indicators == 0")["township"].tolist()
-    if alerts.empty and not missing:
-        st.success("本月各乡镇数据均在常态范围内，无需特别关注。")
-    for _, row in alerts.iterrows():
-        st.markdown(f"- {watch.watch_sentence(row)}")
-    if missing:
-        st.markdown(f"- 未报送{month_label(period)}数据：**{'、'.join(missing)}**")
+    lines = watch.attention(period)
+    if not lines:
+        st.success(watch.ALL_NORMAL)
+    for line in lines:
+        st.markdown(f"- {line}")
 
 with targets_col:
     st.subheader("年度目标完成情况")

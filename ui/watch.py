@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
+from civdash.domain.periods import month_label
 from civdash.domain.units import format_value
+from ui import data
+
+ALL_NORMAL = "本月各乡镇数据均在常态范围内，无需特别关注。"
+
+
+def attention(period: date) -> list[str]:
+    """重点关注 as 总览 and 会议模式 both list it: the watch list's sentences, largest move first, then the townships
+    that have not reported the month."""
+    lines = [watch_sentence(row) for _, row in data.metric("watchlist", period).iterrows()]
+    missing = data.metric("completeness", period, period).query("indicators == 0")["township"].tolist()
+    if missing:
+        lines.append(f"未报送{month_label(period)}数据：**{'、'.join(missing)}**")
+    return lines
 
 
 def watch_sentence(row: pd.Series) -> str:

@@ -111,3 +111,18 @@ def test_meeting_page_from_navigation_shows_hint(app, clean):
     clean(at)
     assert counter(at) == "1 / 7"
     assert any("?meeting=1" in c.value for c in at.caption)
+
+
+def test_attention_slide_lists_what_the_overview_lists(app, clean):
+    """One 重点关注 for both pages: the same sentences in the same order (largest move first), and the township that
+    has not reported June (新华乡) on the slide too, not only on 总览."""
+    overview = app()
+    clean(overview)
+    listed = [m.value.removeprefix("- ") for m in overview.markdown if m.value.startswith("- ")]
+    slide = app(meeting="1", slide="7")
+    clean(slide)
+    shown = [m.value.removeprefix("### ") for m in slide.markdown if m.value.startswith("### ")]
+    assert shown == listed
+    assert shown[-1] == "未报送2025年6月数据：**新华乡**"
+    assert [line.split("** ", 1)[0] + "**" for line in shown[:-1]] == ["**城南街道**", "**中塘镇**", "**中塘镇**"]
+    assert "临时救助资金" in shown[0] and "农村低保户数" in shown[1] and "农村低保人数" in shown[2]

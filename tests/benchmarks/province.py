@@ -422,17 +422,20 @@ def pd_watchlist(mem: Memory, period: date, limit: int = 8) -> pd.DataFrame:
     med = c["median"].to_numpy()
     dist = np.abs(c["value"].to_numpy() - med)
     scale = np.maximum.reduce([1.4826 * c["mad"].to_numpy(), np.where(kind == 1, 0.5, 0.1) * np.abs(med),
-                               2 * np.sqrt(np.abs(med)), np.ones(len(c))])
+                               np.where(kind == 1, np.sqrt(np.abs(c["value"].to_numpy())) + np.sqrt(np.abs(med)),
+                                        2 * np.sqrt(np.abs(med))), np.ones(len(c))])
     c["score"] = dist / scale
     total = totals.reindex(c["ind"]).to_numpy()
     pv = c["prev_value"].to_numpy()
     keep = (c["is_town"].to_numpy() & (c["score"].to_numpy() >= 3)
             & (dist >= np.select([kind == 1, kind == 0], [0.1, 0.01], 0.0) * np.abs(total))
             & (np.isnan(pv) | (np.abs(c["value"].to_numpy() - pv) >= 0.5 * dist)))
-    out = c[keep].sort_values("score", ascending=False).head(limit)
+    relative = np.minimum(np.nan_to_num(dist / np.where(med == 0, np.nan, np.abs(med)), nan=10.0), 10.0)
+    c["size"] = relative * np.nan_to_num(dist / np.where(total == 0, np.nan, np.abs(total)), nan=0.0)
+    out = c[keep].sort_values(["size", "score"], ascending=False, kind="stable").head(limit)
     out = out.assign(indicator_code=np.asarray(mem.codes, dtype=object)[out["ind"].to_numpy()],
                      township_id=out["town"])
-    return out[["indicator_code", "township_id", "value", "prev_value", "median", "score"]].reset_index(drop=True)
+    return out[["indicator_code", "township_id", "value", "prev_value", "median", "score", "size"]].reset_index(drop=True)
 
 
 def pd_completeness(mem: Memory, period: date) -> pd.DataFrame:
@@ -552,11 +555,11 @@ def check_key_figures(civ: pd.DataFrame, pan: pd.DataFrame) -> None:
 
 def check_watchlist(civ: pd.DataFrame, pan: pd.DataFrame) -> None:
     assert len(civ) == len(pan) and len(civ) > 0, f"watchlist: {len(civ)} rows vs {len(pan)} (planted anomalies missing?)"
-    assert np.allclose(civ["score"].to_numpy(float), pan["score"].to_numpy(float), rtol=RTOL), "watchlist scores differ"
-    # Same (indicator, township) pairs; ties in score may be ordered differently.
+    assert np.allclose(civ["size"].to_numpy(float), pan["size"].to_numpy(float), rtol=RTOL), "watchlist order differs"
+    # Same (indicator, township) pairs; ties in size may be ordered differently.
     assert set(zip(civ["indicator_code"], civ["township_id"].astype(int), strict=True)) == \
         set(zip(pan["indicator_code"], pan["township_id"].astype(int), strict=True)), "watchlist lists different townships"
-    assert_same("watchlist", civ, pan, ["indicator_code", "township_id"], ["value", "prev_value", "median", "score"])
+    assert_same("watchlist", civ, pan, ["indicator_code", "township_id"], ["value", "prev_value", "median", "score", "size"])
 
 
 def check_targets(civ: pd.DataFrame, pan: pd.DataFrame) -> None:

@@ -168,7 +168,7 @@ def test_planted_anomalies_appear_in_the_watchlist(demo_con) -> None:
     assert drop.mom == pytest.approx(-0.4, abs=0.03)
     spike = found[("城南街道", "temp_relief_funds")]
     assert spike.value >= 5 * spike.median  # six times its usual amount
-    assert list(wl["score"]) == sorted(wl["score"], reverse=True)
+    assert list(wl["size"]) == sorted(wl["size"], reverse=True)
     assert (wl["score"] >= 3).all()
 
 

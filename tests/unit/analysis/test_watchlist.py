@@ -8,8 +8,9 @@
 
 2025-01, 城东街道 persons: median 400, MAD 0 → spread max(1.4826·0, 10%·400, 2·√400, 1) = 40 → score 200/40 = 5;
 material: 200 ≥ 1% × (200 + 5000); new: |200 − 400| ≥ ½ · 200.
-2025-01, 城东街道 funds: median 100 → spread max(0, 50%·100, 2·√100, 1) = 50 → score 200/50 = 4;
+2025-01, 城东街道 funds: median 100 → spread max(0, 50%·100, √300 + √100, 1) = 50 → score 200/50 = 4;
 material: 200 ≥ 10% × (300 + 1500) = 180.
+Order by size: funds min(200/100, 10) × 200/1800 = 0.2222 before persons min(200/400, 10) × 200/5200 = 0.01923.
 """
 
 from __future__ import annotations
@@ -52,15 +53,31 @@ def wl(tmp_path):
     con.close()
 
 
-def test_lists_new_material_moves_strongest_first(wl) -> None:
+def test_lists_new_material_moves_largest_first(wl) -> None:
     con, _ = wl
     df = metrics.watchlist(con, JAN)
     got = [(r.township, r.indicator_code, r.value, r.prev_value, r.median) for r in df.itertuples()]
-    assert got == [("城东街道", "persons", 200, 400, 400), ("城东街道", "funds", 300, 100, 100)]
-    assert list(df["score"]) == pytest.approx([5.0, 4.0])
-    assert list(df["mom"]) == pytest.approx([-0.5, 2.0])
-    assert list(df["indicator_name"]) == ["低保人数", "低保资金"]
-    assert list(metrics.watchlist(con, JAN, limit=1)["indicator_code"]) == ["persons"]
+    assert got == [("城东街道", "funds", 300, 100, 100), ("城东街道", "persons", 200, 400, 400)]
+    assert list(df["score"]) == pytest.approx([4.0, 5.0])
+    assert list(df["size"]) == pytest.approx([2 * 200 / 1800, 0.5 * 200 / 5200])
+    assert list(df["mom"]) == pytest.approx([2.0, -0.5])
+    assert list(df["indicator_name"]) == ["低保资金", "低保人数"]
+    assert list(metrics.watchlist(con, JAN, limit=1)["indicator_code"]) == ["funds"]
+
+
+def test_a_few_events_where_there_are_usually_none_are_not_news(wl) -> None:
+    # Every month's funds 0 in both townships, then 3 in 城东街道: material (3 ≥ 10% of 3) and new, but for a flow
+    # the spread is max(0, 0, √3 + √0, 1) = 1.73, score 1.73 (< 3). Nine are news: spread √9 = 3, score 3.
+    con, _ = wl
+    con.execute("UPDATE fact SET value = 0 WHERE indicator_code = 'funds'")
+    con.execute("UPDATE fact SET value = 3 WHERE indicator_code = 'funds' AND period = ?::DATE "
+                "AND township_id = (SELECT id FROM township WHERE name = '城东街道')", [JAN])
+    assert list(metrics.watchlist(con, JAN)["indicator_code"]) == ["persons"]
+    con.execute("UPDATE fact SET value = 9 WHERE indicator_code = 'funds' AND value = 3")
+    df = metrics.watchlist(con, JAN)
+    assert list(df["indicator_code"]) == ["funds", "persons"]  # size: min(9/0 → 10, 10) × 9/9 = 10 first
+    assert list(df["score"]) == pytest.approx([3.0, 5.0])
+    assert list(df["size"]) == pytest.approx([10.0, 0.5 * 200 / 5200])
 
 
 def test_a_change_that_persists_is_not_listed_again(wl) -> None:
@@ -91,7 +108,7 @@ def test_district_row_values_do_not_count_in_the_materiality_total(wl) -> None:
     con.executemany("INSERT INTO fact (indicator_code, township_id, period, value, batch_id) VALUES (?, ?, ?, ?, 1)",
                     [("funds", district, m, 1600.0 if m != JAN else 1800.0) for m in MONTHS])
     df = metrics.watchlist(con, JAN)
-    assert [(r.township, r.indicator_code) for r in df.itertuples()] == [("城东街道", "persons"), ("城东街道", "funds")]
+    assert [(r.township, r.indicator_code) for r in df.itertuples()] == [("城东街道", "funds"), ("城东街道", "persons")]
 
 
 def test_superseded_values_do_not_count(wl) -> None:
@@ -100,4 +117,4 @@ def test_superseded_values_do_not_count(wl) -> None:
     con.execute("INSERT INTO fact (indicator_code, township_id, period, value, batch_id, is_current) "
                 "SELECT 'funds', id, DATE '2025-01-01', 99999, 1, false FROM township WHERE name = '城东街道'")
     df = metrics.watchlist(con, JAN)
-    assert list(df["value"]) == [200, 300]
+    assert list(df["value"]) == [300, 200]
