@@ -6,7 +6,7 @@ adds comparisons and names. Pages and exports call these functions and nothing b
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 import duckdb
@@ -156,6 +156,32 @@ def over_range(
     out["value"] = out["total"].where(summed, out["last"])
     out["last_month"] = out["last_month"].dt.date
     return out[columns]
+
+
+def total_of_townships(values: pd.DataFrame, indicators: Mapping[str, catalog.Indicator]) -> dict[str, float]:
+    """Each indicator's total of the townships' figures as a table shows them (``over_range(..., by_township=True)``,
+    a stock at each township's own last month): the across-townships rule of ``queries/series.sql`` applied to those
+    figures, so that the total is always that of the rows shown. Stocks and flows are summed; a level is averaged,
+    weighted by its catalog weight (looked up in ``values`` too) where the weights of the townships with a value add
+    up to more than zero, else plainly. Indicators without any value are left out."""
+    by_code = {code: df.set_index("township_id")["value"] for code, df in values.groupby("indicator_code", sort=False)}
+    out: dict[str, float] = {}
+    for code, figures in by_code.items():
+        figures = figures.dropna()
+        ind = indicators[code]
+        if figures.empty:
+            continue
+        if ind.kind != "level":
+            out[code] = float(figures.sum())
+            continue
+        weights = by_code.get(ind.weight) if ind.weight else None
+        if weights is not None:
+            paired = pd.concat([figures, weights], axis=1, join="inner").dropna()
+            if paired.iloc[:, 1].sum() > 0:
+                out[code] = float((paired.iloc[:, 0] * paired.iloc[:, 1]).sum() / paired.iloc[:, 1].sum())
+                continue
+        out[code] = float(figures.mean())
+    return out
 
 
 def _ratio(value: pd.Series, base: pd.Series) -> pd.Series:

@@ -9,9 +9,14 @@ holds exactly the figures on screen. The rules:
   levels at the last month with data. The grain does not apply.
 * ``rows="period"``: one row per month, quarter or year from the bucket holding the first month to the bucket
   holding the last, for the chosen townships together (the district when none is chosen).
-* The 合计 row is the whole range for the chosen townships together: sums across townships, levels averaged as
-  the catalog says (``metrics.over_range``). It comes from the stored values, not from the rounded rows, so it
-  may differ from their sum in the last decimal, as in any statistical table.
+* The 合计 row is the whole range for the chosen townships together. With township rows it is the total of the rows
+  shown (``metrics.total_of_townships``): sums across townships, levels averaged as the catalog says; a township
+  that has not reported the last month counts with the figure its row shows (its last month with data, which a note
+  names), so that 合计 is always the sum of the rows above it. With period rows it is the whole range as one period
+  (``metrics.over_range``). It comes from the stored values, not from the rounded rows, so it may differ from their
+  sum in the last decimal, as in any statistical table.
+* Chosen townships (not all of them) are named in the title (up to three, else the first and how many) and the
+  total row reads 所选N个乡镇（街道）合计: such a table is never titled or totalled as the district.
 * Columns follow the catalog's order (so a category's indicators stand together under one group heading);
   money is shown in 万元 with two decimals, other units as stored with the catalog's decimals, and every value
   is rounded to the decimals shown, half up (四舍五入, ``units.round_half_up``).
@@ -118,21 +123,25 @@ def build(con: duckdb.DuckDBPyConnection, request: TableRequest) -> QueryTable:
         first = start
     else:
         first = bucket_start(start, request.grain)
-    total = metrics.over_range(con, codes, first, end, request.ytd, request.townships)
-    total_row = _rows_of(total.assign(all=0), "all", [0], codes)[0]
-
     towns = townships.townships(con)
     if request.townships:
         wanted = set(request.townships)
         towns = [t for t in towns if t.id in wanted]
     if request.rows == "township":
-        values = metrics.over_range(con, codes, first, end, request.ytd, request.townships, by_township=True)
+        weights = {by_code[c].weight for c in codes if by_code[c].weight} - set(codes)
+        values = metrics.over_range(con, [*codes, *sorted(weights)], first, end, request.ytd, request.townships,
+                                    by_township=True)
+        values = values[values["township_id"].isin({t.id for t in towns})]
         rows = _rows_of(values, "township_id", [t.id for t in towns], codes)
-        stale = _stale(values, total, columns, {t.id: t.name for t in towns})
+        totals = metrics.total_of_townships(values, by_code)
+        total_row = [totals.get(code, np.nan) for code in codes]
+        stale = _stale(values, columns, {t.id: t.name for t in towns})
         labels = [t.name for t in towns]
         row_codes: list[str] | None = [t.code or "" for t in towns]
         row_header = TOWNSHIP_HEADER
     else:
+        total = metrics.over_range(con, codes, first, end, request.ytd, request.townships)
+        total_row = _rows_of(total.assign(all=0), "all", [0], codes)[0]
         values = metrics.series(con, codes, first, end, request.grain, request.ytd, request.townships)
         buckets = _buckets(first, end, request.grain)
         rows = _rows_of(values, "period", buckets, codes)
@@ -144,7 +153,8 @@ def build(con: duckdb.DuckDBPyConnection, request: TableRequest) -> QueryTable:
     for k, code in enumerate(codes):
         matrix[:, k] = [round_half_up(to_display(v, units[code]), columns[k].decimals) if not np.isnan(v) else np.nan
                         for v in matrix[:, k]]
-    labels.append(TOTAL)
+    everyone = not request.townships or len(towns) == len(townships.townships(con))
+    labels.append(TOTAL if everyone else f"所选{len(towns)}个乡镇（街道）合计")
     if row_codes is not None:
         row_codes.append("")
     order = _sorted(matrix, codes, request)
@@ -153,7 +163,8 @@ def build(con: duckdb.DuckDBPyConnection, request: TableRequest) -> QueryTable:
     row_codes = [row_codes[i] for i in order] if row_codes is not None else None
     district = townships.district_name(con)
     period_text = period_span(first, end)
-    return QueryTable(request, district, f"{district}{period_text}民政主要指标统计表", period_text, row_header,
+    scope = "" if everyone else _scope([t.name for t in towns])
+    return QueryTable(request, district, f"{district}{scope}{period_text}民政主要指标统计表", period_text, row_header,
                       labels, row_codes, columns, matrix, _notes(request, columns, first, end) + stale)
 
 
@@ -174,19 +185,24 @@ def _rows_of(values: pd.DataFrame, key: str, keys: Sequence[object], codes: Sequ
     return wide.reindex(index=list(keys), columns=list(codes)).to_numpy(dtype=float).tolist()
 
 
-def _stale(values: pd.DataFrame, total: pd.DataFrame, columns: Sequence[Column], names: dict[int, str]) -> list[str]:
-    """A note naming the townships whose stock or level figure is from a month before the total's last month
-    (they did not report that month, so the table shows their last reported figure)."""
+def _scope(names: Sequence[str]) -> str:
+    """The chosen townships as a title names them: '城东街道、中塘镇', or '城东街道等5个乡镇（街道）'."""
+    return "、".join(names) if len(names) <= 3 else f"{names[0]}等{len(names)}个乡镇（街道）"
+
+
+def _stale(values: pd.DataFrame, columns: Sequence[Column], names: dict[int, str]) -> list[str]:
+    """A note naming the townships whose stock or level figure is from a month before the latest month any township
+    reported (they did not report that month, so the table shows, and 合计 counts, their last reported figure)."""
     kinds = {c.code: c.kind for c in columns}
-    latest = dict(zip(total["indicator_code"], total["last_month"], strict=True))
+    latest = values.groupby("indicator_code")["last_month"].max().to_dict()
     behind: dict[str, date] = {}
     for code, township, last in zip(values["indicator_code"], values["township_id"], values["last_month"], strict=True):
-        if kinds.get(code) != "flow" and code in latest and last < latest[code] and township in names:
+        if kinds.get(code) in ("stock", "level") and last < latest[code] and township in names:
             behind[names[township]] = min(last, behind.get(names[township], last))
     if not behind:
         return []
     listed = "、".join(f"{name}（{month_label(last)}）" for name, last in behind.items())
-    return [f"{listed}未报送截止月份的数据，其人数、户数等存量指标为括号内月份的数值。"]
+    return [f"{listed}未报送截止月份的数据，其人数、户数等存量指标为括号内月份的数值，合计中也按此计入。"]
 
 
 def _buckets(first: date, last: date, grain: Grain) -> list[date]:

@@ -21,12 +21,12 @@ def test_csv_by_township_with_names_short_names_and_codes(small, capsys, tmp_pat
     target = tmp_path / "表.csv"
     code, out, _ = run(small, capsys, "--from", "2025-01", "--to", "2025-03", "--indicators", "低保人数", "funds",
                        "--townships", "城东", "中塘乡", "-o", str(target))
-    assert code == 0 and "黔江区2025年1-3月民政主要指标统计表" in out
+    assert code == 0 and "黔江区城东街道、中塘镇2025年1-3月民政主要指标统计表" in out
     rows = list(csv.reader(io.StringIO(target.read_bytes().decode("utf-8-sig"))))
     assert rows == [["乡镇（街道）", "区划代码", "低保人数（人）", "低保资金（万元）"],
                     ["城东街道", "500114001", "121", "0.45"],
                     ["中塘镇", "500114121", "67", "0.23"],  # 中塘乡 is 中塘镇's former name
-                    ["合计", "", "188", "0.68"]]
+                    ["所选2个乡镇（街道）合计", "", "188", "0.68"]]
 
 
 def test_xlsx_by_quarter_year_to_date(small, capsys, tmp_path) -> None:

@@ -57,7 +57,7 @@ def test_xlsx_has_the_office_layout_and_the_table_values(small) -> None:
         for k in range(4):
             expected = t.values[r, k]
             assert (row[2 + k] is None) if np.isnan(expected) else row[2 + k] == expected
-    assert ws["A8"].value == "合计" and ws["C8"].value == 188 and ws["D8"].value == 0.76 and ws["A8"].font.b
+    assert ws["A8"].value == "合计" and ws["C8"].value == 221 and ws["D8"].value == 0.76 and ws["A8"].font.b  # 121+67+33
     assert ws["B5"].data_type == "s" and ws["B5"].value == "500114001"  # codes as text, never 5.00114E+08
     assert ws["C5"].number_format == "#,##0" and ws["D5"].number_format == "#,##0.00"
     assert ws.freeze_panes == "C5"
@@ -99,7 +99,7 @@ def test_csv_utf8_has_a_bom_and_the_figures_as_shown(small) -> None:
     assert rows[0] == ["乡镇（街道）", "区划代码", "低保人数（人）", "低保资金（万元）", "临时救助人次（人次）"]
     assert rows[1] == ["城东街道", "500114001", "121", "0.45", "22"]
     assert rows[3] == ["新华乡", "500114256", "33", "0.08", ""]  # no value: an empty cell
-    assert rows[-1] == ["合计", "", "188", "0.76", "33"]
+    assert rows[-1] == ["合计", "", "221", "0.76", "33"]  # the rows' 121 + 67 + 33
     assert data.count(b"\r\n") == len(t.labels) + 1
 
 
