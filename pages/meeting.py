@@ -75,10 +75,11 @@ def alerts() -> None:
         st.markdown(f"### {line}")
 
 
+first_month = data.metric("first_month_of_year", period)  # 1-N月 only when the year's data start in January
 SLIDES: list[tuple[str, Callable[[], None]]] = [
     (f"核心指标（{month_label(period)}）", headline),
     ("城乡低保对象人数走势（近24个月）", lambda: trend(["dibao_urban_persons", "dibao_rural_persons"])),
-    (f"农村低保资金{ytd_label(period)}累计：今年与去年", lambda: this_year_vs_last("dibao_rural_funds")),
+    (f"农村低保资金{ytd_label(period, first_month)}累计：今年与去年", lambda: this_year_vs_last("dibao_rural_funds")),
     (f"农村低保人数乡镇排名（{month_label(period)}）", lambda: ranking("dibao_rural_persons")),
     ("年度目标完成情况", targets),
     ("社区APP注册用户数增长", lambda: trend(["app_registered_users"])),

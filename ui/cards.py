@@ -8,8 +8,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from civdash.domain.periods import ytd_label
+from civdash.domain.periods import ytd_label, ytd_missing
 from civdash.domain.units import FLAT, format_change, format_value
+from ui import data
 
 
 def _num(value) -> float | None:
@@ -25,7 +26,8 @@ def card_texts(row: pd.Series, period: date) -> dict[str, str | None]:
         delta, delta_description = format_change(_num(row["yoy"])), "同比"
         month = format_value(_num(row["month_value"]), row["unit"], int(row["decimals"]))
         mom = format_change(_num(row["mom"]))
-        note = f"{ytd_label(period)}累计；当月 {month}" + (f"，环比 {mom}" if mom else "")
+        first = data.metric("first_month_of_year", period)
+        note = f"{ytd_label(period, first)}累计{ytd_missing(period, first)}；当月 {month}" + (f"，环比 {mom}" if mom else "")
     else:
         delta, delta_description = format_change(_num(row["mom"])), "环比"
         yoy = format_change(_num(row["yoy"]))
@@ -34,7 +36,9 @@ def card_texts(row: pd.Series, period: date) -> dict[str, str | None]:
 
 
 def reading_note(period: date) -> str:
-    return (f"资金、人次、户数等流量指标显示{ytd_label(period)}累计数与同比，并附当月数与环比；"
+    first = data.metric("first_month_of_year", period)
+    return (f"资金、人次、户数等流量指标显示{ytd_label(period, first)}累计数{ytd_missing(period, first)}与同比，"
+            "并附当月数与环比；"
             "人数等期末指标显示月末数与环比，并附同比。")
 
 

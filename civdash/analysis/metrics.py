@@ -43,6 +43,13 @@ def available_months(con: duckdb.DuckDBPyConnection) -> list[date]:
     return [pd.Timestamp(p).date() for p in df["period"]]
 
 
+def first_month_of_year(con: duckdb.DuckDBPyConnection, end: date) -> date | None:
+    """The first month of ``end``'s year, up to ``end``, that has any data: January unless the data start later (a
+    bureau whose first upload is November), so that a 累计 is never labelled 1-N月 when it holds fewer months."""
+    months = [m for m in available_months(con) if m.year == end.year and m <= month_start(end)]
+    return min(months) if months else None
+
+
 def series(
     con: duckdb.DuckDBPyConnection,
     indicators: Sequence[str],

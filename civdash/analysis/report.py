@@ -36,7 +36,7 @@ import csv
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -46,7 +46,7 @@ import pandas as pd
 
 from civdash.analysis import metrics
 from civdash.domain import catalog, townships
-from civdash.domain.periods import add_months, bucket_start, month_label
+from civdash.domain.periods import add_months, bucket_start, month_label, ytd_label, ytd_missing
 from civdash.domain.units import display_unit, round_half_up, to_display
 from civdash.store.paths import DATA_DIR
 
@@ -77,6 +77,7 @@ class ReportPeriod:
 
     kind: ReportKind
     month: date
+    first: date | None = None  # 1-N月: the first month of the year with data, when not January (set by ``build``)
 
     @classmethod
     def of(cls, kind: str, month: date) -> ReportPeriod:
@@ -112,7 +113,7 @@ class ReportPeriod:
             return f"{self.month.month}月"
         if self.kind == "quarter":
             return f"{chinese_number(self.quarter)}季度"
-        return f"1-{self.month.month}月"
+        return ytd_label(self.month, self.first)
 
 
 # --- numbers as written ----------------------------------------------------------------------------------------------
@@ -280,6 +281,8 @@ def build(
         raise ReportRefused("请至少选择一个栏目")
     chosen = [c for c in known if c in chosen]
     covered = _covered_months(con, period)
+    if period.kind == "ytd":
+        period = replace(period, first=covered[0])  # a year whose data start after January is labelled as it is
     label = period.label() + _partial(period, covered)
     phrases = load_phrases() if phrases is None else phrases
     word = townships.district_word(con)
@@ -295,8 +298,10 @@ def build(
     if not out:
         raise ReportRefused(f"所选栏目在{label}没有数据：{'、'.join(chosen)}")
     district = townships.district_name(con)
-    return Report(f"{district}民政工作主要数据（{label}）", district, period, made_on or date.today(), tuple(out),
-                  _notes(con, covered[-1]))
+    missing = ytd_missing(period.month, period.first) if period.kind == "ytd" else ""
+    notes = ((f"注：本年累计数自{period.first.month}月起{missing}。",) if missing and period.first else ()) \
+        + _notes(con, covered[-1])
+    return Report(f"{district}民政工作主要数据（{label}）", district, period, made_on or date.today(), tuple(out), notes)
 
 
 def _covered_months(con: duckdb.DuckDBPyConnection, period: ReportPeriod) -> list[date]:

@@ -35,7 +35,16 @@ import pandas as pd
 
 from civdash.analysis import metrics
 from civdash.domain import catalog, townships
-from civdash.domain.periods import Grain, add_months, bucket_label, bucket_start, month_label, month_start, ytd_label
+from civdash.domain.periods import (
+    Grain,
+    add_months,
+    bucket_label,
+    bucket_start,
+    month_label,
+    month_start,
+    ytd_label,
+    ytd_missing,
+)
 from civdash.domain.units import display_decimals, display_unit, round_half_up, to_display
 
 Rows = Literal["township", "period"]
@@ -119,7 +128,7 @@ def build(con: duckdb.DuckDBPyConnection, request: TableRequest) -> QueryTable:
     start, end = month_start(request.start), month_start(request.end)
     if request.rows == "township":
         if request.ytd:
-            start = max(start, date(end.year, 1, 1))
+            start = max(start, metrics.first_month_of_year(con, end) or date(end.year, 1, 1))
         first = start
     else:
         first = bucket_start(start, request.grain)
@@ -231,7 +240,8 @@ def _notes(request: TableRequest, columns: Sequence[Column], first: date, end: d
     notes = []
     if "flow" in kinds:
         if request.ytd:
-            notes.append(f"资金、人次等流量指标为当年累计数（{ytd_label(end)}）。" if request.rows == "township"
+            notes.append(f"资金、人次等流量指标为当年累计数（{ytd_label(end, first)}{ytd_missing(end, first)}）。"
+                         if request.rows == "township"
                          else "资金、人次等流量指标为当年1月起至各期末的累计数。")
         else:
             notes.append("资金、人次等流量指标为期间内各月合计。")

@@ -106,9 +106,19 @@ def bucket_label(d: date, grain: Grain) -> str:
     return f"{d.year}年"
 
 
-def ytd_label(end: date) -> str:
-    """'1-6月' (or '1月' for January): the span a year-to-date figure covers."""
-    return "1月" if end.month == 1 else f"1-{end.month}月"
+def ytd_label(end: date, first: date | None = None) -> str:
+    """'1-6月' (or '1月' for January): the span a year-to-date figure covers. ``first``: the first month of ``end``'s
+    year that has data; when it is not January the span starts there ('11-12月', or '11月'), never at a January the
+    figure does not hold."""
+    start = first.month if first is not None and first.year == end.year and 1 < first.month <= end.month else 1
+    return f"{end.month}月" if start == end.month else f"{start}-{end.month}月"
+
+
+def ytd_missing(end: date, first: date | None) -> str:
+    """'（1-10月无数据）' when a year-to-date figure ending at ``end`` starts after January (see ``ytd_label``), else ''."""
+    if first is None or first.year != end.year or not 1 < first.month <= end.month:
+        return ""
+    return "（1月无数据）" if first.month == 2 else f"（1-{first.month - 1}月无数据）"
 
 
 def as_of_label(d: date) -> str:
