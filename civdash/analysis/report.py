@@ -298,9 +298,9 @@ def build(
     if not out:
         raise ReportRefused(f"所选栏目在{label}没有数据：{'、'.join(chosen)}")
     district = townships.district_name(con)
-    missing = ytd_missing(period.month, period.first) if period.kind == "ytd" else ""
-    notes = ((f"注：本年累计数自{period.first.month}月起{missing}。",) if missing and period.first else ()) \
-        + _notes(con, covered[-1])
+    notes = _notes(con, covered[-1])
+    if period.kind == "ytd" and (missing := ytd_missing(period.month, covered[0])):
+        notes = (f"注：本年累计数自{covered[0].month}月起{missing}。", *notes)
     return Report(f"{district}民政工作主要数据（{label}）", district, period, made_on or date.today(), tuple(out), notes)
 
 
