@@ -17,8 +17,15 @@ def _num(value) -> float | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
 
 
-def card_texts(row: pd.Series, period: date) -> dict[str, str | None]:
-    """Label, value, delta and notes of one card; flows show 1–N月累计 with 同比 as official reports do."""
+def ytd_span(period: date) -> str:
+    """'1-6月累计', or '11-12月累计（1-10月无数据）' when the year's data start after January."""
+    first = data.metric("first_month_of_year", period)
+    return f"{ytd_label(period, first)}累计{ytd_missing(period, first)}"
+
+
+def card_texts(row: pd.Series, period: date, span: str) -> dict[str, str | None]:
+    """Label, value, delta and notes of one card; flows show ``span`` (``ytd_span``: 1–N月累计) with 同比 as official
+    reports do."""
     flow = row["kind"] == "flow"
     value = format_value(_num(row["value"]), row["unit"], int(row["decimals"]))
     label = row["name"]
@@ -26,8 +33,7 @@ def card_texts(row: pd.Series, period: date) -> dict[str, str | None]:
         delta, delta_description = format_change(_num(row["yoy"])), "同比"
         month = format_value(_num(row["month_value"]), row["unit"], int(row["decimals"]))
         mom = format_change(_num(row["mom"]))
-        first = data.metric("first_month_of_year", period)
-        note = f"{ytd_label(period, first)}累计{ytd_missing(period, first)}；当月 {month}" + (f"，环比 {mom}" if mom else "")
+        note = f"{span}；当月 {month}" + (f"，环比 {mom}" if mom else "")
     else:
         delta, delta_description = format_change(_num(row["mom"])), "环比"
         yoy = format_change(_num(row["yoy"]))
@@ -42,8 +48,8 @@ def reading_note(period: date) -> str:
             "人数等期末指标显示月末数与环比，并附同比。")
 
 
-def key_figure(row: pd.Series, period: date, container=st) -> None:
-    texts = card_texts(row, period)
+def key_figure(row: pd.Series, period: date, span: str, container=st) -> None:
+    texts = card_texts(row, period, span)
     spark = [v for v in row["spark"] if _num(v) is not None]
     with container.container(border=True):
         st.metric(
@@ -59,7 +65,8 @@ def key_figure(row: pd.Series, period: date, container=st) -> None:
 def key_figure_grid(figures: pd.DataFrame, period: date, columns: int = 4) -> None:
     """Cards in rows of ``columns`` (stacking on a phone)."""
     rows = [figures.iloc[i : i + columns] for i in range(0, len(figures), columns)]
+    span = ytd_span(period)
     for chunk in rows:
         cols = st.columns(columns)
         for col, (_, row) in zip(cols, chunk.iterrows(), strict=False):
-            key_figure(row, period, col)
+            key_figure(row, period, span, col)

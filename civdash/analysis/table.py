@@ -132,10 +132,9 @@ def build(con: duckdb.DuckDBPyConnection, request: TableRequest) -> QueryTable:
         first = start
     else:
         first = bucket_start(start, request.grain)
-    towns = townships.townships(con)
-    if request.townships:
-        wanted = set(request.townships)
-        towns = [t for t in towns if t.id in wanted]
+    registered = townships.townships(con)
+    wanted = set(request.townships)
+    towns = [t for t in registered if t.id in wanted] if wanted else registered
     if request.rows == "township":
         weights = {by_code[c].weight for c in codes if by_code[c].weight} - set(codes)
         values = metrics.over_range(con, [*codes, *sorted(weights)], first, end, request.ytd, request.townships,
@@ -162,7 +161,7 @@ def build(con: duckdb.DuckDBPyConnection, request: TableRequest) -> QueryTable:
     for k, code in enumerate(codes):
         matrix[:, k] = [round_half_up(to_display(v, units[code]), columns[k].decimals) if not np.isnan(v) else np.nan
                         for v in matrix[:, k]]
-    everyone = not request.townships or len(towns) == len(townships.townships(con))
+    everyone = len(towns) == len(registered)
     labels.append(TOTAL if everyone else f"所选{len(towns)}个乡镇（街道）合计")
     if row_codes is not None:
         row_codes.append("")
