@@ -2,8 +2,9 @@
 
 import streamlit as st
 
+from civdash.analysis import metrics
 from civdash.domain import catalog
-from civdash.domain.periods import GRAINS, add_months, bucket_label, month_label
+from civdash.domain.periods import GRAINS, add_months, bucket_label, bucket_start, month_label
 from civdash.domain.units import display_decimals, display_unit, format_change
 from civdash.store.paths import geojson_path
 from ui import cards, charts, data, filters, frame
@@ -19,7 +20,9 @@ with st.sidebar:
     grain = filters.grain()
     ytd = filters.ytd()
 ind = data.indicator(code)
-label = bucket_label(period, grain) if grain != "month" else month_label(period)
+# a quarter or year the data do not fill says which months it holds ('2026年第4季度（10-11月）')
+label = (metrics.bucket_labels(data.metric("series", (code,), period, period, grain=grain), grain)
+         .get(bucket_start(period, grain)) or bucket_label(period, grain))
 
 ranking, heat, per_person, profile = st.tabs(["排名", "逐月热力图", "人均指标", "乡镇画像"])
 

@@ -2,8 +2,10 @@
 
 import streamlit as st
 
+from civdash.analysis.marks import township_list
 from civdash.domain.periods import month_label
 from ui import cards, data, filters, frame, watch
+from ui.history import plain
 
 frame.page_header("民政工作总览")
 if not data.months():
@@ -13,8 +15,10 @@ if not data.months():
 left, right = st.columns([1, 3], vertical_alignment="bottom")
 period = filters.month(container=left)
 reported, registered = data.metric("reporting_summary", period)
+missing = watch.not_reported(period)
 right.markdown(f"**{month_label(period)}** 已报送乡镇（街道）：**{reported}/{registered}** 个"
-               + ("" if reported == registered else f"，{registered - reported}个未报送，合计数可能偏小"))
+               + (f"；{plain(township_list(missing))}未报送，卡片上的合计不含其数据（标“数据不全”），增减按同口径计算"
+                  if missing else ""))
 
 attention, targets_col = st.columns([3, 2], gap="large")
 with attention:

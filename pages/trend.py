@@ -3,8 +3,10 @@
 import pandas as pd
 import streamlit as st
 
+from civdash.analysis import marks, metrics
 from civdash.domain.periods import GRAINS, bucket_label
 from ui import charts, data, filters, frame, tables
+from ui.history import plain
 
 frame.page_header("趋势分析")
 if not data.months():
@@ -29,12 +31,18 @@ if df.empty:
     frame.no_data()
     st.stop()
 inds = {i.code: i for i in data.indicators()}
-df["label"] = [bucket_label(p, grain) for p in df["period"]]
+# a quarter or year the data do not fill says which months it holds; a period lacking a township says so
+labels = metrics.bucket_labels(df, grain)
+incomplete = data.metric("incomplete_buckets", tuple(codes), start, end, grain=grain, ytd=ytd, townships=tuple(towns))
+df["label"] = [marks.period_label(labels[p], p in incomplete) for p in df["period"]]
 df["indicator"] = df["indicator_code"].map(lambda c: inds[c].name)
 df["series"] = df["township"] + " " + df["indicator"] if "township" in df else df["indicator"]
 chosen_towns = [t.name for t in data.township_list() if t.id in towns]
 scope = "、".join(chosen_towns) or data.district_word()
-st.caption(f"范围：{scope}；{'流量指标为当年1月起累计数' if ytd else '流量指标为本期发生额'}")
+st.caption(f"范围：{plain(scope)}；{'流量指标为当年1月起累计数' if ytd else '流量指标为本期发生额'}")
+for bucket, names in incomplete.items():
+    st.caption(f":orange[{plain(labels.get(bucket, bucket_label(bucket, grain)))}{plain(marks.incomplete(names))}，"
+               "该期数字不含其数据，与其他时期不可直接比较。]")
 
 # One chart per unit: amounts and head-counts never share an axis.
 for unit, part in df.groupby(df["indicator_code"].map(lambda c: inds[c].unit), sort=False):

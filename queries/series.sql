@@ -2,7 +2,8 @@
 --   across townships: stock and flow are summed, level is averaged (weighted where the catalog names
 --   a weight indicator and the weights add up to more than zero); over time: flow is summed, stock and level take the last month with data.
 --   With $ytd, flows are year-to-date (restarting each January) at the end of each period.
--- Parameters: $indicators VARCHAR[], $townships INTEGER[] (empty = every township),
+-- Parameters: $indicators VARCHAR[], $townships INTEGER[] (empty = every township), $without INTEGER[] (townships
+--   left out, e.g. of a like-for-like comparison; see gaps.sql),
 --   $start DATE, $end DATE (months, inclusive), $grain 'month'|'quarter'|'year',
 --   $ytd BOOLEAN, $by_township BOOLEAN (false = one row per period for the whole selection).
 WITH sel AS (
@@ -13,6 +14,7 @@ WITH sel AS (
     WHERE f.is_current
       AND f.indicator_code IN (SELECT unnest($indicators))
       AND (len($townships) = 0 OR list_contains($townships, f.township_id))
+      AND (len($without) = 0 OR NOT list_contains($without, f.township_id))
       AND f.period BETWEEN (CASE WHEN $ytd THEN date_trunc('year', $start::DATE)
                                  ELSE date_trunc($grain, $start::DATE) END)::DATE AND $end::DATE
 ),
@@ -66,6 +68,7 @@ SELECT indicator_code,
        bucket AS period,
        CASE WHEN any_value(kind) = 'flow' AND NOT $ytd THEN sum(shown)
             ELSE arg_max(shown, period) END AS value,
+       min(period) AS first_month,
        max(period) AS last_month,
        count(*) AS months,
        max(n_townships) AS n_townships

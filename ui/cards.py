@@ -8,9 +8,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from civdash.analysis.marks import figure_marks
 from civdash.domain.periods import ytd_label, ytd_missing
 from civdash.domain.units import FLAT, format_change, format_value
 from ui import data
+from ui.history import plain
 
 
 def _num(value) -> float | None:
@@ -24,28 +26,30 @@ def ytd_span(period: date) -> str:
 
 
 def card_texts(row: pd.Series, period: date, span: str) -> dict[str, str | None]:
-    """Label, value, delta and notes of one card; flows show ``span`` (``ytd_span``: 1–N月累计) with 同比 as official
-    reports do."""
+    """Label, value, delta and notes of one card, the same comparisons in the same places on every card: the badge is
+    同比 of the value, the note gives 环比 (flows: of the month's own amount, after ``span``, ``ytd_span``'s
+    1–N月累计); ``marks`` says when the value lacks a township and when a change leaves one out (like for like)."""
     flow = row["kind"] == "flow"
     value = format_value(_num(row["value"]), row["unit"], int(row["decimals"]))
-    label = row["name"]
+    mom = format_change(_num(row["mom"]))
     if flow:
-        delta, delta_description = format_change(_num(row["yoy"])), "同比"
         month = format_value(_num(row["month_value"]), row["unit"], int(row["decimals"]))
-        mom = format_change(_num(row["mom"]))
         note = f"{span}；当月 {month}" + (f"，环比 {mom}" if mom else "")
     else:
-        delta, delta_description = format_change(_num(row["mom"])), "环比"
-        yoy = format_change(_num(row["yoy"]))
-        note = f"同比 {yoy}" if yoy else None
-    return {"label": label, "value": value, "delta": delta, "delta_description": delta_description, "note": note}
+        note = f"环比 {mom}" if mom else None
+    marks = figure_marks(_names(row.get("missing")), _names(row.get("mom_without")), _names(row.get("yoy_without")))
+    return {"label": row["name"], "value": value, "delta": format_change(_num(row["yoy"])), "delta_description": "同比",
+            "note": note, "marks": marks or None}
+
+
+def _names(value) -> tuple[str, ...]:
+    return tuple(value) if isinstance(value, tuple | list) else ()
 
 
 def reading_note(period: date) -> str:
     first = data.metric("first_month_of_year", period)
-    return (f"资金、人次、户数等流量指标显示{ytd_label(period, first)}累计数{ytd_missing(period, first)}与同比，"
-            "并附当月数与环比；"
-            "人数等期末指标显示月末数与环比，并附同比。")
+    return (f"资金、人次、户数等流量指标显示{ytd_label(period, first)}累计数{ytd_missing(period, first)}，"
+            "并附当月数；人数等期末指标显示月末数。角标为同比，下方为环比。")
 
 
 def key_figure(row: pd.Series, period: date, span: str, container=st) -> None:
@@ -60,6 +64,8 @@ def key_figure(row: pd.Series, period: date, span: str, container=st) -> None:
         )
         if texts["note"]:
             st.caption(texts["note"])
+        if texts["marks"]:
+            st.caption(f":orange[{plain(texts['marks'])}]")
 
 
 def key_figure_grid(figures: pd.DataFrame, period: date, columns: int = 4) -> None:

@@ -11,6 +11,7 @@ import streamlit as st
 from civdash.domain.periods import month_label
 from civdash.domain.units import format_value
 from ui import data
+from ui.history import plain
 
 ALL_NORMAL = "本月各乡镇数据均在常态范围内，无需特别关注。"
 
@@ -19,16 +20,21 @@ def attention(period: date) -> list[str]:
     """重点关注 as 总览 and 会议模式 both list it: the watch list's sentences, largest move first, then the townships
     that have not reported the month."""
     lines = [watch_sentence(row) for _, row in data.metric("watchlist", period).iterrows()]
-    missing = data.metric("completeness", period, period).query("indicators == 0")["township"].tolist()
+    missing = not_reported(period)
     if missing:
-        lines.append(f"未报送{month_label(period)}数据：**{'、'.join(missing)}**")
+        lines.append(f"未报送{month_label(period)}数据：**{'、'.join(plain(t) for t in missing)}**")
     return lines
+
+
+def not_reported(period: date) -> list[str]:
+    """The townships without any value for the month, in registry order."""
+    return data.metric("completeness", period, period).query("indicators == 0")["township"].tolist()
 
 
 def watch_sentence(row: pd.Series) -> str:
     """'城南街道 临时救助资金 3.91万元，较上月增长805.4%，近12个月中位数0.65万元'."""
     unit, dec = row["unit"], int(row["decimals"])
-    text = f"**{row['township']}** {row['indicator_name']} {format_value(row['value'], unit, dec)}"
+    text = f"**{plain(row['township'])}** {plain(row['indicator_name'])} {format_value(row['value'], unit, dec)}"
     mom = row["mom"]
     if mom is not None and not (isinstance(mom, float) and math.isnan(mom)):
         text += f"，较上月{'增长' if mom > 0 else '下降'}{abs(mom) * 100:.1f}%"

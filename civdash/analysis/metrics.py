@@ -18,6 +18,8 @@ from civdash.domain.periods import (
     Grain,
     add_months,
     bucket_end,
+    bucket_label,
+    bucket_months,
     bucket_start,
     month_start,
     previous_bucket,
@@ -43,6 +45,15 @@ def available_months(con: duckdb.DuckDBPyConnection) -> list[date]:
     return [pd.Timestamp(p).date() for p in df["period"]]
 
 
+def bucket_labels(df: pd.DataFrame, grain: Grain) -> dict[date, str]:
+    """Each period of a ``series`` (or ``compare``) frame labelled with the months its data hold where they do not fill
+    it: '2026年第4季度（10-11月）' (``periods.bucket_label``), from its rows' first and last months with data."""
+    rows = df.dropna(subset=["first_month"]) if "first_month" in df else df.iloc[0:0]
+    spans = rows.groupby("period").agg(first=("first_month", "min"), last=("last_month", "max"))
+    return {p: bucket_label(p, grain, r["first"], r["last"]) for p, r in spans.iterrows()} | {
+        p: bucket_label(p, grain) for p in df["period"].dropna().unique() if p not in spans.index}
+
+
 def first_month_of_year(con: duckdb.DuckDBPyConnection, end: date) -> date | None:
     """The first month of ``end``'s year, up to ``end``, that has any data: January unless the data start later (a
     bureau whose first upload is November), so that a 累计 is never labelled 1-N月 when it holds fewer months."""
@@ -59,20 +70,24 @@ def series(
     ytd: bool = False,
     townships: Sequence[int] = (),
     by_township: bool = False,
+    without: Sequence[int] = (),
 ) -> pd.DataFrame:
-    """Values per indicator (and township) and period; see ``queries/series.sql`` for semantics.
+    """Values per indicator (and township) and period; see ``queries/series.sql`` for semantics. ``without``: townships
+    left out (of a like-for-like comparison).
 
-    Columns: indicator_code, township_id, period (date), value, last_month, months, n_townships;
-    with ``by_township`` also township, township_code, sort_order. Rows come in the order of
+    Columns: indicator_code, township_id, period (date), value, first_month and last_month (the bucket's first and
+    last months with data), months (how many), n_townships; with ``by_township`` also township, township_code,
+    sort_order. Rows come in the order of
     ``indicators``, then township display order, then period.
     """
     df = queries.run(
         con, "series",
-        indicators=list(indicators), townships=[int(t) for t in townships],
+        indicators=list(indicators), townships=[int(t) for t in townships], without=[int(t) for t in without],
         start=bucket_start(start, grain), end=bucket_end(end, grain), grain=grain,
         ytd=bool(ytd), by_township=bool(by_township),
     )
     df["period"] = pd.to_datetime(df["period"]).dt.date
+    df["first_month"] = pd.to_datetime(df["first_month"]).dt.date
     df["last_month"] = pd.to_datetime(df["last_month"]).dt.date
     order = ["indicator_rank", "period"]
     if by_township:
@@ -86,6 +101,72 @@ def series(
     return df.drop(columns="indicator_rank").reset_index(drop=True)
 
 
+def missing(
+    con: duckdb.DuckDBPyConnection, indicators: Sequence[str], start: date, end: date, townships: Sequence[int] = (),
+) -> pd.DataFrame:
+    """Townships that have not reported: per indicator and month of ``start``–``end``, those expected (they reported
+    the indicator in one of the twelve months up to it) without a value (``queries/missing.sql``).
+
+    Columns: indicator_code, township_id, township, period.
+    """
+    df = queries.run(con, "missing", indicators=list(indicators), townships=[int(t) for t in townships],
+                     start=month_start(start), end=month_start(end))
+    df["period"] = pd.to_datetime(df["period"]).dt.date
+    return df
+
+
+def incomplete_buckets(
+    con: duckdb.DuckDBPyConnection, indicators: Sequence[str], start: date, end: date, grain: Grain = "month",
+    ytd: bool = False, townships: Sequence[int] = (),
+) -> dict[date, tuple[str, ...]]:
+    """The periods of a ``series`` whose figures lack an expected township (数据不全), with the townships' names: a
+    bucket lacks those missing from any of its months, a 1-N月累计 (``ytd``) flow also those missing from an earlier
+    month of its year."""
+    first = date(start.year, 1, 1) if ytd else bucket_start(start, grain)
+    absent = missing(con, indicators, first, bucket_end(end, grain), townships)
+    if absent.empty:
+        return {}
+    kinds = {i.code: i.kind for i in catalog.indicators(con)}
+    out: dict[date, dict[str, None]] = {}
+    for code, name, month in zip(absent["indicator_code"], absent["township"], absent["period"], strict=True):
+        last = date(month.year, 12, 1) if ytd and kinds.get(code) == "flow" else month
+        bucket = bucket_start(month, grain)
+        while bucket <= min(last, bucket_end(end, grain)):
+            if bucket >= bucket_start(start, grain):
+                out.setdefault(bucket, {})[name] = None
+            bucket = add_months(bucket, bucket_months(grain))
+    return {b: tuple(names) for b, names in sorted(out.items())}
+
+
+def gaps(
+    con: duckdb.DuckDBPyConnection,
+    indicators: Sequence[str],
+    now: tuple[date, date],
+    prev: tuple[date, date],
+    yoy: tuple[date, date],
+    ytd: bool = False,
+    townships: Sequence[int] = (),
+) -> pd.DataFrame:
+    """Who is left out of comparing the months ``now`` (first, last) with the months ``prev`` (环比) and ``yoy`` (同比)
+    like for like: per indicator, the townships ``excluded_mom`` / ``excluded_yoy`` (reported in one of the two
+    periods and not throughout both). With ``ytd``, flows' periods start in January (``queries/gaps.sql``).
+
+    Columns: indicator_code, township_id, township, excluded_mom, excluded_yoy (flagged townships only).
+    """
+    return queries.run(
+        con, "gaps", indicators=list(indicators), townships=[int(t) for t in townships], ytd=bool(ytd),
+        now_start=month_start(now[0]), now_end=month_start(now[1]), prev_start=month_start(prev[0]),
+        prev_end=month_start(prev[1]), yoy_start=month_start(yoy[0]), yoy_end=month_start(yoy[1]),
+    )
+
+
+def _names(flags: pd.DataFrame, column: str | None, indicators: Sequence[str]) -> list[tuple[str, ...]]:
+    """Per indicator (in order), the names of the townships ``flags`` marks in ``column`` (every row's: None)."""
+    marked = (flags[flags[column]] if column else flags).groupby("indicator_code", sort=False)["township"].agg(
+        lambda names: tuple(dict.fromkeys(names)))
+    return [marked.get(code, ()) for code in indicators]
+
+
 def compare(
     con: duckdb.DuckDBPyConnection,
     indicators: Sequence[str],
@@ -94,16 +175,36 @@ def compare(
     ytd: bool = False,
     townships: Sequence[int] = (),
     by_township: bool = False,
+    prev: date | None = None,
 ) -> pd.DataFrame:
-    """Value in the period with its 环比 (previous period) and 同比 (same period last year) bases.
+    """Value in the period with its 环比 (previous period, or the bucket starting at ``prev``: 年初 for a 1–N月 report's
+    stocks) and 同比 (same period last year) bases.
 
-    Columns: indicator_code, township_id, value, prev_value, yoy_value, mom, yoy (ratios, NaN when
-    no base), last_month, n_townships (+ township names with ``by_township``).
+    Columns: indicator_code, township_id, value, prev_value, yoy_value, mom, yoy (ratios, NaN when no base),
+    last_month, n_townships (+ township names with ``by_township``).
+
+    The district's (or the selection's) rows follow the incomplete-data rule (docs/architecture.md): ``value`` is the
+    total of the townships that reported, ``missing`` names those expected but absent (数据不全); each change compares
+    like with like: where a township reported in one of the two periods and not throughout both, both figures are
+    taken again without it. ``prev_now`` / ``yoy_now`` is then the period's figure on the compared basis (else
+    ``value``), ``prev_value`` / ``yoy_value`` the base on the same basis, ``mom_without`` / ``yoy_without`` the names
+    left out, and ``mom_basis`` / ``yoy_basis`` how many townships were compared (NaN when nobody was left out).
+    A township's own row compares its own figures.
     """
+    return _compared(con, indicators, period, grain, ytd, townships, by_township, prev)[0]
+
+
+def _compared(
+    con: duckdb.DuckDBPyConnection, indicators: Sequence[str], period: date, grain: Grain, ytd: bool,
+    townships: Sequence[int], by_township: bool, prev: date | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``compare``'s frame, and the series it was made from (from the earlier base to the period)."""
     current = bucket_start(period, grain)
-    prev, last_year = previous_bucket(period, grain), same_bucket_last_year(period, grain)
+    prev = bucket_start(prev, grain) if prev is not None else previous_bucket(period, grain)
+    last_year = same_bucket_last_year(period, grain)
     if not indicators:
-        return pd.DataFrame(columns=["indicator_code", "township_id", "value", "prev_value", "yoy_value", "mom", "yoy"])
+        empty = pd.DataFrame(columns=["indicator_code", "township_id", "value", "prev_value", "yoy_value", "mom", "yoy"])
+        return empty, empty
     df = series(con, indicators, min(prev, last_year), period, grain, ytd, townships, by_township)
     keys = ["indicator_code", "township_id"]
     now = df[df["period"] == current]
@@ -123,12 +224,61 @@ def compare(
     else:
         now = pd.DataFrame({"indicator_code": list(indicators)}).assign(township_id=np.nan).merge(
             now.assign(township_id=np.nan), on=keys, how="left")
-    for col, base in (("prev_value", prev), ("yoy_value", last_year)):
-        part = df[df["period"] == base][keys + ["value"]].rename(columns={"value": col})
+    for col, base in (("prev", prev), ("yoy", last_year)):
+        part = df[df["period"] == base][keys + ["value", "months"]].rename(
+            columns={"value": f"{col}_value", "months": f"{col}_months"})
         now = now.merge(part, on=keys, how="left")
-    now["mom"] = _ratio(now["value"], now["prev_value"])
-    now["yoy"] = _ratio(now["value"], now["yoy_value"])
-    return now.reset_index(drop=True)
+    now["prev_now"] = now["value"]
+    now["yoy_now"] = now["value"]
+    if not by_township:
+        now = _like_for_like(con, now, list(indicators), period, grain, ytd, townships, prev)
+    # A quarter or year the data do not fill (half over, or data that start within it) says which months it holds
+    # (``periods.bucket_label``); its flows are not compared with a whole one, nor a whole one with it.
+    full = bucket_months(grain)
+    now["partial"] = now["months"] < full
+    flow = now["indicator_code"].map({i.code: i.kind for i in catalog.indicators(con)}) == "flow"
+    for col in ("prev", "yoy"):
+        gone = flow & (now["partial"] | (now[f"{col}_months"] < full))
+        now.loc[gone, [f"{col}_now", f"{col}_value"]] = np.nan
+    now["mom"] = _ratio(now["prev_now"], now["prev_value"])
+    now["yoy"] = _ratio(now["yoy_now"], now["yoy_value"])
+    return now.reset_index(drop=True), df
+
+
+def _like_for_like(
+    con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, indicators: list[str], period: date, grain: Grain, ytd: bool,
+    townships: Sequence[int], prev: date,
+) -> pd.DataFrame:
+    """``compare``'s district rows (one per indicator, in order) with ``missing`` and, where a township is in one
+    period's figure and not throughout the other's, both figures of the change taken again without it."""
+    frame = frame.set_index("indicator_code")
+    current = bucket_start(period, grain)
+    bases = {"mom": prev, "yoy": same_bucket_last_year(period, grain)}
+    end = bucket_end(period, grain)
+    flags = gaps(con, indicators, (current, end), *((b, bucket_end(b, grain)) for b in bases.values()), ytd, townships)
+    # who is missing from the figure: from a month of the bucket, or for a 1-N月累计 flow from a month since January
+    absent = missing(con, indicators, date(current.year, 1, 1) if ytd else current, end, townships)
+    kinds = {i.code: i.kind for i in catalog.indicators(con)}
+    absent = absent[(absent["period"] >= current) | (absent["indicator_code"].map(kinds) == "flow")]
+    frame["missing"] = _names(absent, None, indicators)
+    sets: dict[str, dict[str, tuple[int, ...]]] = {}  # change → indicator → townships left out
+    for name in bases:
+        frame[f"{name}_without"] = _names(flags, f"excluded_{name}", indicators)
+        frame[f"{name}_basis"] = np.nan
+        left_out = flags[flags[f"excluded_{name}"]].groupby("indicator_code", sort=False)["township_id"]
+        sets[name] = {str(code): tuple(sorted(ids)) for code, ids in left_out}
+    for without in {w for by_code in sets.values() for w in by_code.values()}:
+        codes = sorted({c for by_code in sets.values() for c, w in by_code.items() if w == without})
+        again = series(con, codes, min(bases.values()), period, grain, ytd, townships, without=without)
+        values = again.pivot(index="indicator_code", columns="period", values="value")
+        counts = again[again["period"] == current].set_index("indicator_code")["n_townships"]
+        for name, base in bases.items():
+            now_col, base_col = ("prev_now", "prev_value") if name == "mom" else ("yoy_now", "yoy_value")
+            mine = [c for c, w in sets[name].items() if w == without]
+            for col, p in ((now_col, current), (base_col, base)):
+                frame.loc[mine, col] = (values[p] if p in values else pd.Series(dtype=float)).reindex(mine).to_numpy()
+            frame.loc[mine, f"{name}_basis"] = counts.reindex(mine).to_numpy()
+    return frame.reset_index()
 
 
 def over_range(
@@ -201,36 +351,35 @@ def key_figures(
 ) -> pd.DataFrame:
     """One row per catalog indicator for the 总览 cards (or a township profile with ``townships``).
 
-    value: stocks and levels at the month, flows year-to-date (1–N月累计, as official reports give them);
-    month_value: the month's own amount; mom: 环比 of the month's value; yoy: 同比 of ``value``;
-    spark: the last ``spark_months`` monthly values (each month's own amount for flows).
+    value: stocks and levels at the month, flows year-to-date (1–N月累计, as official reports do); yoy: 同比 of
+    ``value``; month_value: the month's own amount; mom: 环比 of the month's value; spark: the last ``spark_months``
+    monthly values (each month's own amount for flows). Both changes compare like with like (``compare``):
+    ``missing`` names the townships absent from ``value`` (``month_missing``: from the month's own amount),
+    ``mom_without`` / ``yoy_without`` those left out of a change.
     """
     inds = catalog.indicators(con)
     codes = [i.code for i in inds]
-    last_year, prev = add_months(period, -12), add_months(period, -1)
-    first = min(last_year, add_months(period, -(spark_months - 1)))
-    # Two queries: each month's own values (spark, 环比) and year-to-date values (card value, 同比).
-    monthly = series(con, codes, first, period, "month", townships=townships)
-    ytd = series(con, codes, last_year, period, "month", ytd=True, townships=townships)
-    m = monthly.pivot(index="indicator_code", columns="period", values="value").reindex(codes)
-    y = ytd.pivot(index="indicator_code", columns="period", values="value").reindex(codes)
-    n = monthly[monthly["period"] == period].set_index("indicator_code")["n_townships"].reindex(codes)
-
-    def at(frame: pd.DataFrame, month: date) -> pd.Series:
-        return frame[month] if month in frame.columns else pd.Series(np.nan, index=frame.index)
-
-    spark_cols = [c for c in m.columns if c > add_months(period, -spark_months)]
+    month, monthly = _compared(con, codes, period, "month", False, townships, False)
+    month = month.set_index("indicator_code")
+    year = compare(con, codes, period, ytd=True, townships=townships).set_index("indicator_code")
+    if spark_months > 12:  # the month's comparison reads thirteen months
+        monthly = series(con, codes, add_months(period, -(spark_months - 1)), period, "month", townships=townships)
+    recent = monthly[monthly["period"] > add_months(period, -spark_months)]
+    # a month some township has not reported is left off the line: the card says so, the line would only fall
+    recent = recent[(recent["period"] < period) | ~recent["indicator_code"].map(month["missing"].map(bool))]
+    spark = recent.groupby("indicator_code", sort=False)["value"].agg(list)
     out = pd.DataFrame({
         "indicator_code": codes,
         "name": [i.name for i in inds], "category": [i.category for i in inds], "unit": [i.unit for i in inds],
         "kind": [i.kind for i in inds], "decimals": [i.decimals for i in inds], "note": [i.note for i in inds],
-        "value": at(y, period).to_numpy(), "month_value": at(m, period).to_numpy(),
-        "prev_value": at(m, prev).to_numpy(), "yoy_value": at(y, last_year).to_numpy(),
-        "n_townships": n.to_numpy(),
-        "spark": [[v for v in row if pd.notna(v)] for row in m[spark_cols].to_numpy().tolist()],
     })
-    out["mom"] = _ratio(out["month_value"], out["prev_value"])
-    out["yoy"] = _ratio(out["value"], out["yoy_value"])
+    for column, source in (("value", year["value"]), ("yoy", year["yoy"]), ("yoy_value", year["yoy_value"]),
+                           ("missing", year["missing"]), ("yoy_without", year["yoy_without"]),
+                           ("month_value", month["value"]), ("mom", month["mom"]),
+                           ("prev_value", month["prev_value"]), ("month_missing", month["missing"]),
+                           ("mom_without", month["mom_without"]), ("n_townships", month["n_townships"])):
+        out[column] = source.reindex(codes).to_numpy()
+    out["spark"] = [[v for v in spark.get(code, []) if pd.notna(v)] for code in codes]
     return out
 
 

@@ -44,9 +44,9 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
-from civdash.analysis import metrics
+from civdash.analysis import marks, metrics
 from civdash.domain import catalog, townships
-from civdash.domain.periods import add_months, bucket_start, month_label, ytd_label, ytd_missing
+from civdash.domain.periods import add_months, bucket_start, month_label, partial_months, ytd_label, ytd_missing
 from civdash.domain.units import display_unit, round_half_up, to_display
 from civdash.store.paths import DATA_DIR
 
@@ -211,6 +211,7 @@ class Figure:
     yoy_value: float | None
     change: str | None  # '较上月减少7人' / '环比增长1.2%'
     yoy: str | None  # '同比下降3.0%'
+    mark: str = ""  # '新华乡未报送，数据不全；增减按同口径计算' (``marks.sentence_mark``)
 
     @property
     def shown_unit(self) -> str:
@@ -283,7 +284,8 @@ def build(
     covered = _covered_months(con, period)
     if period.kind == "ytd":
         period = replace(period, first=covered[0])  # a year whose data start after January is labelled as it is
-    label = period.label() + _partial(period, covered)
+    partial = partial_months(period.month, "quarter", covered[0], covered[-1]) if period.kind == "quarter" else ""
+    label = period.label() + partial
     phrases = load_phrases() if phrases is None else phrases
     word = townships.district_word(con)
     selected = [i for i in inds if i.category in chosen]
@@ -292,7 +294,7 @@ def build(
     out = []
     for category in chosen:
         part = [i for i in selected if i.category == category and i.code in figures]
-        sentences = _sentences(part, figures, phrases, period, covered[-1], word)
+        sentences = _sentences(part, figures, phrases, period, covered[-1], word, partial)
         if sentences:
             out.append(Section(category, f"{chinese_number(len(out) + 1)}、{category}", tuple(sentences)))
     if not out:
@@ -318,19 +320,12 @@ def _covered_months(con: duckdb.DuckDBPyConnection, period: ReportPeriod) -> lis
     return [m for m in months if period.start <= m <= period.month]
 
 
-def _partial(period: ReportPeriod, covered: list[date]) -> str:
-    """'（4-5月）' for a quarter whose last months have no data yet."""
-    if period.kind != "quarter" or covered[-1] == period.month:
-        return ""
-    first, last = period.start.month, covered[-1].month
-    return f"（{first}月）" if first == last else f"（{first}-{last}月）"
-
-
 def _notes(con: duckdb.DuckDBPyConnection, month: date) -> tuple[str, ...]:
-    reported, registered = metrics.reporting_summary(con, month)
-    if reported >= registered:
+    missing = metrics.completeness(con, month, month).query("indicators == 0")["township"].tolist()
+    if not missing:
         return ()
-    return (f"注：{month_label(month)}有{registered - reported}个乡镇（街道）未报送数据，相关合计数可能偏小。",)
+    return (f"注：{month_label(month)}{marks.township_list(missing)}未报送数据，文中标注“数据不全”的数字不含其数据，"
+            "增减按同口径（除去未报送乡镇）计算。",)
 
 
 def _values(con: duckdb.DuckDBPyConnection, period: ReportPeriod, codes: list[str]) -> pd.DataFrame:
@@ -338,13 +333,10 @@ def _values(con: duckdb.DuckDBPyConnection, period: ReportPeriod, codes: list[st
     if not codes:
         return pd.DataFrame(columns=["value", "prev_value", "yoy_value", "last_month"])
     grain = "quarter" if period.kind == "quarter" else "month"
-    df = metrics.compare(con, codes, period.month, grain, ytd=period.kind == "ytd").set_index("indicator_code")
-    if period.kind == "ytd":
-        # 1–N月: stocks compare with the start of the year (December before); flows and levels only 同比.
-        december = date(period.month.year - 1, 12, 1)
-        start = metrics.series(con, codes, december, december, "month").set_index("indicator_code")["value"]
-        df["prev_value"] = start.reindex(df.index)
-    return df
+    # 1–N月: stocks compare with the start of the year (December before); flows and levels only 同比.
+    december = date(period.month.year - 1, 12, 1) if period.kind == "ytd" else None
+    return metrics.compare(con, codes, period.month, grain, ytd=period.kind == "ytd", prev=december
+                           ).set_index("indicator_code")
 
 
 def _figure(ind: catalog.Indicator, rows: pd.DataFrame, period: ReportPeriod, label: str) -> Figure | None:
@@ -354,28 +346,34 @@ def _figure(ind: catalog.Indicator, rows: pd.DataFrame, period: ReportPeriod, la
     value = float(row["value"])
     prev = float(row["prev_value"]) if _valid(row["prev_value"]) else None
     yoy = float(row["yoy_value"]) if _valid(row["yoy_value"]) else None
+    # each change compares like with like (metrics.compare): the period's figure on the base's basis
+    prev_now, yoy_now = float(row["prev_now"]), float(row["yoy_now"])
     ytd = period.kind == "ytd"
+    mom_without = tuple(row["mom_without"])
     if ind.kind == "stock":
         prev_label = {"month": "上月", "quarter": "上季度末", "ytd": "年初"}[period.kind]
-        change = absolute_text(prev_label, value, prev, ind.unit, ind.decimals)
+        change = absolute_text(prev_label, prev_now, prev, ind.unit, ind.decimals)
     elif ytd:
-        prev_label, prev, change = None, None, None
+        prev_label, prev, change, mom_without = None, None, None, ()
     else:
         prev_label = "上月" if period.kind == "month" else "上季度"
-        change = relative_text("环比", value, prev, level=ind.kind == "level")
+        change = relative_text("环比", prev_now, prev, level=ind.kind == "level")
+    yoy_text = relative_text("同比", yoy_now, yoy, level=ind.kind == "level")
+    mark = marks.sentence_mark(tuple(row["missing"]), mom_without if change else (),
+                               tuple(row["yoy_without"]) if yoy_text else ())
     return Figure(
         code=ind.code, name=ind.name, kind=ind.kind, unit=ind.unit, decimals=ind.decimals, period=label, value=value,
         text=value_text(value, ind.unit, ind.decimals), last_month=pd.Timestamp(row["last_month"]).date(),
-        prev_label=prev_label, prev_value=prev, yoy_value=yoy, change=change,
-        yoy=relative_text("同比", value, yoy, level=ind.kind == "level"),
+        prev_label=prev_label, prev_value=prev, yoy_value=yoy, change=change, yoy=yoy_text, mark=mark,
     )
 
 
 def _sentences(
     inds: list[catalog.Indicator], figures: dict[str, Figure], phrases: dict[str, Phrase], period: ReportPeriod,
-    as_of: date, word: str,
+    as_of: date, word: str, partial: str = "",
 ) -> list[Sentence]:
-    """The section's sentences: stocks, levels, flows (each kind one sentence, clauses joined by '；')."""
+    """The section's sentences: stocks, levels, flows (each kind one sentence, clauses joined by '；'); ``partial``:
+    the months a quarter the data do not fill holds ('（10-11月）'), said in the flows' lead."""
     out = []
     for kind in ("stock", "level", "flow"):
         clauses = _clauses([i for i in inds if i.kind == kind], figures, phrases, period, as_of)
@@ -386,7 +384,7 @@ def _sentences(
         elif kind == "level":
             lead = word
         else:
-            lead = f"{period.short()}，{word}"
+            lead = f"{period.short()}{partial}，{word}"
         text = lead + "；".join(text for text, _ in clauses) + "。"
         out.append(Sentence(text, tuple(f for _, fs in clauses for f in fs)))
     return out
@@ -412,6 +410,14 @@ def _clauses(
             clause += f"（{month_label(leader.last_month)}数）"
         clause += "".join(f"，{c}" for c in (leader.change, leader.yoy) if c)
         out.append((clause, figs))
+    # an incomplete figure or a change on fewer townships is said: once after the sentence's last clause when every
+    # clause carries the same mark, else after each clause that does
+    marked = [next((f.mark for f in figs if f.mark), "") for _, figs in out]
+    if len(set(marked)) == 1 and marked[0]:
+        text, figs = out[-1]
+        out[-1] = (f"{text}（以上{marked[0]}）", figs)
+    else:
+        out = [(f"{text}（{m}）" if m else text, figs) for (text, figs), m in zip(out, marked, strict=True)]
     return out
 
 
@@ -437,7 +443,7 @@ def appendix_rows(report: Report) -> list[tuple[str, str, str, str, str, str]]:
         def shown(v: float | None, f: Figure = f) -> str:
             return "—" if v is None else value_text(v, f.unit, f.decimals).removesuffix(f.shown_unit)
         prev = "—" if f.prev_value is None else f"{shown(f.prev_value)}（{f.prev_label}）"
-        changes = "，".join(c for c in (f.change, f.yoy) if c) or "—"
+        changes = "，".join(c for c in (f.change, f.yoy, f.mark) if c) or "—"
         rows.append((f.name, f.shown_unit, shown(f.value), prev, shown(f.yoy_value), changes))
     return rows
 

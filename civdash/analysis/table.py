@@ -33,7 +33,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from civdash.analysis import metrics
+from civdash.analysis import marks, metrics
 from civdash.domain import catalog, townships
 from civdash.domain.periods import (
     Grain,
@@ -153,10 +153,14 @@ def build(con: duckdb.DuckDBPyConnection, request: TableRequest) -> QueryTable:
         values = metrics.series(con, codes, first, end, request.grain, request.ytd, request.townships)
         buckets = _buckets(first, end, request.grain)
         rows = _rows_of(values, "period", buckets, codes)
-        labels = [bucket_label(b, request.grain) for b in buckets]
+        # a quarter or year the data do not fill says which months it holds; a period lacking a township says so
+        spans = metrics.bucket_labels(values, request.grain)
+        incomplete = metrics.incomplete_buckets(con, codes, first, end, request.grain, request.ytd, request.townships)
+        labels = [marks.period_label(spans.get(b, bucket_label(b, request.grain)), b in incomplete) for b in buckets]
         row_codes = None
         row_header = PERIOD_HEADER
-        stale = []
+        stale = [f"{spans.get(b, bucket_label(b, request.grain))}{marks.incomplete(names)}，该期及合计行不含其数据。"
+                 for b, names in incomplete.items()]
     matrix = np.array(rows + [total_row], dtype=float).reshape(len(rows) + 1, len(codes))
     for k, code in enumerate(codes):
         matrix[:, k] = [round_half_up(to_display(v, units[code]), columns[k].decimals) if not np.isnan(v) else np.nan

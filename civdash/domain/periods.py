@@ -97,13 +97,28 @@ def month_label(d: date) -> str:
     return f"{d.year}年{d.month}月"
 
 
-def bucket_label(d: date, grain: Grain) -> str:
-    """'2025年3月', '2025年第1季度' or '2025年'."""
+def bucket_label(d: date, grain: Grain, first: date | None = None, last: date | None = None) -> str:
+    """'2025年3月', '2025年第1季度' or '2025年'; with the first and last months that have data, a quarter or year they
+    do not fill says which months it holds: '2026年第4季度（10-11月）', '2026年（1-11月）', '2025年第4季度（11月）'."""
     if grain == "month":
         return month_label(d)
-    if grain == "quarter":
-        return f"{d.year}年第{(d.month - 1) // 3 + 1}季度"
-    return f"{d.year}年"
+    label = f"{d.year}年第{(d.month - 1) // 3 + 1}季度" if grain == "quarter" else f"{d.year}年"
+    return label + partial_months(d, grain, first, last)
+
+
+def partial_months(d: date, grain: Grain, first: date | None, last: date | None) -> str:
+    """'（10-11月）' when the months ``first``–``last`` do not fill the bucket of ``d``, else ''."""
+    start, end = bucket_start(d, grain), bucket_end(d, grain)
+    first = max(month_start(first), start) if first is not None else start
+    last = min(month_start(last), end) if last is not None else end
+    if (first, last) == (start, end):
+        return ""
+    return f"（{first.month}月）" if first == last else f"（{first.month}-{last.month}月）"
+
+
+def bucket_months(grain: Grain) -> int:
+    """How many months a bucket of ``grain`` holds."""
+    return {"month": 1, "quarter": 3, "year": 12}[grain]
 
 
 def ytd_label(end: date, first: date | None = None) -> str:

@@ -11,13 +11,15 @@ def card_values(cards, at) -> dict[str, str]:
     return {name: card.value for name, card in cards(at).items()}
 
 
-def district_month(sql, code: str, period: str = JUNE) -> float:
-    return sql("SELECT sum(value) FROM v_fact WHERE indicator_code = ? AND period = ?::DATE", code, period)
+def district_month(sql, code: str, period: str = JUNE, without: str = "") -> float:
+    return sql("SELECT sum(value) FROM v_fact WHERE indicator_code = ? AND period = ?::DATE AND township <> ?",
+               code, period, without)
 
 
-def district_ytd(sql, code: str, period: str = JUNE) -> float:
+def district_ytd(sql, code: str, period: str = JUNE, without: str = "") -> float:
     return sql("SELECT sum(value) FROM v_fact WHERE indicator_code = ?"
-               " AND period BETWEEN date_trunc('year', ?::DATE) AND ?::DATE", code, period, period)
+               " AND period BETWEEN date_trunc('year', ?::DATE) AND ?::DATE AND township <> ?",
+               code, period, period, without)
 
 
 @pytest.mark.timeout(120)
@@ -35,20 +37,36 @@ def test_overview_opens_clean_on_latest_month(app, sql, clean):
 
 @pytest.mark.timeout(120)
 def test_headline_figures_equal_sql(app, sql, cards, fmt_value, fmt_pct):
+    """新华乡 has not reported June: every figure is the other townships' and says so, and every change compares the
+    same townships in both periods (without 新华乡), in the same places on every card: 同比 in the badge, 环比 below."""
     shown = cards(app())
+    late = "新华乡"
     persons = district_month(sql, "dibao_urban_persons")
-    assert shown["城市低保人数"].value == fmt_value(persons, "人")
-    # 环比 of a stock: against May's head-count.
-    may = district_month(sql, "dibao_urban_persons", "2025-05-01")
-    assert shown["城市低保人数"].delta == fmt_pct((persons - may) / may)
-    # A flow: the year-to-date amount in 万元, said to be 1-6月累计, with June's own amount as a note.
+    card = shown["城市低保人数"]
+    assert card.value == fmt_value(persons, "人")
+    assert "数据不全（新华乡未报送）" in card.text and "增减按同口径计算（不含新华乡）" in card.text
+    # 同比 of a stock: against June 2024's head-count of the same 29 townships.
+    last_june = district_month(sql, "dibao_urban_persons", "2024-06-01", without=late)
+    assert card.delta == fmt_pct((persons - last_june) / last_june)
+    # 环比: against May's head-count of the same townships (with 新华乡's May it would read a larger fall).
+    may = district_month(sql, "dibao_urban_persons", "2025-05-01", without=late)
+    assert f"环比 {fmt_pct((persons - may) / may)}" in card.text
+    everyone_may = district_month(sql, "dibao_urban_persons", "2025-05-01")
+    assert fmt_pct((persons - everyone_may) / everyone_may) != fmt_pct((persons - may) / may)
+    # A flow: the year-to-date amount in 万元, said to be 1-6月累计, with June's own amount and its 环比 as a note.
     funds = shown["城市低保资金支出"]
-    assert funds.value == fmt_value(district_ytd(sql, "dibao_urban_funds"), "元")
+    ytd = district_ytd(sql, "dibao_urban_funds")
+    assert funds.value == fmt_value(ytd, "元")
     assert "1-6月累计" in funds.text
-    assert f"当月 {fmt_value(district_month(sql, 'dibao_urban_funds'), '元')}" in funds.text
-    # 同比 of a flow: against 1-6月 of last year.
-    last_year = district_ytd(sql, "dibao_urban_funds", "2024-06-01")
-    assert funds.delta == fmt_pct((district_ytd(sql, "dibao_urban_funds") - last_year) / last_year)
+    june = district_month(sql, "dibao_urban_funds")
+    may_funds = district_month(sql, "dibao_urban_funds", "2025-05-01", without=late)
+    assert f"当月 {fmt_value(june, '元')}，环比 {fmt_pct((june - may_funds) / may_funds)}" in funds.text
+    # 同比 of a flow: 1-6月 against 1-6月 of last year, both without 新华乡 (whose 1-6月 lacks June; the figure
+    # itself holds its 1-5月 and is marked).
+    assert "数据不全（新华乡未报送）" in funds.text
+    mine = district_ytd(sql, "dibao_urban_funds", without=late)
+    last_year = district_ytd(sql, "dibao_urban_funds", "2024-06-01", without=late)
+    assert funds.delta == fmt_pct((mine - last_year) / last_year)
 
 
 @pytest.mark.timeout(120)
@@ -83,7 +101,7 @@ def test_reporting_status_shows_late_township(app, sql):
     assert (reported, registered) == (29, 30)
     status = next(m.value for m in at.markdown if "已报送" in m.value)
     assert f"**{reported}/{registered}**" in status
-    assert "1个未报送" in status
+    assert "新华乡未报送，卡片上的合计不含其数据（标“数据不全”），增减按同口径计算" in status
     assert any("未报送2025年6月数据" in m.value and "新华乡" in m.value for m in at.markdown)
 
 

@@ -301,9 +301,18 @@ def test_compare_month_across_the_year_boundary(small) -> None:
 def test_compare_month_without_last_year(small) -> None:
     c = metrics.compare(small.con, ["persons", "funds"], D(2025, 3, 1))
     p = row(c, "persons")
-    assert (p["value"], p["prev_value"]) == (188, 218)
-    assert p["mom"] == pytest.approx(-30 / 218)
+    # 新华乡 has not reported March: the figure is the other two's (188) and marked; 环比 compares them with their own
+    # February (119 + 66 = 185), not with the district's 218, which would read as a fall of 30.
+    assert p["value"] == 188 and p["missing"] == ("新华乡",)
+    assert (p["prev_now"], p["prev_value"], p["mom_basis"], p["mom_without"]) == (188, 185, 2, ("新华乡",))
+    assert p["mom"] == pytest.approx(3 / 185)
     assert math.isnan(p["yoy_value"]) and math.isnan(p["yoy"])
+
+
+def test_compare_of_complete_months_is_plain(small) -> None:
+    p = row(metrics.compare(small.con, ["persons"], D(2025, 2, 1)), "persons")
+    assert (p["value"], p["prev_now"], p["prev_value"]) == (218, 218, 217)
+    assert p["missing"] == () and p["mom_without"] == () and math.isnan(p["mom_basis"])
 
 
 def test_compare_year_to_date(small) -> None:
@@ -314,18 +323,30 @@ def test_compare_year_to_date(small) -> None:
     assert f["mom"] == pytest.approx((2500 - 8200) / 8200)
     assert f["yoy"] == pytest.approx((2500 - 1700) / 1700)
     mar = row(metrics.compare(small.con, ["funds"], D(2025, 3, 1), ytd=True), "funds")
-    assert (mar["value"], mar["prev_value"]) == (7570, 5170)
+    # 1-3月 without 新华乡's March is incomplete; 环比 with 1-2月 is taken on the two townships that reported
+    # throughout: (1400 + 700) + (1500 + 750) + (1600 + 800) = 6750 against 2100 + 2250 = 4350.
+    assert (mar["value"], mar["missing"]) == (7570, ("新华乡",))
+    assert (mar["prev_now"], mar["prev_value"]) == (6750, 4350)
 
 
 def test_compare_quarter_and_year(small) -> None:
     q = metrics.compare(small.con, ["persons", "funds", "rate"], D(2025, 2, 1), "quarter")
-    assert (row(q, "persons")["value"], row(q, "persons")["prev_value"], row(q, "persons")["yoy_value"]) == (188, 210, 170)
-    assert (row(q, "funds")["value"], row(q, "funds")["prev_value"], row(q, "funds")["yoy_value"]) == (7570, 6500, 1700)
-    assert row(q, "funds")["mom"] == pytest.approx(1070 / 6500)
-    assert row(q, "rate")["prev_value"] == pytest.approx(58)
+    # 新华乡 reported January and February of 2025Q1 but not March: the quarter's changes leave it out.
+    # persons: March 121 + 67 against December 115 + 64 and January 2024 100 + 50.
+    assert tuple(row(q, "persons")[["value", "prev_value", "yoy_value"]]) == (188, 179, 150)
+    # funds: 6750 (above) against 2024Q4 1700 + 1850 + 2000 = 5550. 2024Q1 holds January only: three months of
+    # funds against one is no change, so there is no 同比.
+    f = row(q, "funds")
+    assert tuple(f[["value", "prev_now", "prev_value"]]) == (7570, 6750, 5550)
+    assert f["mom"] == pytest.approx(1200 / 5550)
+    assert math.isnan(f["yoy_value"]) and math.isnan(f["yoy"]) and not f["partial"]
+    assert row(q, "rate")["prev_value"] == pytest.approx((78 + 58) / 2)
     y = metrics.compare(small.con, ["persons", "funds"], D(2025, 3, 1), "year")
-    assert (row(y, "funds")["value"], row(y, "funds")["prev_value"], row(y, "funds")["yoy_value"]) == (7570, 8200, 8200)
-    assert (row(y, "persons")["value"], row(y, "persons")["prev_value"]) == (188, 210)
+    # 2025 holds January to March: its flows are not compared with 2024; a stock is, at the last month with data
+    # (March 188 against December 2024 without 新华乡, 179).
+    fy = row(y, "funds")
+    assert fy["value"] == 7570 and fy["partial"] and math.isnan(fy["mom"]) and math.isnan(fy["yoy"])
+    assert (row(y, "persons")["value"], row(y, "persons")["prev_value"]) == (188, 179)
 
 
 def test_compare_by_township_lists_every_township(small) -> None:

@@ -65,33 +65,44 @@ class Expected:
                      for r in rows]
         self.by_code = {i["code"]: i for i in self.inds}
 
-    def _where(self) -> str:
-        return "township NOT IN (SELECT name FROM township WHERE level = 'district')"
+    def _where(self, without: tuple[str, ...] = (), alias: str = "") -> str:
+        left_out = "".join(f" AND {alias}township <> '{t}'" for t in without)
+        return f"{alias}township NOT IN (SELECT name FROM township WHERE level = 'district'){left_out}"
+
+    def left_out(self, code: str, a: list[date], b: list[date]) -> tuple[str, ...]:
+        """Townships to leave out of comparing ``a`` with ``b`` like for like: those that reported ``code`` in some month
+        of either with data, but not in all of them."""
+        months = sorted(set(self.months_with_data(code, a)) | set(self.months_with_data(code, b)))
+        rows = self.con.execute(f"SELECT township, count(DISTINCT period) FROM v_fact WHERE indicator_code = ? "
+                                f"AND list_contains(?, period) AND {self._where()} GROUP BY township",
+                                [code, months]).fetchall()
+        return tuple(sorted(t for t, n in rows if n < len(months)))
 
     def months_with_data(self, code: str, months: list[date]) -> list[date]:
         rows = self.con.execute(f"SELECT DISTINCT period FROM v_fact WHERE indicator_code = ? AND {self._where()} "
                                 "AND list_contains(?, period) ORDER BY period", [code, months]).fetchall()
         return [r[0] for r in rows]
 
-    def at(self, code: str, month: date) -> float | None:
+    def at(self, code: str, month: date, without: tuple[str, ...] = ()) -> float | None:
         """A stock summed, a level averaged (weighted by the catalog's weight), in one month; None without data."""
         ind = self.by_code[code]
         if ind["kind"] == "level" and ind["weight"]:
+            where = self._where(without, "s.")
             q = (f"SELECT sum(s.value * w.value) / sum(w.value) FROM v_fact s JOIN v_fact w ON w.township = s.township "
                  f"AND w.period = s.period AND w.indicator_code = ? WHERE s.indicator_code = ? AND s.period = ? "
-                 f"AND s.{self._where()}")
+                 f"AND {where}")
             return self.con.execute(q, [ind["weight"], code, month]).fetchone()[0]
         agg = "avg" if ind["kind"] == "level" else "sum"
         return self.con.execute(f"SELECT {agg}(value) FROM v_fact WHERE indicator_code = ? AND period = ? "
-                                f"AND {self._where()}", [code, month]).fetchone()[0]
+                                f"AND {self._where(without)}", [code, month]).fetchone()[0]
 
-    def over(self, code: str, months: list[date]) -> float | None:
+    def over(self, code: str, months: list[date], without: tuple[str, ...] = ()) -> float | None:
         """A flow summed over ``months``; a stock or level at the last of them with data."""
         if self.by_code[code]["kind"] != "flow":
             found = self.months_with_data(code, months)
-            return self.at(code, found[-1]) if found else None
+            return self.at(code, found[-1], without) if found else None
         return self.con.execute(f"SELECT sum(value) FROM v_fact WHERE indicator_code = ? AND list_contains(?, period) "
-                                f"AND {self._where()}", [code, months]).fetchone()[0]
+                                f"AND {self._where(without)}", [code, months]).fetchone()[0]
 
 
 def months_of(period: ReportPeriod) -> list[date]:
@@ -140,21 +151,23 @@ def expected_tokens(e: Expected, period: ReportPeriod, category: str) -> list[tu
         for ind in (i for i in e.inds if i["category"] == category and i["kind"] == kind):
             code, unit, dec = ind["code"], ind["unit"], ind["decimals"]
             at_end = kind != "flow" and period.kind != "quarter"  # a stock or level of one month
-            value = e.at(code, period.month) if at_end else e.over(code, months)
+            mine = [period.month] if at_end else months
+            value = e.over(code, mine)
             if value is None:
                 continue
             tokens.append(("", "", *shown(value, unit, dec)))
             if code not in lead:
                 continue
-            prev = e.over(code, before)
-            yoy = e.over(code, year_ago) if kind == "flow" else e.over(code, year_ago if period.kind == "quarter"
-                                                                            else [add_months(period.month, -12)])
+            # each change like for like: on the townships that reported throughout both periods
+            ago = year_ago if kind == "flow" or period.kind == "quarter" else [add_months(period.month, -12)]
+            mom_out, yoy_out = e.left_out(code, mine, before), e.left_out(code, mine, ago)
+            prev, yoy = e.over(code, before, mom_out), e.over(code, ago, yoy_out)
             if kind == "stock":
                 label = {"month": "上月", "quarter": "上季度末", "ytd": "年初"}[period.kind]
-                tokens.append(abs_token(label, value, prev, unit, dec))
+                tokens.append(abs_token(label, e.over(code, mine, mom_out), prev, unit, dec))
             elif period.kind != "ytd":
-                tokens.append(pct_token("环比", value, prev, kind == "level"))
-            tokens.append(pct_token("同比", value, yoy, kind == "level"))
+                tokens.append(pct_token("环比", e.over(code, mine, mom_out), prev, kind == "level"))
+            tokens.append(pct_token("同比", e.over(code, mine, yoy_out), yoy, kind == "level"))
     return [t for t in tokens if t is not None]
 
 
@@ -234,7 +247,10 @@ def test_month_text_reads_as_a_report(demo_con, expected: Expected) -> None:
     assert flow.text.startswith(f"6月，全区发放城市低保资金{money}万元，环比")
     assert all(s.text.endswith("。") for s in relief.sentences)
     assert [f.code for f in stock.figures][:2] == ["dibao_urban_households", "dibao_urban_persons"]
-    assert r.notes == ("注：2025年6月有1个乡镇（街道）未报送数据，相关合计数可能偏小。",)
+    assert r.notes == ("注：2025年6月新华乡未报送数据，文中标注“数据不全”的数字不含其数据，"
+                       "增减按同口径（除去未报送乡镇）计算。",)
+    # every sentence of the month says so once, after its last clause, since every figure lacks 新华乡
+    assert all(s.text.endswith("（以上数据不全：不含未报送的新华乡；增减按同口径计算）。") for s in relief.sentences)
 
 
 def test_ytd_flows_are_year_to_date_and_stocks_compare_with_the_start_of_the_year(demo_con, expected: Expected) -> None:
@@ -244,7 +260,11 @@ def test_ytd_flows_are_year_to_date_and_stocks_compare_with_the_start_of_the_yea
     total = expected.over("dibao_urban_funds", months_of(ReportPeriod.of("ytd", JUNE)))
     assert f"1-6月，全区累计发放城市低保资金{shown(total, '元', 2)[0]}万元，同比" in text
     assert "环比" not in text
-    persons, december = expected.at("dibao_urban_persons", JUNE), expected.at("dibao_urban_persons", date(2024, 12, 1))
+    # 较年初 like for like: 新华乡 reported December, not June, so both are taken without it
+    without = expected.left_out("dibao_urban_persons", [JUNE], [date(2024, 12, 1)])
+    assert without == ("新华乡",)
+    persons = expected.at("dibao_urban_persons", JUNE, without)
+    december = expected.at("dibao_urban_persons", date(2024, 12, 1), without)
     word = "增加" if persons > december else "减少"
     assert f"较年初{word}{abs(persons - december):.0f}人" in text
     fig = next(f for f in r.figures if f.code == "dibao_urban_funds")
@@ -259,7 +279,9 @@ def test_quarter_is_labelled_and_compared_with_the_quarter_before(demo_con, expe
     fig = r.figures[0]
     assert fig.code == "marriage_registrations"
     assert fig.value == expected.over("marriage_registrations", q2)
-    assert fig.prev_value == expected.over("marriage_registrations", q1)
+    without = expected.left_out("marriage_registrations", q2, q1)  # 新华乡 has not reported June
+    assert without == ("新华乡",) and fig.mark == "数据不全：不含未报送的新华乡；增减按同口径计算"
+    assert fig.prev_value == expected.over("marriage_registrations", q1, without)
     assert r.sections[0].paragraph.startswith(f"二季度，全区办理结婚登记{fig.value:.0f}对，环比")
 
 
@@ -416,13 +438,17 @@ def test_markdown(half_year: report.Report, expected: Expected) -> None:
     assert table[0] == "| 指标 | 单位 | 本期 | 上期 | 上年同期 | 变化 |"
     assert len(table) == 2 + 29
     urban = next(row for row in table if row.startswith("| 城市低保资金支出 |"))
-    total = expected.over("dibao_urban_funds", months_of(ReportPeriod.of("ytd", JUNE)))
-    last_year = expected.over("dibao_urban_funds", [date(2024, m, 1) for m in range(1, 7)])
-    change = pct_token("同比", total, last_year, False)
-    assert urban == (f"| 城市低保资金支出 | 万元 | {shown(total, '元', 2)[0]} | — | {shown(last_year, '元', 2)[0]} | "
-                     f"{''.join(change[:2])}{change[2]}% |")
+    this_year, last_year = months_of(ReportPeriod.of("ytd", JUNE)), [date(2024, m, 1) for m in range(1, 7)]
+    total = expected.over("dibao_urban_funds", this_year)
+    # 新华乡 has not reported June: 本期 is the others' total, marked; 上年同期 and 同比 are theirs alone
+    without = expected.left_out("dibao_urban_funds", this_year, last_year)
+    assert without == ("新华乡",)
+    base = expected.over("dibao_urban_funds", last_year, without)
+    change = pct_token("同比", expected.over("dibao_urban_funds", this_year, without), base, False)
+    assert urban == (f"| 城市低保资金支出 | 万元 | {shown(total, '元', 2)[0]} | — | {shown(base, '元', 2)[0]} | "
+                     f"{''.join(change[:2])}{change[2]}%，数据不全：不含未报送的新华乡；增减按同口径计算 |")
     persons = next(row for row in table if row.startswith("| 城市低保人数 |"))
-    december = expected.at("dibao_urban_persons", date(2024, 12, 1))
+    december = expected.at("dibao_urban_persons", date(2024, 12, 1), without)
     assert f"| {december:.0f}（年初） |" in persons
 
 
