@@ -31,24 +31,32 @@ def headline() -> None:
 
 
 def trend(codes: list[str], months: int = 24) -> None:
-    df = data.metric("series", tuple(codes), add_months(period, -(months - 1)), period)
+    start = add_months(period, -(months - 1))
+    df = data.metric("series", tuple(codes), start, period)
     if df.empty:
         return
+    # a month some township has not reported is left off a leader's trend line (it would only fall), and said
+    incomplete = data.metric("incomplete_buckets", tuple(codes), start, period)
+    df = df[~df["period"].isin(list(incomplete))]
     unit = inds[codes[0]].unit
     df = charts.shown(df, unit)
     df["label"] = [f"{p.year}.{p.month:02d}" for p in df["period"]]
     df["series"] = df["indicator_code"].map(lambda c: inds[c].name)
-    charts.show(charts.trend(df, unit, inds[codes[0]].decimals, height=540, big=True),
+    charts.show(charts.trend(df, unit, inds[codes[0]].decimals, height=540 - 40 * len(incomplete), big=True),
                 charts.listing([inds[c].name for c in codes]), "趋势", charts.month_span(df["period"].min(), period))
+    watch.incomplete_notes(incomplete, {}, big=True, consequence="图中未画出该月")
 
 
 def this_year_vs_last(code: str) -> None:
     df = data.metric("series", (code,), date(period.year - 1, 1, 1), period, ytd=True)
+    incomplete = data.metric("incomplete_buckets", (code,), date(period.year, 1, 1), period, ytd=True)
     df["year"], df["month"] = [p.year for p in df["period"]], [p.month for p in df["period"]]
     ind = inds[code]
-    charts.show(charts.year_over_year(charts.shown(df, ind.unit), ind.unit, ind.decimals, height=540, big=True),
+    charts.show(charts.year_over_year(charts.shown(df, ind.unit), ind.unit, ind.decimals,
+                                      height=540 - 40 * len(incomplete), big=True),
                 ind.name, f"今年与去年{'累计' if ind.kind == 'flow' else '逐月'}对比",
                 charts.month_span(date(period.year - 1, 1, 1), period))
+    watch.incomplete_notes(incomplete, {}, big=True)
 
 
 def ranking(code: str) -> None:

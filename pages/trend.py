@@ -4,8 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from civdash.analysis import marks, metrics
-from civdash.domain.periods import GRAINS, bucket_label
-from ui import charts, data, filters, frame, tables
+from civdash.domain.periods import GRAINS
+from ui import charts, data, filters, frame, tables, watch
 from ui.history import plain
 
 frame.page_header("趋势分析")
@@ -40,9 +40,7 @@ df["series"] = df["township"] + " " + df["indicator"] if "township" in df else d
 chosen_towns = [t.name for t in data.township_list() if t.id in towns]
 scope = "、".join(chosen_towns) or data.district_word()
 st.caption(f"范围：{plain(scope)}；{'流量指标为当年1月起累计数' if ytd else '流量指标为本期发生额'}")
-for bucket, names in incomplete.items():
-    st.caption(f":orange[{plain(labels.get(bucket, bucket_label(bucket, grain)))}{plain(marks.incomplete(names))}，"
-               "该期数字不含其数据，与其他时期不可直接比较。]")
+watch.incomplete_notes(incomplete, labels)
 
 # One chart per unit: amounts and head-counts never share an axis.
 for unit, part in df.groupby(df["indicator_code"].map(lambda c: inds[c].unit), sort=False):

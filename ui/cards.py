@@ -1,4 +1,9 @@
-"""Key-figure cards: value with unit, 同比/环比, a small trend line."""
+"""Key-figure cards: value with unit, 同比/环比, a small trend line.
+
+Colours say nothing the catalog does not: a change is blue with its arrow, green or red only for the few indicators
+the catalog marks as better higher or lower (``Indicator.good``), 持平 grey. The trend line is drawn on a scale
+from zero, so a 4 % step looks like one, not like a cliff.
+"""
 
 from __future__ import annotations
 
@@ -52,16 +57,46 @@ def reading_note(period: date) -> str:
             "并附当月数；人数等期末指标显示月末数。角标为同比，下方为环比。")
 
 
+DELTA_COLORS = {None: "blue", "up": "normal", "down": "inverse"}  # by Indicator.good
+LINE, FILL = "#4A6FA5", "#EEF2F8"
+
+
+def delta_color(good: object, delta: str | None) -> str:
+    """st.metric's colour of a change: grey for 持平, else by whether the catalog calls a rise good."""
+    if delta == FLAT:
+        return "gray"
+    return DELTA_COLORS.get(good if isinstance(good, str) else None, "blue")
+
+
+def sparkline(values: list[float], height: int = 30) -> str:
+    """An inline SVG trend line of ``values`` (oldest first) on a scale from zero (or from the lowest value below
+    zero): a small change stays small. Empty for fewer than two values."""
+    if len(values) < 2:
+        return ""
+    low, high = min(0.0, *values), max(0.0, *values)
+    span = (high - low) or 1.0
+    points = [(k * 100 / (len(values) - 1), 28 - (v - low) * 26 / span) for k, v in enumerate(values)]
+    line = " ".join(f"{x:.2f},{y:.2f}" for x, y in points)
+    base = 28 - (0 - low) * 26 / span
+    return (f'<svg viewBox="0 0 100 28" preserveAspectRatio="none" width="100%" height="{height}" role="img" '
+            f'aria-label="近{len(values)}个月走势" style="display:block">'
+            f'<title>近{len(values)}个月走势（纵轴自0起）</title>'
+            f'<polygon points="0,{base:.2f} {line} 100,{base:.2f}" fill="{FILL}"/>'
+            f'<polyline points="{line}" fill="none" stroke="{LINE}" stroke-width="2" '
+            f'vector-effect="non-scaling-stroke"/></svg>')
+
+
 def key_figure(row: pd.Series, period: date, span: str, container=st) -> None:
     texts = card_texts(row, period, span)
-    spark = [v for v in row["spark"] if _num(v) is not None]
+    spark = [float(v) for v in row["spark"] if _num(v) is not None]
     with container.container(border=True):
         st.metric(
-            texts["label"], texts["value"], delta=texts["delta"], delta_color="inverse",
-            delta_arrow="off" if texts["delta"] == FLAT else "auto",
-            delta_description=texts["delta_description"], chart_data=spark if len(spark) > 1 else None,
-            chart_type="area", help=row.get("note") if isinstance(row.get("note"), str) else None,
+            texts["label"], texts["value"], delta=texts["delta"], delta_color=delta_color(row.get("good"), texts["delta"]),
+            delta_arrow="off" if texts["delta"] == FLAT else "auto", delta_description=texts["delta_description"],
+            help=row.get("note") if isinstance(row.get("note"), str) else None,
         )
+        if line := sparkline(spark):
+            st.markdown(line, unsafe_allow_html=True)
         if texts["note"]:
             st.caption(texts["note"])
         if texts["marks"]:

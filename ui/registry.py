@@ -26,7 +26,7 @@ from ui import access, data
 
 NO_WEIGHT = ""
 AUTO_TYPE = ""
-INDICATOR_FIELDS = ("name", "category", "kind", "unit", "decimals", "aliases", "weight", "note", "code")
+INDICATOR_FIELDS = ("name", "category", "kind", "unit", "decimals", "aliases", "weight", "note", "good", "code")
 TOWNSHIP_FIELDS = ("name", "code", "type", "position", "aliases", "former")
 
 
@@ -78,8 +78,10 @@ def indicator_table(inds: Sequence[Indicator], aliases: dict[str, list[str]]) ->
         "显示单位": [display_unit(i.unit) for i in inds], "类型": [KINDS[i.kind] for i in inds],
         "别名": ["、".join(aliases.get(i.code, [])) for i in inds],
         "加权": [names.get(i.weight, "") if i.weight else "" for i in inds],
+        "增减含义": [registry.GOOD_DIRECTIONS[i.good] for i in inds],
         "口径说明": [i.note or "" for i in inds], "代码": [i.code for i in inds]})
-    widths = {"指标": 190, "类别": 90, "单位": 70, "显示单位": 70, "类型": 80, "别名": 260, "加权": 120, "口径说明": 170}
+    widths = {"指标": 190, "类别": 90, "单位": 70, "显示单位": 70, "类型": 80, "别名": 260, "加权": 120, "增减含义": 80,
+              "口径说明": 170}
     st.dataframe(table, hide_index=True, width="stretch", height=_height(len(inds)),
                  column_config={c: st.column_config.TextColumn(width=w) for c, w in widths.items()})
 
@@ -126,6 +128,11 @@ def _indicator_fields(prefix: str, inds: Sequence[Indicator], current: Indicator
     left.selectbox("加权指标（比率/标准用）", weights, index=weights.index(weight),
                    format_func=lambda c: names.get(c, "（不加权）"), key=f"{prefix}weight")
     right.text_input("口径说明", value=(current.note or "") if current else "", key=f"{prefix}note")
+    goods = list(registry.GOOD_DIRECTIONS)
+    left.selectbox("增减含义", goods, index=goods.index(current.good) if current and current.good in goods else 0,
+                   format_func=registry.GOOD_DIRECTIONS.get, key=f"{prefix}good",
+                   help="总览卡片只在“上升为好”（如注册用户数）或“下降为好”（如信访件数）的指标上用红绿表示增减；"
+                        "中性指标（如低保人数）的增减一律以蓝色箭头表示。")
 
 
 def _indicator_input(prefix: str) -> IndicatorInput:
@@ -134,7 +141,7 @@ def _indicator_input(prefix: str) -> IndicatorInput:
                           unit=s.get(f"{prefix}unit") or "", kind=s.get(f"{prefix}kind") or "",
                           aliases=registry.split_names(s.get(f"{prefix}aliases") or ""),
                           decimals=int(s.get(f"{prefix}decimals") or 0), weight=s.get(f"{prefix}weight") or None,
-                          note=s.get(f"{prefix}note") or None)
+                          note=s.get(f"{prefix}note") or None, good=s.get(f"{prefix}good") or None)
 
 
 def add_indicator_form(inds: Sequence[Indicator]) -> None:

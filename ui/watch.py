@@ -8,6 +8,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from civdash.analysis import marks
 from civdash.domain.periods import month_label
 from civdash.domain.units import format_value
 from ui import data
@@ -24,6 +25,18 @@ def attention(period: date) -> list[str]:
     if missing:
         lines.append(f"未报送{month_label(period)}数据：**{'、'.join(plain(t) for t in missing)}**")
     return lines
+
+
+def incomplete_notes(incomplete: dict[date, tuple[str, ...]], labels: dict[date, str], big: bool = False,
+                     consequence: str = "该期数字不含其数据，与其他时期不可直接比较") -> None:
+    """Under a chart or table of periods, one line per period that lacks a township (``metrics.incomplete_buckets``):
+    '2025年6月数据不全（新华乡未报送），该期数字不含其数据，与其他时期不可直接比较。' (``big``: for 会议模式)."""
+    for bucket, names in incomplete.items():
+        text = f"{plain(labels.get(bucket, month_label(bucket)))}{plain(marks.incomplete(names))}，{consequence}。"
+        if big:
+            st.markdown(f"#### :orange[{text}]")
+        else:
+            st.caption(f":orange[{text}]")
 
 
 def not_reported(period: date) -> list[str]:
@@ -46,8 +59,10 @@ def target_sentence(row: pd.Series, period_label: str) -> str:
     unit, dec = row["unit"], int(row["decimals"])
     actual = row["actual"]
     done = "—" if actual is None or (isinstance(actual, float) and math.isnan(actual)) else format_value(actual, unit, dec)
-    return (f"{row['township']} {row['indicator_name']}：年度目标 {format_value(row['value'], unit, dec)}，"
-            f"截至{period_label}完成 {done}")
+    missing = row.get("missing")
+    mark = f"，{marks.incomplete(missing)}" if isinstance(missing, tuple) and missing else ""
+    return (f"{plain(row['township'])} {plain(row['indicator_name'])}：年度目标 {format_value(row['value'], unit, dec)}，"
+            f"截至{period_label}完成 {done}{plain(mark)}")
 
 
 def target_bar(row: pd.Series, period_label: str, big: bool = False) -> None:

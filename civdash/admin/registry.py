@@ -93,6 +93,9 @@ def _record(con: duckdb.DuckDBPyConnection, user: str | None, kind: str, key: ob
 # --- indicators ------------------------------------------------------------------------------------------------
 
 
+GOOD_DIRECTIONS: dict[str | None, str] = {None: "中性", "up": "上升为好", "down": "下降为好"}
+
+
 @dataclass(frozen=True)
 class IndicatorInput:
     """An indicator as a person enters it: the unit is the base unit it is stored in (元 for money; the dashboard
@@ -106,6 +109,7 @@ class IndicatorInput:
     decimals: int = 0
     weight: str | None = None
     note: str | None = None
+    good: str | None = None  # GOOD_DIRECTIONS: whether a rise ('up') or a fall ('down') is good, else neither
 
 
 def indicator_aliases(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
@@ -147,6 +151,8 @@ def _check_indicator(con: duckdb.DuckDBPyConnection, spec: IndicatorInput, code:
                             "（金额用元保存，看板按万元显示）")
     if not 0 <= spec.decimals <= MAX_DECIMALS:
         raise RegistryError(f"小数位数须在0～{MAX_DECIMALS}之间")
+    if spec.good not in GOOD_DIRECTIONS:
+        raise RegistryError("增减含义须为“上升为好”“下降为好”或“中性”")
     if spec.weight:
         if spec.kind != "level":
             raise RegistryError("只有比率/标准类指标可以指定加权指标")
@@ -185,7 +191,7 @@ def add_indicator(con: duckdb.DuckDBPyConnection, spec: IndicatorInput, code: st
         queries.execute(con, "indicator_make_room", position=position)
         queries.execute(con, "indicator_insert", code=code, name=spec.name.strip(), category=spec.category.strip(),
                         unit=spec.unit, kind=spec.kind, decimals=int(spec.decimals), weight=spec.weight or None,
-                        note=(spec.note or "").strip() or None, sort_order=position)
+                        note=(spec.note or "").strip() or None, sort_order=position, good_direction=spec.good)
         for key in [name_key, *alias_keys]:
             queries.execute(con, "indicator_alias_add", alias=key, code=code)
         _record(con, user, "indicator", code, "add", None, _indicator_snapshot(con, code))
@@ -215,7 +221,7 @@ def edit_indicator(con: duckdb.DuckDBPyConnection, code: str, spec: IndicatorInp
     def change() -> None:
         queries.execute(con, "indicator_update", code=code, name=spec.name.strip(), category=spec.category.strip(),
                         unit=spec.unit, kind=spec.kind, decimals=int(spec.decimals), weight=spec.weight or None,
-                        note=(spec.note or "").strip() or None)
+                        note=(spec.note or "").strip() or None, good_direction=spec.good)
         for key in sorted(current - keep):
             queries.execute(con, "indicator_alias_delete", alias=key, code=code)
         for key in sorted(keep - current):
@@ -541,7 +547,7 @@ def targets(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 _FIELDS = {
     "indicator": {"name": "名称", "category": "类别", "unit": "单位", "kind": "类型", "aliases": "别名",
-                  "decimals": "小数位数", "weight": "加权指标", "note": "口径说明"},
+                  "decimals": "小数位数", "weight": "加权指标", "note": "口径说明", "good": "增减含义"},
     "township": {"name": "名称", "code": "区划代码", "type": "类型", "aliases": "别名", "former_names": "曾用名",
                  "sort_order": "显示顺序"},
     "target": {"value": "目标", "note": "说明"},
@@ -549,12 +555,16 @@ _FIELDS = {
 
 
 def _shown(kind: str, field: str, value: object, obj: dict) -> str:
+    if (value is None or value == "") and (kind, field) == ("indicator", "good"):
+        return GOOD_DIRECTIONS[None]
     if value is None or value == [] or value == "":
         return "（无）"
     if isinstance(value, list):
         return "、".join(map(str, value))
     if field == "kind" and kind == "indicator":
         return KINDS.get(str(value), str(value))
+    if field == "good" and kind == "indicator":
+        return GOOD_DIRECTIONS.get(str(value), str(value))
     if field == "value" and kind == "target":
         return format_value(float(value), obj["unit"])
     return str(value)

@@ -32,7 +32,11 @@ def like_for_like(mom_without: Sequence[str], yoy_without: Sequence[str]) -> str
 
 
 def figure_marks(missing: Sequence[str], mom_without: Sequence[str] = (), yoy_without: Sequence[str] = ()) -> str:
-    """Both marks of one figure, joined: '数据不全（新华乡未报送），增减按同口径计算（不含新华乡）'."""
+    """Both marks of one figure, joined: '数据不全（新华乡未报送），增减按同口径计算' when the changes leave out exactly
+    the townships missing, else naming those left out: '…，同比按同口径计算（不含城南街道）'."""
+    left_out = [set(w) for w in (mom_without, yoy_without) if w]
+    if missing and left_out and all(w == set(missing) for w in left_out):
+        return f"{incomplete(missing)}，增减按同口径计算"
     return "，".join(p for p in (incomplete(missing), like_for_like(mom_without, yoy_without)) if p)
 
 

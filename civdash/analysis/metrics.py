@@ -372,6 +372,7 @@ def key_figures(
         "indicator_code": codes,
         "name": [i.name for i in inds], "category": [i.category for i in inds], "unit": [i.unit for i in inds],
         "kind": [i.kind for i in inds], "decimals": [i.decimals for i in inds], "note": [i.note for i in inds],
+        "good": [i.good for i in inds],
     })
     for column, source in (("value", year["value"]), ("yoy", year["yoy"]), ("yoy_value", year["yoy_value"]),
                            ("missing", year["missing"]), ("yoy_without", year["yoy_without"]),
@@ -450,10 +451,11 @@ def watchlist(con: duckdb.DuckDBPyConnection, period: date, limit: int = 8) -> p
 
 
 def target_progress(con: duckdb.DuckDBPyConnection, period: date) -> pd.DataFrame:
-    """Yearly targets of the period's year with progress up to the period and 完成率."""
+    """Yearly targets of the period's year with progress up to the period, 完成率, and ``missing``: the townships
+    whose figures the progress lacks (the township itself for a township's target; 数据不全)."""
     targets = queries.run(con, "targets_for_year", year=period.year)
     if targets.empty:
-        return targets.assign(actual=[], rate=[])
+        return targets.assign(actual=[], rate=[], missing=[])
     # Progress is the year-to-date value at the month: flows summed since January, stocks at the month.
     keys = ["indicator_code", "township_id"]
     district = series(con, sorted(targets["indicator_code"].unique()), period, period, ytd=True)
@@ -466,4 +468,11 @@ def target_progress(con: duckdb.DuckDBPyConnection, period: date) -> pd.DataFram
     targets = targets.astype({"township_id": "float"}).merge(actual, on=keys, how="left")
     targets["township_id"] = targets["township_id"].astype(int)
     targets["rate"] = targets["actual"] / targets["value"]
+    kinds = {i.code: i.kind for i in catalog.indicators(con)}
+    absent = missing(con, sorted(targets["indicator_code"].unique()), date(period.year, 1, 1), period)
+    absent = absent[(absent["period"] == month_start(period)) | (absent["indicator_code"].map(kinds) == "flow")]
+    targets["missing"] = [
+        tuple(dict.fromkeys(absent.loc[(absent["indicator_code"] == code)
+                                       & ((level == "district") | (absent["township_id"] == tid)), "township"]))
+        for code, tid, level in zip(targets["indicator_code"], targets["township_id"], targets["level"], strict=True)]
     return targets

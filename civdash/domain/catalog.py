@@ -26,6 +26,7 @@ class Indicator:
     decimals: int
     weight: str | None
     note: str | None
+    good: str | None = None  # 'up' when a rise is good (注册用户), 'down' when a fall is (信访), None for neither
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,8 @@ def seed(con: duckdb.DuckDBPyConnection, path: Path = DEFAULT_CATALOG) -> int:
     for order, row in enumerate(rows, start=1):
         queries.execute(con, "indicator_insert", code=row["code"], name=row["name"], category=row["category"],
                         unit=row["unit"], kind=row["kind"], decimals=int(row.get("decimals") or 0),
-                        weight=row.get("weight") or None, note=row.get("note") or None, sort_order=order)
+                        weight=row.get("weight") or None, note=row.get("note") or None, sort_order=order,
+                        good_direction=row.get("good_direction") or None)
         names = {row["name"], *filter(None, (row.get("aliases") or "").split("|"))}
         for alias in sorted({normalize_name(n) for n in names}):
             queries.execute(con, "indicator_alias_add", alias=alias, code=row["code"])
@@ -65,6 +67,7 @@ def indicators(con: duckdb.DuckDBPyConnection) -> list[Indicator]:
             code=r.code, name=r.name, category=r.category, unit=r.unit, kind=r.kind,
             decimals=int(r.decimals), weight=r.weight if isinstance(r.weight, str) else None,
             note=r.note if isinstance(r.note, str) else None,
+            good=r.good_direction if isinstance(r.good_direction, str) else None,
         )
         for r in df.itertuples()
     ]

@@ -86,12 +86,12 @@ def test_meeting_other_month(app, clean):
 
 
 def test_overview_has_no_chart_to_save(app, clean):
-    """总览's cards draw sparklines inside st.metric: Streamlit gives them no toolbar, so no image to name."""
+    """总览's cards draw their trend lines as small inline images (SVG): no toolbar, so no image to name."""
     at = app()
     clean(at)
     assert at.title[0].value == "民政工作总览"
-    assert not at.get("vega_lite_chart")
-    assert any(m.proto.chart_data for m in at.metric)
+    assert not at.get("vega_lite_chart") and not at.get("plotly_chart")
+    assert any(m.value.startswith("<svg") for m in at.markdown)
 
 
 def test_file_name_is_safe_and_keeps_the_period():

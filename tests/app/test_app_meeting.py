@@ -65,7 +65,9 @@ def test_targets_slide_equals_sql(app, sql):
     target = sql("SELECT value FROM target g JOIN township t ON t.id = g.township_id"
                  " WHERE t.level = 'district' AND g.indicator_code = 'aging_retrofit_households' AND g.year = 2025")
     lines = [m.value for m in at.markdown if m.value.startswith("### ")]
-    assert f"### 黔江区 居家适老化改造户数：年度目标 {target:,.0f}户，截至2025年6月完成 {done:,.0f}户" in lines
+    # 新华乡 has not reported June: the progress says it lacks it
+    assert (f"### 黔江区 居家适老化改造户数：年度目标 {target:,.0f}户，截至2025年6月完成 {done:,.0f}户，"
+            "数据不全（新华乡未报送）") in lines
     bars = [p.proto.text for p in at.progress]
     assert f"完成率 **{done / target * 100:.1f}%**" in bars
     # Only district targets in the meeting, not the six 街道's.

@@ -62,7 +62,7 @@ def test_an_added_indicator_follows_its_category_maps_headers_and_is_recorded(di
     assert (user, kind, key, action, before) == ("王芳", "indicator", "nursing_beds", "add", None)
     assert json.loads(after) == {"code": "nursing_beds", "name": "养老机构护理型床位数", "category": "养老服务",
                                  "unit": "张", "kind": "stock", "decimals": 0, "weight": None, "note": None,
-                                 "aliases": ["护理型床位", "护理型床位数"]}
+                                 "good": None, "aliases": ["护理型床位", "护理型床位数"]}
 
 
 def test_an_indicator_without_a_code_gets_one_and_a_new_category_goes_last(district) -> None:
@@ -104,6 +104,20 @@ def test_an_indicator_that_does_not_fit_is_refused_and_nothing_changes(district,
     assert records(district) == []
 
 
+def test_whether_a_rise_is_good_is_the_catalogs_and_its_changes_are_recorded(district) -> None:
+    """More beds are good (shipped so); 低保 is neither; an admin may mark an indicator, and the record says so."""
+    shipped = catalog.indicator_map(district)
+    assert (shipped["elderly_beds"].good, shipped["petitions_received"].good, shipped["dibao_urban_persons"].good) == (
+        "up", "down", None)
+    persons = IndicatorInput("城市低保人数", "社会救助", "人", "stock",
+                             aliases=["城市最低生活保障人数", "城市低保对象人数", "城镇低保人数"], note="月末在册")
+    registry.edit_indicator(district, "dibao_urban_persons", replace(persons, good="down"), user="李静")
+    assert catalog.indicator_map(district)["dibao_urban_persons"].good == "down"
+    assert registry.changes(district)["summary"].tolist() == ["增减含义：中性 → 下降为好"]
+    with pytest.raises(RegistryError, match="^增减含义须为“上升为好”“下降为好”或“中性”$"):
+        registry.edit_indicator(district, "dibao_urban_persons", replace(persons, good="better"))
+
+
 def test_a_standard_may_use_a_rate_unit_and_be_weighted_by_a_head_count(district) -> None:
     code = registry.add_indicator(district, IndicatorInput("特困人员供养标准", "社会救助", "元/人·月", "level",
                                                            decimals=2, weight="tekun_persons", note="不可相加"))
@@ -112,7 +126,7 @@ def test_a_standard_may_use_a_rate_unit_and_be_weighted_by_a_head_count(district
 
 def test_renaming_an_indicator_keeps_the_old_name_as_an_alias_and_records_before_and_after(district) -> None:
     registry.edit_indicator(district, "elderly_beds", IndicatorInput(
-        "养老机构床位总数", "养老服务", "张", "stock", aliases=["养老床位"], note="含护理型床位"), user="李静")
+        "养老机构床位总数", "养老服务", "张", "stock", aliases=["养老床位"], note="含护理型床位", good="up"), user="李静")
     table = catalog.alias_table(district)
     assert {mapping.match_indicator([h], table) for h in ("养老机构床位总数", "养老机构床位数", "养老床位")} == {
         "elderly_beds"}
@@ -148,7 +162,7 @@ def test_an_indicator_without_values_may_change_its_unit(district) -> None:
 
 
 def test_an_edit_of_nothing_or_of_no_indicator_is_refused(district) -> None:
-    same = IndicatorInput("养老机构床位数", "养老服务", "张", "stock", aliases=["养老床位", "养老机构床位"])
+    same = IndicatorInput("养老机构床位数", "养老服务", "张", "stock", aliases=["养老床位", "养老机构床位"], good="up")
     with pytest.raises(RegistryError, match="^没有需要保存的修改$"):
         registry.edit_indicator(district, "elderly_beds", same)
     with pytest.raises(RegistryError, match="^没有代码为no_such的指标$"):

@@ -84,6 +84,14 @@ def test_incomplete_mark(names, text) -> None:
     assert marks.incomplete(names) == text
 
 
+def test_a_cards_marks_name_who_is_left_out_only_when_it_is_not_who_is_missing() -> None:
+    assert marks.figure_marks(("新华乡",), ("新华乡",), ("新华乡",)) == "数据不全（新华乡未报送），增减按同口径计算"
+    assert marks.figure_marks(("新华乡",), ("新华乡",), ("新华乡", "城南街道")) == (
+        "数据不全（新华乡未报送），环比按同口径计算（不含新华乡），同比按同口径计算（不含新华乡、城南街道）")
+    assert marks.figure_marks((), (), ("城南街道",)) == "同比按同口径计算（不含城南街道）"
+    assert marks.figure_marks((), (), ()) == ""
+
+
 def test_like_for_like_mark_names_each_change_when_they_differ() -> None:
     assert marks.like_for_like(("新华乡",), ("新华乡",)) == "增减按同口径计算（不含新华乡）"
     assert marks.like_for_like((), ("城南街道",)) == "同比按同口径计算（不含城南街道）"
