@@ -27,7 +27,7 @@ def headline() -> None:
     codes = ["dibao_urban_persons", "dibao_rural_persons", "tekun_persons", "dibao_rural_funds",
              "temp_relief_funds", "aging_retrofit_households"]
     chosen = figures[figures["indicator_code"].isin(codes) & figures["value"].notna()]
-    cards.key_figure_grid(chosen, period, columns=3)
+    cards.key_figure_grid(chosen, period, columns=3, big=True)
 
 
 def trend(codes: list[str], months: int = 24) -> None:

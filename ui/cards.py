@@ -86,7 +86,8 @@ def sparkline(values: list[float], height: int = 30) -> str:
             f'vector-effect="non-scaling-stroke"/></svg>')
 
 
-def key_figure(row: pd.Series, period: date, span: str, container=st) -> None:
+def key_figure(row: pd.Series, period: date, span: str, container=st, marked: bool = True) -> None:
+    """One card; ``marked=False`` leaves its 数据不全 / 同口径 mark to the grid, which said it once for all."""
     texts = card_texts(row, period, span)
     spark = [float(v) for v in row["spark"] if _num(v) is not None]
     with container.container(border=True):
@@ -99,15 +100,25 @@ def key_figure(row: pd.Series, period: date, span: str, container=st) -> None:
             st.markdown(line, unsafe_allow_html=True)
         if texts["note"]:
             st.caption(texts["note"])
-        if texts["marks"]:
+        if texts["marks"] and marked:
             st.caption(f":orange[{plain(texts['marks'])}]")
 
 
-def key_figure_grid(figures: pd.DataFrame, period: date, columns: int = 4) -> None:
-    """Cards in rows of ``columns`` (stacking on a phone)."""
+def key_figure_grid(figures: pd.DataFrame, period: date, columns: int = 4, big: bool = False) -> None:
+    """Cards in rows of ``columns`` (stacking on a phone). When every card carries the same mark (新华乡 has not
+    reported: all figures lack it), the grid says it once above the cards ('以下各项数据不全（…）'); else each card
+    says its own (``big``: in 会议模式's type)."""
     rows = [figures.iloc[i : i + columns] for i in range(0, len(figures), columns)]
     span = ytd_span(period)
+    shared = {card_texts(row, period, span)["marks"] for _, row in figures.iterrows()}
+    common = next(iter(shared)) if len(shared) == 1 else None
+    if common:
+        line = f":orange[以下各项{plain(common)}]"
+        if big:
+            st.markdown(f"#### {line}")
+        else:
+            st.caption(line)
     for chunk in rows:
         cols = st.columns(columns)
         for col, (_, row) in zip(cols, chunk.iterrows(), strict=False):
-            key_figure(row, period, span, col)
+            key_figure(row, period, span, col, marked=not common)

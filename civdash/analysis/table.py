@@ -159,8 +159,8 @@ def build(con: duckdb.DuckDBPyConnection, request: TableRequest) -> QueryTable:
         labels = [marks.period_label(spans.get(b, bucket_label(b, request.grain)), b in incomplete) for b in buckets]
         row_codes = None
         row_header = PERIOD_HEADER
-        stale = [f"{spans.get(b, bucket_label(b, request.grain))}{marks.incomplete(names)}，该期及合计行不含其数据。"
-                 for b, names in incomplete.items()]
+        stale = [f"{spans.get(b, bucket_label(b, request.grain))}{marks.incomplete(names)}，"
+                 "该期及合计行不含其未报送月份的数据。" for b, names in incomplete.items()]
     matrix = np.array(rows + [total_row], dtype=float).reshape(len(rows) + 1, len(codes))
     for k, code in enumerate(codes):
         matrix[:, k] = [round_half_up(to_display(v, units[code]), columns[k].decimals) if not np.isnan(v) else np.nan

@@ -46,7 +46,11 @@ def test_headline_figures_equal_sql(app, sql, cards, fmt_value, fmt_pct):
     persons = district_month(sql, "dibao_urban_persons")
     card = shown["城市低保人数"]
     assert card.value == fmt_value(persons, "人")
-    assert "数据不全（新华乡未报送），增减按同口径计算" in card.text
+    # every figure lacks 新华乡: each category says so once, above its cards
+    at = app()
+    marks = [c.value for c in at.caption if "数据不全" in c.value]
+    assert marks == [":orange[以下各项数据不全（新华乡未报送），增减按同口径计算]"] * len(
+        sql.con.execute("SELECT DISTINCT category FROM indicator").fetchall())
     # 同比 of a stock: against June 2024's head-count of the same 29 townships.
     last_june = district_month(sql, "dibao_urban_persons", "2024-06-01", without=late)
     assert card.delta == fmt_pct((persons - last_june) / last_june)
@@ -64,8 +68,7 @@ def test_headline_figures_equal_sql(app, sql, cards, fmt_value, fmt_pct):
     may_funds = district_month(sql, "dibao_urban_funds", "2025-05-01", without=late)
     assert f"当月 {fmt_value(june, '元')}，环比 {fmt_pct((june - may_funds) / may_funds)}" in funds.text
     # 同比 of a flow: 1-6月 against 1-6月 of last year, both without 新华乡 (whose 1-6月 lacks June; the figure
-    # itself holds its 1-5月 and is marked).
-    assert "数据不全（新华乡未报送）" in funds.text
+    # itself holds its 1-5月 and is marked above its category's cards).
     mine = district_ytd(sql, "dibao_urban_funds", without=late)
     last_year = district_ytd(sql, "dibao_urban_funds", "2024-06-01", without=late)
     assert funds.delta == fmt_pct((mine - last_year) / last_year)
@@ -90,6 +93,29 @@ def test_colours_and_trend_lines_say_nothing_the_data_do_not(app, sql, clean):
     assert len(ys) == 11
     assert max(ys) - min(ys) < 2  # of 26 units of height: a 3 % change is a 3 % move, not a cliff
     assert re.search(r'<polygon points="0,28.00 ', persons)  # the base of the shading is the zero line
+
+
+@pytest.mark.timeout(120)
+def test_one_township_missing_one_indicator_marks_that_card_alone(real_app, real_env, cards, fmt_pct, clean):
+    """城东街道 left out of May's 城市低保人数 only: that card says so and compares April and May without it; the
+    cards beside it are complete and unmarked."""
+    import duckdb  # noqa: PLC0415
+
+    con = duckdb.connect(str(real_env))
+    con.execute("DELETE FROM fact WHERE indicator_code = 'dibao_urban_persons' AND period = '2025-05-01'"
+                " AND township_id = (SELECT id FROM township WHERE name = '城东街道')")
+    may, april = (con.execute("SELECT sum(value) FROM v_fact WHERE indicator_code = 'dibao_urban_persons'"
+                              " AND period = ?::DATE AND township <> '城东街道'", [p]).fetchone()[0]
+                  for p in ("2025-05-01", "2025-04-01"))
+    con.close()
+    at = real_app(period="2025年5月")
+    clean(at)
+    shown = cards(at)
+    persons = shown["城市低保人数"]
+    assert "数据不全（城东街道未报送），增减按同口径计算" in persons.text
+    assert f"环比 {fmt_pct((may - april) / april)}" in persons.text
+    assert "数据不全" not in shown["城市低保户数"].text and "同口径" not in shown["城市低保资金支出"].text
+    assert not [c.value for c in at.caption if c.value.startswith(":orange[以下各项")]
 
 
 @pytest.mark.timeout(120)

@@ -66,7 +66,7 @@ def test_period_rows_by_quarter_with_the_whole_range_as_total(small) -> None:
                                             rows="period"))
     # 新华乡 has not reported March: 2025Q1 lacks it, and a note says so
     assert t.labels == ["2024年第4季度", "2025年第1季度（数据不全）", "合计"] and t.codes is None
-    assert "2025年第1季度数据不全（新华乡未报送），该期及合计行不含其数据。" in t.notes
+    assert "2025年第1季度数据不全（新华乡未报送），该期及合计行不含其未报送月份的数据。" in t.notes
     got = cells(t)
     assert got["2024年第4季度"]["funds"] == 0.65  # the quarter starts in October: 2000 + 2150 + 2350
     assert got["2025年第1季度（数据不全）"]["funds"] == 0.76
