@@ -263,7 +263,8 @@ def load_memory(con: duckdb.DuckDBPyConnection) -> Memory:
 
 
 def _pd_series(mem: Memory, indicators: Sequence[str], start: date, end: date, grain: Grain = "month",
-               ytd: bool = False, towns: Sequence[int] = (), by_township: bool = False) -> pd.DataFrame:
+               ytd: bool = False, towns: Sequence[int] = (), by_township: bool = False,
+               without: Sequence[int] = ()) -> pd.DataFrame:
     """queries/series.sql in pandas; integer columns ind, town (-1 = whole selection), mi, value,
     last_month (mi), months, n_townships."""
     f = mem.facts
@@ -275,6 +276,8 @@ def _pd_series(mem: Memory, indicators: Sequence[str], start: date, end: date, g
         & f["is_town"].to_numpy()
     if towns:
         mask &= f["town"].isin(list(towns)).to_numpy()
+    if without:
+        mask &= ~f["town"].isin(list(without)).to_numpy()
     sel = f.loc[mask, ["ind", "town", "mi", "value", "kind", "wind"]]
     # Weighted levels: attach the weight indicator's value of the same township and month.
     wpos = sorted(set(int(w) for w in mem.wind[pos] if w >= 0))
@@ -346,13 +349,47 @@ def _ratio(value: pd.Series, base: pd.Series) -> pd.Series:
     return (value - base) / base.abs()
 
 
+def _left_out(mem: Memory, ind: int, towns: Sequence[int], a: tuple[int, int], b: tuple[int, int]) -> list[int]:
+    """Townships to leave out of comparing the months ``a`` with ``b`` (month indices, inclusive) like for like:
+    those with the indicator in some month of either that has data (any township's) but not in all of them."""
+    f = mem.facts
+    mi = f["mi"].to_numpy()
+    mask = (f["ind"].to_numpy() == ind) & f["is_town"].to_numpy() & (
+        ((mi >= a[0]) & (mi <= a[1])) | ((mi >= b[0]) & (mi <= b[1])))
+    if towns:
+        mask &= f["town"].isin(list(towns)).to_numpy()
+    rows = f.loc[mask, ["town", "mi"]]
+    months = rows["mi"].nunique()
+    per_town = rows.groupby("town")["mi"].nunique()
+    return sorted(int(t) for t in per_town.index[per_town.to_numpy() < months])
+
+
+def _expected_missing(mem: Memory, ind: int, towns: Sequence[int], first: int, last: int) -> list[int]:
+    """Townships that reported the indicator in the twelve months up to some month of ``first``–``last`` that has
+    data, but not in that month."""
+    f = mem.facts
+    mi = f["mi"].to_numpy()
+    mask = (f["ind"].to_numpy() == ind) & f["is_town"].to_numpy() & (mi >= first - 11) & (mi <= last)
+    if towns:
+        mask &= f["town"].isin(list(towns)).to_numpy()
+    rows = f.loc[mask, ["town", "mi"]]
+    out: set[int] = set()
+    for m in sorted(set(rows["mi"]) & set(range(first, last + 1))):
+        recent = set(rows.loc[(rows["mi"] >= m - 11) & (rows["mi"] <= m), "town"])
+        out |= recent - set(rows.loc[rows["mi"] == m, "town"])
+    return sorted(out)
+
+
 def pd_compare(mem: Memory, indicators: Sequence[str], period: date, grain: Grain = "month", ytd: bool = False,
                towns: Sequence[int] = (), by_township: bool = False) -> pd.DataFrame:
-    """The pandas counterpart of ``metrics.compare``: value, prev_value, yoy_value, mom, yoy per key."""
+    """The pandas counterpart of ``metrics.compare``: value, prev_value, yoy_value, mom, yoy per key. The district's
+    changes like for like (a township not reporting throughout both periods is left out of both); flows of a bucket
+    the data do not fill are not compared."""
     cur = _mi(bucket_start(period, grain))
     prev, last_year = previous_bucket(period, grain), same_bucket_last_year(period, grain)
     df = _pd_series(mem, indicators, min(prev, last_year), period, grain, ytd, towns, by_township)
     wide = df.set_index(["ind", "town", "mi"])["value"].unstack("mi")
+    months = df.set_index(["ind", "town", "mi"])["months"].unstack("mi")
     n = df[df["mi"] == cur].set_index(["ind", "town"])["n"]
     pos = mem.pos(indicators)
     if by_township:
@@ -362,15 +399,33 @@ def pd_compare(mem: Memory, indicators: Sequence[str], period: date, grain: Grai
         grid = pd.MultiIndex.from_product([pos, reg["id"].to_numpy()], names=["ind", "town"])
     else:
         grid = pd.MultiIndex.from_product([pos, [-1]], names=["ind", "town"])
-    wide = wide.reindex(grid)
+    wide, months = wide.reindex(grid), months.reindex(grid)
 
-    def col(mi: int) -> pd.Series:
-        return wide[mi] if mi in wide.columns else pd.Series(np.nan, index=grid)
+    def col(frame: pd.DataFrame, mi: int) -> pd.Series:
+        return frame[mi] if mi in frame.columns else pd.Series(np.nan, index=grid)
 
-    out = pd.DataFrame({"value": col(cur), "prev_value": col(_mi(prev)), "yoy_value": col(_mi(last_year)),
-                        "n_townships": n.reindex(grid)}, index=grid)
-    out["mom"] = _ratio(out["value"], out["prev_value"])
-    out["yoy"] = _ratio(out["value"], out["yoy_value"])
+    out = pd.DataFrame({"value": col(wide, cur), "prev_value": col(wide, _mi(prev)),
+                        "yoy_value": col(wide, _mi(last_year)), "n_townships": n.reindex(grid)}, index=grid)
+    out["prev_now"] = out["yoy_now"] = out["value"]
+    step = {"month": 1, "quarter": 3, "year": 12}[grain]
+    if not by_township:
+        for p in pos:
+            def span(mi: int, p: int = p) -> tuple[int, int]:
+                return (mi - mi % 12 if ytd and mem.kind[p] == 1 else mi), mi + step - 1
+            for base, now_col, base_col in ((prev, "prev_now", "prev_value"), (last_year, "yoy_now", "yoy_value")):
+                left = _left_out(mem, p, towns, span(cur), span(_mi(base)))
+                if left:
+                    again = _pd_series(mem, [mem.codes[p]], min(prev, last_year), period, grain, ytd, towns,
+                                       without=left).set_index("mi")["value"]
+                    out.loc[(p, -1), now_col] = again.get(cur, np.nan)
+                    out.loc[(p, -1), base_col] = again.get(_mi(base), np.nan)
+    flow = mem.kind[out.index.get_level_values("ind").to_numpy()] == 1
+    partial = col(months, cur).to_numpy() < step
+    for base, now_col, base_col in ((prev, "prev_now", "prev_value"), (last_year, "yoy_now", "yoy_value")):
+        gone = flow & (partial | (col(months, _mi(base)).to_numpy() < step))
+        out.loc[gone, [now_col, base_col]] = np.nan
+    out["mom"] = _ratio(out["prev_now"], out["prev_value"])
+    out["yoy"] = _ratio(out["yoy_now"], out["yoy_value"])
     out = out.reset_index()
     out["indicator_code"] = np.asarray(mem.codes, dtype=object)[out["ind"].to_numpy()]
     out["township_id"] = out["town"].where(out["town"] >= 0)
@@ -387,6 +442,10 @@ def pd_key_figures(mem: Memory, period: date, towns: Sequence[int] = (), spark_m
     monthly = pd_compare(mem, mem.codes, period, "month", towns=towns).set_index("indicator_code")
     ytd = pd_compare(mem, mem.codes, period, "month", ytd=True, towns=towns).set_index("indicator_code")
     spark = pd_series(mem, mem.codes, add_months(period, -(spark_months - 1)), period, "month", towns=towns)
+    # the line stops before a last month that lacks an expected township
+    pm = _mi(period)
+    late = {mem.codes[p] for p in range(len(mem.codes)) if _expected_missing(mem, p, towns, pm, pm)}
+    spark = spark[(spark["period"] < period) | ~spark["indicator_code"].isin(late)]
     sparks = spark.sort_values("period").groupby("indicator_code", sort=False)["value"].agg(list)
     return pd.DataFrame({
         "indicator_code": mem.codes,
