@@ -115,6 +115,22 @@ def missing(
     return df
 
 
+def _kinds(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return {i.code: i.kind for i in catalog.indicators(con)}
+
+
+def _absent(
+    con: duckdb.DuckDBPyConnection, indicators: Sequence[str], start: date, end: date, ytd: bool,
+    townships: Sequence[int],
+) -> pd.DataFrame:
+    """``missing`` from a figure of the months ``start``–``end``: with ``ytd``, a flow's 1-N月累计 also lacks the
+    townships missing from a month since January."""
+    absent = missing(con, indicators, date(start.year, 1, 1) if ytd else start, end, townships)
+    if ytd:
+        absent = absent[(absent["period"] >= month_start(start)) | (absent["indicator_code"].map(_kinds(con)) == "flow")]
+    return absent
+
+
 def incomplete_buckets(
     con: duckdb.DuckDBPyConnection, indicators: Sequence[str], start: date, end: date, grain: Grain = "month",
     ytd: bool = False, townships: Sequence[int] = (),
@@ -126,7 +142,7 @@ def incomplete_buckets(
     absent = missing(con, indicators, first, bucket_end(end, grain), townships)
     if absent.empty:
         return {}
-    kinds = {i.code: i.kind for i in catalog.indicators(con)}
+    kinds = _kinds(con)
     out: dict[date, dict[str, None]] = {}
     for code, name, month in zip(absent["indicator_code"], absent["township"], absent["period"], strict=True):
         last = date(month.year, 12, 1) if ytd and kinds.get(code) == "flow" else month
@@ -236,7 +252,7 @@ def _compared(
     # (``periods.bucket_label``); its flows are not compared with a whole one, nor a whole one with it.
     full = bucket_months(grain)
     now["partial"] = now["months"] < full
-    flow = now["indicator_code"].map({i.code: i.kind for i in catalog.indicators(con)}) == "flow"
+    flow = now["indicator_code"].map(_kinds(con)) == "flow"
     for col in ("prev", "yoy"):
         gone = flow & (now["partial"] | (now[f"{col}_months"] < full))
         now.loc[gone, [f"{col}_now", f"{col}_value"]] = np.nan
@@ -256,11 +272,7 @@ def _like_for_like(
     bases = {"mom": prev, "yoy": same_bucket_last_year(period, grain)}
     end = bucket_end(period, grain)
     flags = gaps(con, indicators, (current, end), *((b, bucket_end(b, grain)) for b in bases.values()), ytd, townships)
-    # who is missing from the figure: from a month of the bucket, or for a 1-N月累计 flow from a month since January
-    absent = missing(con, indicators, date(current.year, 1, 1) if ytd else current, end, townships)
-    kinds = {i.code: i.kind for i in catalog.indicators(con)}
-    absent = absent[(absent["period"] >= current) | (absent["indicator_code"].map(kinds) == "flow")]
-    frame["missing"] = _names(absent, None, indicators)
+    frame["missing"] = _names(_absent(con, indicators, current, end, ytd, townships), None, indicators)
     sets: dict[str, dict[str, tuple[int, ...]]] = {}  # change → indicator → townships left out
     for name in bases:
         frame[f"{name}_without"] = _names(flags, f"excluded_{name}", indicators)
@@ -303,7 +315,7 @@ def over_range(
     df = df[df["period"] >= month_start(start)]
     if df.empty:
         return pd.DataFrame(columns=columns)
-    kinds = {i.code: i.kind for i in catalog.indicators(con)}
+    kinds = _kinds(con)
     keys = ["indicator_code", "township_id"]
     df = df.assign(month=pd.to_datetime(df["period"]))  # datetime64: grouped in compiled code, not per group
     grouped = df.sort_values("month", kind="stable").groupby(keys, dropna=False, sort=False)
@@ -354,8 +366,8 @@ def key_figures(
     value: stocks and levels at the month, flows year-to-date (1–N月累计, as official reports do); yoy: 同比 of
     ``value``; month_value: the month's own amount; mom: 环比 of the month's value; spark: the last ``spark_months``
     monthly values (each month's own amount for flows). Both changes compare like with like (``compare``):
-    ``missing`` names the townships absent from ``value`` (``month_missing``: from the month's own amount),
-    ``mom_without`` / ``yoy_without`` those left out of a change.
+    ``missing`` names the townships absent from ``value``, ``mom_without`` / ``yoy_without`` those left out of a
+    change.
     """
     inds = catalog.indicators(con)
     codes = [i.code for i in inds]
@@ -377,8 +389,8 @@ def key_figures(
     for column, source in (("value", year["value"]), ("yoy", year["yoy"]), ("yoy_value", year["yoy_value"]),
                            ("missing", year["missing"]), ("yoy_without", year["yoy_without"]),
                            ("month_value", month["value"]), ("mom", month["mom"]),
-                           ("prev_value", month["prev_value"]), ("month_missing", month["missing"]),
-                           ("mom_without", month["mom_without"]), ("n_townships", month["n_townships"])):
+                           ("prev_value", month["prev_value"]), ("mom_without", month["mom_without"]),
+                           ("n_townships", month["n_townships"])):
         out[column] = source.reindex(codes).to_numpy()
     out["spark"] = [[v for v in spark.get(code, []) if pd.notna(v)] for code in codes]
     return out
@@ -408,7 +420,7 @@ def derived_values(
     A stock denominator (人数) gives an amount per person and month: the period's total ÷ months ÷
     head-count at the period's end. A flow denominator (人次) gives the ratio of the two totals.
     """
-    kinds = {i.code: i.kind for i in catalog.indicators(con)}
+    kinds = _kinds(con)
     parts = []
     for by in (True, False):
         df = series(con, [derived.numerator, derived.denominator], period, period, grain, by_township=by)
@@ -468,9 +480,7 @@ def target_progress(con: duckdb.DuckDBPyConnection, period: date) -> pd.DataFram
     targets = targets.astype({"township_id": "float"}).merge(actual, on=keys, how="left")
     targets["township_id"] = targets["township_id"].astype(int)
     targets["rate"] = targets["actual"] / targets["value"]
-    kinds = {i.code: i.kind for i in catalog.indicators(con)}
-    absent = missing(con, sorted(targets["indicator_code"].unique()), date(period.year, 1, 1), period)
-    absent = absent[(absent["period"] == month_start(period)) | (absent["indicator_code"].map(kinds) == "flow")]
+    absent = _absent(con, sorted(targets["indicator_code"].unique()), period, period, True, ())
     targets["missing"] = [
         tuple(dict.fromkeys(absent.loc[(absent["indicator_code"] == code)
                                        & ((level == "district") | (absent["township_id"] == tid)), "township"]))

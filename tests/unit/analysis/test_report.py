@@ -395,9 +395,9 @@ def test_refusals(demo_con) -> None:
 def test_an_indicator_without_a_phrasing_rule_reads_plainly(copy) -> None:
     con = copy()
     queries.execute(con, "indicator_insert", code="volunteers", name="社区志愿者人数", category="志愿服务", unit="人",
-                    kind="stock", decimals=0, weight=None, note=None, sort_order=99)
+                    kind="stock", decimals=0, weight=None, note=None, sort_order=99, good_direction=None)
     queries.execute(con, "indicator_insert", code="volunteer_funds", name="志愿服务经费", category="志愿服务", unit="元",
-                    kind="flow", decimals=2, weight=None, note=None, sort_order=100)
+                    kind="flow", decimals=2, weight=None, note=None, sort_order=100, good_direction=None)
     towns = [r[0] for r in con.execute("SELECT id FROM township WHERE level = 'township' ORDER BY sort_order LIMIT 2")
              .fetchall()]
     rows = [("volunteers", towns[0], date(2025, 5, 1), 200.0), ("volunteers", towns[1], date(2025, 5, 1), 140.0),
