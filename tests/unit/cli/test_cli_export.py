@@ -36,7 +36,10 @@ def test_xlsx_by_quarter_year_to_date(small, capsys, tmp_path) -> None:
     assert code == 0
     ws = openpyxl.load_workbook(target).active
     assert [[ws.cell(r, c).value for c in (1, 2)] for r in range(5, 8)] == [
-        ["2024年第4季度", 0.82], ["2025年第1季度", 0.76], ["合计", 0.76]]  # 累计 at quarter ends
+        ["2024年第4季度", 0.82], ["2025年第1季度（数据不全）", 0.76], ["合计", 0.76]]  # 累计 at quarter ends
+    # 新华乡 has not reported March: the quarter says so in the file, with a note naming it
+    notes = [ws.cell(r, 1).value for r in range(8, ws.max_row + 1)]
+    assert any("2025年第1季度数据不全（新华乡未报送）" in str(n) for n in notes)
 
 
 def test_gbk_csv(small, capsys, tmp_path) -> None:
