@@ -8,51 +8,51 @@
 -- Parameters: $indicators VARCHAR[], $townships INTEGER[] (empty = every township), $ytd BOOLEAN,
 --   $now_start, $now_end, $prev_start, $prev_end, $yoy_start, $yoy_end DATE (months, inclusive).
 WITH bounds AS (
-    SELECT i.code AS indicator_code, p.*,
-           CASE WHEN $ytd AND i.kind = 'flow' THEN date_trunc('year', p.period_start)::DATE ELSE p.period_start END
-               AS first_month
-    FROM indicator i
-    CROSS JOIN (VALUES ('now', $now_start::DATE, $now_end::DATE), ('prev', $prev_start::DATE, $prev_end::DATE),
-                       ('yoy', $yoy_start::DATE, $yoy_end::DATE)) p(name, period_start, period_end)
-    WHERE i.code IN (SELECT unnest($indicators))
+    SELECT code AS indicator_code,
+           CASE WHEN $ytd AND kind = 'flow' THEN date_trunc('year', $now_start::DATE)::DATE ELSE $now_start::DATE END
+               AS now_first,
+           CASE WHEN $ytd AND kind = 'flow' THEN date_trunc('year', $prev_start::DATE)::DATE ELSE $prev_start::DATE END
+               AS prev_first,
+           CASE WHEN $ytd AND kind = 'flow' THEN date_trunc('year', $yoy_start::DATE)::DATE ELSE $yoy_start::DATE END
+               AS yoy_first
+    FROM indicator
+    WHERE code IN (SELECT unnest($indicators))
 ),
-asked AS (
-    SELECT f.indicator_code, f.township_id, f.period
+asked AS (  -- one row per fact (one per indicator, township and month), placed in the periods it falls in
+    SELECT f.indicator_code, f.township_id, f.period,
+           f.period BETWEEN b.now_first AND $now_end::DATE AS in_now,
+           f.period BETWEEN b.prev_first AND $prev_end::DATE AS in_prev,
+           f.period BETWEEN b.yoy_first AND $yoy_end::DATE AS in_yoy
     FROM fact f
     JOIN township t ON t.id = f.township_id AND t.level = 'township'
+    JOIN bounds b ON b.indicator_code = f.indicator_code
     WHERE f.is_current
-      AND f.indicator_code IN (SELECT unnest($indicators))
       AND (len($townships) = 0 OR list_contains($townships, f.township_id))
-      AND f.period BETWEEN (SELECT min(first_month) FROM bounds) AND (SELECT max(period_end) FROM bounds)
+      AND f.period BETWEEN least(CASE WHEN $ytd THEN date_trunc('year', $yoy_start::DATE)::DATE
+                                       ELSE $yoy_start::DATE END, $prev_start::DATE)
+                       AND greatest($now_end::DATE, $prev_end::DATE)
+      AND (f.period BETWEEN b.now_first AND $now_end::DATE OR f.period BETWEEN b.prev_first AND $prev_end::DATE
+           OR f.period BETWEEN b.yoy_first AND $yoy_end::DATE)
 ),
-months AS (  -- the months of each period with data for the indicator
-    SELECT a.indicator_code, a.period,
-           bool_or(b.name = 'now') AS in_now, bool_or(b.name = 'prev') AS in_prev, bool_or(b.name = 'yoy') AS in_yoy
-    FROM (SELECT DISTINCT indicator_code, period FROM asked) a
-    JOIN bounds b ON b.indicator_code = a.indicator_code AND a.period BETWEEN b.first_month AND b.period_end
-    GROUP BY a.indicator_code, a.period
+due AS (  -- per indicator, how many months of now and prev, and of now and yoy, have data (any township's)
+    SELECT indicator_code,
+           count(DISTINCT period) FILTER (WHERE in_now OR in_prev) AS due_mom,
+           count(DISTINCT period) FILTER (WHERE in_now OR in_yoy) AS due_yoy
+    FROM asked
+    GROUP BY indicator_code
 ),
-grid AS (
-    SELECT p.indicator_code, p.township_id, m.period, m.in_now, m.in_prev, m.in_yoy
-    FROM (SELECT DISTINCT indicator_code, township_id FROM asked) p
-    JOIN months m USING (indicator_code)
-),
-status AS (
-    SELECT g.*, a.period IS NOT NULL AS reported
-    FROM grid g
-    LEFT JOIN asked a ON a.indicator_code = g.indicator_code AND a.township_id = g.township_id AND a.period = g.period
-),
-flags AS (
+flags AS (  -- how many of them each township reported
     SELECT indicator_code, township_id,
-           coalesce(bool_or(reported) FILTER (WHERE in_now OR in_prev), false)
-               AND NOT coalesce(bool_and(reported) FILTER (WHERE in_now OR in_prev), true) AS excluded_mom,
-           coalesce(bool_or(reported) FILTER (WHERE in_now OR in_yoy), false)
-               AND NOT coalesce(bool_and(reported) FILTER (WHERE in_now OR in_yoy), true) AS excluded_yoy
-    FROM status
+           count(*) FILTER (WHERE in_now OR in_prev) AS reported_mom,
+           count(*) FILTER (WHERE in_now OR in_yoy) AS reported_yoy
+    FROM asked
     GROUP BY indicator_code, township_id
 )
-SELECT f.indicator_code, f.township_id, t.name AS township, f.excluded_mom, f.excluded_yoy
+SELECT f.indicator_code, f.township_id, t.name AS township,
+       f.reported_mom > 0 AND f.reported_mom < d.due_mom AS excluded_mom,
+       f.reported_yoy > 0 AND f.reported_yoy < d.due_yoy AS excluded_yoy
 FROM flags f
+JOIN due d USING (indicator_code)
 JOIN township t ON t.id = f.township_id
-WHERE f.excluded_mom OR f.excluded_yoy
+WHERE (f.reported_mom > 0 AND f.reported_mom < d.due_mom) OR (f.reported_yoy > 0 AND f.reported_yoy < d.due_yoy)
 ORDER BY f.indicator_code, t.sort_order

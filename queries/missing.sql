@@ -12,14 +12,22 @@ WITH asked AS (
       AND (len($townships) = 0 OR list_contains($townships, f.township_id))
       AND f.period BETWEEN ($start::DATE - INTERVAL 11 MONTH)::DATE AND $end::DATE
 ),
-months AS (
+due AS (
     SELECT DISTINCT indicator_code, period FROM asked WHERE period BETWEEN $start::DATE AND $end::DATE
 ),
+gapped AS (  -- only the townships that miss a due month are looked at month by month
+    SELECT a.indicator_code, a.township_id
+    FROM asked a
+    GROUP BY a.indicator_code, a.township_id
+    HAVING count(*) FILTER (WHERE a.period >= $start::DATE)
+           < (SELECT count(*) FROM due d WHERE d.indicator_code = a.indicator_code)
+),
 expected AS (
-    SELECT DISTINCT m.indicator_code, a.township_id, m.period
-    FROM months m
-    JOIN asked a ON a.indicator_code = m.indicator_code
-                AND a.period BETWEEN (m.period - INTERVAL 11 MONTH)::DATE AND m.period
+    SELECT DISTINCT d.indicator_code, a.township_id, d.period
+    FROM due d
+    JOIN asked a ON a.indicator_code = d.indicator_code
+                AND a.period BETWEEN (d.period - INTERVAL 11 MONTH)::DATE AND d.period
+    JOIN gapped g ON g.indicator_code = a.indicator_code AND g.township_id = a.township_id
 )
 SELECT e.indicator_code, e.township_id, t.name AS township, e.period
 FROM expected e

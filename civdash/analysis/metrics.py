@@ -373,7 +373,10 @@ def key_figures(
     codes = [i.code for i in inds]
     month, monthly = _compared(con, codes, period, "month", False, townships, False)
     month = month.set_index("indicator_code")
-    year = compare(con, codes, period, ytd=True, townships=townships).set_index("indicator_code")
+    # 1-N月累计 changes only flows: the other indicators' year-to-date figures are the month's
+    flows = [i.code for i in inds if i.kind == "flow"]
+    year = pd.concat([month.drop(index=flows), compare(con, flows, period, ytd=True, townships=townships)
+                      .set_index("indicator_code")])
     if spark_months > 12:  # the month's comparison reads thirteen months
         monthly = series(con, codes, add_months(period, -(spark_months - 1)), period, "month", townships=townships)
     recent = monthly[monthly["period"] > add_months(period, -spark_months)]
@@ -481,8 +484,9 @@ def target_progress(con: duckdb.DuckDBPyConnection, period: date) -> pd.DataFram
     targets["township_id"] = targets["township_id"].astype(int)
     targets["rate"] = targets["actual"] / targets["value"]
     absent = _absent(con, sorted(targets["indicator_code"].unique()), period, period, True, ())
+    by_code = absent.groupby("indicator_code")["township"].agg(lambda names: tuple(dict.fromkeys(names)))
+    own = dict(zip(zip(absent["indicator_code"], absent["township_id"], strict=True), absent["township"], strict=True))
     targets["missing"] = [
-        tuple(dict.fromkeys(absent.loc[(absent["indicator_code"] == code)
-                                       & ((level == "district") | (absent["township_id"] == tid)), "township"]))
+        by_code.get(code, ()) if level == "district" else ((own[code, tid],) if (code, tid) in own else ())
         for code, tid, level in zip(targets["indicator_code"], targets["township_id"], targets["level"], strict=True)]
     return targets
