@@ -31,7 +31,7 @@ if batch.status == "rolled_back" and batch.note:
 files = history.files(chosen)
 for f in files:
     if f.content is not None:
-        st.download_button(f"下载原文件：{history.plain(f.file_name)}", f.content, file_name=f.file_name,
+        st.download_button(f"下载原文件：{frame.plain(f.file_name)}", f.content, file_name=f.file_name,
                            key=f"file::{chosen}::{f.file_name}", icon=":material/download:",
                            on_click=access.downloaded(f.file_name, page="导入记录", batch=str(chosen)))
 if not any(f.content is not None for f in files):

@@ -5,7 +5,7 @@ import streamlit as st
 from civdash.analysis.marks import township_list
 from civdash.domain.periods import month_label
 from ui import cards, data, filters, frame, watch
-from ui.history import plain
+from ui.frame import plain
 
 frame.page_header("民政工作总览")
 if not data.months():

@@ -6,7 +6,7 @@ import streamlit as st
 from civdash.analysis import marks, metrics
 from civdash.domain.periods import GRAINS
 from ui import charts, data, filters, frame, tables, watch
-from ui.history import plain
+from ui.frame import plain
 
 frame.page_header("趋势分析")
 if not data.months():

@@ -17,7 +17,7 @@ from civdash.analysis.marks import figure_marks
 from civdash.domain.periods import ytd_label, ytd_missing
 from civdash.domain.units import FLAT, format_change, format_value
 from ui import data
-from ui.history import plain
+from ui.frame import plain
 
 
 def _num(value) -> float | None:

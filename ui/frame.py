@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
@@ -84,3 +85,9 @@ def page_header(title: str) -> None:
 
 def no_data() -> None:
     st.info("暂无数据。请先由统计员上传报表，或使用示例数据熟悉功能。")
+
+
+def plain(text: str) -> str:
+    """``text`` inside a widget label, which Streamlit reads as inline Markdown: emphasis, code, links, math, emoji
+    and icon shortcodes taken literally (a label or caption here never starts with the text, so block syntax cannot arise)."""
+    return re.sub(r"([\\`*_\[\]<>~$:|])", r"\\\1", text)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import pandas as pd
@@ -89,12 +88,6 @@ def may_roll_back(batch_user: str | None) -> bool:
     """An administrator may roll back any batch; a statistician only the batches they uploaded."""
     u = access.user()
     return u is not None and (u.role == "admin" or (u.role == "statistician" and batch_user == u.name))
-
-
-def plain(text: str) -> str:
-    """``text`` inside a widget label, which Streamlit reads as inline Markdown: emphasis, code, links, math, emoji
-    and icon shortcodes taken literally (a label here never starts with the text, so block syntax cannot arise)."""
-    return re.sub(r"([\\`*_\[\]<>~$:|])", r"\\\1", text)
 
 
 def period_span(first, last, months: int) -> str:

@@ -12,7 +12,7 @@ from civdash.analysis import marks
 from civdash.domain.periods import month_label
 from civdash.domain.units import format_value
 from ui import data
-from ui.history import plain
+from ui.frame import plain
 
 ALL_NORMAL = "本月各乡镇数据均在常态范围内，无需特别关注。"
 
