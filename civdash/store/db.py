@@ -94,10 +94,13 @@ def _migrate_lake(con: duckdb.DuckDBPyConnection) -> int:
 CONFLICT_TRIES = 5
 
 
-def _lost_to_another(exc: duckdb.TransactionException) -> bool:
+def _lost_to_another(exc: duckdb.Error) -> bool:
     """The transaction was aborted because another one committed first: a write-write conflict, or (a file's
-    primary key) the same next id taken by both, refused at the later commit."""
+    primary key) the same next id taken by both — refused at the later commit, or at once by the later insert when the
+    other had already committed that id."""
     text = str(exc).lower()
+    if isinstance(exc, duckdb.ConstraintException):
+        return 'duplicate key "id:' in text  # a next id (batch_next_id …), not a duplicate in the data
     return "conflict" in text or ("failed to commit" in text and "duplicate key" in text)
 
 
@@ -107,12 +110,13 @@ def retried_on_conflict(attempt: Callable[[], T], busy: Exception) -> T:
     Two transactions that change the same data (every change of stored data bumps the data version) cannot both
     commit: DuckDB aborts the later one ("Conflict on update"), DuckLake refuses it at its commit ("Transaction
     conflict"); nothing of it is stored, so it can simply run again. The same holds when both took the next id of
-    a table (``batch_next_id`` …) and DuckDB refuses the later at its commit for a duplicate key. After a few tries
-    ``busy`` (a message in words) is raised instead of a traceback."""
+    a table (``batch_next_id`` …): DuckDB refuses the later at its commit for a duplicate key, or at its insert when
+    the other has committed already. After a few tries ``busy`` (a message in words) is raised instead of a
+    traceback."""
     for n in range(CONFLICT_TRIES):
         try:
             return attempt()
-        except duckdb.TransactionException as exc:
+        except (duckdb.TransactionException, duckdb.ConstraintException) as exc:
             if not _lost_to_another(exc):
                 raise
             if n == CONFLICT_TRIES - 1:

@@ -116,3 +116,47 @@ def test_the_same_next_id_taken_by_two_commits_is_run_again(demo_path, tmp_path,
         ("李静",), ("王主任",)]
     assert con.execute("SELECT count(*) FROM v_fact WHERE batch_id = ?", [result.batch_id]).fetchone()[0] == 30
     con.close()
+
+
+def test_a_next_id_committed_by_another_before_the_insert_is_run_again(demo_path, tmp_path, monkeypatch) -> None:
+    """The other order: the second upload read batch_next_id, then the first committed that id, then the second
+    inserts it — DuckDB refuses the insert at once (a ConstraintException 'Duplicate key "id: …"'). Seen in the
+    two-browsers test as a traceback in the server log and a page that never said 已保存 or 未保存; it runs again with
+    the next id."""
+    path = bureau_copy(demo_path, tmp_path)
+    con = db.connect(path)
+    _, second = plans(con, path)
+    one, other = con.cursor(), con.cursor()
+    next_id = one.execute("SELECT coalesce(max(id), 0) + 1 FROM batch").fetchone()[0]
+    original = queries.scalar
+    read = []
+
+    def the_other_commits_after_the_read(c, name, /, **params):
+        result = original(c, name, **params)
+        if name == "batch_next_id" and c is other:
+            read.append(result)
+            if len(read) == 1:  # the first upload commits the id just read
+                with db.transaction(one):
+                    queries.execute(one, "batch_insert", id=next_id, user_name="李静", source="upload", note=None)
+        return result
+
+    monkeypatch.setattr(queries, "scalar", the_other_commits_after_the_read)
+    result = upload.commit(other, second, user_name="王主任")
+    assert read == [next_id, next_id + 1]
+    assert result.batch_id == next_id + 1
+    assert con.execute("SELECT user_name FROM batch WHERE id >= ? ORDER BY id", [next_id]).fetchall() == [
+        ("李静",), ("王主任",)]
+    con.close()
+
+
+def test_a_duplicate_in_the_data_is_not_taken_for_a_lost_race() -> None:
+    calls = []
+
+    def attempt() -> None:
+        calls.append(1)
+        raise duckdb.ConstraintException('Constraint Error: Duplicate key "indicator_code: x, township_id: 1" '
+                                         "violates primary key constraint.")
+
+    with pytest.raises(duckdb.ConstraintException):
+        db.retried_on_conflict(attempt, RuntimeError("busy"))
+    assert calls == [1]
