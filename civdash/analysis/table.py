@@ -175,7 +175,7 @@ def build(con: duckdb.DuckDBPyConnection, request: TableRequest) -> QueryTable:
     row_codes = [row_codes[i] for i in order] if row_codes is not None else None
     district = townships.district_name(con)
     period_text = period_span(first, end)
-    scope = "" if everyone else _scope([t.name for t in towns])
+    scope = "" if everyone else marks.township_list([t.name for t in towns])
     return QueryTable(request, district, f"{district}{scope}{period_text}民政主要指标统计表", period_text, row_header,
                       labels, row_codes, columns, matrix, _notes(request, columns, first, end) + stale)
 
@@ -195,11 +195,6 @@ def _rows_of(values: pd.DataFrame, key: str, keys: Sequence[object], codes: Sequ
         return [[np.nan] * len(codes) for _ in keys]
     wide = values.pivot_table(index=key, columns="indicator_code", values="value", aggfunc="first", dropna=False)
     return wide.reindex(index=list(keys), columns=list(codes)).to_numpy(dtype=float).tolist()
-
-
-def _scope(names: Sequence[str]) -> str:
-    """The chosen townships as a title names them: '城东街道、中塘镇', or '城东街道等5个乡镇（街道）'."""
-    return "、".join(names) if len(names) <= 3 else f"{names[0]}等{len(names)}个乡镇（街道）"
 
 
 def _stale(values: pd.DataFrame, columns: Sequence[Column], names: dict[int, str]) -> list[str]:
