@@ -147,6 +147,7 @@ def commit_upload(
     mappings: Sequence[tuple[str, str, str | None]] = (),
     township_aliases: Mapping[str, int] | None = None,
     keys_unique: bool = False,
+    explanations: pd.DataFrame | None = None,
 ) -> CommitResult:
     """Store an upload in one transaction; on any error nothing is changed.
 
@@ -155,6 +156,8 @@ def commit_upload(
     indicator or None) are the header mappings a person confirmed, remembered for the next file;
     ``township_aliases`` (name as written → township id) are names a person confirmed as a registered township.
     ``keys_unique``: the caller has made sure each key appears once (an upload plan: ``resolve`` refuses repeats).
+    ``explanations`` (rule_code, rule_name, location, message, explanation): the soft findings explained, kept with
+    the batch in the same transaction.
     """
     if len(facts) == 0:
         raise CommitError("没有可保存的数据")
@@ -179,6 +182,12 @@ def commit_upload(
             for file_no, f in enumerate(files, start=1):
                 queries.execute(con, "batch_file_insert", batch_id=batch_id, file_no=file_no, file_name=f.file_name,
                                 sha256=f.sha256, size=f.size, content=f.content)
+            if explanations is not None and len(explanations):
+                con.register("explained", explanations)
+                try:
+                    queries.execute(con, "batch_explanation_insert", batch_id=batch_id, explained_by=user_name)
+                finally:
+                    con.unregister("explained")
             _registered(con, stored)
             try:
                 queries.execute(con, "upload_supersede")
@@ -248,6 +257,12 @@ def batch_changes(con: duckdb.DuckDBPyConnection, batch_id: int, period: date | 
     out = queries.run(con, "batch_changes", batch_id=batch_id, period=period, limit=limit)
     out["period"] = pd.to_datetime(out["period"]).dt.date
     return out
+
+
+def batch_explanations(con: duckdb.DuckDBPyConnection, batch_id: int) -> pd.DataFrame:
+    """The soft findings explained when the batch was saved (rule_name, location, message, explanation, explained_by,
+    explained_at)."""
+    return queries.run(con, "batch_explanations", batch_id=batch_id)
 
 
 def batch_change_summary(con: duckdb.DuckDBPyConnection, batch_id: int) -> pd.DataFrame:

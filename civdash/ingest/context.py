@@ -18,9 +18,10 @@ from difflib import get_close_matches
 
 import duckdb
 
-from civdash.domain import catalog
+from civdash.domain import catalog, rules
 from civdash.domain.catalog import Indicator
 from civdash.domain.names import normalize_name
+from civdash.domain.rules import AuditRule, Formula
 from civdash.domain.townships import TownshipMatcher, is_total_row
 from civdash.ingest import mapping
 from civdash.store import queries
@@ -68,6 +69,11 @@ class Context:
         self.per_person: list[tuple[str, str]] = [(d.numerator, d.denominator) for d in catalog.derived_indicators()
                                                   if d.numerator in self.indicators and d.denominator in self.indicators]
         self.townships = TownshipMatcher(con)
+        self.rules, self.formulas, self.broken_rules = self._rules(con)
+        self.builtin_rules: dict[str, AuditRule] = {}
+        for rule in self.rules:
+            if rule.builtin and rule.enabled:
+                self.builtin_rules.setdefault(rule.builtin, rule)
         self.remembered: dict[str, dict[str, str | None]] = {}
         for sig, header, code in queries.run(con, "header_mapping_list").itertuples(index=False):
             self.remembered.setdefault(sig, {})[header] = code if isinstance(code, str) else None
@@ -80,6 +86,23 @@ class Context:
         self._indicator_cache: dict[tuple[str, ...], str | None] = {}
         self._total_cache: dict[str, bool] = {}
         self._township_like_cache: dict[str, bool] = {}
+
+    def _rules(self, con: duckdb.DuckDBPyConnection) -> tuple[list[AuditRule], list[tuple[AuditRule, Formula, list[str]]],
+                                                             list[tuple[AuditRule, str]]]:
+        """The audit rules in force; their formulas parsed (with the indicators x stands for); the ones that no
+        longer parse (an indicator renamed away since), with why."""
+        names = self.aliases | {code: code for code in self.indicators}
+        found = rules.rules(con)
+        formulas, broken = [], []
+        for rule in found:
+            if not rule.enabled or rule.builtin:
+                continue
+            try:
+                each = rules.selection(rule, self.indicators, names)
+                formulas.append((rule, rules.parse_formula(rule.expression, names, each_allowed=bool(each)), each))
+            except rules.RuleError as exc:
+                broken.append((rule, str(exc)))
+        return found, formulas, broken
 
     # --- indicators ----------------------------------------------------------------------------------------------
 

@@ -18,19 +18,31 @@ class IngestError(Exception):
         return f"{self.where}：{self.message}"
 
 
+Level = Literal["error", "soft", "warning", "note"]
+TIER_LEVELS: dict[str, Level] = {"hard": "error", "soft": "soft"}
+
+
 @dataclass(frozen=True)
 class Finding:
-    """Something validation found: an error blocks the upload, a warning must be accepted, a note informs.
+    """Something validation found. An error blocks the upload (a file that cannot be read, or a hard audit rule); a
+    soft finding (核实性审核) lets it be saved only with a written explanation; a warning is about how the file was
+    read and must be looked at; a note informs.
 
-    ``where`` names the place as a person finds it: '2025年4月.xlsx › 主要指标 › D7'.
+    ``where`` names the place as a person finds it: '2025年4月.xlsx › 主要指标 › D7'; ``rule`` is the audit rule's
+    code when a rule found it.
     """
 
-    level: Literal["error", "warning", "note"]
+    level: Level
     where: str
     message: str
+    rule: str | None = None
+    rule_name: str | None = None
 
     def as_dict(self) -> dict[str, str]:
-        return {"where": self.where, "message": self.message}
+        out = {"where": self.where, "message": self.message}
+        if self.rule:
+            out |= {"rule": self.rule, "rule_name": self.rule_name or self.rule}
+        return out
 
 
 def place(*parts: str | None) -> str:

@@ -9,15 +9,17 @@ Rules (documented for statisticians in docs/ingestion.md):
 - Units: a unit written in the cell (532万元) wins, then the column's (header or units row), then a
   '单位：万元' line when it fits the indicator (万元 applies to amounts, not to head-counts), else the
   indicator's base unit. A unit that does not fit the indicator (万元 over 人数) is an error.
-- '—', '/', '无' mean none: 0 for counts and amounts, nothing for rates. Blank cells hold nothing.
+- '—', '/', '无' mean not reported: nothing is stored (never 0); the cell is remembered for the audit rule on
+  indicators a township used to report. Blank cells hold nothing.
 - 当月 vs 累计 matters for flows only: the column's marker, else the sheet title's, else a 1-N月 / 截至
   period (year-to-date); without any, the month's own amount is assumed — or year-to-date when a note
   below the table says 累计 — and the assumption is reported so a person can switch it (``Options.ytd``).
   Stocks and rates are end-of-period values and stored at the period's last month.
-- Errors: not a number, a negative or fractional count, a percentage for a non-rate, a township twice, an
-  unknown township (with the closest registered names), no period. Warnings: a total row that differs from
-  the sum of the townships beyond rounding, a negative amount, columns or indicator names that map to no
-  indicator, sheets that are not recognised.
+- Errors: not a number, a fractional count, a percentage for a non-rate, a township twice, an unknown township
+  (with the closest registered names), no period. Warnings: columns or indicator names that map to no indicator,
+  sheets that are not recognised. The audit rules' built-in checks that need the sheet itself are made here, at the
+  tier the rule catalog gives them (civdash.domain.rules): a total row that differs from the sum of the townships
+  (counts exactly, amounts beyond rounding), a negative value.
 """
 
 from __future__ import annotations
@@ -37,10 +39,11 @@ import pyarrow.compute as pac
 
 from civdash.domain.catalog import Indicator
 from civdash.domain.periods import PeriodSpec, find_period, month_from_number, month_number
+from civdash.domain.rules import AuditRule
 from civdash.domain.units import COUNT_UNITS, to_base_unit
 from civdash.ingest.cells import parse_cell
 from civdash.ingest.context import Context, header_key, layout_signature
-from civdash.ingest.errors import Finding, place
+from civdash.ingest.errors import TIER_LEVELS, Finding, place
 from civdash.ingest.keys import fact_keys
 from civdash.ingest.layout import (
     Column,
@@ -110,6 +113,9 @@ class SheetResult:
     townships: set[int] = field(default_factory=set)
     block: pd.DataFrame | None = None  # a long table's values, column-wise (VALUE_COLUMNS), instead of ``values``
     grid: list[list[object]] | None = None  # the sheet's first GRID_ROWS rows as read, to show with its findings
+    rules: dict[str, AuditRule] = field(default_factory=dict)  # built-in check → the audit rule that grades it
+    # cells written as not reported ('—', '/', '无'): (indicator, township, month number, cell); nothing is stored
+    unreported: list[tuple[str, int, int, str]] = field(default_factory=list)
 
     def value_frame(self) -> pd.DataFrame:
         """The sheet's values as a table with VALUE_COLUMNS (months as ``month_number``s)."""
@@ -138,6 +144,11 @@ class SheetResult:
 
     def note(self, message: str, cell: str | None = None) -> None:
         self.findings.append(Finding("note", self.at(cell), message))
+
+    def audit(self, rule: AuditRule | None, message: str, cell: str | None = None) -> None:
+        """A finding of an audit rule, at the rule's tier; nothing when the rule is switched off."""
+        if rule is not None and rule.enabled:
+            self.findings.append(Finding(TIER_LEVELS[rule.tier], self.at(cell), message, rule.code, rule.name))
 
     def period_label(self) -> str | None:
         """The sheet's period ('2025年4月'); for a long table with a period column, the months it spans."""
@@ -191,8 +202,11 @@ def sheet_unit_for(ind: Indicator, units: Sequence[str]) -> str | None:
     return next((u for u in units if unit_factor(ind, u) is not None), None)
 
 
-def read_number(raw: object, ind: Indicator, factor: float, result: SheetResult, cell: str) -> float | None:
-    """The value of one cell in the indicator's base unit, or None (nothing stored); findings go to ``result``."""
+def read_number(raw: object, ind: Indicator, factor: float, result: SheetResult, cell: str,
+                key: tuple[int, date] | None = None) -> float | None:
+    """The value of one cell in the indicator's base unit, or None (nothing stored); findings go to ``result``.
+    A cell written as not reported ('—', '/', '无') stores nothing, and is remembered with ``key`` (township, month)
+    for the audit rule on indicators a township used to report."""
     if type(raw) is float or type(raw) is int:  # the common case, without the general rule's work
         value = raw * factor
     elif type(raw) is str and _PLAIN_NUMBER.fullmatch(raw):
@@ -202,7 +216,9 @@ def read_number(raw: object, ind: Indicator, factor: float, result: SheetResult,
         if c.status == "empty":
             return None
         if c.status == "none":
-            return None if ind.kind == "level" else 0.0
+            if key is not None:
+                result.unreported.append((ind.code, key[0], month_number(key[1]), cell))
+            return None
         if c.status == "error":
             result.error(c.message or "不是数字", cell)
             return None
@@ -222,15 +238,12 @@ def read_number(raw: object, ind: Indicator, factor: float, result: SheetResult,
         result.error(f"不是数字：{cell_text(raw)}", cell)
         return None
     if ind.unit in COUNT_UNITS:
-        if value < 0:
-            result.error(f"{ind.name}不能为负数：{cell_text(raw)}", cell)
-            return None
         if abs(value - round(value)) > 1e-6:
             result.error(f"{ind.name}应为整数（单位{ind.unit}）：{cell_text(raw)}", cell)
             return None
         value = float(round(value))
-    elif value < 0:
-        result.warning(f"{ind.name}为负数：{cell_text(raw)}，请确认", cell)
+    if value < 0 and ind.kind != "level":
+        result.audit(result.rules.get("negative"), f"{ind.name}为负数：{cell_text(raw)}", cell)
     return value
 
 
@@ -281,7 +294,7 @@ def extract_sheet(sheet: SheetData, file_name: str, ctx: Context) -> SheetResult
         result = SheetResult(file_name, sheet.name)
         result.error(refused)
         return result
-    result = SheetResult(file_name, sheet.name, grid=sheet.cells[:GRID_ROWS])
+    result = SheetResult(file_name, sheet.name, grid=sheet.cells[:GRID_ROWS], rules=ctx.builtin_rules)
     grid = sheet.cells
     long = detect_long_table(grid)
     if long is not None:
@@ -379,7 +392,8 @@ def _report(sheet: SheetData, lay: ReportLayout, ctx: Context, result: SheetResu
         seen[tid] = r
         result.townships.add(tid)
         for col, ind, info in columns:
-            value = read_number(rows[r][col.index], ind, info.factor, result, cell_address(r, col.index))
+            value = read_number(rows[r][col.index], ind, info.factor, result, cell_address(r, col.index),
+                                (tid, months[ind.code]))
             if value is not None:
                 result.values.append(Value(ind.code, tid, placed[ind.code], value, bool(info.ytd),
                                            cell_address(r, col.index), months[ind.code]))
@@ -403,11 +417,17 @@ def _check_total(rows, lay: ReportLayout, columns, seen: dict[int, int], ctx: Co
         if total is None or not numbers:
             continue
         written = [rows[r][col.index] for r in (t, *seen.values())]
-        tolerance = _rounding(written) * info.factor * (len(numbers) + 1) / 2
-        if abs(total - sum(numbers)) > max(tolerance, 1e-6 * abs(total)):
+        if ind.unit in COUNT_UNITS and info.factor == 1:
+            tolerance = 0.0  # people, households, cases: exact
+        else:  # each figure rounded to the last decimal written (in the column's unit): half a unit each
+            tolerance = _rounding(written) * info.factor * (len(numbers) + 1) / 2
+        gap = total - sum(numbers)
+        if abs(gap) > max(tolerance, 1e-9 * abs(total)):
             f = info.factor
-            result.warning(f"合计行{_num(total / f)}与各乡镇之和{_num(sum(numbers) / f)}不一致"
-                           f"（相差{_num((total - sum(numbers)) / f)}）", cell_address(t, col.index))
+            unit = ind.unit if f == 1 else (info.unit or "")
+            result.audit(result.rules.get("total_row"),
+                         f"{ind.name}：合计行{_num(total / f)}{unit}与各乡镇之和{_num(sum(numbers) / f)}{unit}不一致"
+                         f"（相差{_num(gap / f)}{unit}）", cell_address(t, col.index))
 
 
 def _rounding(values: Sequence[object]) -> float:
@@ -455,8 +475,9 @@ def _long_table(sheet: SheetData, lay, ctx: Context, result: SheetResult) -> Non
         distinct = list(distinct) + [None]
         return np.where(codes < 0, len(distinct) - 1, codes), distinct
 
-    def report(level: str, r: int, message: str, c: int) -> None:
-        found.append((r, Finding(level, result.at(cell_address(top + r, c)), message)))
+    def report(level: str, r: int, message: str, c: int, rule: AuditRule | None = None) -> None:
+        found.append((r, Finding(level, result.at(cell_address(top + r, c)), message,
+                                 rule.code if rule else None, rule.name if rule else None)))
 
     town_of, towns = column(tc)
     town_text = [cell_text(t) for t in towns]
@@ -506,7 +527,8 @@ def _long_table(sheet: SheetData, lay, ctx: Context, result: SheetResult) -> Non
     factor = per_meaning(5, np.float64)
     ind_at = ind_of[take]
     values, valid = _long_numbers(body, vc, take, ind_at, [ctx.indicators[c] if c else None for c in ind_codes],
-                                  factor, lambda k, level, message: report(level, int(take[k]), message, vc))
+                                  factor, lambda k, level, message, rule=None: report(level, int(take[k]), message, vc,
+                                                                                     rule), result.rules)
     take, ind_at, meaning_of, values = take[valid], ind_at[valid], meaning_of[valid], values[valid]
     frame = pd.DataFrame({
         "indicator": _text(pac.take(pa.array(ind_codes + [None], type=pa.string()), ind_at)),
@@ -553,7 +575,8 @@ def _text(values: pa.Array) -> pd.api.extensions.ExtensionArray:
 
 
 def _long_numbers(body: list[list[object]], vc: int, take: np.ndarray, ind_at: np.ndarray,
-                  inds: list[Indicator | None], factor: np.ndarray, report) -> tuple[np.ndarray, np.ndarray]:
+                  inds: list[Indicator | None], factor: np.ndarray, report,
+                  rules: dict[str, AuditRule]) -> tuple[np.ndarray, np.ndarray]:
     """The values of rows ``take`` in base units, and which of them are stored; ``read_number``'s rule,
     column-wise: numbers and plain decimal text converted in bulk, every other cell through the rule itself."""
     every = len(take) == len(body)  # the usual case: every row is taken, so the column is read straight through
@@ -572,31 +595,32 @@ def _long_numbers(body: list[list[object]], vc: int, take: np.ndarray, ind_at: n
     with np.errstate(over="ignore"):  # a huge number times 10,000 is infinite: reported below as not a number
         values[bulk] *= factor[bulk]
     valid = bulk.copy()
-    scratch = SheetResult("", None)
+    scratch = SheetResult("", None, rules=rules)
     for k in np.flatnonzero(~bulk).tolist():  # blanks, '—', '1,234', 532万元, 暂无 …: the general rule
         value = read_number(raw[k], inds[ind_at[k]], float(factor[k]), scratch, "")
         for f in scratch.findings:
-            report(k, f.level, f.message)
+            report(k, f.level, f.message, rules.get("negative") if f.rule else None)
         scratch.findings.clear()
         if value is not None:
             values[k], valid[k] = value, True
     # read_number's checks of a number, on the rows converted in bulk
     count = np.array([i is not None and i.unit in COUNT_UNITS for i in inds] + [False])[ind_at]
+    level = np.array([i is not None and i.kind == "level" for i in inds] + [False])[ind_at]
     finite = np.isfinite(values)
-    negative = bulk & finite & (values < 0)
     with np.errstate(invalid="ignore"):
-        fraction = bulk & finite & count & ~negative & (np.abs(values - np.round(values)) > 1e-6)
-    for k in np.flatnonzero(bulk & (~finite | (count & negative) | fraction | (~count & negative))).tolist():
+        fraction = bulk & finite & count & (np.abs(values - np.round(values)) > 1e-6)
+    with np.errstate(invalid="ignore"):
+        negative = bulk & finite & ~fraction & ~level & (np.where(count, np.round(values), values) < 0)
+    rule = rules.get("negative")
+    for k in np.flatnonzero(bulk & (~finite | fraction | negative)).tolist():
         ind, shown = inds[ind_at[k]], cell_text(raw[k])
         if not finite[k]:
             report(k, "error", f"不是数字：{shown}")
-        elif count[k] and negative[k]:
-            report(k, "error", f"{ind.name}不能为负数：{shown}")
         elif fraction[k]:
             report(k, "error", f"{ind.name}应为整数（单位{ind.unit}）：{shown}")
-        else:
-            report(k, "warning", f"{ind.name}为负数：{shown}，请确认")
-    valid &= ~(bulk & (~finite | (count & negative) | fraction))
+        elif rule is not None and rule.enabled:
+            report(k, TIER_LEVELS[rule.tier], f"{ind.name}为负数：{shown}", rule)
+    valid &= ~(bulk & (~finite | fraction))
     values[bulk & count] = np.round(values[bulk & count])
     return values, valid
 
@@ -666,15 +690,15 @@ def _district_form(sheet: SheetData, lay, ctx: Context, result: SheetResult) -> 
         if code in seen:
             result.error(f"“{ind.name}”与{seen[code]}重复", cell)
             continue
-        value = read_number(row[col.index], ind, factor, result, cell)
+        marker = col.ytd if col.ytd is not None else marker
+        period = value_period(ind, spec, marker)
+        value = read_number(row[col.index], ind, factor, result, cell, (district, period.end()))
         if value is None:
             continue
         seen[code] = cell
         ytd = assumed = None
-        marker = col.ytd if col.ytd is not None else marker
         if ind.kind == "flow":
             ytd, assumed = flow_ytd(marker, spec, (), switch)
-        period = value_period(ind, spec, marker)
         result.values.append(Value(code, district, period, value, bool(ytd), cell, period.end()))
         result.columns.append(ColumnInfo(cell, name, code, unit, factor, ytd, bool(assumed)))
     result.townships.add(district)

@@ -9,9 +9,10 @@
   sits in the last month. Quarter and year totals are then right, and the note says where it went. Stocks
   and rates of such a period are end-of-period values and go to its last month.
 - The same key twice in one upload is an error naming both cells.
-- Warnings: a month-on-month jump beyond a threshold (stocks and rates ±30%, flows ×3 or ÷3, ignoring
-  values under 10), an amount per person outside 1–100,000 元 a month (a 万元 header over values in 元,
-  or the reverse), registered townships missing from a sheet.
+- The audit rules (``checks.apply_rules``) on the monthly values; here, the built-in ones that need this step:
+  a year-to-date total below last month's (``@累计减少``), and an amount per person outside 1–100,000 元 a month
+  (``@单位``: a 万元 header over values in 元, or the reverse), at the tier the rule catalog gives them.
+- A warning: registered townships missing from a sheet.
 """
 
 from __future__ import annotations
@@ -26,15 +27,13 @@ import numpy as np
 import pandas as pd
 
 from civdash.domain.periods import month_from_number, month_label, month_number
+from civdash.ingest.checks import apply_rules
 from civdash.ingest.context import Context
 from civdash.ingest.extract import SheetResult
 from civdash.ingest.keys import fact_keys
 from civdash.ingest.ytd import monthly_from_ytd
 from civdash.store import queries
 
-STOCK_JUMP = 0.30
-FLOW_JUMP = 3.0
-JUMP_FLOOR = 10.0
 PER_PERSON_RANGE = (1.0, 100_000.0)
 
 Key = tuple[str, int]  # (indicator, township)
@@ -102,7 +101,7 @@ def resolve(con: duckdb.DuckDBPyConnection, sheets: Sequence[SheetResult], ctx: 
     if ytd.any() or span.any():
         parts.append(_derived(values[ytd], values[span], direct, stored, sheets, ctx))
     facts = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
-    _jumps(facts, stored, sheets, ctx)
+    apply_rules(con, facts, sheets, ctx)
     _per_person(facts, sheets, ctx)
     _missing_townships(sheets, ctx)
     return facts
@@ -144,7 +143,8 @@ def _derived(ytd: pd.DataFrame, spans: pd.DataFrame, direct: pd.DataFrame, store
             sheets[sheet].error(f"{ctx.indicators[key[0]].name}：{message}（请先导入或一并上传之前月份的数据）", cell)
         for month, message in derived.decreasing:
             _, sheet, cell = by_month[month]
-            sheets[sheet].warning(f"{ctx.indicators[key[0]].name}：{message}，推算的当月数为负", cell)
+            sheets[sheet].audit(ctx.builtin_rules.get("ytd_decrease"),
+                                f"{ctx.township_name(key[1])}{ctx.indicators[key[0]].name}：{message}，推算的当月数为负", cell)
         for month, amount in derived.monthly.items():
             _, sheet, cell = by_month[month]
             out.append((key[0], key[1], month_number(month), amount, sheet, cell))
@@ -158,36 +158,14 @@ def _derived(ytd: pd.DataFrame, spans: pd.DataFrame, direct: pd.DataFrame, store
         amount = value - sum(o for o in others if o is not None)
         sr = sheets[sheet]
         if amount < 0:
-            sr.warning(f"{spec.label()}合计小于其中已有月份之和，推算的{last.month}月数为负", cell)
+            sr.audit(ctx.builtin_rules.get("ytd_decrease"), f"{ctx.township_name(tid)}{ctx.indicators[ind].name}："
+                     f"{spec.label()}合计小于其中已有月份之和，推算的{last.month}月数为负", cell)
         out.append((ind, tid, month_number(last), amount, sheet, cell))
         if sheet not in noted:
             noted.add(sheet)
             sr.note(f"{spec.label()}的累计发生数记入{month_label(last)}（减去该期间内已有的月份），季度和全年合计与表中一致")
     frame = pd.DataFrame(out, columns=list(FACT_COLUMNS))
     return frame.astype({"township": np.int64, "month": np.int64, "value": np.float64, "sheet": np.int64})
-
-
-def _jumps(facts: pd.DataFrame, stored: pd.DataFrame, sheets: Sequence[SheetResult], ctx: Context) -> None:
-    """A warning for each value far from the previous month's (in this upload, else stored)."""
-    keys = _keys(facts, ctx)
-    before = np.concatenate([keys, _keys(stored, ctx)])  # this upload's month before, else the stored one
-    before_values = np.concatenate([facts["value"].to_numpy(np.float64), stored["value"].to_numpy(np.float64)])
-    first = ~pd.Series(before).duplicated(keep="first").to_numpy()
-    found = pd.Index(before[first]).get_indexer(keys - 1)
-    prev = np.where(found >= 0, before_values[first][found], np.nan)
-    value = facts["value"].to_numpy()
-    code_of, codes = pd.factorize(facts["indicator"])
-    flow = np.array([ctx.indicators[c].kind == "flow" for c in codes], dtype=bool)[code_of]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = value / prev
-        compared = ~np.isnan(prev) & (prev > 0) & (np.maximum(np.abs(prev), np.abs(value)) >= JUMP_FLOOR)
-        jumped = compared & np.where(flow, (ratio > FLOW_JUMP) | (ratio < 1 / FLOW_JUMP), np.abs(ratio - 1) > STOCK_JUMP)
-    for k in np.flatnonzero(jumped).tolist():
-        ind, tid, _, now, sheet, cell = facts.iloc[k]
-        tid, sheet, r = int(tid), int(sheet), ratio[k]
-        change = f"增长{r - 1:.0%}" if r > 1 else f"下降{1 - r:.0%}"
-        sheets[sheet].warning(f"{ctx.township_name(tid)}{ctx.indicators[ind].name}较上月{change}"
-                              f"（上月{prev[k]:,.0f}，本月{now:,.0f}），请核实", cell)
 
 
 def _per_person(facts: pd.DataFrame, sheets: Sequence[SheetResult], ctx: Context) -> None:
@@ -205,8 +183,9 @@ def _per_person(facts: pd.DataFrame, sheets: Sequence[SheetResult], ctx: Context
             if not low <= typical <= high:
                 amount, count = ctx.indicators[amount_code], ctx.indicators[count_code]
                 hint = "表头写万元而数值是元？" if typical > high else "表头写元而数值是万元？"
-                sheets[sheet].warning(f"{amount.name}按{count.name}计每月约{typical:,.2f}元，超出合理范围"
-                                      f"（{low:,.0f}～{high:,.0f}元）：请检查单位（{hint}）", group["cell"].iat[0])
+                sheets[sheet].audit(ctx.builtin_rules.get("unit"),
+                                    f"{amount.name}按{count.name}计每月约{typical:,.2f}元，超出合理范围"
+                                    f"（{low:,.0f}～{high:,.0f}元）：请检查单位（{hint}）", group["cell"].iat[0])
 
 
 def _missing_townships(sheets: Sequence[SheetResult], ctx: Context) -> None:

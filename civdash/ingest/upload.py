@@ -9,7 +9,7 @@ and remembering confirmed header mappings in the same transaction), or raises ``
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,6 +64,14 @@ class Plan:
         return [f for f in self.findings if f.level == "warning"]
 
     @property
+    def soft(self) -> list[Finding]:
+        """Findings of 核实性 rules: each needs an explanation before the plan may be stored."""
+        return [f for f in self.findings if f.level == "soft"]
+
+    def unexplained(self, explanations: Mapping[str, str] | None) -> list[Finding]:
+        return [f for f in self.soft if not explanation_for(f, explanations)]
+
+    @property
     def ok(self) -> bool:
         return not self.errors and self.fact_count > 0
 
@@ -94,6 +102,7 @@ class Plan:
                 "facts": counts.get(no, 0),
                 "townships": [self.context.township_name(t) for t in ids],
                 "errors": [f.as_dict() for f in s.findings if f.level == "error"],
+                "soft": [f.as_dict() for f in s.findings if f.level == "soft"],
                 "warnings": [f.as_dict() for f in s.findings if f.level == "warning"],
                 "notes": [f.as_dict() for f in s.findings if f.level == "note"],
             })
@@ -154,17 +163,33 @@ def prepare(con: duckdb.DuckDBPyConnection, files: Sequence[tuple[str, bytes]], 
     if progress:
         progress(0.9, "正在核对数据")
     table = resolve(con, sheets, ctx)
+    for rule, why in ctx.broken_rules:
+        if sheets:
+            sheets[0].warning(f"审核规则“{rule.name}”无法使用，本次未检查：{why}（请管理员在“指标与乡镇 › 审核规则”中修改）")
     if table.empty and not any(f.level == "error" for s in sheets for f in s.findings) and sheets:
         sheets[0].error("没有读到任何数值")
     return Plan(sheets, table, uploads, ctx, numbers)
 
 
-def refusal(plan: Plan, strict: bool = False) -> str | None:
+def explanation_for(finding: Finding, explanations: Mapping[str, str] | None) -> str | None:
+    """The explanation given for a soft finding: for its cell ('file › sheet › C12'), else for its rule (one text may
+    cover every finding of a rule); None when there is none."""
+    for key in (finding.where, finding.rule, finding.rule_name):
+        text = (explanations or {}).get(key or "", "").strip()
+        if text:
+            return text
+    return None
+
+
+def refusal(plan: Plan, strict: bool = False, explanations: Mapping[str, str] | None = None) -> str | None:
     """Why ``plan`` may not be stored (Chinese), or None."""
     if plan.errors:
         return f"有{len(plan.errors)}个错误，未保存任何数据"
-    if strict and plan.warnings:
-        return f"有{len(plan.warnings)}个警告（严格模式），未保存任何数据"
+    if strict and (plan.warnings or plan.soft):
+        return f"有{len(plan.warnings)}个警告、{len(plan.soft)}个核实性问题（严格模式），未保存任何数据"
+    missing = plan.unexplained(explanations)
+    if missing:
+        return f"有{len(missing)}个核实性问题没有填写说明，未保存任何数据"
     if not plan.fact_count:
         return "没有可保存的数据"
     return None
@@ -172,9 +197,10 @@ def refusal(plan: Plan, strict: bool = False) -> str | None:
 
 @_bulk_work()
 def commit(con: duckdb.DuckDBPyConnection, plan: Plan, user_name: str | None = None, source: str = "upload",
-           strict: bool = False) -> CommitResult:
-    """Store a plan without errors (and, when ``strict``, without warnings) in one transaction."""
-    refused = refusal(plan, strict)
+           strict: bool = False, explanations: Mapping[str, str] | None = None) -> CommitResult:
+    """Store a plan without errors, each soft finding explained (``explanations``: by cell or by rule; when
+    ``strict``, no warning and no soft finding at all), in one transaction; the explanations are kept with the batch."""
+    refused = refusal(plan, strict, explanations)
     if refused:
         raise CommitError(refused)
     ctx = plan.context
@@ -184,7 +210,15 @@ def commit(con: duckdb.DuckDBPyConnection, plan: Plan, user_name: str | None = N
     return commit_upload(con, plan.frame(), plan.files, user_name=user_name, source=source,
                          new_townships={i: n for n, i in ctx.new_townships.items()},
                          new_district=ctx.new_district, mappings=remembered, township_aliases=ctx.accepted,
-                         keys_unique=True)
+                         keys_unique=True, explanations=_explained(plan, explanations))
 
 
-__all__ = ["LAYOUT_NAMES", "Options", "Plan", "commit", "prepare", "refusal"]
+def _explained(plan: Plan, explanations: Mapping[str, str] | None) -> pd.DataFrame:
+    soft = plan.soft
+    return pd.DataFrame({"rule_code": [f.rule or "" for f in soft], "rule_name": [f.rule_name or "" for f in soft],
+                         "location": [f.where for f in soft], "message": [f.message for f in soft],
+                         "explanation": [explanation_for(f, explanations) or "" for f in soft]},
+                        columns=["rule_code", "rule_name", "location", "message", "explanation"]).astype(str)
+
+
+__all__ = ["LAYOUT_NAMES", "Options", "Plan", "commit", "explanation_for", "prepare", "refusal"]

@@ -63,7 +63,7 @@ def test_bulk_conversion_gives_what_read_number_gives_cell_by_cell(ctx: Context,
     expected_values, expected_findings = [], []
     for i, raw in enumerate(raws):
         _, _, code, factor = INDICATORS[i % 2]
-        one = SheetResult(FILE, "明细")
+        one = SheetResult(FILE, "明细", rules=ctx.builtin_rules)
         value = read_number(raw, ctx.indicators[code], factor, one, f"D{i + 2}")
         expected_findings += [(f.level, f.where, f.message) for f in one.findings]
         if value is not None:
@@ -91,5 +91,6 @@ def test_rows_that_cannot_be_stored_are_reported_in_row_order(ctx: Context) -> N
     where = [f.where.rsplit(" › ", 1)[1] for f in result.findings if f.level == "error"]
     assert where == ["D2", "B3", "A4", "E5", "D6", "D7", "D9"]
     assert result.findings[-1].message == "中塘的“城市低保人数”（2025年4月）与D8重复"
-    assert list(result.block["cell"]) == ["D8"]
-    assert list(result.block["value"]) == [3.0]
+    # a negative count is kept in the block: the audit rule's finding (hard by default) is what stops the upload
+    assert list(result.block["cell"]) == ["D2", "D8"]
+    assert list(result.block["value"]) == [-1.0, 3.0]

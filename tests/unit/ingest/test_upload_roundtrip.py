@@ -44,7 +44,7 @@ YEAR_TO_DATE = {"dibao_urban_funds": 7, "dibao_rural_funds": 8}  # 1-N月累计,
 WAN = 10_000
 
 TABLES = ("meta", "indicator", "indicator_alias", "township", "township_alias", "target", "batch", "batch_file",
-          "fact", "header_mapping")
+          "fact", "header_mapping", "audit_rule", "batch_explanation")
 
 
 # --- databases ----------------------------------------------------------------------------------------------------
@@ -455,6 +455,9 @@ def test_a_corrected_file_changes_only_what_differs_and_rolls_back_exactly(con, 
     rows = [list(r) for r in march.rows]
     rows[FIRST_ROW][2] += 7  # 城东: 城市低保人数 corrected
     rows[FIRST_ROW][7] = round(rows[FIRST_ROW][7] + 0.5, 2)  # and its 1-3月 城市低保金, +0.5万元
+    total = next(r for r in rows if r and r[0] == "合计")  # and the 合计 row with them, as a statistician corrects it
+    for column, change in ((2, 7), (7, 0.5)):
+        total[column] = fx.Formula(total[column].text, round(total[column].value + change, 2))
     corrected = fx.write_xlsx(tmp_path / "2025年3月城乡低保统计表（更正）.xlsx", [fx.Sheet("3月", rows, march.merged)])
     plan = upload(con, corrected)
     assert not [f for f in plan.warnings if "文件内容完全相同" in f.message]
@@ -547,23 +550,35 @@ def as_text(value: object) -> str:
 
 
 def check_all_or_nothing(con, plan: Plan, file_name: str) -> None:
+    """No file is saved with a hard finding, or with a soft one unexplained; a refused upload changes no table; an
+    explained one keeps every explanation with its batch."""
     for f in plan.findings:
-        assert f.level in {"error", "warning", "note"}
+        assert f.level in {"error", "soft", "warning", "note"}
         assert f.where.startswith(file_name), f
+        assert (f.rule is not None) == (f.level == "soft") or f.level == "error", f  # a soft finding is a rule's
     before = content(con)
-    if not plan.ok:
-        event("refused: " + (plan.errors[0].message[:12] if plan.errors else "nothing to store"))
+    if not plan.ok or plan.soft:
+        event("refused: " + (plan.errors[0].message[:12] if plan.errors else
+                             f"{len(plan.soft)} unexplained" if plan.ok else "nothing to store"))
         with pytest.raises(CommitError):
             commit(con, plan)
         assert content(con) == before  # zero new rows
-        return
+        if not plan.ok:
+            return
+        with pytest.raises(CommitError):  # an explanation of blanks is no explanation
+            commit(con, plan, explanations={f.rule: "  " for f in plan.soft})
+        assert content(con) == before
+    explanations = {f.rule: f"经核实属实（{f.rule}）" for f in plan.soft}
     try:
-        result = commit(con, plan)
+        result = commit(con, plan, explanations=explanations)
     except CommitError:
         event("commit refused")
         assert content(con) == before
         return
-    event("committed")
+    event("committed" + (" with explanations" if plan.soft else ""))
+    kept = con.execute("SELECT location, explanation FROM batch_explanation WHERE batch_id = ? ORDER BY ALL",
+                       [result.batch_id]).fetchall()
+    assert kept == sorted((f.where, explanations[f.rule]) for f in plan.soft)
     stored = con.execute("SELECT indicator_code, period, value FROM fact WHERE batch_id = ? ORDER BY ALL",
                          [result.batch_id]).fetchall()
     assert stored == sorted((f.indicator, f.month, f.value) for f in plan.facts)  # the whole plan, nothing else
