@@ -37,6 +37,11 @@ for f in files:
 if not any(f.content is not None for f in files):
     st.caption("此批次没有保存原文件（示例数据由系统生成）。" if batch.source == "demo" else "此批次没有保存原文件。")
 
+explained = history.explanations(chosen)
+if len(explained):
+    st.markdown(f"**核实说明**（保存时{len(explained)}个需核实的问题，已填写说明）")
+    st.dataframe(explained, hide_index=True, width="stretch")
+
 summary = history.summary(chosen)
 months = sorted(set(summary["period"]))
 st.markdown("**本批数据**")

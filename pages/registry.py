@@ -1,23 +1,24 @@
-"""指标与乡镇: the indicator catalog, the township registry and the yearly targets — what is registered, forms to add
-and edit them (validated; the reason in Chinese when a change does not fit), merging two spellings of a township,
-the upload template, and the record of every change."""
+"""指标与乡镇: the indicator catalog, the township registry, the yearly targets and the audit rules — what is
+registered, forms to add and edit them (validated; the reason in Chinese when a change does not fit), merging two
+spellings of a township, the upload template, and the record of every change."""
 
 import streamlit as st
 
 from civdash.admin import registry
-from civdash.domain import townships
+from civdash.domain import rules, townships
 from ui import data, frame
 from ui import registry as reg
 
 frame.page_header("指标与乡镇")
 if data.is_demo():
     st.info("当前为**示例数据**：这里的修改只作用于示例数据（示例数据重建时不保留），不会带入正式数据库。", icon="ℹ️")
-inds_tab, towns_tab, targets_tab, log_tab = st.tabs(["指标", "乡镇（街道）", "年度目标", "修改记录"],
-                                                    key="registry_tab", bind="query-params")
+inds_tab, towns_tab, targets_tab, rules_tab, log_tab = st.tabs(
+    ["指标", "乡镇（街道）", "年度目标", "审核规则", "修改记录"], key="registry_tab", bind="query-params")
 inds, towns = data.indicators(), data.township_list()
 with data.cursor() as cur:
     aliases, names = registry.indicator_aliases(cur), registry.township_names(cur)
     goals, district, log = registry.targets(cur), townships.district(cur), registry.changes(cur)
+    audit_rules = rules.rules(cur)
 
 with inds_tab:
     reg.indicator_table(inds, aliases)
@@ -46,6 +47,10 @@ with targets_tab:
         reg.set_target_form(inds, places)
     with delete_col:
         reg.delete_target_form(goals)
+
+with rules_tab:
+    reg.rule_table(audit_rules)
+    reg.rule_form(audit_rules)
 
 with log_tab:
     reg.change_table(log)

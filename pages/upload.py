@@ -1,5 +1,6 @@
 """数据上传: drop the office's spreadsheets, see what was understood, fix what is unclear, confirm; nothing is
-stored until the person confirms, and only when no error remains and every warning was checked."""
+stored until the person confirms, and only when no error (or hard audit rule) remains, every soft finding is explained
+and every warning on how the file was read was checked."""
 
 import streamlit as st
 
@@ -14,6 +15,7 @@ from civdash.ingest.review import (
     columns_table,
     findings_table,
     month_choices,
+    rule_groups,
     sheet_grid,
     sheet_summary,
     stored_view,
@@ -137,16 +139,29 @@ if unknown or decided_towns:
             st.rerun()
 
 # --- findings ----------------------------------------------------------------------------------------------------
-errors, warnings = plan.errors, plan.warnings
+errors, soft, warnings = plan.errors, plan.soft, plan.warnings
+explanations: dict[str, str] = {}
 st.subheader("检查结果")
 if errors:
-    st.error(f"发现{len(errors)}个错误，需修改报表后重新上传（或按上面的提示处理），修改前不会保存任何数据。", icon="🚫")
-    st.dataframe(findings_table(plan, ("error",)), hide_index=True, width="stretch")
+    st.error(f"发现{len(errors)}个必须修改的问题，需修改报表后重新上传（或按上面的提示处理），修改前不会保存任何数据。",
+             icon="🚫")
+    for group in rule_groups(plan, "error"):
+        st.markdown(f"**{frame.plain(group.title)}**（{len(group.table)}处）")
+        st.dataframe(group.table, hide_index=True, width="stretch")
+if soft:
+    st.warning(f"有{len(soft)}个需要核实的问题（核实性审核）。如数据有误，请修改报表后重新上传；如经核实无误，请在每项下填写"
+               "核实说明（一段说明可涵盖该项的全部单元格），说明随本批数据保存，在“导入记录”和审计日志中可查。", icon="⚠️")
+    for group in rule_groups(plan, "soft"):
+        st.markdown(f"**{frame.plain(group.title)}**（{len(group.table)}处）")
+        st.dataframe(group.table, hide_index=True, width="stretch")
+        explanations[group.key] = st.text_area(
+            f"核实说明：{group.title.removeprefix('核实性审核：')}", key=f"explain::{group.key}", height=68,
+            placeholder="写明经核实的实际情况，如：本月集中新纳入城中村改造安置人员，人数属实")
 if warnings:
-    st.warning(f"有{len(warnings)}条警告，请逐条核对。", icon="⚠️")
+    st.warning(f"有{len(warnings)}条读取提示，请逐条核对。", icon="ℹ️")
     st.dataframe(findings_table(plan, ("warning",)), hide_index=True, width="stretch")
-if not errors and not warnings:
-    st.success("未发现错误或警告。", icon="✅")
+if not errors and not soft and not warnings:
+    st.success("未发现问题：所有审核规则均通过。", icon="✅")
 
 # --- the table as it will be stored ------------------------------------------------------------------------------
 months = month_choices(plan)
@@ -164,30 +179,33 @@ if months:
             view = stored_view(cur, plan, months[label])
     counts = view.counts
     st.caption(f"{label}：新增{counts.get('new', 0):,}条（绿色）、修改{counts.get('changed', 0):,}条"
-               f"（黄色，显示 原值 → 新值）、不变{counts.get('unchanged', 0):,}条；橙色框为有警告的数值。")
+               f"（黄色，显示 原值 → 新值）、不变{counts.get('unchanged', 0):,}条；橙色框为需核实或有读取提示的数值。")
     st.dataframe(up.styled_status(view.values, view.status), width="stretch",
                  height=38 + 35 * min(len(view.values), 31))  # a district's townships without scrolling
 
 for sheet in plan.sheets:
     shown = sheet_grid(sheet)
-    if shown is None or not any(f.level in ("error", "warning") for f in sheet.findings):
+    if shown is None or not any(f.level in ("error", "soft", "warning") for f in sheet.findings):
         continue
-    with st.expander(f"原表：{sheet.where}（红色为错误，黄色为警告）", expanded=bool(errors)):
+    with st.expander(f"原表：{sheet.where}（红色为必须修改，橙色为需核实，黄色为读取提示）", expanded=bool(errors or soft)):
         st.dataframe(up.styled_levels(*shown), width="stretch")
 
 # --- confirm -----------------------------------------------------------------------------------------------------
 st.subheader("确认保存")
 checked = True
 if warnings:
-    checked = st.checkbox(f"我已逐条核对以上{len(warnings)}条警告，数据无误", key="upload_warnings_checked")
+    checked = st.checkbox(f"我已逐条核对以上{len(warnings)}条读取提示", key="upload_warnings_checked")
+unexplained = plan.unexplained(explanations)
 if first:
     checked = st.checkbox("我确认以本次上传建立本单位的正式数据库（此后看板不再显示示例数据）" if data.is_demo()
                           else "我确认登记本次报表中的乡镇（街道）和区县", key="upload_first_confirmed") and checked
 user = access.user().name if access.user() else ""
 st.caption(f"上传人：{user or '未登录'}（记入导入记录）")
-ready = plan.ok and checked and not errors
+ready = plan.ok and checked and not errors and not unexplained
 if errors:
-    st.caption(f"还有{len(errors)}个错误：请修改报表后重新上传（或按“需要您确认”处理），之后才能保存。")
+    st.caption(f"还有{len(errors)}个必须修改的问题：请修改报表后重新上传（或按“需要您确认”处理），之后才能保存。")
+elif unexplained:
+    st.caption(f"还有{len(unexplained)}个需要核实的问题没有填写核实说明，填写后才能保存。")
 elif not plan.ok:
     st.caption("没有可保存的数据。")
 st.button("确认保存", type="primary", disabled=not ready, key="upload_confirm", on_click=up.request_commit)
@@ -199,9 +217,10 @@ if up.commit_requested() and ready:
             con = appdb.blank_database(building)
             try:
                 final = prepare(con, uploads, chosen.options(first))
-                result = commit(con, final, user_name=user.strip() or None, source="upload")
+                result = commit(con, final, user_name=user.strip() or None, source="upload", explanations=explanations)
                 audit.record(con, user or None, "upload", str(result.batch_id),
-                             {"files": [name for name, _ in uploads], "first": True})
+                             {"files": [name for name, _ in uploads], "first": True,
+                              "explanations": up.explained(final, explanations)})
                 appdb.move_into_place(con, building, real)
             finally:
                 con.close()
@@ -209,10 +228,11 @@ if up.commit_requested() and ready:
             st.cache_resource.clear()
         else:
             with data.cursor() as cur:
-                result = commit(cur, plan, user_name=user.strip() or None, source="upload")
+                result = commit(cur, plan, user_name=user.strip() or None, source="upload", explanations=explanations)
                 audit.record(cur, user or None, "upload", str(result.batch_id),
                              {"files": [name for name, _ in uploads], "periods": [month_key(p) for p in result.periods],
-                              "new": result.new, "changed": result.changed, "unchanged": result.unchanged})
+                              "new": result.new, "changed": result.changed, "unchanged": result.unchanged,
+                              "explanations": up.explained(plan, explanations)})
     except CommitError as exc:
         st.error(f"未保存：{exc}")
     else:

@@ -59,3 +59,21 @@ def broken_workbook() -> bytes:
     rows = [["黔江区2025年7月城市低保统计表", None, None], ["乡镇（街道）", "城市低保人数", "当月资金（万元）"],
             ["城东", 281, 12.5], ["中塘乡", "暂无", 0.66], ["黎水", -3, 1.0]]
     return xlsx_bytes([Sheet("7月", rows)])
+
+
+def typo_workbook(path: Path, town: str = "城东街道", times: int = 100) -> tuple[bytes, str, int]:
+    """A clean July report of 城市低保 (户数 | 人数 | 当月资金（万元）, a 合计 row that adds up) in which one township's
+    人数 was typed ``times`` too large. Returns the bytes, the typed cell and the typed figure."""
+    stored = june(path)
+    towns = [t for (t,) in read(path, "SELECT name FROM township WHERE level = 'township' ORDER BY sort_order")]
+    rows: list[list[object]] = [["黔江区2025年7月城市低保统计表", None, None, None],
+                                ["乡镇（街道）", "城市低保户数", "城市低保人数", "当月城市低保资金（万元）"]]
+    cell, typed = "", 0
+    for town_name in towns:
+        households, persons, funds = stored.get(town_name, (10, 20, 10_000.0))
+        p = int(persons) * (times if town_name == town else 1)
+        if town_name == town:
+            cell, typed = f"C{len(rows) + 1}", p
+        rows.append([town_name, int(households), p, round(funds / 10_000, 2)])
+    rows.append(["合计", sum(r[1] for r in rows[2:]), sum(r[2] for r in rows[2:]), round(sum(r[3] for r in rows[2:]), 2)])
+    return xlsx_bytes([Sheet("7月", rows)]), cell, typed

@@ -66,6 +66,15 @@ def files(batch_id: int) -> list[commit.UploadFile]:
         return commit.batch_files(cur, batch_id)
 
 
+def explanations(batch_id: int) -> pd.DataFrame:
+    """The batch's explained soft findings as the page shows them: 审核规则 | 位置 | 核实说明 | 问题 | 说明人 | 时间."""
+    with data.cursor() as cur:
+        kept = commit.batch_explanations(cur, batch_id)
+    return pd.DataFrame({"审核规则": kept["rule_name"], "位置": kept["location"], "核实说明": kept["explanation"],
+                         "问题": kept["message"], "说明人": kept["explained_by"].fillna(""),
+                         "时间": pd.to_datetime(kept["explained_at"]).dt.strftime("%Y-%m-%d %H:%M")})
+
+
 def undo(batch_id: int) -> None:
     """The rollback button's action, run on the click before the page reruns (see ``frame.require_navigation``);
     the outcome waits in the session for the page to show. The rollback bumps the data version, so every cached

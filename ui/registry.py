@@ -17,8 +17,10 @@ import streamlit as st
 
 from civdash.admin import registry
 from civdash.admin.registry import KINDS, TOWNSHIP_TYPES, IndicatorInput, RegistryError, TownshipInput
+from civdash.domain import rules
 from civdash.domain.catalog import Indicator
 from civdash.domain.periods import add_months, last_complete_month, month_label
+from civdash.domain.rules import AuditRule
 from civdash.domain.townships import Township
 from civdash.domain.units import BASE_UNITS, LEVEL_UNITS, display_unit, format_value
 from civdash.ingest.template import template_name, upload_template
@@ -343,6 +345,56 @@ def delete_target_form(goals: pd.DataFrame) -> None:
 
             st.form_submit_button("删除", on_click=delete, key="goal_delete_submit")
     outcome("target_delete")
+
+
+# --- audit rules ---------------------------------------------------------------------------------------------------
+
+NEW_RULE = ""
+
+
+def rule_table(found: Sequence[AuditRule]) -> None:
+    st.caption("每次上传都按这些规则审核：强制性规则不通过时不能保存；核实性规则不通过时，须填写核实说明才能保存，说明随批次保存。"
+               "公式写法见部署目录下 docs/ingestion.md（如：城市低保户数 <= 城市低保人数；x 代表“适用指标”中的每一个指标）。")
+    st.dataframe(pd.DataFrame({
+        "代码": [r.code for r in found], "名称": [r.name for r in found], "类别": [r.tier_label for r in found],
+        "启用": ["是" if r.enabled else "否" for r in found], "适用指标": [r.applies_to for r in found],
+        "公式": [r.expression for r in found], "说明": [r.note for r in found]}),
+        hide_index=True, width="stretch", height=_height(len(found), 20))
+
+
+def rule_form(found: Sequence[AuditRule]) -> None:
+    st.subheader("新增或修改审核规则")
+    by_code = {r.code: r for r in found}
+    labels = {NEW_RULE: "（新增规则）"} | {r.code: f"{r.name}（{r.code}）" for r in found}
+    code = st.selectbox("规则", list(labels), format_func=labels.get, key="rule_pick")
+    current = by_code.get(code)
+    prefix = f"rule::{code or 'new'}"
+    with st.form(f"rule_form::{code or 'new'}"):
+        if current is None:
+            st.text_input("规则代码（英文字母、数字、下划线）", key=f"{prefix}::code", placeholder="例如 tekun_le_dibao")
+        st.text_input("名称", value=current.name if current else "", key=f"{prefix}::name")
+        st.radio("类别", list(rules.TIERS), index=list(rules.TIERS).index(current.tier) if current else 1,
+                 format_func=lambda t: f"{rules.TIERS[t]}（{'不通过则不能保存' if t == 'hard' else '须填写核实说明'}）",
+                 horizontal=True, key=f"{prefix}::tier")
+        builtin = bool(current and current.builtin)
+        st.text_input("适用指标（公式中的 x；可空）", value=current.applies_to if current else "", key=f"{prefix}::applies",
+                      disabled=builtin, placeholder="例如 kind:stock,flow 或 unit:人,户 或 城市低保人数、农村低保人数")
+        st.text_area("公式", value=current.expression if current else "", key=f"{prefix}::expression", disabled=builtin,
+                     height=80, placeholder="例如 城市低保户数 <= 城市低保人数")
+        st.checkbox("启用", value=current.enabled if current else True, key=f"{prefix}::enabled")
+        st.text_input("说明", value=current.note if current else "", key=f"{prefix}::note")
+
+        def save() -> None:
+            get = st.session_state.get
+            rule = AuditRule(code=current.code if current else str(get(f"{prefix}::code", "")),
+                             name=str(get(f"{prefix}::name", "")), tier=str(get(f"{prefix}::tier", "soft")),
+                             applies_to=current.applies_to if builtin else str(get(f"{prefix}::applies", "")),
+                             expression=current.expression if builtin else str(get(f"{prefix}::expression", "")),
+                             enabled=bool(get(f"{prefix}::enabled", True)), note=str(get(f"{prefix}::note", "")))
+            act("rule", registry.save_rule, rule, done=f"已保存审核规则“{rule.name}”，下次上传起生效")
+
+        st.form_submit_button("保存规则", on_click=save, key=f"{prefix}::submit")
+    outcome("rule")
 
 
 # --- the record ------------------------------------------------------------------------------------------------

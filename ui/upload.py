@@ -12,14 +12,14 @@ import streamlit as st
 
 from civdash import appdb
 from civdash.ingest.context import Options
-from civdash.ingest.upload import Plan, prepare
+from civdash.ingest.upload import Plan, explanation_for, prepare
 from ui import data
 
 IGNORE = "__ignore__"
 NEW_TOWNSHIP = "__new__"
 UNDECIDED = ""
 STATUS_COLOURS = {"new": "#e3f4e6", "changed": "#fff1c9", "unchanged": ""}
-LEVEL_COLOURS = {"error": "#f8d4d2", "warning": "#fff1c9", "note": "#e6eef8"}
+LEVEL_COLOURS = {"error": "#f8d4d2", "soft": "#ffd8a8", "warning": "#fff1c9", "note": "#e6eef8"}
 WARNING_OUTLINE = "outline: 2px solid #d9822b; outline-offset: -2px;"
 
 
@@ -54,6 +54,14 @@ def reset() -> None:
     st.session_state["upload_choices"] = Choices()
     st.session_state.pop("upload_plan", None)
     st.session_state["upload_nonce"] = st.session_state.get("upload_nonce", 0) + 1
+    for key in [k for k in st.session_state if str(k).startswith("explain::")]:
+        del st.session_state[key]
+
+
+def explained(plan: Plan, explanations: dict[str, str]) -> list[dict[str, str]]:
+    """What the audit log keeps of the explanations: each soft finding's rule, cell and explanation."""
+    return [{"rule": f.rule_name or "", "where": f.where, "explanation": explanation_for(f, explanations) or ""}
+            for f in plan.soft]
 
 
 def request_commit() -> None:

@@ -32,7 +32,7 @@ from typing import TypeVar
 import duckdb
 import pandas as pd
 
-from civdash.domain import catalog, townships
+from civdash.domain import catalog, rules, townships
 from civdash.domain.catalog import Indicator, indicator_map
 from civdash.domain.names import clean_header, normalize_name
 from civdash.domain.periods import month_label
@@ -42,7 +42,7 @@ from civdash.store import db, queries
 T = TypeVar("T")
 KINDS = {"stock": "期末数", "flow": "发生数", "level": "比率/标准"}
 TOWNSHIP_TYPES = ("街道", "镇", "乡")
-OBJECTS = {"indicator": "指标", "township": "乡镇（街道）", "target": "年度目标"}
+OBJECTS = {"indicator": "指标", "township": "乡镇（街道）", "target": "年度目标", "audit_rule": "审核规则"}
 ACTIONS = {"add": "新增", "edit": "修改", "merge": "合并", "delete": "删除"}
 MAX_DECIMALS = 4
 CONFLICTS_SHOWN = 10
@@ -551,6 +551,8 @@ _FIELDS = {
     "township": {"name": "名称", "code": "区划代码", "type": "类型", "aliases": "别名", "former_names": "曾用名",
                  "sort_order": "显示顺序"},
     "target": {"value": "目标", "note": "说明"},
+    "audit_rule": {"name": "名称", "tier": "类别", "applies_to": "适用指标", "expression": "公式", "enabled": "启用",
+                   "note": "说明"},
 }
 
 
@@ -565,6 +567,10 @@ def _shown(kind: str, field: str, value: object, obj: dict) -> str:
         return KINDS.get(str(value), str(value))
     if field == "good" and kind == "indicator":
         return GOOD_DIRECTIONS.get(str(value), str(value))
+    if kind == "audit_rule" and field == "tier":
+        return rules.TIERS.get(str(value), str(value))
+    if kind == "audit_rule" and field == "enabled":
+        return "是" if value else "否"
     if field == "value" and kind == "target":
         return format_value(float(value), obj["unit"])
     return str(value)
@@ -607,6 +613,32 @@ def describe_change(kind: str, action: str, before: dict | None, after: dict | N
         else:
             parts.append(f"{label}：{_shown(kind, f, old, before)} → {_shown(kind, f, new, after)}")
     return _title(kind, after), "；".join(parts)
+
+
+# --- audit rules ---------------------------------------------------------------------------------------------------
+
+
+def save_rule(con: duckdb.DuckDBPyConnection, rule: rules.AuditRule, user: str | None = None) -> None:
+    """Add a rule or change one (a shipped rule keeps its code; it can be switched off, not deleted); validated
+    against the catalog, recorded with what it was before."""
+    inds = catalog.indicator_map(con)
+    names = catalog.alias_table(con) | {code: code for code in inds}
+    rule = rules.AuditRule(rule.code.strip(), rule.name.strip(), rule.tier, rule.applies_to.strip(),
+                           rule.expression.strip(), rule.enabled, rule.note.strip())
+    try:
+        rules.validate(rule, inds, names)
+    except rules.RuleError as exc:
+        raise RegistryError(str(exc)) from None
+    before = next((r for r in rules.rules(con) if r.code == rule.code), None)
+    if before is not None and before.builtin != rule.builtin and (before.builtin or rule.builtin):
+        raise RegistryError("内置检查（@开头）只能启用、停用或改为强制性/核实性，不能改为公式；公式也不能改为内置检查")
+
+    def change() -> None:
+        rules.save(con, rule, user)
+        _record(con, user, "audit_rule", rule.code, "edit" if before else "add",
+                rules.as_rows([before])[0] if before else None, rules.as_rows([rule])[0])
+
+    _changed(con, change)
 
 
 def changes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from civdash import appdb, demo
 from civdash.analysis import metrics
-from civdash.cli import backup, export, report, uploads, users
+from civdash.cli import audit_rules, backup, export, report, uploads, users
 from civdash.domain.periods import month_label, parse_month
 from civdash.store import db, ducklake, queries, transfer
 from civdash.store.paths import demo_db_path, real_db_path
@@ -46,7 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-new-townships", action="store_true", help="登记表中未登记的乡镇（街道），而不是报错")
     p.add_argument("--dry-run", action="store_true", help="只检查，不保存")
     p.add_argument("--json", action="store_true", help="以 JSON 输出结果")
-    p.add_argument("--strict", action="store_true", help="有任何警告也不保存")
+    p.add_argument("--strict", action="store_true", help="有任何警告或需核实的问题都不保存（即使有说明）")
+    p.add_argument("--explain", type=Path, metavar="FILE",
+                   help="核实说明文件：CSV（两列：规则代码、规则名称或单元格位置，说明）或 JSON 对象，用于需核实的问题")
     p = sub.add_parser("batches", help="列出导入批次")
     _db_arg(p)
     p = sub.add_parser("rollback", help="撤销一个导入批次，恢复它替换的数据")
@@ -56,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_parser(sub, _month_arg)
     users.add_parser(sub)
     backup.add_parser(sub)
+    audit_rules.add_parser(sub, _month_arg)
     return parser
 
 
@@ -117,6 +120,8 @@ def _run(args: argparse.Namespace) -> int:
         return users.run(args)
     if args.command == "report":
         return report.run(args)
+    if args.command == "audit-rules":
+        return audit_rules.run(args, args.db or real_db_path())
     if args.command == "migrate" and args.to:
         return _move_into_lake(args.db or real_db_path())
     path = args.db or appdb.real_store()

@@ -1,14 +1,17 @@
 """``python -m civdash import | batches | rollback``: the upload engine on the command line.
 
-Exit codes: 0 committed (or a dry run without errors), 1 refused (errors, ``--strict`` warnings, the database
-busy or a demo), 2 usage errors (argparse; a file that does not exist). A database that does not exist yet
+Exit codes: 0 committed (or a dry run without errors), 1 refused (errors or hard findings, soft findings without an
+explanation from ``--explain``, ``--strict`` with any warning or soft finding, the database busy or a demo), 2 usage
+errors (argparse; a file that does not exist; an explanations file that cannot be read). A database that does not exist yet
 is built beside its final name and only moved into place once the import is committed, so a refused first
 import leaves no empty database behind (the dashboard would otherwise switch from the demo to it).
 """
 
 from __future__ import annotations
 
+import csv
 import getpass
+import io
 import json
 import sys
 from collections.abc import Iterator
@@ -71,15 +74,21 @@ def run_import(args) -> int:
             print(f"{path} 是示例数据库，正式数据不能导入示例数据库；请导入正式数据库（默认 data/civdash.duckdb）。",
                   file=sys.stderr)
             return 1
+    try:
+        explanations = read_explanations(args.explain) if args.explain else {}
+    except (OSError, ValueError) as exc:
+        print(f"核实说明文件无法读取：{args.explain}：{exc}", file=sys.stderr)
+        return 2
     files = [(Path(f).name, Path(f).read_bytes()) for f in args.files]
     options = Options(period=args.period, allow_new_townships=args.allow_new_townships)
     with _database(path, args.dry_run) as (con, fresh):
         plan = prepare(con, files, options)
-        refused = refusal(plan, args.strict)
+        refused = refusal(plan, args.strict, explanations)
         batch_id = None
         if refused is None and not args.dry_run:
             try:
-                result = commit(con, plan, user_name=_user(), source="cli", strict=args.strict)
+                result = commit(con, plan, user_name=_user(), source="cli", strict=args.strict,
+                                explanations=explanations)
             except CommitError as exc:
                 refused = str(exc)
             else:
@@ -107,7 +116,24 @@ def _print_plan(plan: Plan) -> None:
             print(f"{s.where}：{s.period_label() or '期间不明'}，{LAYOUT_NAMES[s.layout]}，"
                   f"{counts.get(no, 0)}条数据，{len(s.townships)}个乡镇（街道）")
         for f in s.findings:
-            print(f"  {LEVEL_NAMES[f.level]} {f.where}：{f.message}")
+            rule = f" ［{f.rule_name}］" if f.rule_name else ""
+            print(f"  {LEVEL_NAMES[f.level]}{rule} {f.where}：{f.message}")
+
+
+def read_explanations(path: Path) -> dict[str, str]:
+    """Explanations for soft findings: a JSON object, or a CSV of two columns (a rule's code or name, or a cell's place
+    'file › sheet › C12'; the explanation), with or without a header row."""
+    text = path.read_text(encoding="utf-8-sig")
+    if text.lstrip().startswith("{"):
+        found = json.loads(text)
+        if not isinstance(found, dict) or not all(isinstance(v, str) for v in found.values()):
+            raise ValueError("JSON 应为 {\"规则代码或位置\": \"说明\"}")
+        return {str(k): v for k, v in found.items()}
+    out = {}
+    for row in csv.reader(io.StringIO(text)):
+        if len(row) >= 2 and row[0].strip() and row[0].strip() not in ("规则", "位置", "规则或位置"):
+            out[row[0].strip()] = row[1].strip()
+    return out
 
 
 def run_batches(args) -> int:

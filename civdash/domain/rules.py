@@ -245,26 +245,33 @@ def term_label(term: Term, name: str) -> str:
 
 
 def selection(rule: AuditRule, indicators: Mapping[str, Indicator], names: Mapping[str, str]) -> list[str]:
-    """The indicator codes x stands for (catalog order); raises ``RuleError`` for a selector that names nothing."""
-    spec = unicodedata.normalize("NFKC", rule.applies_to).strip()
+    """The indicator codes x stands for (catalog order), the union of the selector's clauses (separated by ';'):
+    ``kind:stock,flow``, ``unit:人,户`` or indicator names. Raises ``RuleError`` for a clause that names nothing."""
+    chosen: set[str] = set()
+    for clause in re.split(r"[;；]", unicodedata.normalize("NFKC", rule.applies_to)):
+        chosen |= _clause(clause.strip(), rule, indicators, names)
+    return [c for c in indicators if c in chosen]
+
+
+def _clause(spec: str, rule: AuditRule, indicators: Mapping[str, Indicator], names: Mapping[str, str]) -> set[str]:
     if not spec:
-        return []
+        return set()
     key, sep, rest = spec.partition(":")
-    items = [s.strip() for s in re.split(r"[,、|;\s]+", rest if sep else spec) if s.strip()]
+    items = [s.strip() for s in re.split(r"[,、|\s]+", rest if sep else spec) if s.strip()]
     if sep and key.strip() in ("kind", "类型"):
-        kinds = {"存量": "stock", "流量": "flow", "比率": "level"}
+        kinds = {"存量": "stock", "期末数": "stock", "流量": "flow", "发生数": "flow", "比率": "level"}
         wanted = {kinds.get(i, i) for i in items}
-        return [c for c, ind in indicators.items() if ind.kind in wanted]
+        return {c for c, ind in indicators.items() if ind.kind in wanted}
     if sep and key.strip() in ("unit", "单位"):
-        return [c for c, ind in indicators.items() if ind.unit in items]
+        return {c for c, ind in indicators.items() if ind.unit in items}
     if sep:
-        raise RuleError(f"适用指标“{rule.applies_to}”无法识别：可写 kind:stock,flow、unit:人,户 或指标名称列表")
-    codes = []
+        raise RuleError(f"适用指标“{rule.applies_to}”无法识别：可写 kind:stock,flow、unit:人,户 或指标名称列表，用分号连接")
+    codes = set()
     for item in items:
         code = names.get(item) or names.get(normalize_name(item))
         if code is None:
             raise RuleError(f"适用指标中的“{item}”不是已登记的指标")
-        codes.append(code)
+        codes.add(code)
     return codes
 
 

@@ -24,6 +24,7 @@ from civdash.domain.periods import month_from_number, month_label
 from civdash.domain.rules import EACH, Term, term_label
 from civdash.domain.units import COUNT_UNITS
 from civdash.ingest.context import Context
+from civdash.ingest.errors import Finding
 from civdash.ingest.extract import SheetResult
 from civdash.ingest.keys import fact_keys
 from civdash.store import queries
@@ -183,3 +184,32 @@ def _not_reported(unreported: list[tuple[str, int, int, int, str]], known: Known
                                   f"{indicator.name}填写为未报送（不记为0），而{month_label(when)}为"
                                   f"{_shown(Term(ind), window[last], ctx).removeprefix(indicator.name)}：请补填或说明",
                             cell)
+
+
+STORED = "已保存数据"
+
+
+def recheck(con: duckdb.DuckDBPyConnection, first: date, ctx: Context) -> list[Finding]:
+    """The formula rules (and negative values) checked on the stored current values from ``first`` on, as if each
+    month were uploaded again: what a rule added later finds in the history. Each finding names the batch, sheet and
+    cell the value came from. The checks that need the uploaded sheet (合计行, 未报送, 单位) cannot be made here."""
+    rows = queries.run(con, "audit_recheck_facts", first=first)
+    if rows.empty:
+        return []
+    months = pd.to_datetime(rows["period"])
+    where = [f"第{b}批 › {s} › {c}" if isinstance(s, str) and s else f"第{b}批"
+             for b, s, c in zip(rows["batch_id"], rows["sheet"], rows["cell"], strict=True)]
+    facts = pd.DataFrame({"indicator": rows["indicator_code"].astype(object),
+                          "township": rows["township_id"].astype(np.int64),
+                          "month": (months.dt.year * 12 + months.dt.month - 1).astype(np.int64),
+                          "value": rows["value"].astype(np.float64), "sheet": np.zeros(len(rows), np.int64),
+                          "cell": where})
+    found = SheetResult(STORED, None, rules=ctx.builtin_rules)
+    negative = ctx.builtin_rules.get("negative")
+    for ind, value, cell in facts.loc[facts["value"] < 0, ["indicator", "value", "cell"]].itertuples(index=False):
+        if ctx.indicators[ind].kind != "level":
+            found.audit(negative, f"{ctx.indicators[ind].name}为负数：{value:,.2f}".rstrip("0").rstrip("."), cell)
+    stored = stored_history(con, sorted(set(facts["township"].tolist())), int(facts["month"].min()) - HISTORY_MONTHS,
+                            int(facts["month"].min()) - 1)
+    _formulas(facts, Known(facts, stored, ctx), [found], ctx)
+    return found.findings

@@ -419,8 +419,8 @@ def _check_total(rows, lay: ReportLayout, columns, seen: dict[int, int], ctx: Co
         written = [rows[r][col.index] for r in (t, *seen.values())]
         if ind.unit in COUNT_UNITS and info.factor == 1:
             tolerance = 0.0  # people, households, cases: exact
-        else:  # each figure rounded to the last decimal written (in the column's unit): half a unit each
-            tolerance = _rounding(written) * info.factor * (len(numbers) + 1) / 2
+        else:  # each figure rounded to the last decimal it is written with (in the column's unit)
+            tolerance = _rounding(written) * info.factor
         gap = total - sum(numbers)
         if abs(gap) > max(tolerance, 1e-9 * abs(total)):
             f = info.factor
@@ -431,20 +431,27 @@ def _check_total(rows, lay: ReportLayout, columns, seen: dict[int, int], ctx: Co
 
 
 def _rounding(values: Sequence[object]) -> float:
-    """One unit in the last decimal place the values are written with (0.01 for 532.18), at least 1e-6."""
-    places = 0
+    """How far a sum of figures may be off by rounding alone: half a unit in the last decimal place each figure is
+    written with (12.5 ± 0.05, 532.18 ± 0.005, 1234 ± 0.5), added up."""
+    bound = 0.0
     for v in values:
+        places = 0
         if isinstance(v, float) and not v.is_integer():
             text = repr(v)
-            if "e" not in text:
-                places = max(places, min(len(text.split(".")[1]), 6))
+            places = min(len(text.split(".")[1]), 6) if "e" not in text else 6
         elif isinstance(v, str) and "." in v:
-            places = max(places, min(len(v.rsplit(".", 1)[1].strip()), 6))
-    return 10.0 ** -places
+            places = min(len(v.rsplit(".", 1)[1].strip()), 6)
+        bound += 0.5 * 10.0 ** -places
+    return bound
 
 
 def _num(value: float) -> str:
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
+    """12.5 → '12.5'; a difference too small for two decimals keeps the decimals that show it (0.0003)."""
+    for places in (2, 4, 6):
+        text = f"{value:,.{places}f}".rstrip("0").rstrip(".")
+        if text not in ("0", "-0"):
+            return text
+    return "0"
 
 
 def _long_table(sheet: SheetData, lay, ctx: Context, result: SheetResult) -> None:

@@ -18,10 +18,11 @@ from civdash.ingest.extract import GRID_ROWS, LAYOUT_NAMES, ColumnInfo, SheetRes
 from civdash.ingest.layout import cell_text, column_letter
 from civdash.ingest.upload import Plan
 
-LEVEL_NAMES = {"error": "错误", "warning": "警告", "note": "说明"}
+LEVEL_NAMES = {"error": "错误", "soft": "需核实", "warning": "警告", "note": "说明"}
 STATUS_NAMES = {"new": "新增", "changed": "修改", "unchanged": "不变"}
 _CELL = re.compile(r"[A-Z]{1,3}[0-9]{1,7}")
-_RANK = {"note": 0, "warning": 1, "error": 2}
+_RANK = {"note": 0, "warning": 1, "soft": 2, "error": 3}
+READING = "报表读取"  # the group of errors that are not an audit rule's: a cell that is not a number, an unknown township
 
 
 def finding_cell(where: str) -> str | None:
@@ -34,6 +35,29 @@ def findings_table(plan: Plan, levels: tuple[str, ...] = ("error", "warning", "n
     """级别 | 位置 | 说明, errors first."""
     rows = [(LEVEL_NAMES[f.level], f.where, f.message) for level in levels for f in plan.findings if f.level == level]
     return pd.DataFrame(rows, columns=["级别", "位置", "说明"])
+
+
+@dataclass(frozen=True)
+class RuleGroup:
+    """The findings of one audit rule (or, for errors, of reading the file), as the upload page lists them."""
+
+    key: str  # the rule's code: an explanation given under it covers every finding of the group
+    title: str  # '核实性审核：与本乡镇近12个月中位数相差5倍以上'
+    table: pd.DataFrame  # 位置 | 说明
+
+
+def rule_groups(plan: Plan, level: str) -> list[RuleGroup]:
+    """The findings of ``level`` ('error' or 'soft') grouped by rule, in the order the rules first found something."""
+    groups: dict[str, list] = {}
+    names: dict[str, str] = {}
+    for f in plan.findings:
+        if f.level == level:
+            key = f.rule or READING
+            groups.setdefault(key, []).append((f.where, f.message))
+            names[key] = f.rule_name or READING
+    tier = {"error": "强制性审核", "soft": "核实性审核"}[level]
+    return [RuleGroup(key, f"{tier}：{names[key]}" if key != READING else f"{READING}错误", pd.DataFrame(
+        rows, columns=["位置", "说明"])) for key, rows in groups.items()]
 
 
 def sheet_summary(plan: Plan, index: int) -> str:
@@ -113,7 +137,8 @@ def stored_view(con: duckdb.DuckDBPyConnection, plan: Plan, month: date) -> Stor
     frame = frame.merge(status[["indicator_code", "township_id", "old_value", "status"]],
                         on=["indicator_code", "township_id"], how="left")
     ctx = plan.context
-    warned = {(s.file, s.sheet, finding_cell(f.where)) for s in plan.sheets for f in s.findings if f.level == "warning"}
+    warned = {(s.file, s.sheet, finding_cell(f.where)) for s in plan.sheets for f in s.findings
+              if f.level in ("soft", "warning")}
     files = {n: name for name, n in plan.file_numbers.items()}
     codes = [c for c in ctx.indicators if c in set(frame["indicator_code"])]
     order = {t: i for i, t in enumerate(sorted(set(frame["township_id"]), key=lambda t: (t < 0, abs(t))))}

@@ -1,6 +1,7 @@
 -- Audit rules (审核公式) as admins edit them, and the explanations given for soft findings when a batch was saved.
--- No keys or sequences: the statements run unchanged on a DuckDB file and on DuckLake.
-CREATE TABLE audit_rule (
+-- No keys or sequences: the statements run unchanged on a DuckDB file and on DuckLake (IF NOT EXISTS: a store
+-- copied from an older file may run it again).
+CREATE TABLE IF NOT EXISTS audit_rule (
     seq         BIGINT NOT NULL,              -- orders the edits (the latest per code is in force)
     code        VARCHAR NOT NULL,             -- a shipped default's code (data/audit_rules.csv) or an admin's own
     name        VARCHAR NOT NULL,
@@ -14,7 +15,7 @@ CREATE TABLE audit_rule (
     changed_at  TIMESTAMP NOT NULL
 );
 
-CREATE TABLE batch_explanation (
+CREATE TABLE IF NOT EXISTS batch_explanation (
     batch_id     INTEGER NOT NULL,
     rule_code    VARCHAR NOT NULL,
     rule_name    VARCHAR NOT NULL,

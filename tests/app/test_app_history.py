@@ -19,10 +19,12 @@ MAY = JUNE.replace(month=5)
 
 
 def june_correction(path, month: int = 6) -> tuple[bytes, float]:
-    """A file for ``month`` of 2025 changing 城东街道's 城市低保人数 by +5 and 城南街道's to 1; returns the bytes and
+    """A file for ``month`` of 2025 changing 城东街道's 城市低保人数 by +5 and 城南街道's by −2; returns the bytes and
     城东's value stored before."""
     (before,) = read(path, EAST, JUNE.replace(month=month))[0]
-    rows = [[f"黔江区2025年{month}月城市低保统计表", None], ["乡镇（街道）", "城市低保人数"], ["城东", before + 5], ["城南", 1]]
+    (south,) = read(path, EAST.replace("城东街道", "城南街道"), JUNE.replace(month=month))[0]
+    rows = [[f"黔江区2025年{month}月城市低保统计表", None], ["乡镇（街道）", "城市低保人数"], ["城东", before + 5],
+            ["城南", south - 2]]
     return xlsx_bytes([Sheet(f"{month}月", rows)]), before
 
 
@@ -58,7 +60,7 @@ def test_a_batch_is_listed_with_its_changes_and_its_original_file(real_app, real
     changes = table(at, "本批数值").set_index("乡镇（街道）")
     assert changes.loc["城东街道", ["月份", "指标", "原值", "本批数值", "状态"]].tolist() == [
         "2025年6月", "城市低保人数", f"{before:,.0f}人", f"{before + 5:,.0f}人", "当前有效"]
-    assert changes.loc["城南街道", ["原值", "本批数值"]].tolist() == [f"{south:,.0f}人", "1人"]
+    assert changes.loc["城南街道", ["原值", "本批数值"]].tolist() == [f"{south:,.0f}人", f"{south - 2:,.0f}人"]
     assert any("本批共2条：当前有效2条" in c.value for c in at.caption)
 
     assert any("**2**条数据恢复为之前批次的数值，**0**条数据将被删除（之前没有数据）" in m.value for m in at.markdown)

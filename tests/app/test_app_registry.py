@@ -139,7 +139,7 @@ def test_on_the_demo_the_page_says_changes_stay_in_the_demo(app, clean) -> None:
     at = app(PAGE)
     clean(at)
     assert any("这里的修改只作用于示例数据" in i.value for i in at.info)
-    assert [t.label for t in at.tabs] == ["指标", "乡镇（街道）", "年度目标", "修改记录"]
+    assert [t.label for t in at.tabs] == ["指标", "乡镇（街道）", "年度目标", "审核规则", "修改记录"]
 
 
 @pytest.mark.timeout(180)
@@ -165,3 +165,37 @@ def test_a_township_registered_twice_is_merged_after_a_confirmation(real_app, re
     assert read(real_env, "SELECT object_key, action FROM registry_change ORDER BY id") == [
         (str(twin), "add"), (str(twin), "merge"), (str(east), "merge")]
     assert table(at, "名称", "城东街道", has="曾用名")["曾用名"] == "东城、东城街道"
+
+
+@pytest.mark.timeout(180)
+def test_an_admin_adds_an_audit_rule_and_makes_a_shipped_one_soft_both_recorded(real_app, real_env, clean) -> None:
+    at = real_app(PAGE)
+    clean(at)
+    listed = table(at, "代码", "households_le_persons_urban")
+    assert (listed["名称"], listed["类别"], listed["启用"], listed["公式"]) == (
+        "城市低保户数不超过人数", "强制性", "是", "城市低保户数 <= 城市低保人数")
+
+    # a formula that names no indicator is refused with its reason, and nothing is stored
+    at.text_input(key="rule::new::code").input("tekun_cap")
+    at.text_input(key="rule::new::name").input("特困人员不超过低保人数")
+    at.text_area(key="rule::new::expression").input("特困人员人数 <= 低保人数合计")
+    at = at.button(key="rule::new::submit").click().run()
+    assert [e.value for e in at.error] == ["未保存：“低保人数合计”不是已登记的指标名称、别名或代码"]
+    assert read(real_env, "SELECT count(*) FROM audit_rule") == [(0,)]
+
+    at.text_area(key="rule::new::expression").input("特困人员人数 <= 城市低保人数 + 农村低保人数")
+    at = at.button(key="rule::new::submit").click().run()
+    clean(at)
+    assert [s.value for s in at.success] == ["已保存审核规则“特困人员不超过低保人数”，下次上传起生效"]
+    assert table(at, "代码", "tekun_cap")["类别"] == "核实性"
+
+    at = at.selectbox(key="rule_pick").set_value("households_le_persons_urban").run()
+    at.radio(key="rule::households_le_persons_urban::tier").set_value("soft")
+    at = at.button(key="rule::households_le_persons_urban::submit").click().run()
+    clean(at)
+    assert table(at, "代码", "households_le_persons_urban")["类别"] == "核实性"
+    assert read(real_env, "SELECT code, tier, changed_by FROM audit_rule ORDER BY seq") == [
+        ("tekun_cap", "soft", "李静"), ("households_le_persons_urban", "soft", "李静")]
+    recorded = table(at, "名称", "城市低保户数不超过人数", has="操作")
+    assert (recorded["对象"], recorded["操作"], recorded["修改内容"]) == ("审核规则", "修改", "类别：强制性 → 核实性")
+    assert table(at, "名称", "特困人员不超过低保人数", has="操作")["操作"] == "新增"

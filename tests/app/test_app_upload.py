@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.ingest_fixtures import Sheet, xlsx_bytes
-from tests.upload_fixtures import JULY, JUNE, broken_workbook, july_workbook, read
+from tests.upload_fixtures import JULY, JUNE, broken_workbook, july_workbook, read, typo_workbook
 
 PAGE = "pages/upload.py"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -61,16 +61,50 @@ def test_map_a_column_confirm_and_see_the_figures_stored(real_app, real_env, cle
 
 
 @pytest.mark.timeout(180)
+def test_a_100_times_typo_is_saved_only_with_an_explanation_kept_with_the_batch(real_app, real_env, clean) -> None:
+    data, cell, typed = typo_workbook(real_env)
+    before = read(real_env, "SELECT count(*), sum(value) FROM fact")
+    at = upload(real_app(PAGE), [("2025年7月城市低保.xlsx", data)])
+    clean(at)
+    assert not at.error
+    assert any("个需要核实的问题（核实性审核）" in w.value for w in at.warning)
+    assert "**核实性审核：与本乡镇近12个月中位数相差5倍以上**（1处）" in [m.value for m in at.markdown]
+    found = [df.value for df in at.dataframe if list(df.value.columns) == ["位置", "说明"]]
+    where = f"2025年7月城市低保.xlsx › 7月 › {cell}"
+    assert any(where in list(t["位置"]) and any(f"城市低保人数{typed:,}人" in m for m in t["说明"]) for t in found)
+    assert confirm_button(at).disabled
+    assert any("没有填写核实说明" in c.value for c in at.caption)
+    boxes = [a for a in at.text_area if a.key.startswith("explain::")]
+    assert "explain::median_jump" in [a.key for a in boxes]
+    for box in boxes:
+        at = box.set_value("经核实，城东街道本月集中纳入安置人员").run()
+    clean(at)
+    assert not confirm_button(at).disabled
+    assert read(real_env, "SELECT count(*), sum(value) FROM fact") == before  # nothing stored before confirmation
+    at = confirm_button(at).click().run()
+    clean(at)
+    assert any("已保存" in s.value for s in at.success)
+    [(batch,)] = read(real_env, "SELECT max(id) FROM batch")
+    kept = read(real_env, "SELECT rule_code, location, explanation, explained_by FROM batch_explanation "
+                          "WHERE batch_id = ? AND rule_code = 'median_jump'", batch)
+    assert kept == [("median_jump", where, "经核实，城东街道本月集中纳入安置人员", "李静")]
+    logged = read(real_env, "SELECT detail FROM audit_log WHERE action = 'upload' ORDER BY logged_at DESC LIMIT 1")
+    assert where in logged[0][0] and "经核实，城东街道本月集中纳入安置人员" in logged[0][0]
+
+
+@pytest.mark.timeout(180)
 def test_a_broken_file_is_refused_with_its_cells_and_nothing_changes(real_app, real_env) -> None:
     before = read(real_env, "SELECT count(*), sum(value) FROM fact")
     at = upload(real_app(PAGE), [("坏表.xlsx", broken_workbook())])
     assert not at.exception
-    assert any("发现2个错误" in e.value for e in at.error)
-    errors = at.dataframe[1].value
-    assert list(errors["位置"]) == ["坏表.xlsx › 7月 › B4", "坏表.xlsx › 7月 › B5"]
-    assert list(errors["说明"]) == ["不是数字：暂无", "城市低保人数不能为负数：-3"]
+    assert any("发现2个必须修改的问题" in e.value for e in at.error)
+    assert [m.value for m in at.markdown if m.value.startswith("**")][-2:] == [
+        "**报表读取错误**（1处）", "**强制性审核：数值不能为负**（1处）"]
+    unreadable, negative = at.dataframe[1].value, at.dataframe[2].value
+    assert (list(unreadable["位置"]), list(unreadable["说明"])) == (["坏表.xlsx › 7月 › B4"], ["不是数字：暂无"])
+    assert (list(negative["位置"]), list(negative["说明"])) == (["坏表.xlsx › 7月 › B5"], ["城市低保人数为负数：-3"])
     assert confirm_button(at).disabled
-    assert any(e.label == "原表：坏表.xlsx › 7月（红色为错误，黄色为警告）" for e in at.expander)
+    assert any(e.label == "原表：坏表.xlsx › 7月（红色为必须修改，橙色为需核实，黄色为读取提示）" for e in at.expander)
     assert read(real_env, "SELECT count(*), sum(value) FROM fact") == before
 
 

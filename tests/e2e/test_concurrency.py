@@ -41,7 +41,7 @@ def review(page, h, url: str, tmp_path, name: str, data: bytes, account: str) ->
     if ignore.count():  # the July workbook's column without an indicator
         ignore.get_by_role("combobox").click()
         page.get_by_role("option", name="忽略此列，不保存", exact=True).click()
-        h.wait(page, "未发现错误或警告")
+        h.wait(page, "未发现问题")
     assert page.get_by_role("button", name="确认保存").is_enabled()
 
 

@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from tests.upload_fixtures import broken_workbook, july_workbook
+from tests.upload_fixtures import broken_workbook, july_workbook, typo_workbook
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -39,6 +39,48 @@ def metric_value(page, name: str) -> str:
     return card.locator('[data-testid="stMetricValue"]').inner_text().strip()
 
 
+def test_statistician_explains_a_100_times_typo_before_it_is_saved(new_page, bureau_server, demo_snapshot,
+                                                                   app_helpers, tmp_path):
+    h, (url, _) = app_helpers, bureau_server
+    copy = tmp_path / "expected.duckdb"
+    shutil.copyfile(demo_snapshot, copy)
+    data, cell, typed = typo_workbook(copy)
+    page = new_page()
+    upload_files(page, h, url, tmp_path, {"2025年7月城市低保.xlsx": data})
+    main = page.locator('[data-testid="stMain"]')
+    text = main.inner_text()
+    assert "需要核实的问题（核实性审核）" in text and "核实性审核：与本乡镇近12个月中位数相差5倍以上" in text
+    assert f"城市低保人数{typed:,}人" in text or any(
+        f"城市低保人数{typed:,}人" in c for n in range(page.locator('[data-testid="stDataFrame"]').count())
+        for r in h.rows(page, n) for c in r)
+    confirm = page.get_by_role("button", name="确认保存")
+    assert confirm.is_disabled()
+    assert "没有填写核实说明" in text
+    h.shot(page, "upload-soft-finding")
+    sheet = page.locator('[data-testid="stExpander"]').filter(has_text="原表：2025年7月城市低保.xlsx › 7月")
+    assert sheet.locator("details").get_attribute("open") is not None  # open already: the cell in orange
+    sheet.scroll_into_view_if_needed()
+    h.shot(page, "upload-soft-finding-sheet")
+
+    boxes = page.locator('[data-testid="stTextArea"] textarea')
+    for n in range(boxes.count()):
+        boxes.nth(n).fill("经核实，城东街道本月集中纳入安置人员，人数属实")
+        boxes.nth(n).press("Control+Enter")
+        h.wait(page)
+    page.wait_for_function("() => [...document.querySelectorAll('button')].some("
+                           "b => b.innerText.trim() === '确认保存' && !b.disabled)", timeout=30_000)
+    confirm.click()
+    h.wait(page, "已保存")
+    h.no_errors(page)
+
+    h.log_in(page, url, "/history", text="导入记录")
+    h.wait(page, "核实说明")
+    grids = page.locator('[data-testid="stDataFrame"]')
+    kept = [r for n in range(grids.count()) for r in h.rows(page, n) if f"2025年7月城市低保.xlsx › 7月 › {cell}" in r]
+    assert kept and "经核实，城东街道本月集中纳入安置人员，人数属实" in kept[0]
+    h.shot(page, "history-explanations")
+
+
 def test_statistician_uploads_maps_confirms_and_sees_the_month(new_page, bureau_server, demo_snapshot, app_helpers,
                                                                tmp_path):
     h, (url, _) = app_helpers, bureau_server
@@ -49,12 +91,12 @@ def test_statistician_uploads_maps_confirms_and_sees_the_month(new_page, bureau_
     upload_files(page, h, url, tmp_path, {"2025年7月城市低保.xlsx": data})
     main = page.locator('[data-testid="stMain"]')
     assert "乡镇报表 · 2025年7月 · 30个乡镇（街道） · 90条数据" in main.inner_text()
-    assert "有1条警告" in main.inner_text()  # the unmapped column
+    assert "有1条读取提示" in main.inner_text()  # the unmapped column
     assert page.get_by_role("button", name="确认保存").is_disabled()
     h.shot(page, "upload-review")
 
     choose(page, h, "其中：老年人", "忽略此列，不保存")
-    assert "有1条警告" not in main.inner_text() and "未发现错误或警告" in main.inner_text()
+    assert "有1条读取提示" not in main.inner_text() and "未发现问题" in main.inner_text()
     h.cell(page, f"{expected['城东街道'][1]:,}", nth=1)  # the table as it will be stored: 城东 written short
     assert "上传人：李静" in main.inner_text()  # the account logged in
     page.get_by_role("button", name="确认保存").click()

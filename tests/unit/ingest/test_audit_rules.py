@@ -4,13 +4,16 @@ the upload, a soft one is saved only with an explanation that is kept with the b
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from civdash.domain import catalog, rules, townships
+from civdash.domain.units import display_unit
 from civdash.ingest.commit import CommitError, batch_explanations
+from civdash.ingest.template import template_name, upload_template
 from civdash.ingest.upload import Options, Plan, commit, prepare
 from civdash.store import db
 from civdash.store.paths import DATA_DIR
@@ -180,3 +183,17 @@ def test_a_rule_broken_by_a_catalog_change_is_reported_not_skipped_silently(con)
     rules.save(con, rules.AuditRule("gone", "旧指标", "hard", "", "旧指标甲 <= 1"), "管理员")
     plan = upload(con, 4, RURAL, [["鹅池镇", 190, 380]])
     assert any("审核规则“旧指标”无法使用" in f.message for f in plan.warnings)
+
+
+@pytest.mark.parametrize("month", ["2024-08", "2025-01", "2025-06"])
+def test_the_demo_districts_own_months_uploaded_again_raise_no_finding(demo_con, month: str) -> None:
+    """A clean table raises no finding at all: every month of the shipped district, written into the upload template
+    as stored (amounts in 万元, a 合计 row) and uploaded again."""
+    period = date.fromisoformat(month + "-01")
+    rows = demo_con.execute("SELECT township, indicator_code, value, unit FROM v_fact WHERE period = ?",
+                            [period]).fetchall()
+    values = {(t, c): v / 10_000 if display_unit(u) == "万元" else v for t, c, v, u in rows}
+    data = upload_template(demo_con, period.year, period.month, values)
+    plan = prepare(demo_con, [(template_name(period.year, period.month), data)], Options())
+    assert plan.fact_count == len(rows)
+    assert [(f.rule, f.message) for f in plan.findings if f.level in ("error", "soft")] == []

@@ -85,9 +85,13 @@ def test_a_total_that_differs_from_the_sum_stops_the_upload_at_its_cell(con) -> 
 def test_counts_in_a_total_must_match_exactly_and_amounts_within_rounding(con) -> None:
     # one person off among three townships is a mistake (rounding cannot explain a head-count) …
     assert [f.where[-2:] for f in upload(con, simple(total=["合计", 317, 14.16])).errors] == ["B6"]
-    # … while 万元 written to two decimals may be off by half a cent of 万元 per figure: 4 figures, ±0.02
-    assert upload(con, simple(total=["合计", 316, 14.18])).ok
-    assert [f.where[-2:] for f in upload(con, simple(total=["合计", 316, 14.19])).errors] == ["C6"]
+    # … while 万元 written to two decimals may be off by half a unit of the last decimal per figure: 4 figures, ±0.02
+    body = [["城东", 281, 12.51], ["中塘乡", 15, 0.66], [" 黎水 ", 20, 1.03]]  # 14.20
+    assert upload(con, simple(body=body, total=["合计", 316, 14.21])).ok
+    assert [f.where[-2:] for f in upload(con, simple(body=body, total=["合计", 316, 14.25])).errors] == ["C6"]
+    # the message shows the difference, however small
+    [f] = upload(con, simple(body=body, total=["合计", 316, 14.25])).errors
+    assert f.message == "城市低保资金支出：合计行14.25万元与各乡镇之和14.2万元不一致（相差0.05万元）"
 
 
 def test_two_level_headers_units_row_and_sheet_unit_line(con) -> None:
