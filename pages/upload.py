@@ -156,7 +156,11 @@ if soft:
         st.dataframe(group.table, hide_index=True, width="stretch")
         explanations[group.key] = st.text_area(
             f"核实说明：{group.title.removeprefix('核实性审核：')}", key=f"explain::{group.key}", height=68,
-            placeholder="写明经核实的实际情况，如：本月集中新纳入城中村改造安置人员，人数属实")
+            placeholder="写明经核实的实际情况，如：本月集中新纳入城中村改造安置人员，人数属实"
+                        + ("（适用于本项全部单元格）" if len(group.table) > 1 else ""))
+        if len(group.table) > 1 and st.toggle("逐个单元格分别说明（填写的以此为准）", key=f"explain_each::{group.key}"):
+            for where in group.table["位置"]:
+                explanations[where] = st.text_input(f"核实说明：{where}", key=f"explain::{where}")
 if warnings:
     st.warning(f"有{len(warnings)}条读取提示，请逐条核对。", icon="ℹ️")
     st.dataframe(findings_table(plan, ("warning",)), hide_index=True, width="stretch")

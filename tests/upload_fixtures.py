@@ -3,6 +3,7 @@ for June (so that nothing jumps): shared by the upload page's AppTest tests and 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -34,15 +35,15 @@ def june(path: Path) -> dict[str, tuple[float, float, float]]:
 
 
 def july_workbook(path: Path, rename: dict[str, str] | None = None) -> tuple[bytes, dict[str, tuple[int, int, float]]]:
-    """A July report: title, two-level merged header (城市低保 over 户数 | 人数 | 其中：老年人 | 当月资金（万元）), short
-    names (城东 for 城东街道) unless ``rename`` says otherwise, a 合计 row; 其中：老年人 maps to no indicator.
+    """A July report: title, two-level merged header (城市低保 over 户数 | 人数 | 低保边缘户数 | 当月资金（万元）), short
+    names (城东 for 城东街道) unless ``rename`` says otherwise, a 合计 row; 低保边缘户数 maps to no indicator.
     Returns the bytes and, per township, the (户数, 人数, 资金 in 元) it holds."""
     stored = june(path)
     towns = [t for (t,) in read(path, "SELECT name FROM township WHERE level = 'township' ORDER BY sort_order")]
     expected: dict[str, tuple[int, int, float]] = {}
     rows: list[list[object]] = [["黔江区2025年7月城市低保统计表", None, None, None, None],
                                 ["乡镇（街道）", "城市低保", None, None, None],
-                                [None, "户数", "人数", "其中：老年人", "当月资金（万元）"]]
+                                [None, "户数", "人数", "低保边缘户数", "当月资金（万元）"]]
     for town in towns:
         households, persons, funds = stored.get(town, (10, 20, 10_000.0))  # a township that did not report June
         h, p, f = int(households) + 1, int(persons) + 2, round(funds * 1.01 / 10_000, 2)
@@ -61,9 +62,9 @@ def broken_workbook() -> bytes:
     return xlsx_bytes([Sheet("7月", rows)])
 
 
-def typo_workbook(path: Path, town: str = "城东街道", times: int = 100) -> tuple[bytes, str, int]:
+def typo_workbook(path: Path, town: str = "城东街道", times: int = 100, also: Sequence[str] = ()) -> tuple[bytes, str, int]:
     """A clean July report of 城市低保 (户数 | 人数 | 当月资金（万元）, a 合计 row that adds up) in which one township's
-    人数 was typed ``times`` too large. Returns the bytes, the typed cell and the typed figure."""
+    人数 (and those of ``also``) was typed ``times`` too large. Returns the bytes, ``town``'s cell and typed figure."""
     stored = june(path)
     towns = [t for (t,) in read(path, "SELECT name FROM township WHERE level = 'township' ORDER BY sort_order")]
     rows: list[list[object]] = [["黔江区2025年7月城市低保统计表", None, None, None],
@@ -71,7 +72,7 @@ def typo_workbook(path: Path, town: str = "城东街道", times: int = 100) -> t
     cell, typed = "", 0
     for town_name in towns:
         households, persons, funds = stored.get(town_name, (10, 20, 10_000.0))
-        p = int(persons) * (times if town_name == town else 1)
+        p = int(persons) * (times if town_name == town or town_name in also else 1)
         if town_name == town:
             cell, typed = f"C{len(rows) + 1}", p
         rows.append([town_name, int(households), p, round(funds / 10_000, 2)])

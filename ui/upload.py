@@ -54,7 +54,7 @@ def reset() -> None:
     st.session_state["upload_choices"] = Choices()
     st.session_state.pop("upload_plan", None)
     st.session_state["upload_nonce"] = st.session_state.get("upload_nonce", 0) + 1
-    for key in [k for k in st.session_state if str(k).startswith("explain::")]:
+    for key in [k for k in st.session_state if str(k).startswith(("explain::", "explain_each::"))]:
         del st.session_state[key]
 
 

@@ -3,7 +3,7 @@
 A rule is **hard** (强制性: the upload cannot be saved until the file is fixed) or **soft** (核实性: it may be saved
 with a written explanation). Its expression is either a formula over indicators — ``城市低保户数 <= 城市低保人数``,
 ``近12月中位数(x) / 5 < x < 5 * 近12月中位数(x)`` — or one of the built-in checks that need the sheet itself
-(``@合计行``, ``@负数``, ``@累计减少``, ``@单位``, ``@未报送``).
+(``@合计行``, ``@其中项``, ``@负数``, ``@累计减少``, ``@单位``, ``@未报送``).
 
 The language (docs/ingestion.md): numbers; indicators by code, Chinese name or alias; ``x`` for "each indicator
 the rule applies to" (``applies_to``: ``kind:stock,flow``, ``unit:人,户`` or a list of indicators); ``+ - * /``;
@@ -38,7 +38,7 @@ from civdash.store.paths import DATA_DIR
 
 DEFAULT_RULES = DATA_DIR / "audit_rules.csv"
 TIERS = {"hard": "强制性", "soft": "核实性"}
-BUILTINS = {"@合计行": "total_row", "@负数": "negative", "@累计减少": "ytd_decrease", "@单位": "unit",
+BUILTINS = {"@合计行": "total_row", "@其中项": "parts", "@负数": "negative", "@累计减少": "ytd_decrease", "@单位": "unit",
             "@未报送": "not_reported"}
 FUNCTIONS = {"上月": "prev", "prev": "prev", "近12月中位数": "median12", "median12": "median12", "最近值": "latest",
              "latest": "latest", "abs": "abs", "绝对值": "abs", "min": "min", "max": "max"}

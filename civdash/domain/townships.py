@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import Path
@@ -127,6 +128,10 @@ def is_total_row(text: str, district: str | None = None) -> bool:
     return key in names
 
 
+_NOTE = re.compile(r"\s*[（(][^（）()]*[)）]\s*$")
+_OFFICE = re.compile(r"(?<=[街道镇乡])(?:办事处|人民政府|政府)\s*$")
+
+
 class TownshipMatcher:
     """The registry read once, and the one rule by which a name people write is matched to it: the name normalised
     (``names.normalize_name``) is looked up among every township's names, aliases, former and short names; failing
@@ -143,12 +148,18 @@ class TownshipMatcher:
         self._cache: dict[str, int | None] = {}
 
     def owner(self, text: str) -> int | None:
-        """The id of the township or district row known by ``text``, else None."""
-        key = normalize_name(text)
-        if not key:
-            return None
-        found = self._alias.get(key)
-        return found if found is not None else self._alias.get(normalize_name(short_name(key)))
+        """The id of the township or district row known by ``text``, else None. A note in brackets after the name
+        (舟白街道（含工业园区）) and the word for its office (冯家街道办事处, 黎水镇人民政府) are not part of it."""
+        for variant in dict.fromkeys((text, _NOTE.sub("", str(text)), _OFFICE.sub("", _NOTE.sub("", str(text))))):
+            key = normalize_name(variant)
+            if not key:
+                continue
+            found = self._alias.get(key)
+            if found is None:
+                found = self._alias.get(normalize_name(short_name(key)))
+            if found is not None:
+                return found
+        return None
 
     def match(self, text: str) -> int | None:
         """The id of the township ``text`` names; None for an unknown name and for the district itself."""

@@ -28,6 +28,7 @@ from civdash.store import queries
 
 _TOWNSHIP_LIKE = re.compile(r"^.{1,8}(?:街道办事处|街道|镇|乡|民族乡)$")
 _HEADER_WORDS = ("乡镇", "镇街", "名称", "单位")  # 乡镇（街道） is a column header, not a township
+_TITLE_DISTRICT = re.compile(r"^(?:[^省市区县]{1,8}(?:省|自治区|市))*([^省市区县]{1,6}?(?:自治县|区|县|旗))(?=\d{4}年|二〇)")
 _DISTRICT_LIKE = re.compile(r"^(.{1,8}?(?:自治县|区|县|市|旗))(?:合计|总计)?$")
 
 
@@ -106,10 +107,12 @@ class Context:
 
     # --- indicators ----------------------------------------------------------------------------------------------
 
-    def indicator_for(self, header: Sequence[str], signature: str | None = None) -> str | None:
+    def indicator_for(self, header: Sequence[str], signature: str | None = None, context: str = "") -> str | None:
         """The indicator a column header (or a long table's indicator name) stands for; None when unmapped.
 
-        A mapping confirmed for this upload wins, then one remembered for the same layout, then the catalog.
+        A mapping confirmed for this upload wins, then one remembered for the same layout, then the catalog — the
+        header alone, else read with ``context`` (the sheet's title, its name and the file's) as its group: 低保户数
+        under a title “…城市居民最低生活保障统计表” is 城市低保户数.
         """
         key = header_key(header)
         chosen = self.options.mappings
@@ -117,9 +120,10 @@ class Context:
             return chosen[key]
         if signature is not None and key in self.remembered.get(signature, {}):
             return self.remembered[signature][key]
-        cache_key = tuple(header)
+        cache_key = (*header, "\x00", context)
         if cache_key not in self._indicator_cache:
-            self._indicator_cache[cache_key] = mapping.match_indicator(header, self.aliases)
+            self._indicator_cache[cache_key] = mapping.match_indicator(header, self.aliases) or (
+                mapping.match_in_context(header, self.aliases, context) if context else None)
         return self._indicator_cache[cache_key]
 
     def is_indicator(self, text: str) -> bool:
@@ -179,8 +183,25 @@ class Context:
             if m:
                 self.new_district = m.group(1)
 
+    def note_district_from_title(self, title_lines: Sequence[str]) -> None:
+        """On a first upload with no total row naming it, a title that begins with the district registers it:
+        “黔江区2026年11月城市低保统计表”, “重庆市黔江区2026年…” → 黔江区."""
+        if self.townships.district_name is not None or self.new_district is not None \
+                or not self.options.allow_new_townships:
+            return
+        for line in title_lines:
+            m = _TITLE_DISTRICT.match(normalize_name(line))
+            if m:
+                self.new_district = m.group(1)
+                return
+
     def suggestions(self, text: str, n: int = 3) -> list[str]:
-        return get_close_matches(text.strip(), self.townships.names, n=n, cutoff=0.3)
+        """The registered names closest to an unknown one; a name it begins with first (冯家街道 for
+        冯家街道办事处社区服务中心)."""
+        key = normalize_name(text)
+        prefix = sorted((t for t in self.townships.names if key.startswith(normalize_name(t))), key=len, reverse=True)
+        close = get_close_matches(text.strip(), self.townships.names, n=n, cutoff=0.3)
+        return list(dict.fromkeys(prefix + close))[:n]
 
     def township_name(self, township_id: int) -> str:
         if township_id < 0:

@@ -335,12 +335,16 @@ def _report(sheet: SheetData, lay: ReportLayout, ctx: Context, result: SheetResu
     markers: dict[str, bool | None] = {}
     unmapped: list[str] = []
     used: dict[str, ColumnInfo] = {}
+    context = " ".join((*lay.title_lines, sheet.name, PurePath(result.file).stem))  # what the table is about
+    wholes = _parts_of(lay.columns)
     for col, key in zip(lay.columns, keys, strict=True):
         numbers = any(parse_cell(rows[r][col.index]).status == "number" for r in lay.township_rows)
-        code = ctx.indicator_for(col.header, signature)
+        decided = key in ctx.options.mappings or key in ctx.remembered.get(signature, {})
+        if col.index in wholes and not decided:
+            continue  # a 其中 column: checked against its whole below, never stored as an indicator of its own
+        code = ctx.indicator_for(col.header, signature, context)
         if code is None:
             shown = f"{col.letter}列“{key}”" if key else f"{col.letter}列（无表头）"
-            decided = key in ctx.options.mappings or key in ctx.remembered.get(signature, {})
             if numbers and not decided:
                 unmapped.append(shown)
             if numbers or decided:
@@ -372,6 +376,13 @@ def _report(sheet: SheetData, lay: ReportLayout, ctx: Context, result: SheetResu
         result.columns.append(info)
     if unmapped:
         result.warning("以下列没有对应的指标，不会保存：" + "、".join(unmapped))
+    parts = [c for c in lay.columns if c.index in wholes and header_key(c.header) not in ctx.options.mappings
+             and header_key(c.header) not in ctx.remembered.get(signature, {})]
+    if parts:
+        by_letter = {c.index: c for c in lay.columns}
+        result.note("以下是其中项，只用于核对（不超过总数；含“其他”项时之和等于总数），不单独保存："
+                    + "、".join(f"{c.letter}列“{header_key(c.header)}”（{by_letter[wholes[c.index]].letter}列的其中项）"
+                               for c in parts))
     _assumption_note(result, [c for c in result.columns if c.assumed], lay.notes)
     if spec is None or spec.year is None:
         return
@@ -399,6 +410,65 @@ def _report(sheet: SheetData, lay: ReportLayout, ctx: Context, result: SheetResu
                                            cell_address(r, col.index), months[ind.code]))
     if lay.total_rows:
         _check_total(rows, lay, columns, seen, ctx, result)
+    _check_parts(rows, lay, parts, wholes, seen, ctx, result)
+    ctx.note_district_from_title(lay.title_lines)
+
+
+_PART = re.compile(r"^\s*其中\s*[:：、]?")
+
+
+def _parts_of(columns: Sequence[Column]) -> dict[int, int]:
+    """其中 columns (a header level that begins with 其中: 其中：低保金, or 其中 over 低保金 | 物价补贴) → the column they
+    are part of: the nearest column on their left that is not one."""
+    out: dict[int, int] = {}
+    whole: int | None = None
+    for col in columns:
+        levels = [h for h in col.header if h]
+        if any(_PART.match(h) for h in levels):
+            if whole is not None:
+                out[col.index] = whole
+        else:
+            whole = col.index
+    return out
+
+
+def _check_parts(rows, lay: ReportLayout, parts: Sequence[Column], wholes: dict[int, int], seen: dict[int, int],
+                 ctx: Context, result: SheetResult) -> None:
+    """Each 其中 figure is at most its whole; where the parts include 其他, they add up to it (counts exactly, amounts
+    within rounding). Figures are compared as written: the parts share their whole's unit unless they say another."""
+    rule = result.rules.get("parts")
+    if rule is None or not parts:
+        return
+    by_index = {c.index: c for c in lay.columns}
+    groups: dict[int, list[Column]] = {}
+    for c in parts:
+        groups.setdefault(wholes[c.index], []).append(c)
+    for whole_index, members in groups.items():
+        whole = by_index[whole_index]
+        if any(m.unit and m.unit != whole.unit for m in members):
+            continue  # written in another unit: not comparable as written
+        complete = any("其他" in header_key(m.header) for m in members)
+        for tid, r in seen.items():
+            total = _figure(rows[r][whole_index])
+            if total is None:
+                continue
+            figures = [(m, _figure(rows[r][m.index])) for m in members]
+            name = ctx.township_name(tid)
+            for m, v in figures:
+                if v is not None and v > total + _rounding([rows[r][whole_index], rows[r][m.index]]):
+                    result.audit(rule, f"{name}：{m.letter}列“{header_key(m.header)}”{_num(v)}大于{whole.letter}列"
+                                       f"“{header_key(whole.header)}”{_num(total)}", cell_address(r, m.index))
+            given = [v for _, v in figures if v is not None]
+            if complete and len(given) == len(members):
+                bound = _rounding([rows[r][whole_index], *(rows[r][m.index] for m in members)])
+                if abs(sum(given) - total) > bound + 1e-9 * abs(total):
+                    result.audit(rule, f"{name}：其中各项之和{_num(sum(given))}与{whole.letter}列“{header_key(whole.header)}”"
+                                       f"{_num(total)}不一致（相差{_num(sum(given) - total)}）", cell_address(r, whole_index))
+
+
+def _figure(raw: object) -> float | None:
+    c = parse_cell(raw)
+    return c.value if c.status == "number" and not c.percent and c.unit is None else None
 
 
 def _check_total(rows, lay: ReportLayout, columns, seen: dict[int, int], ctx: Context, result: SheetResult) -> None:

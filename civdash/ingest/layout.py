@@ -32,6 +32,7 @@ _YTD = re.compile(r"累计|截至|截止|全年|本年"
 _MONTH_ONLY = re.compile(r"当月|本月")
 _META = re.compile(r"填报单位|填表单位|报送单位|填报日期|填表日期|制表日期|统计时间|单位\s*[:：]")
 _INDEX_TEXT = {"序号", "甲", "乙", "丙", "丁", "栏次", "行次"}
+_NOTE_LINE = re.compile(r"^(注|说明|备注|填表人|审核人|负责人|制表人|联系人|统计人)")
 
 
 @dataclass(frozen=True)
@@ -142,11 +143,16 @@ def _is_units_row(row: Sequence[object], skip: int) -> bool:
 
 
 def _is_index_row(row: Sequence[object], skip: int) -> bool:
-    """A 序号 row numbering the columns: 1, 2, 3 … (or 甲, 乙 …)."""
+    """A 序号 row numbering the columns: 1, 2, 3 … or 1, 2, 5, 6 … (or 甲, 乙 …), under the headers. The township
+    column (``skip``) holds nothing or 乙 there; two numbers are enough when they climb and the row holds nothing else."""
+    name = cell_text(row[skip]) if skip < len(row) else ""
+    if name and name not in _INDEX_TEXT:
+        return False
     texts = [cell_text(v) for c, v in enumerate(row) if c != skip and cell_text(v)]
     numbers = [int(float(t)) for t in texts if re.fullmatch(r"\d+(\.0)?", t)]
     others = [t for t in texts if not re.fullmatch(r"\d+(\.0)?", t)]
-    return len(numbers) >= 3 and numbers == sorted(numbers) and all(t in _INDEX_TEXT for t in others)
+    climbing = all(a < b for a, b in zip(numbers, numbers[1:], strict=False)) and all(n <= 500 for n in numbers)
+    return len(numbers) >= 2 and climbing and all(t in _INDEX_TEXT for t in others)
 
 
 def detect_report(
@@ -188,10 +194,19 @@ def detect_report(
     while first > 0 and (t := cell_text(rows[first - 1][tc])) and not is_total(t) \
             and not _is_index_row(rows[first - 1], tc) and any(_numeric(v) for c, v in enumerate(rows[first - 1]) if c != tc):
         first -= 1
-    # Rows between the first and last named row that carry numbers are township rows too, even when
-    # the name is unknown (validation reports it with the closest registered names).
-    body = [i for i in range(first, last + 1)
-            if cell_text(rows[i][tc]) and any(_numeric(v) for c, v in enumerate(rows[i]) if c != tc)]
+    # Rows just below the last named one that carry a name and numbers are township rows as well: a name written
+    # long (冯家街道办事处社区服务中心) or not registered yet after the last one known. They stop at a blank name, a
+    # total, a 注 or 填表人 line.
+    while last + 1 < len(rows) and (t := cell_text(rows[last + 1][tc])) and not is_total(t) \
+            and not _META.search(t) and not _NOTE_LINE.match(t) and not _is_index_row(rows[last + 1], tc) \
+            and any(_numeric(v) for c, v in enumerate(rows[last + 1]) if c != tc):
+        last += 1
+    # Rows between the first and last that carry numbers are township rows too, even when the name is unknown
+    # (validation reports it with the closest registered names); so is a registered township's row of text only
+    # (暂无, 不详): its cells are reported, never skipped in silence.
+    body = [i for i in range(first, last + 1) if (t := cell_text(rows[i][tc])) and (
+        any(_numeric(v) for c, v in enumerate(rows[i]) if c != tc)
+        or (i in named and any(cell_text(v) for c, v in enumerate(rows[i]) if c != tc)))]
     if not body:
         return None  # township names without figures: a list, not a form
     total_rows = tuple(i for i in body if is_total(cell_text(rows[i][tc])))

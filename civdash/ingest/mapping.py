@@ -4,6 +4,10 @@ Headers name indicators in many ways: a leaf under a group (城市最低生活�
 it all (城市低保人数), with a unit (资金（万元）) or a period marker (1-6月资金, 当月资金) attached. The
 group and the leaf are joined in every order-preserving combination, cleaned of units and markers, and
 looked up in the catalog's normalised names and aliases; the longest combination that matches wins.
+
+A header that names nothing alone (低保户数, 资金) is read with the table's context — its title, the sheet's name, the
+file's name — as its group: the catalog name or alias that ends with the header and whose beginning the context
+holds (城市低保户数: 城市 in “黔江区城市居民最低生活保障统计表”). When two indicators fit equally, neither is taken.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from itertools import combinations
 
-from civdash.domain.names import clean_header
+from civdash.domain.names import clean_header, normalize_name
 
 _FILLERS = {"其中", "小计", "合计"}
 MAX_HEADER_LEVELS = 4
@@ -38,4 +42,28 @@ def match_indicator(header: Sequence[str], table: Mapping[str, str]) -> str | No
     for key in candidates(header):
         if key in table:
             return table[key]
+    return None
+
+
+_CONTEXT_FILLERS = ("居民", "对象", "人员")  # 城市居民最低生活保障 is written for 城市最低生活保障
+
+
+def match_in_context(header: Sequence[str], table: Mapping[str, str], context: str) -> str | None:
+    """The indicator ``header`` names read under ``context`` (see the module's docstring), or None."""
+    text = normalize_name(context)
+    folded = text
+    for filler in _CONTEXT_FILLERS:
+        folded = folded.replace(filler, "")
+    short = folded.replace("最低生活保障", "低保")  # the catalog's short form, as in 城市低保资金总支出
+    for key in candidates(header):
+        best: dict[str, int] = {}
+        for alias, code in table.items():
+            if len(alias) > len(key) and alias.endswith(key):
+                prefix = alias[: -len(key)]
+                if prefix in text or prefix in folded or prefix in short:
+                    best[code] = max(best.get(code, 0), len(prefix))
+        if best:
+            longest = max(best.values())
+            codes = [c for c, n in best.items() if n == longest]
+            return codes[0] if len(codes) == 1 else None
     return None

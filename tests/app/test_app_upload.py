@@ -35,7 +35,7 @@ def test_map_a_column_confirm_and_see_the_figures_stored(real_app, real_env, cle
     assert list(understood["换算"])[3] == "万元 → 元（×10,000）"
     assert confirm_button(at).disabled  # a warning (the unmapped column) is not checked yet
 
-    column = at.selectbox(key="map::城市低保 › 其中：老年人")
+    column = at.selectbox(key="map::城市低保 › 低保边缘户数")
     assert column.value == ""
     at = column.set_value("__ignore__").run()
     clean(at)
@@ -57,7 +57,7 @@ def test_map_a_column_confirm_and_see_the_figures_stored(real_app, real_env, cle
     assert funds == pytest.approx({t: v[2] for t, v in expected.items()})
     assert read(real_env, "SELECT user_name, source FROM batch ORDER BY id DESC LIMIT 1") == [("李静", "upload")]
     remembered = read(real_env, "SELECT header, indicator_code FROM header_mapping")
-    assert remembered == [("城市低保 › 其中：老年人", None)]
+    assert remembered == [("城市低保 › 低保边缘户数", None)]
 
 
 @pytest.mark.timeout(180)
@@ -93,12 +93,36 @@ def test_a_100_times_typo_is_saved_only_with_an_explanation_kept_with_the_batch(
 
 
 @pytest.mark.timeout(180)
+def test_each_cell_of_a_rule_may_have_its_own_explanation(real_app, real_env, clean) -> None:
+    data, east, _ = typo_workbook(real_env, also=("城南街道",))
+    at = upload(real_app(PAGE), [("2025年7月城市低保.xlsx", data)])
+    clean(at)
+    assert "**核实性审核：与本乡镇近12个月中位数相差5倍以上**（2处）" in [m.value for m in at.markdown]
+    for box in [a for a in at.text_area if a.key.startswith("explain::") and a.key != "explain::median_jump"]:
+        at = box.set_value("经核实属实").run()  # the other rules' groups
+    at = at.toggle(key="explain_each::median_jump").set_value(True).run()
+    cells = [t for t in at.text_input if t.key.startswith("explain::")]
+    assert len(cells) == 2 and cells[0].key == f"explain::2025年7月城市低保.xlsx › 7月 › {east}"
+    at = cells[0].input("城东街道：集中纳入安置人员").run()
+    assert confirm_button(at).disabled  # 城南街道's cell is not explained yet, and no text covers the rule
+    at = at.text_input(key=cells[1].key).input("城南街道：系统迁移补录").run()
+    clean(at)
+    assert not confirm_button(at).disabled
+    at = confirm_button(at).click().run()
+    clean(at)
+    kept = read(real_env, "SELECT location, explanation FROM batch_explanation WHERE rule_code = 'median_jump' "
+                          "ORDER BY location")
+    assert kept == sorted([(cells[0].key.removeprefix("explain::"), "城东街道：集中纳入安置人员"),
+                           (cells[1].key.removeprefix("explain::"), "城南街道：系统迁移补录")])
+
+
+@pytest.mark.timeout(180)
 def test_a_broken_file_is_refused_with_its_cells_and_nothing_changes(real_app, real_env) -> None:
     before = read(real_env, "SELECT count(*), sum(value) FROM fact")
     at = upload(real_app(PAGE), [("坏表.xlsx", broken_workbook())])
     assert not at.exception
     assert any("发现2个必须修改的问题" in e.value for e in at.error)
-    assert [m.value for m in at.markdown if m.value.startswith("**")][-2:] == [
+    assert [m.value for m in at.markdown if m.value.startswith(("**报表读取", "**强制性"))] == [
         "**报表读取错误**（1处）", "**强制性审核：数值不能为负**（1处）"]
     unreadable, negative = at.dataframe[1].value, at.dataframe[2].value
     assert (list(unreadable["位置"]), list(unreadable["说明"])) == (["坏表.xlsx › 7月 › B4"], ["不是数字：暂无"])
@@ -156,9 +180,9 @@ def test_the_first_upload_sets_up_the_real_database_after_a_clear_question(first
     at = upload(run_app(PAGE), [("2025年7月城市低保.xlsx", data)])
     clean(at)
     assert any("首次上传本单位的真实报表" in i.value for i in at.info)
-    assert any("将登记30个乡镇（街道）" in m.value for m in at.markdown)
-    at = at.text_input(key="upload_district").input("黔江区").run()
-    at = at.selectbox(key="map::城市低保 › 其中：老年人").set_value("__ignore__").run()
+    assert any("将登记区县：** 黔江区" in m.value and "将登记30个乡镇（街道）" in m.value for m in at.markdown)
+    assert not [t for t in at.text_input if t.key == "upload_district"]  # the title names the district: not asked
+    at = at.selectbox(key="map::城市低保 › 低保边缘户数").set_value("__ignore__").run()
     assert confirm_button(at).disabled  # the question is not answered yet
     at = at.checkbox(key="upload_first_confirmed").check().run()
     if any(c.key == "upload_warnings_checked" for c in at.checkbox):

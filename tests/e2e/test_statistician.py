@@ -95,7 +95,7 @@ def test_statistician_uploads_maps_confirms_and_sees_the_month(new_page, bureau_
     assert page.get_by_role("button", name="确认保存").is_disabled()
     h.shot(page, "upload-review")
 
-    choose(page, h, "其中：老年人", "忽略此列，不保存")
+    choose(page, h, "低保边缘户数", "忽略此列，不保存")
     assert "有1条读取提示" not in main.inner_text() and "未发现问题" in main.inner_text()
     h.cell(page, f"{expected['城东街道'][1]:,}", nth=1)  # the table as it will be stored: 城东 written short
     assert "上传人：李静" in main.inner_text()  # the account logged in

@@ -1,0 +1,119 @@
+"""Real published township tables, round 2: each layout trap seen in them, read right, with the cells named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from civdash.domain import catalog, townships
+from civdash.ingest.upload import Options, Plan, commit, prepare
+from civdash.store import db
+from civdash.store.paths import DATA_DIR
+from tests.ingest_fixtures import Sheet, xlsx_bytes
+
+
+@pytest.fixture()
+def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    c = db.connect(tmp_path / "district.duckdb")
+    catalog.seed(c)
+    townships.seed_from_csv(c, DATA_DIR / "demo_townships.csv", "黔江区", "500114")
+    yield c
+    c.close()
+
+
+def upload(con, rows, name: str = "2025年4月.xlsx", sheet: str = "表1", **options) -> Plan:
+    return prepare(con, [(name, xlsx_bytes([Sheet(sheet, rows)]))], Options(**options))
+
+
+def stored(plan: Plan) -> dict[tuple[str, str], tuple[float, str]]:
+    """(indicator, township) → (value, cell) of what the plan would store."""
+    ctx = plan.context
+    return {(f.indicator, ctx.township_name(f.township)): (f.value, f.cell) for f in plan.facts}
+
+
+def said(plan: Plan, level: str) -> list[str]:
+    return [f"{f.where.split(' › ', 2)[-1]}：{f.message}" for f in plan.findings if f.level == level]
+
+
+def test_the_title_says_which_indicators_the_leaf_headers_are(con) -> None:
+    rows = [["黔江区2025年4月城市居民最低生活保障统计表"], ["乡镇", "低保户数", "低保人数", "当月资金（元）"],
+            ["城东", 10, 20, 12_000], ["城南", 5, 9, 5_400]]
+    plan = upload(con, rows)
+    assert stored(plan)[("dibao_urban_households", "城东街道")] == (10, "B3")
+    assert stored(plan)[("dibao_urban_persons", "城南街道")] == (9, "C4")
+    assert stored(plan)[("dibao_urban_funds", "城东街道")] == (12_000, "D3")
+    rural = [["黔江区2025年4月统计表"], ["乡镇", "户数", "人数"], ["城东", 10, 20]]
+    assert stored(upload(con, rural, name="农村低保2025年4月.xlsx"))[("dibao_rural_persons", "城东街道")] == (20, "C3")
+
+
+def test_a_title_naming_two_programmes_leaves_a_bare_header_unmapped(con) -> None:
+    rows = [["黔江区2025年4月城市低保和农村低保统计表"], ["乡镇", "人数"], ["城东", 20]]
+    assert any("B列“人数”" in m for m in said(upload(con, rows), "warning"))  # asked, never guessed
+
+
+def test_a_numbering_row_under_the_headers_and_a_numbering_column_are_silent(con) -> None:
+    rows = [["黔江区2025年4月城市低保统计表"], ["序号", "乡镇", "城市低保户数", "城市低保人数"], ["甲", "乙", 1, 2],
+            [1, "城东", 10, 20], [2, "城南", 5, 9]]
+    plan = upload(con, rows)
+    assert stored(plan) == {("dibao_urban_households", "城东街道"): (10, "C4"), ("dibao_urban_persons", "城东街道"): (20, "D4"),
+                            ("dibao_urban_households", "城南街道"): (5, "C5"), ("dibao_urban_persons", "城南街道"): (9, "D5")}
+    assert [m for m in said(plan, "warning") if "本表没有以下" not in m] == [] and not plan.errors
+    assert set(plan.context.new_townships) == set()  # 序号's 1, 2 are never townships
+
+
+def test_parts_are_checked_against_their_whole_and_never_stored_as_it(con) -> None:
+    rows = [["黔江区2025年4月城市低保统计表"],
+            ["乡镇", "城市低保人数", "当月资金总支出（元）", "其中：低保金", "其中：物价补贴"],
+            ["城东", 20, 12_000, 11_000, 1_000], ["城南", 9, 5_400, 5_000, 300]]
+    plan = upload(con, rows)
+    assert stored(plan)[("dibao_urban_funds", "城东街道")] == (12_000, "C3")  # the whole, not 其中：低保金
+    assert not [f for f in plan.facts if f.cell[0] in "DE"]
+    assert not plan.errors and not any("D列" in m for m in said(plan, "warning"))  # parts: one note, no decision
+    assert ("以下是其中项，只用于核对（不超过总数；含“其他”项时之和等于总数），不单独保存：D列“其中：低保金”（C列的其中项）、"
+            "E列“其中：物价补贴”（C列的其中项）") in [f.message for f in plan.findings if f.level == "note"]
+
+
+def test_a_part_above_its_whole_or_parts_with_others_that_do_not_add_up_are_hard(con) -> None:
+    rows = [["黔江区2025年4月城市低保统计表"],
+            ["乡镇", "城市低保人数", "当月资金总支出（元）", "其中：低保金", "其中：其他补贴"],
+            ["城东", 20, 12_000, 11_000, 1_000], ["城南", 9, 5_400, 5_000, 300], ["城西", 9, 5_400, 6_000, 0]]
+    plan = upload(con, rows)
+    assert said(plan, "error") == [
+        "C4：城南街道：其中各项之和5,300与C列“当月资金总支出（元）”5,400不一致（相差-100）",
+        "D5：城西街道：D列“其中：低保金”6,000大于C列“当月资金总支出（元）”5,400",
+        "C5：城西街道：其中各项之和6,000与C列“当月资金总支出（元）”5,400不一致（相差600）"]
+    assert {f.rule for f in plan.errors} == {"parts_le_whole"}
+
+
+def test_rows_of_text_are_reported_and_long_or_annotated_names_are_read(con) -> None:
+    rows = [["黔江区2025年4月城市低保统计表"], ["乡镇", "城市低保户数", "城市低保人数"], ["城东", 10, 20],
+            ["城南", "暂无", "不详"], ["舟白街道（含工业园区）", 5, 9], ["冯家街道办事处", 3, 4],
+            ["冯家街道办事处社区服务中心", 1, 2], ["注：本表由各乡镇填报", None, None]]
+    plan = upload(con, rows)
+    assert said(plan, "error") == [
+        "B4：不是数字：暂无", "C4：不是数字：不详",
+        "A7：未登记的乡镇（街道）“冯家街道办事处社区服务中心”，最接近的已登记乡镇：冯家街道；如为新乡镇，请先登记或允许新增乡镇"]
+    assert stored(plan)[("dibao_urban_persons", "舟白街道")] == (9, "C5")  # a bracketed note is not a total
+    assert stored(plan)[("dibao_urban_persons", "冯家街道")] == (4, "C6")  # the office is the township
+
+
+def test_a_first_upload_takes_the_district_from_the_title(tmp_path) -> None:
+    con = db.connect(tmp_path / "new.duckdb")
+    catalog.seed(con)
+    rows = [["重庆市黔江区2026年11月城市低保统计表"], ["乡镇（街道）", "城市低保人数"], ["城东街道", 20], ["黎水镇", 9]]
+    plan = upload(con, rows, name="2026年11月.xlsx", allow_new_townships=True)
+    assert plan.context.new_district == "黔江区"
+    commit(con, plan)
+    assert townships.district_name(con) == "黔江区"
+    con.close()
+
+
+def test_a_unit_row_that_says_wan_over_yuan_values_is_a_soft_finding_proposing_yuan(con) -> None:
+    rows = [["黔江区2025年4月城市低保统计表"], ["乡镇", "城市低保人数", "当月城市低保资金"], [None, "人", "万元"],
+            ["城东", 291, 177_150], ["城南", 300, 180_000]]
+    plan = upload(con, rows)
+    [unit] = [f for f in plan.soft if f.rule == "unit_check"]
+    assert unit.where.endswith("› C4") and "表头写万元而数值是元？" in unit.message
+    assert stored(plan)[("dibao_urban_funds", "城东街道")][0] == 177_150 * 10_000  # as written, until a person decides
