@@ -38,6 +38,7 @@ class NewFact:
     file_no: int = 1
     sheet: str | None = None
     cell: str | None = None
+    from_ytd: bool = False  # worked out from a 1-N月 total (this month's total minus last month's)
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ class RollbackPreview:
     by_month: pd.DataFrame  # period, indicator_code, indicator, restored, removed; months, then catalog order
 
 
-_COLUMNS = ("indicator_code", "township_id", "period", "value", "file_no", "sheet", "cell")  # NewFact's fields
+_COLUMNS = ("indicator_code", "township_id", "period", "value", "file_no", "sheet", "cell", "from_ytd")  # NewFact's
 
 
 Facts = Sequence[NewFact] | pd.DataFrame  # a DataFrame with NewFact's fields as columns, for large uploads
@@ -97,7 +98,7 @@ def open_batch(con: duckdb.DuckDBPyConnection, user_name: str | None, source: st
 def _frame(facts: Facts, keys_unique: bool = False) -> pd.DataFrame:
     """``facts`` as a frame; each key may appear once (checked unless the caller already made sure)."""
     if isinstance(facts, pd.DataFrame):
-        df = facts[list(_COLUMNS)].copy()
+        df = facts.assign(from_ytd=facts["from_ytd"] if "from_ytd" in facts else False)[list(_COLUMNS)].copy()
     else:
         df = pd.DataFrame({name: [getattr(f, name) for f in facts] for name in _COLUMNS}, columns=list(_COLUMNS))
     df["period"] = pd.to_datetime(df["period"])

@@ -59,7 +59,7 @@ def stored_values(con: duckdb.DuckDBPyConnection, pairs: pd.DataFrame, first_yea
     known = pairs[pairs["township"] > 0].rename(columns={"indicator": "indicator_code", "township": "township_id"})
     if known.empty:
         return pd.DataFrame({"indicator": [], "township": np.array([], np.int64), "month": np.array([], np.int64),
-                             "value": np.array([], np.float64)})
+                             "value": np.array([], np.float64), "from_ytd": np.array([], bool)})
     con.register("upload_keys", known)
     try:
         rows = queries.run(con, "stored_values", first=date(first_year - 1, 12, 1), last=date(last_year, 12, 1))
@@ -68,7 +68,7 @@ def stored_values(con: duckdb.DuckDBPyConnection, pairs: pd.DataFrame, first_yea
     months = pd.to_datetime(rows["period"])
     return pd.DataFrame({"indicator": rows["indicator_code"].astype(object), "township": rows["township_id"].astype(np.int64),
                          "month": (months.dt.year * 12 + months.dt.month - 1).astype(np.int64),
-                         "value": rows["value"].astype(np.float64)})
+                         "value": rows["value"].astype(np.float64), "from_ytd": rows["from_ytd"].astype(bool)})
 
 
 def resolve(con: duckdb.DuckDBPyConnection, sheets: Sequence[SheetResult], ctx: Context) -> pd.DataFrame:
@@ -97,10 +97,13 @@ def resolve(con: duckdb.DuckDBPyConnection, sheets: Sequence[SheetResult], ctx: 
     pairs = values[["indicator", "township"]].drop_duplicates()
     years = values["month"] // 12
     stored = stored_values(con, pairs, int(years.min()), int(years.max()))
-    parts = [direct[list(FACT_COLUMNS)]]
+    parts = [direct[list(FACT_COLUMNS)].assign(from_ytd=False)]
     if ytd.any() or span.any():
         parts.append(_derived(values[ytd], values[span], direct, stored, sheets, ctx))
     facts = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+    again = _worked_out_again(facts, stored, sheets, ctx)
+    if len(again):
+        facts = pd.concat([facts, again], ignore_index=True)
     apply_rules(con, facts, sheets, ctx)
     _per_person(facts, sheets, ctx)
     _missing_townships(sheets, ctx)
@@ -135,7 +138,7 @@ def _derived(ytd: pd.DataFrame, spans: pd.DataFrame, direct: pd.DataFrame, store
     by_key: dict[Key, dict[date, tuple[float, int, str]]] = defaultdict(dict)
     for ind, tid, month, value, sheet, cell in ytd[list(FACT_COLUMNS)].itertuples(index=False):
         by_key[(ind, tid)][month_from_number(month)] = (value, sheet, cell)
-    out: list[tuple[str, int, int, float, int, str]] = []
+    out: list[tuple[str, int, int, float, int, str, bool]] = []
     for key, by_month in by_key.items():
         derived = monthly_from_ytd({m: v[0] for m, v in by_month.items()}, known[key])
         for month, message in derived.missing:
@@ -147,7 +150,7 @@ def _derived(ytd: pd.DataFrame, spans: pd.DataFrame, direct: pd.DataFrame, store
                                 f"{ctx.township_name(key[1])}{ctx.indicators[key[0]].name}：{message}，推算的当月数为负", cell)
         for month, amount in derived.monthly.items():
             _, sheet, cell = by_month[month]
-            out.append((key[0], key[1], month_number(month), amount, sheet, cell))
+            out.append((key[0], key[1], month_number(month), amount, sheet, cell, True))
             known[key][month] = amount
     noted: set[int] = set()
     for ind, tid, value, sheet, cell, spec in spans[["indicator", "township", "value", "sheet", "cell", "spec"]].itertuples(
@@ -160,12 +163,55 @@ def _derived(ytd: pd.DataFrame, spans: pd.DataFrame, direct: pd.DataFrame, store
         if amount < 0:
             sr.audit(ctx.builtin_rules.get("ytd_decrease"), f"{ctx.township_name(tid)}{ctx.indicators[ind].name}："
                      f"{spec.label()}合计小于其中已有月份之和，推算的{last.month}月数为负", cell)
-        out.append((ind, tid, month_number(last), amount, sheet, cell))
+        out.append((ind, tid, month_number(last), amount, sheet, cell, False))
         if sheet not in noted:
             noted.add(sheet)
             sr.note(f"{spec.label()}的累计发生数记入{month_label(last)}（减去该期间内已有的月份），季度和全年合计与表中一致")
-    frame = pd.DataFrame(out, columns=list(FACT_COLUMNS))
-    return frame.astype({"township": np.int64, "month": np.int64, "value": np.float64, "sheet": np.int64})
+    frame = pd.DataFrame(out, columns=[*FACT_COLUMNS, "from_ytd"])
+    return frame.astype({"township": np.int64, "month": np.int64, "value": np.float64, "sheet": np.int64,
+                         "from_ytd": bool})
+
+
+def _worked_out_again(facts: pd.DataFrame, stored: pd.DataFrame, sheets: Sequence[SheetResult],
+                      ctx: Context) -> pd.DataFrame:
+    """The stored month right after an upload's last month of a year, when its amount was worked out from its 1-N月
+    total: it is worked out again. That total was the sum of the stored months up to it, so the month's amount
+    changes by as much as the upload changes the months before it (a March corrected by +5 makes April −5; May, the
+    difference of two totals that did not change, stays). The new amount is stored with the upload (its cell: the
+    last month uploaded), so that a rollback restores the old one."""
+    if stored.empty or not stored["from_ytd"].any():
+        return _empty_facts().assign(from_ytd=np.array([], bool))
+    flows = facts[[ctx.indicators[c].kind == "flow" for c in facts["indicator"]]]
+    old = {(i, t, m): v for i, t, m, v in stored[["indicator", "township", "month", "value"]].itertuples(index=False)}
+    worked = {(i, t, m) for i, t, m, y in stored[["indicator", "township", "month", "from_ytd"]].itertuples(index=False)
+              if y}
+    uploaded = {(i, t, m) for i, t, m in flows[["indicator", "township", "month"]].itertuples(index=False)}
+    out = []
+    for (ind, tid, _year), group in flows.groupby([flows["indicator"], flows["township"], flows["month"] // 12],
+                                                   sort=False):
+        last = int(group["month"].max())
+        after = (ind, int(tid), last + 1)
+        if (last + 1) % 12 == 0 or after in uploaded or after not in worked:
+            continue  # December's next month starts a new year; the next month is in the upload, or was not derived
+        change = sum(v - old.get((ind, int(tid), int(m)), 0.0) for m, v in group[["month", "value"]].itertuples(
+            index=False))
+        if abs(change) <= 1e-9 * max(1.0, abs(old[after])):
+            continue
+        amount = old[after] - change
+        row = group.loc[group["month"].idxmax()]
+        sheet, cell = int(row["sheet"]), row["cell"]
+        out.append((ind, int(tid), last + 1, amount, sheet, cell, True))
+        ind_ = ctx.indicators[ind]
+        month = month_label(month_from_number(last + 1))
+        sheets[sheet].note(f"{ctx.township_name(int(tid))}{ind_.name}：已保存的{month}当月数由1-{(last + 1) % 12 + 1}月累计数"
+                           f"推算，本次改变了之前的月份，{month}当月数随之重新推算：{_amount(old[after], ind_.unit)} → "
+                           f"{_amount(amount, ind_.unit)}", cell)
+        if amount < 0:
+            sheets[sheet].audit(ctx.builtin_rules.get("ytd_decrease"),
+                                f"{ctx.township_name(int(tid))}{ind_.name}：按已保存的累计数重新推算的{month}当月数为负", cell)
+    frame = pd.DataFrame(out, columns=[*FACT_COLUMNS, "from_ytd"])
+    return frame.astype({"township": np.int64, "month": np.int64, "value": np.float64, "sheet": np.int64,
+                         "from_ytd": bool})
 
 
 def _per_person(facts: pd.DataFrame, sheets: Sequence[SheetResult], ctx: Context) -> None:
@@ -198,3 +244,7 @@ def _missing_townships(sheets: Sequence[SheetResult], ctx: Context) -> None:
         if missing:
             shown = "、".join(missing[:10]) + (f"等{len(missing)}个" if len(missing) > 10 else "")
             sr.warning(f"本表没有以下已登记乡镇（街道）的数据：{shown}")
+
+
+def _amount(value: float, unit: str) -> str:
+    return f"{value:,.2f}".rstrip("0").rstrip(".") + unit

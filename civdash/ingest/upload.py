@@ -87,7 +87,7 @@ class Plan:
             "indicator_code": t["indicator"], "township_id": t["township"].astype(np.int64),
             "period": months_as_datetimes(t["month"].to_numpy(np.int64)), "value": t["value"].astype(np.float64),
             "file_no": file_nos[sheet_no], "sheet": pd.Categorical.from_codes(name_no[sheet_no], categories=distinct),
-            "cell": t["cell"]})
+            "cell": t["cell"], "from_ytd": t["from_ytd"].to_numpy(bool) if "from_ytd" in t else False})
 
     def as_json(self, committed: bool, batch_id: int | None) -> dict[str, Any]:
         """The command line's ``--json`` object."""

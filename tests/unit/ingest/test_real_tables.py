@@ -117,3 +117,40 @@ def test_a_unit_row_that_says_wan_over_yuan_values_is_a_soft_finding_proposing_y
     [unit] = [f for f in plan.soft if f.rule == "unit_check"]
     assert unit.where.endswith("› C4") and "表头写万元而数值是元？" in unit.message
     assert stored(plan)[("dibao_urban_funds", "城东街道")][0] == 177_150 * 10_000  # as written, until a person decides
+
+
+def ytd_file(con, last_month: int, funds: float, ytd: bool = True) -> Plan:
+    period = f"1-{last_month}月" if ytd else f"{last_month}月"
+    rows = [[f"黔江区2025年{period}农村低保统计表"], ["乡镇", "农村低保人数", "农村低保金（元）"], ["鹅池镇", 380, funds]]
+    return prepare(con, [(f"2025年{period}.xlsx", xlsx_bytes([Sheet("表1", rows)]))],
+                   Options(ytd={f"2025年{period}.xlsx › 表1": ytd}))
+
+
+def funds(con) -> dict[int, float]:
+    return {p.month: v for p, v in con.execute(
+        "SELECT period, value FROM v_fact WHERE indicator_code = 'dibao_rural_funds' ORDER BY period").fetchall()}
+
+
+def test_correcting_an_earlier_month_works_the_next_month_out_again_from_its_total(con) -> None:
+    from civdash.ingest.commit import rollback
+
+    for month in (1, 2, 3, 4):
+        commit(con, ytd_file(con, month, 228_000 * month))
+    assert funds(con) == {1: 228_000, 2: 228_000, 3: 228_000, 4: 228_000}
+    fix = ytd_file(con, 2, 460_000)  # 1-2月 was 4,000 元 short
+    assert any("已保存的2025年3月当月数由1-3月累计数推算，本次改变了之前的月份，2025年3月当月数随之重新推算："
+               "228,000元 → 224,000元" in f.message for f in fix.findings if f.level == "note")
+    batch = commit(con, fix).batch_id
+    assert funds(con) == {1: 228_000, 2: 232_000, 3: 224_000, 4: 228_000}  # 1-3月 is still 684,000 as reported
+    assert sum(v for m, v in funds(con).items() if m <= 3) == 684_000
+    rollback(con, batch)
+    assert funds(con) == {1: 228_000, 2: 228_000, 3: 228_000, 4: 228_000}
+
+
+def test_a_next_month_reported_as_its_own_amount_is_left_as_it_was(con) -> None:
+    commit(con, ytd_file(con, 1, 228_000))
+    commit(con, ytd_file(con, 2, 228_000, ytd=False))  # February's own amount
+    plan = ytd_file(con, 1, 230_000)
+    assert not any("重新推算" in f.message for f in plan.findings)
+    commit(con, plan)
+    assert funds(con) == {1: 230_000, 2: 228_000}
