@@ -5,30 +5,24 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 
 import duckdb
 import pytest
 
-from civdash.domain import catalog, rules, townships
+from civdash.domain import rules
 from civdash.domain.units import display_unit
 from civdash.ingest.commit import CommitError, batch_explanations
 from civdash.ingest.template import template_name, upload_template
 from civdash.ingest.upload import Options, Plan, commit, prepare
-from civdash.store import db
-from civdash.store.paths import DATA_DIR
 from tests.ingest_fixtures import Sheet, xlsx_bytes
 
 AT = "{month}月.xlsx › 表1"
 
 
 @pytest.fixture()
-def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
-    c = db.connect(tmp_path / "district.duckdb")
-    catalog.seed(c)
-    townships.seed_from_csv(c, DATA_DIR / "demo_townships.csv", "黔江区", "500114")
-    yield c
-    c.close()
+def con(district: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """黔江区's catalog and 30 townships, no figures (tests/unit/conftest.py)."""
+    return district
 
 
 def upload(con, month: int, header: list[str], body: list[list[object]], total: list[object] | None = None) -> Plan:

@@ -8,7 +8,6 @@ the finding with its exact place (file › sheet › cell).
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -18,7 +17,6 @@ from civdash.ingest.commit import CommitError, rollback
 from civdash.ingest.context import Options
 from civdash.ingest.upload import Plan, commit, prepare
 from civdash.store import db
-from civdash.store.paths import DATA_DIR
 from tests.ingest_fixtures import Sheet, xlsx_bytes
 
 HEADER = ["乡镇（街道）", "城市低保人数", "城市低保资金（万元）"]
@@ -26,12 +24,9 @@ AT = "2025年4月民政统计表.xlsx › 主要指标"  # where findings of the
 
 
 @pytest.fixture()
-def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
-    c = db.connect(tmp_path / "district.duckdb")
-    catalog.seed(c)
-    townships.seed_from_csv(c, DATA_DIR / "demo_townships.csv", "黔江区", "500114")
-    yield c
-    c.close()
+def con(district: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """黔江区's catalog and 30 townships, no figures (tests/unit/conftest.py)."""
+    return district
 
 
 def upload(con, rows, name="2025年4月民政统计表.xlsx", sheet="主要指标", merged=(), **options) -> Plan:

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 import pytest
 
 from civdash.domain import catalog, townships
 from civdash.ingest.upload import Options, Plan, commit, prepare
 from civdash.store import db
-from civdash.store.paths import DATA_DIR
 from tests.ingest_fixtures import Sheet, xlsx_bytes
 
 
 @pytest.fixture()
-def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
-    c = db.connect(tmp_path / "district.duckdb")
-    catalog.seed(c)
-    townships.seed_from_csv(c, DATA_DIR / "demo_townships.csv", "黔江区", "500114")
-    yield c
-    c.close()
+def con(district: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """黔江区's catalog and 30 townships, no figures (tests/unit/conftest.py)."""
+    return district
 
 
 def upload(con, rows, name: str = "2025年4月.xlsx", sheet: str = "表1", **options) -> Plan:
