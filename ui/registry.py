@@ -24,7 +24,7 @@ from civdash.domain.rules import AuditRule
 from civdash.domain.townships import Township
 from civdash.domain.units import BASE_UNITS, LEVEL_UNITS, display_unit, format_value
 from civdash.ingest.template import template_name, upload_template
-from ui import access, data
+from ui import access, data, frame
 
 NO_WEIGHT = ""
 AUTO_TYPE = ""
@@ -58,8 +58,8 @@ def outcome(area: str) -> None:
     """The outcome of the last change made in ``area``, shown once."""
     found = st.session_state.pop(f"registry_outcome::{area}", None)
     if found:
-        level, text = found
-        (st.success if level == "ok" else st.error)(text, icon="✅" if level == "ok" else "⚠️")
+        level, text = found  # names and formulas as people typed them: shown as written, never as Markdown
+        (st.success if level == "ok" else st.error)(frame.plain(text), icon="✅" if level == "ok" else "⚠️")
 
 
 def _lines(names: Sequence[str]) -> str:

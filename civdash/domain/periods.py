@@ -34,6 +34,12 @@ def months_as_datetimes(numbers: np.ndarray) -> np.ndarray:
     return (np.asarray(numbers, dtype=np.int64) - 1970 * 12).astype("datetime64[M]").astype("datetime64[s]")
 
 
+def month_numbers(dates: object) -> np.ndarray:
+    """Dates (a column of them, as DuckDB returns) → their ``month_number``s; the inverse of ``months_as_datetimes``."""
+    months = np.asarray(dates, dtype="datetime64[M]").astype(np.int64)
+    return months + 1970 * 12
+
+
 def add_months(d: date, n: int) -> date:
     """First day of the month ``n`` months after ``d`` (n may be negative)."""
     return month_from_number(month_number(d) + n)

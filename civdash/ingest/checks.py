@@ -20,7 +20,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from civdash.domain.periods import month_from_number, month_label
+from civdash.domain.periods import month_from_number, month_label, month_numbers
 from civdash.domain.rules import EACH, Term, term_label
 from civdash.domain.units import COUNT_UNITS
 from civdash.ingest.context import Context
@@ -45,7 +45,7 @@ def stored_history(con: duckdb.DuckDBPyConnection, townships: Sequence[int], fir
     months = pd.to_datetime(rows["period"])
     return pd.DataFrame({"indicator": rows["indicator_code"].astype(object),
                          "township": rows["township_id"].astype(np.int64),
-                         "month": (months.dt.year * 12 + months.dt.month - 1).astype(np.int64),
+                         "month": month_numbers(months),
                          "value": rows["value"].astype(np.float64)})
 
 
@@ -201,7 +201,7 @@ def recheck(con: duckdb.DuckDBPyConnection, first: date, ctx: Context) -> list[F
              for b, s, c in zip(rows["batch_id"], rows["sheet"], rows["cell"], strict=True)]
     facts = pd.DataFrame({"indicator": rows["indicator_code"].astype(object),
                           "township": rows["township_id"].astype(np.int64),
-                          "month": (months.dt.year * 12 + months.dt.month - 1).astype(np.int64),
+                          "month": month_numbers(months),
                           "value": rows["value"].astype(np.float64), "sheet": np.zeros(len(rows), np.int64),
                           "cell": where})
     found = SheetResult(STORED, None, rules=ctx.builtin_rules)

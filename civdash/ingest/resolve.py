@@ -26,7 +26,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from civdash.domain.periods import month_from_number, month_label, month_number
+from civdash.domain.periods import month_from_number, month_label, month_number, month_numbers
 from civdash.ingest.checks import apply_rules
 from civdash.ingest.context import Context
 from civdash.ingest.extract import SheetResult
@@ -67,7 +67,7 @@ def stored_values(con: duckdb.DuckDBPyConnection, pairs: pd.DataFrame, first_yea
         con.unregister("upload_keys")
     months = pd.to_datetime(rows["period"])
     return pd.DataFrame({"indicator": rows["indicator_code"].astype(object), "township": rows["township_id"].astype(np.int64),
-                         "month": (months.dt.year * 12 + months.dt.month - 1).astype(np.int64),
+                         "month": month_numbers(months),
                          "value": rows["value"].astype(np.float64), "from_ytd": rows["from_ytd"].astype(bool)})
 
 

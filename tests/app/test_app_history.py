@@ -123,3 +123,28 @@ def test_the_demo_shows_its_batch_and_offers_no_rollback(app, demo_env, clean) -
     assert not at.get("download_button")
     assert not at.checkbox and not [b for b in at.button if b.label == "撤销此批次"]
     assert read(demo_env["demo"], "SELECT count(*), sum(value) FROM v_fact") == facts
+
+
+@pytest.mark.timeout(180)
+def test_a_batchs_explanations_are_listed_as_they_were_written(real_app, real_env, clean) -> None:
+    from tests.upload_fixtures import typo_workbook
+
+    data, cell, typed = typo_workbook(real_env)
+    hostile = '=HYPERLINK("http://x","核实")**属实**<b>'
+    con = db.connect(real_env)
+    try:
+        plan = prepare(con, [("2025年7月城市低保.xlsx", data)], Options())
+        explanations = {f.rule: hostile for f in plan.soft}
+        batch = commit(con, plan, user_name="李静", explanations=explanations).batch_id
+    finally:
+        con.close()
+    at = real_app(PAGE)
+    clean(at)
+    assert at.selectbox(key="history_batch").value == str(batch)
+    assert any(f"保存时{len(plan.soft)}个需核实的问题" in m.value for m in at.markdown)
+    kept = table(at, "核实说明").set_index("位置")
+    where = f"2025年7月城市低保.xlsx › 7月 › {cell}"
+    assert kept.loc[where, "核实说明"] == hostile  # as written: a table cell, never Markdown or a formula
+    assert kept.loc[where, "审核规则"] == "与本乡镇近12个月中位数相差5倍以上"
+    assert f"城市低保人数{typed:,}人" in kept.loc[where, "问题"]
+    assert kept.loc[where, "说明人"] == "李静"
