@@ -29,7 +29,7 @@ LOGIN_FAILURES = {"unknown": "用户名不存在", "password": "密码错误", "
 USER_CHANGES = {"add": "新增账户", "password": "重置密码", "role": "更改角色", "disable": "停用账户", "enable": "启用账户"}
 REGISTRY_CHANGES = {"add_indicator": "新增指标", "edit_indicator": "修改指标", "add_township": "新增乡镇（街道）",
                     "edit_township": "修改乡镇（街道）", "merge_townships": "合并乡镇（街道）", "set_target": "设置年度目标",
-                    "delete_target": "删除年度目标"}
+                    "delete_target": "删除年度目标", "save_rule": "新增或修改审核规则"}
 
 
 def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -89,6 +89,9 @@ def describe(action: str, detail: str | dict | None) -> str:
         counts = [(k, w) for k, w in (("new", "新增"), ("changed", "修改"), ("unchanged", "未变")) if k in d]
         if counts:
             parts.append("，".join(f"{w}{int(d.pop(k)):,}条" for k, w in counts))
+        if explained := d.pop("explanations", None):
+            parts.append(f"核实说明{len(explained)}项：" + "；".join(
+                f"{e.get('where', '')}（{e.get('rule', '')}）：{e.get('explanation', '')}" for e in explained))
     elif action == "rollback":
         counts = [(k, w) for k, w in (("restored", "恢复"), ("removed", "删除")) if k in d]
         if counts:

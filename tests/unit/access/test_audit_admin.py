@@ -72,6 +72,10 @@ def test_entries_in_words() -> None:
     assert d("login_failed", {"reason": "unknown"}) == "用户名不存在"
     assert d("upload", {"files": ["7月.xlsx", "8月.xls"], "periods": ["2025-07"], "new": 90, "changed": 1200,
                         "unchanged": 0}) == "文件：7月.xlsx、8月.xls；月份：2025年7月；新增90条，修改1,200条，未变0条"
+    assert d("upload", {"files": ["7月.xlsx"], "new": 90, "explanations": [
+        {"rule": "与本乡镇近12个月中位数相差5倍以上", "where": "7月.xlsx › 7月 › C3", "explanation": "集中纳入安置人员"}]}) == (
+        "文件：7月.xlsx；新增90条；核实说明1项：7月.xlsx › 7月 › C3（与本乡镇近12个月中位数相差5倍以上）：集中纳入安置人员")
+    assert audit_export.target_text("registry", "save_rule") == "新增或修改审核规则"
     assert d("rollback", {"restored": 3, "removed": 87}) == "恢复3条，删除87条"
     assert d("download", {"page": "数据查询"}) == "页面：数据查询"
     assert d("registry", {"area": "indicator_add"}) == ""
