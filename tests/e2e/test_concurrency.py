@@ -15,15 +15,16 @@ pytestmark = pytest.mark.timeout(400)
 
 
 def rural_july_workbook(path) -> tuple[bytes, dict[str, tuple[int, int]]]:
-    """July's 农村低保 (户数, 人数) for every township, just above June's: other indicators of the same month."""
-    rows = read(path, "SELECT township, indicator_code, value FROM v_fact WHERE period = ? AND indicator_code IN "
-                      "('dibao_rural_households', 'dibao_rural_persons') ORDER BY township_code", JUNE)
-    june: dict[str, dict[str, float]] = {}
+    """July's 农村低保 (户数, 人数) for every township, just above the latest month it reported (June, or May for a
+    township that did not report June): other indicators of the same month."""
+    rows = read(path, "SELECT township, indicator_code, value FROM v_fact WHERE period <= ? AND indicator_code IN "
+                      "('dibao_rural_households', 'dibao_rural_persons') ORDER BY period", JUNE)
+    latest: dict[str, dict[str, float]] = {}
     for town, code, value in rows:
-        june.setdefault(town, {})[code] = value
+        latest.setdefault(town, {})[code] = value
     towns = [t for (t,) in read(path, "SELECT name FROM township WHERE level = 'township' ORDER BY sort_order")]
-    expected = {t: (int(june[t]["dibao_rural_households"]) + 1, int(june[t]["dibao_rural_persons"]) + 2) if t in june
-                else (1, 2) for t in towns}  # a township without rural 低保 in June starts small
+    expected = {t: (int(latest[t]["dibao_rural_households"]) + 1, int(latest[t]["dibao_rural_persons"]) + 2)
+                if t in latest else (1, 2) for t in towns}  # a township that never had rural 低保 starts small
     grid: list[list[object]] = [["黔江区2025年7月农村低保统计表", None, None], ["乡镇（街道）", "农村低保户数", "农村低保人数"]]
     grid += [[town, h, p] for town, (h, p) in expected.items()]
     return xlsx_bytes([Sheet("7月", grid)]), expected
