@@ -8,7 +8,8 @@
   span's other months already known (stored, or in the same upload); with none known, the whole figure
   sits in the last month. Quarter and year totals are then right, and the note says where it went. Stocks
   and rates of such a period are end-of-period values and go to its last month.
-- The same key twice in one upload is an error naming both cells.
+- The same key twice in one upload is an error naming both cells; so is a month after the current one (a year
+  typed wrong: 2052 for 2025).
 - The audit rules (``checks.apply_rules``) on the monthly values; here, the built-in ones that need this step:
   a year-to-date total below last month's (``@累计减少``), and an amount per person outside 1–100,000 元 a month
   (``@单位``: a 万元 header over values in 元, or the reverse), at the tier the rule catalog gives them.
@@ -101,6 +102,7 @@ def resolve(con: duckdb.DuckDBPyConnection, sheets: Sequence[SheetResult], ctx: 
     if ytd.any() or span.any():
         parts.append(_derived(values[ytd], values[span], direct, stored, sheets, ctx))
     facts = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+    _future(facts, sheets)
     again = _worked_out_again(facts, stored, sheets, ctx)
     if len(again):
         facts = pd.concat([facts, again], ignore_index=True)
@@ -212,6 +214,16 @@ def _worked_out_again(facts: pd.DataFrame, stored: pd.DataFrame, sheets: Sequenc
     frame = pd.DataFrame(out, columns=[*FACT_COLUMNS, "from_ytd"])
     return frame.astype({"township": np.int64, "month": np.int64, "value": np.float64, "sheet": np.int64,
                          "from_ytd": bool})
+
+
+def _future(facts: pd.DataFrame, sheets: Sequence[SheetResult], today: date | None = None) -> None:
+    """A month after the current one cannot have been reported yet: a year typed wrong (2052 for 2025) is an error
+    at the first cell that holds it, one per sheet and month."""
+    now = month_number(today or date.today())
+    late = facts[facts["month"].to_numpy() > now]
+    for (sheet, month), group in late.groupby(["sheet", "month"], sort=True):
+        sheets[int(sheet)].error(f"期间{month_label(month_from_number(int(month)))}晚于本月（{month_label(month_from_number(now))}），"
+                                 "还不可能有数据：请检查年份或月份是否写错（如把2025年写成了2052年）", group["cell"].iat[0])
 
 
 def _per_person(facts: pd.DataFrame, sheets: Sequence[SheetResult], ctx: Context) -> None:
