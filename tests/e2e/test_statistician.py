@@ -137,10 +137,11 @@ def test_a_broken_file_is_refused_in_chinese_and_nothing_changes(new_page, burea
     before = metric_value(page, "城市低保人数")
     upload_files(page, h, url, tmp_path, {"坏表.xlsx": broken_workbook()})
     main = page.locator('[data-testid="stMain"]')
-    h.wait(page, "发现2个错误")
+    h.wait(page, "发现2个必须修改的问题")
     h.cell(page, "不是数字：暂无", nth=1)
-    assert h.rows(page, 1) == [["错误", "坏表.xlsx › 7月 › B4", "不是数字：暂无"],
-                               ["错误", "坏表.xlsx › 7月 › B5", "城市低保人数不能为负数：-3"]]
+    assert h.rows(page, 1) == [["坏表.xlsx › 7月 › B4", "不是数字：暂无"]]  # 报表读取错误
+    assert h.rows(page, 2) == [["坏表.xlsx › 7月 › B5", "城市低保人数为负数：-3"]]  # 强制性审核：数值不能为负
+    assert "强制性审核：数值不能为负" in main.inner_text()
     assert page.get_by_role("button", name="确认保存").is_disabled()
     h.shot(page, "upload-broken")
     h.open(page, url, "/", text="城市低保人数")
