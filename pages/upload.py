@@ -15,7 +15,6 @@ from civdash.ingest.review import (
     columns_table,
     findings_table,
     month_choices,
-    rule_groups,
     sheet_grid,
     sheet_summary,
     stored_view,
@@ -140,27 +139,8 @@ if unknown or decided_towns:
 
 # --- findings ----------------------------------------------------------------------------------------------------
 errors, soft, warnings = plan.errors, plan.soft, plan.warnings
-explanations: dict[str, str] = {}
 st.subheader("检查结果")
-if errors:
-    st.error(f"发现{len(errors)}个必须修改的问题，需修改报表后重新上传（或按上面的提示处理），修改前不会保存任何数据。",
-             icon="🚫")
-    for group in rule_groups(plan, "error"):
-        st.markdown(f"**{frame.plain(group.title)}**（{len(group.table)}处）")
-        st.dataframe(group.table, hide_index=True, width="stretch")
-if soft:
-    st.warning(f"有{len(soft)}个需要核实的问题（核实性审核）。如数据有误，请修改报表后重新上传；如经核实无误，请在每项下填写"
-               "核实说明（一段说明可涵盖该项的全部单元格），说明随本批数据保存，在“导入记录”和审计日志中可查。", icon="⚠️")
-    for group in rule_groups(plan, "soft"):
-        st.markdown(f"**{frame.plain(group.title)}**（{len(group.table)}处）")
-        st.dataframe(group.table, hide_index=True, width="stretch")
-        explanations[group.key] = st.text_area(
-            f"核实说明：{group.title.removeprefix('核实性审核：')}", key=f"explain::{group.key}", height=68,
-            placeholder="写明经核实的实际情况，如：本月集中新纳入城中村改造安置人员，人数属实"
-                        + ("（适用于本项全部单元格）" if len(group.table) > 1 else ""))
-        if len(group.table) > 1 and st.toggle("逐个单元格分别说明（填写的以此为准）", key=f"explain_each::{group.key}"):
-            for where in group.table["位置"]:
-                explanations[where] = st.text_input(f"核实说明：{where}", key=f"explain::{where}")
+explanations = up.findings_by_rule(plan)
 if warnings:
     st.warning(f"有{len(warnings)}条读取提示，请逐条核对。", icon="ℹ️")
     st.dataframe(findings_table(plan, ("warning",)), hide_index=True, width="stretch")

@@ -12,8 +12,9 @@ import streamlit as st
 
 from civdash import appdb
 from civdash.ingest.context import Options
+from civdash.ingest.review import rule_groups
 from civdash.ingest.upload import Plan, explanation_for, prepare
-from ui import data
+from ui import data, frame
 
 IGNORE = "__ignore__"
 NEW_TOWNSHIP = "__new__"
@@ -56,6 +57,34 @@ def reset() -> None:
     st.session_state["upload_nonce"] = st.session_state.get("upload_nonce", 0) + 1
     for key in [k for k in st.session_state if str(k).startswith(("explain::", "explain_each::"))]:
         del st.session_state[key]
+
+
+def findings_by_rule(plan: Plan) -> dict[str, str]:
+    """The hard and soft findings, grouped by audit rule, each soft group with its 核实说明 box (and, for a group of
+    several cells, one box a cell on demand); returns the explanations typed: rule code or cell → text."""
+    explanations: dict[str, str] = {}
+    if plan.errors:
+        st.error(f"发现{len(plan.errors)}个必须修改的问题，需修改报表后重新上传（或按上面的提示处理），修改前不会保存任何数据。",
+                 icon="🚫")
+        for group in rule_groups(plan, "error"):
+            st.markdown(f"**{frame.plain(group.title)}**（{len(group.table)}处）")
+            st.dataframe(group.table, hide_index=True, width="stretch")
+    if plan.soft:
+        st.warning(f"有{len(plan.soft)}个需要核实的问题（核实性审核）。如数据有误，请修改报表后重新上传；如经核实无误，"
+                   "请在每项下填写核实说明（一段说明可涵盖该项的全部单元格），说明随本批数据保存，在“导入记录”和审计日志中可查。",
+                   icon="⚠️")
+    for group in rule_groups(plan, "soft"):
+        several = len(group.table) > 1
+        st.markdown(f"**{frame.plain(group.title)}**（{len(group.table)}处）")
+        st.dataframe(group.table, hide_index=True, width="stretch")
+        explanations[group.key] = st.text_area(
+            f"核实说明：{frame.plain(group.title.removeprefix('核实性审核：'))}", key=f"explain::{group.key}", height=68,
+            placeholder="写明经核实的实际情况，如：本月集中新纳入城中村改造安置人员，人数属实"
+                        + ("（适用于本项全部单元格）" if several else ""))
+        if several and st.toggle("逐个单元格分别说明（填写的以此为准）", key=f"explain_each::{group.key}"):
+            for where in group.table["位置"]:
+                explanations[where] = st.text_input(f"核实说明：{frame.plain(where)}", key=f"explain::{where}")
+    return explanations
 
 
 def explained(plan: Plan, explanations: dict[str, str]) -> list[dict[str, str]]:
