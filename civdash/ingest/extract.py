@@ -208,9 +208,9 @@ def read_number(raw: object, ind: Indicator, factor: float, result: SheetResult,
     A cell written as not reported ('—', '/', '无') stores nothing, and is remembered with ``key`` (township, month)
     for the audit rule on indicators a township used to report."""
     if type(raw) is float or type(raw) is int:  # the common case, without the general rule's work
-        value = raw * factor
+        value = _in_base(raw, factor, ind)
     elif type(raw) is str and _PLAIN_NUMBER.fullmatch(raw):
-        value = float(raw) * factor
+        value = _in_base(float(raw), factor, ind)
     else:
         c = parse_cell(raw)
         if c.status == "empty":
@@ -231,9 +231,9 @@ def read_number(raw: object, ind: Indicator, factor: float, result: SheetResult,
             if cell_factor is None:
                 result.error(f"“{cell_text(raw)}”的单位{c.unit}与指标“{ind.name}”的单位{ind.unit}不符", cell)
                 return None
-            value = c.value * cell_factor
+            value = _in_base(c.value, cell_factor, ind)
         else:
-            value = c.value * factor
+            value = _in_base(c.value, factor, ind)
     if not math.isfinite(value):
         result.error(f"不是数字：{cell_text(raw)}", cell)
         return None
@@ -245,6 +245,15 @@ def read_number(raw: object, ind: Indicator, factor: float, result: SheetResult,
     if value < 0 and ind.kind != "level":
         result.audit(result.rules.get("negative"), f"{ind.name}为负数：{cell_text(raw)}", cell)
     return value
+
+
+def _in_base(value: float, factor: float, ind: Indicator) -> float:
+    """``value`` in the indicator's base unit, rounded to that unit's precision when converted (12.54万元 is
+    125,400 元, not 125,399.99999999999): 元 to the fen, other units to six decimals (floating-point noise only)."""
+    if factor == 1:
+        return value
+    converted = value * factor
+    return round(converted, 2 if ind.unit == "元" else 6) if math.isfinite(converted) else converted
 
 
 # --- 当月 / 累计 ---------------------------------------------------------------------------------------------------
@@ -669,8 +678,14 @@ def _long_numbers(body: list[list[object]], vc: int, take: np.ndarray, ind_at: n
             zero_copy_only=False)
         values[text[plain]] = raw[text[plain]].astype(np.float64)
         bulk[text[plain]] = True
-    with np.errstate(over="ignore"):  # a huge number times 10,000 is infinite: reported below as not a number
+    with np.errstate(over="ignore"):  # a huge number × 10,000 is infinite: reported below as not a number
         values[bulk] *= factor[bulk]
+    fen = np.array([i is not None and i.unit == "元" for i in inds] + [False])[ind_at]
+    scaled = bulk & (factor != 1) & np.isfinite(values)  # converted: to the unit's precision, as _in_base rounds
+    for mask, places in ((scaled & fen, 2), (scaled & ~fen, 6)):
+        if mask.any():  # Python's round, correctly rounded like _in_base's (NumPy's scales by 10ⁿ first)
+            values[mask] = np.fromiter((round(v, places) for v in values[mask].tolist()), dtype=np.float64,
+                                       count=int(mask.sum()))
     valid = bulk.copy()
     scratch = SheetResult("", None, rules=rules)
     for k in np.flatnonzero(~bulk).tolist():  # blanks, '—', '1,234', 532万元, 暂无 …: the general rule

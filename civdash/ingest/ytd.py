@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from civdash.domain.periods import add_months, month_label
+from civdash.domain.periods import add_months
 
 
 @dataclass
@@ -43,7 +43,7 @@ def monthly_from_ytd(ytd: Mapping[date, float], stored_monthly: Mapping[date, fl
             earlier = [date(month.year, m, 1) for m in range(1, month.month)]
             gaps = [m for m in earlier if m not in stored_monthly and m not in out.monthly]
             if gaps:
-                out.missing.append((month, f"缺少{month_label(gaps[0])}的数据，无法由{month.month}月的累计数推算当月数"))
+                out.missing.append((month, f"缺少{_months_text(gaps)}的数据，无法由{month.month}月的累计数推算当月数"))
                 continue
             before = sum(out.monthly.get(m, stored_monthly.get(m, 0.0)) for m in earlier)
         if total < before:
@@ -51,3 +51,15 @@ def monthly_from_ytd(ytd: Mapping[date, float], stored_monthly: Mapping[date, fl
                 (month, f"{month.month}月累计数{total:,.2f}小于{prev.month}月累计数{before:,.2f}"))
         out.monthly[month] = total - before
     return out
+
+
+def _months_text(months: list[date]) -> str:
+    """Every missing month, as people write them: '2024年1月', '2024年1-9月', '2024年1月、3月、5-6月'."""
+    runs: list[list[int]] = []
+    for m in sorted(x.month for x in months):
+        if runs and m == runs[-1][-1] + 1:
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    parts = [f"{r[0]}月" if len(r) == 1 else f"{r[0]}-{r[-1]}月" for r in runs]
+    return f"{months[0].year}年" + "、".join(parts)

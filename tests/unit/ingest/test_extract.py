@@ -118,7 +118,7 @@ def test_switching_the_assumption_to_year_to_date_derives_the_month(con) -> None
     first = upload(con, simple(title="2025年1-3月", body=jan_mar), name="一季度.xlsx")
     assert first.sheets[0].period.label() == "2025年1-3月"
     # 1-3月 is year-to-date through March, but January and February are not stored: say so, don't guess
-    assert any("缺少2025年1月的数据" in m and m.startswith("一季度.xlsx › 主要指标 › C3") for m in messages(first, "error"))
+    assert any("缺少2025年1-2月的数据" in m and m.startswith("一季度.xlsx › 主要指标 › C3") for m in messages(first, "error"))
     for month, amount in ((1, 10.0), (2, 10.0), (3, 10.0)):
         commit(con, upload(con, simple(title=f"2025年{month}月", body=[["城东", 280, amount]]),
                            name=f"{month}月.xlsx", ytd={f"{month}月.xlsx › 主要指标": False}))

@@ -165,3 +165,12 @@ def test_a_period_after_the_current_month_is_an_error_and_nothing_is_saved(con, 
     with pytest.raises(CommitError):
         commit(con, plan)
     assert con.execute("SELECT count(*) FROM fact").fetchone()[0] == 0
+
+
+def test_wan_yuan_becomes_yuan_to_the_fen_without_float_noise(con) -> None:
+    rows = [["黔江区2025年4月城市低保统计表"], ["乡镇", "城市低保人数", "当月城市低保资金（万元）"], ["城东", 20, 12.54],
+            ["城南", 9, 0.1 + 0.2]]
+    assert [f.value for f in upload(con, rows).facts if f.indicator == "dibao_urban_funds"] == [125_400.0, 3_000.0]
+    long_rows = [["期间", "乡镇", "指标", "数值", "单位"], ["2025-04", "城东", "城市低保金", 12.54, "万元"],
+                 ["2025-04", "城南", "城市低保金", "0.3", "万元"], ["2025-04", "城西", "城市低保金", "12.54万元", None]]
+    assert [f.value for f in upload(con, long_rows, name="明细.xlsx").facts] == [125_400.0, 3_000.0, 125_400.0]

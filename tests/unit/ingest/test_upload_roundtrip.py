@@ -260,7 +260,7 @@ def test_a_single_april_report_is_refused_until_january_to_march_are_stored(con,
     refused = upload(con, april)
     first = refused.errors[0]
     assert first.where == f"{april.name} › 主要指标 › H7"
-    assert "城市低保资金支出" in first.message and "缺少2025年1月的数据" in first.message
+    assert "城市低保资金支出" in first.message and "缺少2025年1-3月的数据" in first.message  # every missing month
     # one error for each 1-N月 cell of each township, and for nothing else
     cells = {f.where.rsplit(" › ", 1)[1] for f in refused.errors}
     assert cells == {f"{c}{r}" for c in "HI" for r in range(FIRST_ROW + 1, LAST_ROW + 2)}

@@ -57,3 +57,10 @@ def test_monthly_amounts_add_back_up_to_the_totals(amounts, upto) -> None:
     got = monthly_from_ytd(upload, stored)
     assert got.monthly == {m: float(a) for m, a in zip(months[cut:], amounts[cut:], strict=True)}
     assert not got.missing and not got.decreasing
+
+
+def test_every_missing_month_is_named() -> None:
+    got = monthly_from_ytd({D(2024, 10, 1): 1000.0}, {})
+    assert got.missing == [(D(2024, 10, 1), "缺少2024年1-9月的数据，无法由10月的累计数推算当月数")]
+    got = monthly_from_ytd({D(2025, 7, 1): 700.0}, {D(2025, 2, 1): 100.0, D(2025, 4, 1): 100.0, D(2025, 5, 1): 100.0})
+    assert got.missing == [(D(2025, 7, 1), "缺少2025年1月、3月、6月的数据，无法由7月的累计数推算当月数")]
