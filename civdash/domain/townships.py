@@ -14,7 +14,9 @@ from civdash.domain.names import normalize_name
 from civdash.store import queries
 
 SUFFIXES = ("街道办事处", "街道", "镇", "乡")
-TOTAL_NAMES = ("合计", "总计", "全区", "全县", "全市", "总数", "小计")
+TOTAL_NAMES = ("合计", "总计", "全区", "全县", "全市", "总数")
+# A subtotal of some townships (街道小计, 镇合计, 一、街道小计): neither a township nor the district's total.
+_SUBTOTAL = re.compile(r"^(?:.{0,8}小计|(?:[一二三四五六七八九十]+)?(?:街道|镇|乡|乡镇|民族乡|城区|农村|城镇)(?:合计|总计))$")
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,11 @@ def is_total_row(text: str, district: str | None = None) -> bool:
 
 _NOTE = re.compile(r"\s*[（(][^（）()]*[)）]\s*$")
 _OFFICE = re.compile(r"(?<=[街道镇乡])(?:办事处|人民政府|政府)\s*$")
+
+
+def is_subtotal_row(text: str) -> bool:
+    """True for a row adding up some townships only: 小计, 街道小计, 镇合计 (a table's 合计 adds up all of them)."""
+    return bool(_SUBTOTAL.match(normalize_name(text)))
 
 
 class TownshipMatcher:

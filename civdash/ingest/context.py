@@ -22,12 +22,13 @@ from civdash.domain import catalog, rules
 from civdash.domain.catalog import Indicator
 from civdash.domain.names import normalize_name
 from civdash.domain.rules import AuditRule, Formula
-from civdash.domain.townships import TownshipMatcher, is_total_row
+from civdash.domain.townships import TownshipMatcher, is_subtotal_row, is_total_row
 from civdash.ingest import mapping
 from civdash.store import queries
 
 _TOWNSHIP_LIKE = re.compile(r"^.{1,8}(?:街道办事处|街道|镇|乡|民族乡)$")
 _HEADER_WORDS = ("乡镇", "镇街", "名称", "单位")  # 乡镇（街道） is a column header, not a township
+_AREA_WORDS = {"地区", "辖区", "区县", "县区", "市区", "城区", "县市区", "区域", "社区", "片区"}  # headers, not a district
 _TITLE_DISTRICT = re.compile(r"^(?:[^省市区县]{1,8}(?:省|自治区|市))*([^省市区县]{1,6}?(?:自治县|区|县|旗))(?=\d{4}年|二〇)")
 _DISTRICT_LIKE = re.compile(r"^(.{1,8}?(?:自治县|区|县|市|旗))(?:合计|总计)?$")
 
@@ -139,8 +140,12 @@ class Context:
         if text not in self._total_cache:
             self._total_cache[text] = is_total_row(text, self.townships.district_name) or (
                 self.townships.district_name is None and self.townships.match(text) is None
-                and bool(_DISTRICT_LIKE.match(normalize_name(text))))
+                and normalize_name(text) not in _AREA_WORDS and bool(_DISTRICT_LIKE.match(normalize_name(text))))
         return self._total_cache[text]
+
+    def is_subtotal(self, text: str) -> bool:
+        """A row of some townships only (街道小计, 镇合计), unless a registered township is called so."""
+        return is_subtotal_row(text) and self.townships.match(text) is None
 
     def looks_like_township(self, text: str) -> bool:
         """A registered township, or a name shaped like one (…街道/镇/乡), so a form is recognised before its

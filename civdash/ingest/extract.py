@@ -309,9 +309,10 @@ def extract_sheet(sheet: SheetData, file_name: str, ctx: Context) -> SheetResult
     if long is not None:
         _long_table(sheet, long, ctx, result)
         return result
-    report = detect_report(grid, sheet.merged, ctx.looks_like_township, ctx.is_total)
+    report = detect_report(grid, sheet.merged, ctx.looks_like_township, ctx.is_total, is_subtotal=ctx.is_subtotal)
     if report is None:
-        report = detect_report(grid, sheet.merged, ctx.looks_like_township, ctx.is_total, allow_repeats=True)
+        report = detect_report(grid, sheet.merged, ctx.looks_like_township, ctx.is_total, allow_repeats=True,
+                               is_subtotal=ctx.is_subtotal)
     if report is not None:
         _report(sheet, report, ctx, result)
         return result
@@ -417,6 +418,9 @@ def _report(sheet: SheetData, lay: ReportLayout, ctx: Context, result: SheetResu
             if value is not None:
                 result.values.append(Value(ind.code, tid, placed[ind.code], value, bool(info.ytd),
                                            cell_address(r, col.index), months[ind.code]))
+    if lay.subtotal_rows:
+        result.note("以下是小计行，不作为乡镇保存，合计只与各乡镇之和核对："
+                    + "、".join(f"第{r + 1}行“{cell_text(rows[r][lay.township_col])}”" for r in lay.subtotal_rows))
     if lay.total_rows:
         _check_total(rows, lay, columns, seen, ctx, result)
     _check_parts(rows, lay, parts, wholes, seen, ctx, result)
@@ -567,7 +571,7 @@ def _long_table(sheet: SheetData, lay, ctx: Context, result: SheetResult) -> Non
 
     town_of, towns = column(tc)
     town_text = [cell_text(t) for t in towns]
-    town_total = np.array([bool(t) and ctx.is_total(t) for t in town_text])
+    town_total = np.array([bool(t) and (ctx.is_total(t) or ctx.is_subtotal(t)) for t in town_text])  # not stored
     town_ids = [None if total or not t else ctx.township_id(t) for t, total in zip(town_text, town_total, strict=True)]
     ind_of, inds = column(ic)
     ind_text = [cell_text(i) for i in inds]

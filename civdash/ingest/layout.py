@@ -62,6 +62,7 @@ class ReportLayout:
     notes: tuple[str, ...]  # 注/说明/审核人 lines below the data
     sheet_units: tuple[str, ...] = field(default=())  # from a '单位：万元' line ('人、元' gives two)
     sheet_ytd: bool | None = None  # a 累计/1-N月 title, or 当月/本月
+    subtotal_rows: tuple[int, ...] = ()  # 街道小计, 镇合计: rows of some townships, neither a township nor the total
 
 
 @lru_cache(maxsize=4096)
@@ -161,6 +162,7 @@ def detect_report(
     is_township: Callable[[str], bool],
     is_total: Callable[[str], bool],
     allow_repeats: bool = False,
+    is_subtotal: Callable[[str], bool] = lambda text: False,
 ) -> ReportLayout | None:
     """Find a townships-as-rows report form in ``grid``; None when the sheet is not one.
 
@@ -210,7 +212,8 @@ def detect_report(
     if not body:
         return None  # township names without figures: a list, not a form
     total_rows = tuple(i for i in body if is_total(cell_text(rows[i][tc])))
-    township_rows = tuple(i for i in body if i not in total_rows)
+    subtotal_rows = tuple(i for i in body if i not in total_rows and is_subtotal(cell_text(rows[i][tc])))
+    township_rows = tuple(i for i in body if i not in total_rows and i not in subtotal_rows)
     top = min(body)
 
     # Walk up from the first data row: 序号 row, units row, header rows; stop at title/meta lines.
@@ -273,7 +276,7 @@ def detect_report(
         township_col=tc, header_rows=tuple(header_rows), units_row=units_row, index_row=index_row,
         township_rows=township_rows, total_rows=total_rows, columns=tuple(columns),
         title_lines=title_lines, notes=notes,
-        sheet_units=sheet_units(title_lines), sheet_ytd=title_ytd,
+        sheet_units=sheet_units(title_lines), sheet_ytd=title_ytd, subtotal_rows=subtotal_rows,
     )
 
 

@@ -119,7 +119,7 @@ def test_register_with_explicit_and_default_sort_order(tmp_path) -> None:
     con.close()
 
 
-@pytest.mark.parametrize("text", ["合计", "总计", "全区", "全县", " 合 计 ", "小计"])
+@pytest.mark.parametrize("text", ["合计", "总计", "全区", "全县", " 合 计 "])
 def test_is_total_row_for_total_words(text: str) -> None:
     assert townships.is_total_row(text)
 
@@ -136,3 +136,11 @@ def test_is_total_row_for_the_district_name() -> None:
 def test_is_total_row_for_a_total_word_after_the_district(text: str) -> None:
     assert townships.is_total_row(text, district="黔江区")
     assert not townships.is_total_row("城东街道合计", district="黔江区")
+
+
+@pytest.mark.parametrize(("text", "subtotal"), [
+    ("小计", True), ("街道小计", True), ("镇 合计", True), ("一、乡小计", True), ("乡镇合计", True),
+    ("合计", False), ("黔江区合计", False), ("城东街道", False), ("小南海镇", False)])
+def test_a_subtotal_row_is_neither_a_township_nor_the_total(text: str, subtotal: bool) -> None:
+    assert townships.is_subtotal_row(text) is subtotal
+    assert not (subtotal and townships.is_total_row(text))

@@ -174,3 +174,35 @@ def test_wan_yuan_becomes_yuan_to_the_fen_without_float_noise(con) -> None:
     long_rows = [["期间", "乡镇", "指标", "数值", "单位"], ["2025-04", "城东", "城市低保金", 12.54, "万元"],
                  ["2025-04", "城南", "城市低保金", "0.3", "万元"], ["2025-04", "城西", "城市低保金", "12.54万元", None]]
     assert [f.value for f in upload(con, long_rows, name="明细.xlsx").facts] == [125_400.0, 3_000.0, 125_400.0]
+
+
+def test_subtotal_rows_are_neither_townships_nor_the_total(tmp_path) -> None:
+    con = db.connect(tmp_path / "first.duckdb")
+    catalog.seed(con)
+    rows = [["黔江区2025年4月城市低保统计表"], ["乡镇（街道）", "城市低保人数"], ["城东街道", 20], ["城南街道", 9],
+            ["街道小计", 29], ["黎水镇", 5], ["镇小计", 5], ["合计", 34]]
+    plan = upload(con, rows, allow_new_townships=True)  # a first upload: names not registered yet are registered
+    assert set(plan.context.new_townships) == {"城东街道", "城南街道", "黎水镇"}
+    assert not plan.errors  # 合计 34 = 20 + 9 + 5, the subtotals left out of the sum
+    assert sum(f.value for f in plan.facts) == 34
+    assert "以下是小计行，不作为乡镇保存，合计只与各乡镇之和核对：第5行“街道小计”、第7行“镇小计”" in [
+        f.message for f in plan.findings if f.level == "note"]
+    long_rows = [["期间", "乡镇", "指标", "数值"], ["2025-04", "城东街道", "城市低保人数", 20],
+                 ["2025-04", "街道小计", "城市低保人数", 20]]
+    assert [f.value for f in upload(con, long_rows, name="明细.xlsx", allow_new_townships=True).facts] == [20]
+    con.close()
+
+
+def test_a_header_saying_di_qu_is_a_header_not_the_district_total(tmp_path) -> None:
+    con = db.connect(tmp_path / "first.duckdb")
+    catalog.seed(con)
+    rows = [["黔江区2025年4月城市低保统计表"], ["序号", "地 区", "城市低保户数", "城市低保人数"], ["甲", "乙", 1, 2],
+            [1, "城东街道", 10, 20], [2, "黎水镇", 3, 5], [None, "黔江区合计", 13, 25]]
+    plan = upload(con, rows, allow_new_townships=True)
+    assert set(plan.context.new_townships) == {"城东街道", "黎水镇"}  # neither 序号 nor 地区
+    assert plan.context.new_district == "黔江区"
+    assert sorted((f.indicator, f.value) for f in plan.facts) == [
+        ("dibao_urban_households", 3), ("dibao_urban_households", 10), ("dibao_urban_persons", 5),
+        ("dibao_urban_persons", 20)]
+    assert not plan.errors
+    con.close()
