@@ -38,6 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pac
 
 from civdash.domain.catalog import Indicator
+from civdash.domain.names import normalize_name
 from civdash.domain.periods import PeriodSpec, find_period, month_from_number, month_number
 from civdash.domain.rules import AuditRule
 from civdash.domain.units import COUNT_UNITS, to_base_unit
@@ -352,11 +353,17 @@ def _report(sheet: SheetData, lay: ReportLayout, ctx: Context, result: SheetResu
         decided = key in ctx.options.mappings or key in ctx.remembered.get(signature, {})
         if col.index in wholes and not decided:
             continue  # a 其中 column: checked against its whole below, never stored as an indicator of its own
+        if normalize_name(key) in _INDEX_HEADERS and not decided:
+            continue  # 序号: numbers the rows, nothing to store or ask about
         code = ctx.indicator_for(col.header, signature, context)
         if code is None:
             shown = f"{col.letter}列“{key}”" if key else f"{col.letter}列（无表头）"
             if numbers and not decided:
                 unmapped.append(shown)
+                if _MONEY.search(key):  # money that would be left out of the figures without a word
+                    result.audit(result.rules.get("unmapped_money"), f"{shown}是金额，但没有对应的指标，不会保存："
+                                 "请在“需要您确认”中选择对应的指标；确实不需要时选择忽略此列", cell_address(
+                                     lay.header_rows[-1] if lay.header_rows else 0, col.index))
             if numbers or decided:
                 result.columns.append(ColumnInfo(col.letter, key, None, col.unit, 1.0, None, False))
             continue
@@ -427,6 +434,8 @@ def _report(sheet: SheetData, lay: ReportLayout, ctx: Context, result: SheetResu
     ctx.note_district_from_title(lay.title_lines)
 
 
+_INDEX_HEADERS = {"序号", "编号", "行次", "栏次", "顺序号", "行号"}
+_MONEY = re.compile(r"金额|资金|支出|生活费|补助金|[（(]\s*万?元\s*[)）]")
 _PART = re.compile(r"^\s*其中\s*[:：、]?")
 
 

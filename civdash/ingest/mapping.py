@@ -18,6 +18,7 @@ from itertools import combinations
 from civdash.domain.names import clean_header, normalize_name
 
 _FILLERS = {"其中", "小计", "合计"}
+_SAME_MONEY = (("金额", "资金"), ("资金", "金额"))
 MAX_HEADER_LEVELS = 4
 
 
@@ -34,6 +35,11 @@ def candidates(header: Sequence[str]) -> list[str]:
             joined = "".join(combo)
             if joined not in found:
                 found.append(joined)
+    # 金额 and 资金 name the same money (特困人员 › 金额 is 特困人员资金): each spelling is tried after the one written
+    for key in list(found):
+        for a, b in _SAME_MONEY:
+            if key.endswith(a) and (other := key[: -len(a)] + b) not in found:
+                found.append(other)
     return found
 
 

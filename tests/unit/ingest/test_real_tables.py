@@ -206,3 +206,30 @@ def test_a_header_saying_di_qu_is_a_header_not_the_district_total(tmp_path) -> N
         ("dibao_urban_persons", 20)]
     assert not plan.errors
     con.close()
+
+
+def test_a_numbering_column_under_a_merged_header_is_silent(con) -> None:
+    rows = [["黔江区2025年4月城市低保统计表"], ["序号", "乡镇", "城市低保", None], [None, None, "户数", "人数"],
+            [1, "城东", 10, 20], [2, "城南", 5, 9]]
+    plan = prepare(con, [("2025年4月.xlsx", xlsx_bytes([Sheet("表1", rows, [(1, 0, 2, 0), (1, 1, 2, 1), (1, 2, 1, 3)])]))],
+                   Options())
+    assert not [m for m in said(plan, "warning") if "没有对应的指标" in m]
+    assert stored(plan)[("dibao_urban_persons", "城南街道")] == (9, "D5")
+
+
+def test_jin_e_reads_as_zi_jin_and_an_unmapped_money_column_must_be_decided(con) -> None:
+    rows = [["黔江区2025年4月民政统计表"],
+            ["乡镇", "特困人员", None, "困难残疾人生活补贴", None, "高龄失能老人养老服务补贴", None],
+            [None, "人数", "金额（元）", "人数", "金额（元）", "人数", "金额（元）"], ["城东", 10, 5000, 3, 300, 4, 400]]
+    merged = [(1, 1, 1, 2), (1, 3, 1, 4), (1, 5, 1, 6)]
+    plan = prepare(con, [("2025年4月.xlsx", xlsx_bytes([Sheet("表1", rows, merged)]))],
+                   Options(ytd={"2025年4月.xlsx › 表1": False}))
+    got = stored(plan)
+    assert (got[("tekun_funds", "城东街道")], got[("disability_living_funds", "城东街道")],
+            got[("elderly_subsidy_funds", "城东街道")]) == ((5000, "C4"), (300, "E4"), (400, "G4"))
+    money = [["黔江区2025年4月民政统计表"], ["乡镇", "城市低保人数", "医疗救助金额（元）", "备注人数"], ["城东", 10, 5000, 3]]
+    plan = upload(con, money)
+    assert [(f.rule, f.where.rsplit(" › ", 1)[-1]) for f in plan.soft] == [("unmapped_money", "C2")]  # not D: not money
+    with pytest.raises(CommitError, match="核实性问题没有填写说明"):
+        commit(con, plan)  # the command line no longer drops a money column without a word
+    assert not upload(con, money, mappings={"医疗救助金额（元）": None}).soft  # ignored on purpose: nothing to explain
