@@ -163,7 +163,7 @@ if months:
             view = stored_view(cur, plan, months[label])
     counts = view.counts
     st.caption(f"{label}：新增{counts.get('new', 0):,}条（绿色）、修改{counts.get('changed', 0):,}条"
-               f"（黄色，显示 原值 → 新值）、不变{counts.get('unchanged', 0):,}条；橙色框为需核实或有读取提示的数值。")
+               f"（黄色，显示 原值 → 新值）、不变{counts.get('unchanged', 0):,}条；橙色字为需核实或有读取提示的数值。")
     st.dataframe(up.styled_status(view.values, view.status), width="stretch",
                  height=38 + 35 * min(len(view.values), 31))  # a district's townships without scrolling
 

@@ -21,7 +21,9 @@ NEW_TOWNSHIP = "__new__"
 UNDECIDED = ""
 STATUS_COLOURS = {"new": "#e3f4e6", "changed": "#fff1c9", "unchanged": ""}
 LEVEL_COLOURS = {"error": "#f8d4d2", "soft": "#ffd8a8", "warning": "#fff1c9", "note": "#e6eef8"}
-WARNING_OUTLINE = "outline: 2px solid #d9822b; outline-offset: -2px;"
+# st.dataframe draws its cells itself and takes a Styler's background and text colours only (an outline or border is
+# dropped): a flagged value is written in dark orange on its status colour.
+FLAGGED = "color: #b45309"
 
 
 @dataclass
@@ -144,12 +146,12 @@ def prepared(files: list[tuple[str, bytes]], chosen: Choices, first: bool) -> Pl
 
 
 def styled_status(values: pd.DataFrame, status: pd.DataFrame):
-    """The stored table coloured by status (new green, changed amber), cells with a warning outlined."""
+    """The stored table coloured by status (new green, changed amber), flagged values in orange text."""
 
     def css(mark: str) -> str:
         state, _, warn = mark.partition(" ")
         return ";".join(p for p in (f"background-color: {STATUS_COLOURS[state]}" if STATUS_COLOURS.get(state) else "",
-                                    WARNING_OUTLINE if warn else "") if p)
+                                    FLAGGED if warn else "") if p)
 
     return values.style.apply(lambda _: status.map(css), axis=None)
 
