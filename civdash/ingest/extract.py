@@ -348,23 +348,29 @@ def _report(sheet: SheetData, lay: ReportLayout, ctx: Context, result: SheetResu
     used: dict[str, ColumnInfo] = {}
     context = " ".join((*lay.title_lines, sheet.name, PurePath(result.file).stem))  # what the table is about
     wholes = _parts_of(lay.columns)
+    remembered = ctx.remembered.get(signature, {})
+
+    def decided(key: str) -> bool:
+        """A person chose this column's indicator (or to ignore it), now or for this layout before."""
+        return key in ctx.options.mappings or key in remembered
+
     for col, key in zip(lay.columns, keys, strict=True):
         numbers = any(parse_cell(rows[r][col.index]).status == "number" for r in lay.township_rows)
-        decided = key in ctx.options.mappings or key in ctx.remembered.get(signature, {})
-        if col.index in wholes and not decided:
+        decided_here = decided(key)
+        if col.index in wholes and not decided_here:
             continue  # a 其中 column: checked against its whole below, never stored as an indicator of its own
-        if normalize_name(key) in _INDEX_HEADERS and not decided:
+        if normalize_name(key) in _INDEX_HEADERS and not decided_here:
             continue  # 序号: numbers the rows, nothing to store or ask about
         code = ctx.indicator_for(col.header, signature, context)
         if code is None:
             shown = f"{col.letter}列“{key}”" if key else f"{col.letter}列（无表头）"
-            if numbers and not decided:
+            if numbers and not decided_here:
                 unmapped.append(shown)
                 if _MONEY.search(key):  # money that would be left out of the figures without a word
                     result.audit(result.rules.get("unmapped_money"), f"{shown}是金额，但没有对应的指标，不会保存："
                                  "请在“需要您确认”中选择对应的指标；确实不需要时选择忽略此列", cell_address(
                                      lay.header_rows[-1] if lay.header_rows else 0, col.index))
-            if numbers or decided:
+            if numbers or decided_here:
                 result.columns.append(ColumnInfo(col.letter, key, None, col.unit, 1.0, None, False))
             continue
         ind = ctx.indicators[code]
@@ -393,8 +399,7 @@ def _report(sheet: SheetData, lay: ReportLayout, ctx: Context, result: SheetResu
         result.columns.append(info)
     if unmapped:
         result.warning("以下列没有对应的指标，不会保存：" + "、".join(unmapped))
-    parts = [c for c in lay.columns if c.index in wholes and header_key(c.header) not in ctx.options.mappings
-             and header_key(c.header) not in ctx.remembered.get(signature, {})]
+    parts = [c for c, key in zip(lay.columns, keys, strict=True) if c.index in wholes and not decided(key)]
     if parts:
         by_letter = {c.index: c for c in lay.columns}
         result.note("以下是其中项，只用于核对（不超过总数；含“其他”项时之和等于总数），不单独保存："
@@ -701,10 +706,11 @@ def _long_numbers(body: list[list[object]], vc: int, take: np.ndarray, ind_at: n
                                        count=int(mask.sum()))
     valid = bulk.copy()
     scratch = SheetResult("", None, rules=rules)
+    by_code = {r.code: r for r in rules.values()}
     for k in np.flatnonzero(~bulk).tolist():  # blanks, '—', '1,234', 532万元, 暂无 …: the general rule
         value = read_number(raw[k], inds[ind_at[k]], float(factor[k]), scratch, "")
         for f in scratch.findings:
-            report(k, f.level, f.message, rules.get("negative") if f.rule else None)
+            report(k, f.level, f.message, by_code.get(f.rule) if f.rule else None)
         scratch.findings.clear()
         if value is not None:
             values[k], valid[k] = value, True
@@ -714,7 +720,6 @@ def _long_numbers(body: list[list[object]], vc: int, take: np.ndarray, ind_at: n
     finite = np.isfinite(values)
     with np.errstate(invalid="ignore"):
         fraction = bulk & finite & count & (np.abs(values - np.round(values)) > 1e-6)
-    with np.errstate(invalid="ignore"):
         negative = bulk & finite & ~fraction & ~level & (np.where(count, np.round(values), values) < 0)
     rule = rules.get("negative")
     for k in np.flatnonzero(bulk & (~finite | fraction | negative)).tolist():

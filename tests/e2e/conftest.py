@@ -311,6 +311,26 @@ def table_headers(page, nth: int = 0) -> list[str]:
     return [t.strip() for t in grid.locator("table th").all_inner_texts()]
 
 
+def confirm_upload(page) -> None:
+    """Click 确认保存 once it can be clicked (the page enables it after the last explanation or tick arrives), and
+    wait for 已保存."""
+    page.wait_for_function("() => [...document.querySelectorAll('button')].some("
+                           "b => b.innerText.trim() === '确认保存' && !b.disabled)", timeout=APP_TIMEOUT_MS)
+    page.get_by_role("button", name="确认保存").click()
+    wait_for_app(page, "已保存")
+    assert_no_errors(page)
+
+
+def kept_explanation(page, server: str, where: str) -> list[str]:
+    """The row of 导入记录's 核实说明 table (the newest batch) for the finding at ``where`` ('file › sheet › C3')."""
+    log_in(page, server, "/history", text="导入记录")
+    wait_for_app(page, "核实说明")
+    grids = page.locator('[data-testid="stDataFrame"]')
+    rows = [r for n in range(grids.count()) for r in table_rows(page, n) if where in r]
+    assert rows, f"no explanation kept for {where}"
+    return rows[0]
+
+
 @pytest.fixture
 def app_helpers():
     """The helpers as one object, so journeys need not import from conftest."""
@@ -326,5 +346,7 @@ def app_helpers():
         cell = staticmethod(wait_for_cell)
         axis_labels = staticmethod(axis_labels)
         headers = staticmethod(table_headers)
+        confirm = staticmethod(confirm_upload)
+        explanation = staticmethod(kept_explanation)
 
     return Helpers

@@ -67,14 +67,6 @@ def test_an_admin_makes_a_rule_soft_and_the_next_upload_is_saved_with_an_explana
     if page.get_by_role("checkbox").count():  # a township that did not report June is missing here too: a 读取提示
         page.get_by_text("我已逐条核对").click()
         h.wait(page)
-    page.wait_for_function("() => [...document.querySelectorAll('button')].some("
-                           "b => b.innerText.trim() === '确认保存' && !b.disabled)", timeout=30_000)
-    page.get_by_role("button", name="确认保存").click()
-    h.wait(page, "已保存")
-    h.no_errors(page)
-
-    h.log_in(page, url, "/history", text="导入记录")
-    h.wait(page, "核实说明")
-    grids = page.locator('[data-testid="stDataFrame"]')
-    kept = [r for n in range(grids.count()) for r in h.rows(page, n) if f"2025年7月城市低保.xlsx › 7月 › {cell}" in r]
-    assert kept and "经核实，城东街道有5户为单人户重复登记，下月更正" in kept[0]
+    h.confirm(page)
+    kept = h.explanation(page, url, f"2025年7月城市低保.xlsx › 7月 › {cell}")
+    assert "经核实，城东街道有5户为单人户重复登记，下月更正" in kept

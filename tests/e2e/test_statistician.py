@@ -67,17 +67,9 @@ def test_statistician_explains_a_100_times_typo_before_it_is_saved(new_page, bur
         boxes.nth(n).fill("经核实，城东街道本月集中纳入安置人员，人数属实")
         boxes.nth(n).press("Control+Enter")
         h.wait(page)
-    page.wait_for_function("() => [...document.querySelectorAll('button')].some("
-                           "b => b.innerText.trim() === '确认保存' && !b.disabled)", timeout=30_000)
-    confirm.click()
-    h.wait(page, "已保存")
-    h.no_errors(page)
-
-    h.log_in(page, url, "/history", text="导入记录")
-    h.wait(page, "核实说明")
-    grids = page.locator('[data-testid="stDataFrame"]')
-    kept = [r for n in range(grids.count()) for r in h.rows(page, n) if f"2025年7月城市低保.xlsx › 7月 › {cell}" in r]
-    assert kept and "经核实，城东街道本月集中纳入安置人员，人数属实" in kept[0]
+    h.confirm(page)
+    kept = h.explanation(page, url, f"2025年7月城市低保.xlsx › 7月 › {cell}")
+    assert "经核实，城东街道本月集中纳入安置人员，人数属实" in kept
     h.shot(page, "history-explanations")
 
 
