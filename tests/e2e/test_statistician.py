@@ -26,11 +26,12 @@ def upload_files(page, h, url: str, tmp_path, files: dict[str, bytes]) -> None:
     h.wait(page, "确认保存")
 
 
-def choose(page, h, label: str, option: str) -> None:
-    """Pick ``option`` in the selectbox labelled ``label``."""
+def choose(page, h, label: str, option: str, then: str) -> None:
+    """Pick ``option`` in the selectbox labelled ``label`` and wait for ``then``, a text only the rerun shows (the
+    app can look idle for a moment before the rerun the change asks for begins)."""
     page.locator('[data-testid="stSelectbox"]').filter(has_text=label).get_by_role("combobox").click()
     page.get_by_role("option", name=option, exact=True).click()
-    h.wait(page)
+    h.wait(page, then)
 
 
 def metric_value(page, name: str) -> str:
@@ -87,7 +88,7 @@ def test_statistician_uploads_maps_confirms_and_sees_the_month(new_page, bureau_
     assert page.get_by_role("button", name="确认保存").is_disabled()
     h.shot(page, "upload-review")
 
-    choose(page, h, "低保边缘户数", "忽略此列，不保存")
+    choose(page, h, "低保边缘户数", "忽略此列，不保存", then="未发现问题")
     assert "有1条读取提示" not in main.inner_text() and "未发现问题" in main.inner_text()
     h.cell(page, f"{expected['城东街道'][1]:,}", nth=1)  # the table as it will be stored: 城东 written short
     assert "上传人：李静" in main.inner_text()  # the account logged in
