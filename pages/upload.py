@@ -83,6 +83,13 @@ for index, sheet in enumerate(plan.sheets):
                 chosen.ytd[sheet.where] = pick == "1-N月累计数"
                 st.rerun()
 
+if chosen.hidden or any(sheet.hidden_left_out for sheet in plan.sheets):
+    hidden = st.checkbox("也读取隐藏的工作表、行和列", value=chosen.hidden, key="upload_hidden",
+                         help="隐藏的内容常是上月或草稿数据，默认不读取；上面已列出哪些被隐藏")
+    if hidden != chosen.hidden:
+        chosen.hidden = hidden
+        st.rerun()
+
 if first and ctx.new_townships:
     district = ctx.new_district or "（未识别）"
     st.markdown(f"**将登记区县：** {district}　**将登记{len(ctx.new_townships)}个乡镇（街道）：** "

@@ -45,6 +45,9 @@ class Sheet:
     name: str
     rows: list[list[Cell]]
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # inclusive, 0-based
+    hidden_rows: tuple[int, ...] = ()  # 0-based rows and columns hidden in the workbook (.xlsx)
+    hidden_cols: tuple[int, ...] = ()
+    hidden: bool = False  # the sheet itself hidden
 
 
 def values(sheet: Sheet) -> list[list[object]]:
@@ -202,6 +205,12 @@ def xlsx_bytes(sheets: list[Sheet]) -> bytes:
                     ws.write_number(r, c, value)
                 else:
                     ws.write_string(r, c, str(value))
+        for r in sheet.hidden_rows:
+            ws.set_row(r, None, None, {"hidden": True})
+        for c in sheet.hidden_cols:
+            ws.set_column(c, c, None, None, {"hidden": True})
+        if sheet.hidden:
+            ws.hide()
     book.close()
     return buf.getvalue()
 

@@ -34,16 +34,18 @@ class Choices:
     ytd: dict[str, bool] = field(default_factory=dict)  # 'file › sheet' → year-to-date
     townships: dict[str, str | int] = field(default_factory=dict)  # unknown name → township id or NEW_TOWNSHIP
     district: str = ""
+    hidden: bool = False  # read hidden sheets, rows and columns too
 
     def options(self, first: bool) -> Options:
         accepted = {n: v for n, v in self.townships.items() if isinstance(v, int)}
         new = frozenset(n for n, v in self.townships.items() if v == NEW_TOWNSHIP)
         return Options(allow_new_townships=first, mappings=dict(self.mappings), ytd=dict(self.ytd),
-                       accepted_matches=accepted, register_townships=new, district_name=self.district or None)
+                       accepted_matches=accepted, register_townships=new, district_name=self.district or None,
+                       include_hidden=self.hidden)
 
     def key(self) -> tuple:
         return (tuple(sorted(self.mappings.items(), key=str)), tuple(sorted(self.ytd.items())),
-                tuple(sorted(self.townships.items(), key=str)), self.district)
+                tuple(sorted(self.townships.items(), key=str)), self.district, self.hidden)
 
 
 def choices() -> Choices:

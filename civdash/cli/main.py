@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     _db_arg(p)
     p.add_argument("--period", type=_month_arg, help="文件中写不出期间时使用的月份 YYYY-MM")
     p.add_argument("--allow-new-townships", action="store_true", help="登记表中未登记的乡镇（街道），而不是报错")
+    p.add_argument("--include-hidden", action="store_true", help="也读取隐藏的工作表、行和列（默认不读取，并说明哪些被隐藏）")
     p.add_argument("--dry-run", action="store_true", help="只检查，不保存")
     p.add_argument("--json", action="store_true", help="以 JSON 输出结果")
     p.add_argument("--strict", action="store_true", help="有任何警告或需核实的问题都不保存（即使有说明）")

@@ -80,7 +80,8 @@ def run_import(args) -> int:
         print(f"核实说明文件无法读取：{args.explain}：{exc}", file=sys.stderr)
         return 2
     files = [(Path(f).name, Path(f).read_bytes()) for f in args.files]
-    options = Options(period=args.period, allow_new_townships=args.allow_new_townships)
+    options = Options(period=args.period, allow_new_townships=args.allow_new_townships,
+                      include_hidden=args.include_hidden)
     with _database(path, args.dry_run) as (con, fresh):
         plan = prepare(con, files, options)
         refused = refusal(plan, args.strict, explanations)

@@ -39,7 +39,7 @@ from civdash.store.paths import DATA_DIR
 DEFAULT_RULES = DATA_DIR / "audit_rules.csv"
 TIERS = {"hard": "强制性", "soft": "核实性"}
 BUILTINS = {"@合计行": "total_row", "@其中项": "parts", "@负数": "negative", "@累计减少": "ytd_decrease", "@单位": "unit",
-            "@未报送": "not_reported", "@未对应金额列": "unmapped_money"}
+            "@未报送": "not_reported", "@未对应金额列": "unmapped_money", "@当月累计": "month_or_ytd"}
 FUNCTIONS = {"上月": "prev", "prev": "prev", "近12月中位数": "median12", "median12": "median12", "最近值": "latest",
              "latest": "latest", "abs": "abs", "绝对值": "abs", "min": "min", "max": "max"}
 FUNCTION_LABELS = {"prev": "上月{}", "median12": "{}近12月中位数", "latest": "{}（最近值）"}

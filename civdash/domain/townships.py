@@ -16,7 +16,9 @@ from civdash.store import queries
 SUFFIXES = ("街道办事处", "街道", "镇", "乡")
 TOTAL_NAMES = ("合计", "总计", "全区", "全县", "全市", "总数")
 # A subtotal of some townships (街道小计, 镇合计, 一、街道小计): neither a township nor the district's total.
-_SUBTOTAL = re.compile(r"^(?:.{0,8}小计|(?:[一二三四五六七八九十]+)?(?:街道|镇|乡|乡镇|民族乡|城区|农村|城镇)(?:合计|总计))$")
+# A group label carrying its townships' sums (一、街道 | 15 | 29) is one too.
+_SUBTOTAL = re.compile(r"^(?:.{0,8}小计|(?:[一二三四五六七八九十]+)?(?:街道|镇|乡|乡镇|民族乡|城区|农村|城镇)(?:合计|总计)"
+                       r"|[一二三四五六七八九十]+(?:街道|镇|乡|乡镇|民族乡|城区|农村|城镇)(?:部分|类)?)$")
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,16 @@ def is_total_row(text: str, district: str | None = None) -> bool:
 
 
 _NOTE = re.compile(r"\s*[（(][^（）()]*[)）]\s*$")
+# the province, city and county written before a township's name: 重庆市黔江区城东街道, 南川区东城街道
+_COUNTY_PREFIX = re.compile(r"^(?:[^省市区县]{1,8}(?:省|自治区|市))*[^省市区县]{1,6}?(?:自治县|区|县|旗)(?=.{2,}$)")
 _OFFICE = re.compile(r"(?<=[街道镇乡])(?:办事处|人民政府|政府)\s*$")
+
+
+def without_county(name: str) -> str:
+    """'南川区东城街道' → '东城街道', '重庆市黔江区城东街道' → '城东街道'; other names unchanged."""
+    key = normalize_name(name)
+    rest = _COUNTY_PREFIX.sub("", key)
+    return key if rest in SUFFIXES or rest == "乡镇" else rest
 
 
 def is_subtotal_row(text: str) -> bool:
@@ -152,12 +163,20 @@ class TownshipMatcher:
         self.district_id = district_row.id if district_row else None
         self.district_name = district_row.name if district_row else None
         self._alias = {a: int(i) for a, i in queries.run(con, "township_alias_table").itertuples(index=False)}
+        self._codes = {t.code.strip(): t.id for t in all_ if t.code and t.level == "township"}
         self._cache: dict[str, int | None] = {}
+
+    def by_code(self, text: object) -> int | None:
+        """The township whose 区划代码 ``text`` is (500114001; a 12-digit statistical code 500114001000 too)."""
+        code = str(text).strip().removesuffix(".0")
+        return self._codes.get(code) or (self._codes.get(code[:9]) if len(code) == 12 and code.endswith("000")
+                                         else None)
 
     def owner(self, text: str) -> int | None:
         """The id of the township or district row known by ``text``, else None. A note in brackets after the name
         (舟白街道（含工业园区）) and the word for its office (冯家街道办事处, 黎水镇人民政府) are not part of it."""
-        for variant in dict.fromkeys((text, _NOTE.sub("", str(text)), _OFFICE.sub("", _NOTE.sub("", str(text))))):
+        bare = _OFFICE.sub("", _NOTE.sub("", str(text)))
+        for variant in dict.fromkeys((text, _NOTE.sub("", str(text)), bare, without_county(bare))):
             key = normalize_name(variant)
             if not key:
                 continue

@@ -22,7 +22,7 @@ from civdash.domain import catalog, rules
 from civdash.domain.catalog import Indicator
 from civdash.domain.names import normalize_name
 from civdash.domain.rules import AuditRule, Formula
-from civdash.domain.townships import TownshipMatcher, is_subtotal_row, is_total_row
+from civdash.domain.townships import TownshipMatcher, is_subtotal_row, is_total_row, without_county
 from civdash.ingest import mapping
 from civdash.store import queries
 
@@ -49,6 +49,8 @@ class Options:
     register_townships: frozenset[str] = frozenset()
     # the district's name, registered with the upload when no district is registered yet and no total row names it
     district_name: str | None = None
+    # read hidden sheets, rows and columns too (by default they are left out, and the sheet says which)
+    include_hidden: bool = False
 
 
 def header_key(header: Sequence[str]) -> str:
@@ -167,8 +169,14 @@ class Context:
             self.accepted[name] = self.options.accepted_matches[name]
             return self.accepted[name]
         if self.options.allow_new_townships or name in self.options.register_townships:
+            bare = without_county(name)  # 南川区东城街道 is registered as 东城街道
+            name = bare if bare != normalize_name(name) else name
             return self.new_townships.setdefault(name, -(len(self.new_townships) + 1))
         return None
+
+    def township_by_code(self, text: object) -> int | None:
+        """The registered township a 区划代码 cell names, else None."""
+        return self.townships.by_code(text)
 
     def unknown_township(self, text: str) -> str:
         """The error for a township name that is not registered, with the closest registered names; the name is

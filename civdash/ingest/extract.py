@@ -24,6 +24,7 @@ Rules (documented for statisticians in docs/ingestion.md):
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Sequence
@@ -117,6 +118,8 @@ class SheetResult:
     rules: dict[str, AuditRule] = field(default_factory=dict)  # built-in check → the audit rule that grades it
     # cells written as not reported ('—', '/', '无'): (indicator, township, month number, cell); nothing is stored
     unreported: list[tuple[str, int, int, str]] = field(default_factory=list)
+    hidden_left_out: bool = False  # the sheet, or rows or columns of it that hold something, hidden and not read
+    considered: str = ""  # the rows read for figures, as a person finds them: '第4—13行（10个乡镇）'
 
     def value_frame(self) -> pd.DataFrame:
         """The sheet's values as a table with VALUE_COLUMNS (months as ``month_number``s)."""
@@ -268,7 +271,8 @@ def flow_ytd(marker: bool | None, spec: PeriodSpec, notes: Sequence[str], switch
         return True, False
     if switch is not None:
         return switch, False
-    return any(ytd_marker(n) is True for n in notes), True
+    said = next((m for m in map(ytd_marker, notes) if m is not None), None)  # 注：资金为当月发放数 / 为1-N月累计数
+    return bool(said), True
 
 
 def value_period(ind: Indicator, spec: PeriodSpec, marker: bool | None) -> PeriodSpec:
@@ -280,14 +284,21 @@ def value_period(ind: Indicator, spec: PeriodSpec, marker: bool | None) -> Perio
 
 
 def _assumption_note(result: SheetResult, assumed: list[ColumnInfo], notes: Sequence[str]) -> None:
-    if not assumed or result.period is None:
+    """Say how flow columns without 当月/累计 were read: a note (the audit rule 未注明当月累计 asks for more when the
+    figures look like the other reading), nothing for January, where both readings are the same figures."""
+    if not assumed or result.period is None or _january(result.period):
         return
     letters = "、".join(c.letter for c in assumed)
-    if assumed[0].ytd:
-        note = next(n for n in notes if ytd_marker(n) is True)
-        result.warning(f"{letters}列未注明当月或累计，按表下说明“{note[:30]}”作为1-N月累计数读取；如不对请改为当月数")
+    note = next((n for n in notes if ytd_marker(n) is not None), None)
+    if note is not None:
+        reading = "作为1-N月累计数" if assumed[0].ytd else "作为当月数"
+        result.note(f"{letters}列未注明当月或累计，按表下说明“{note[:30]}”{reading}读取；如不对请改选")
     else:
-        result.warning(f"{letters}列未注明当月或累计，{_as_period(result.period)}；如为1-N月累计数请改为累计")
+        result.note(f"{letters}列未注明当月或累计，{_as_period(result.period)}；如为1-N月累计数请改为累计")
+
+
+def _january(spec: PeriodSpec) -> bool:
+    return spec.first_month == spec.last_month == 1
 
 
 def _as_period(spec: PeriodSpec) -> str:
@@ -305,6 +316,12 @@ def extract_sheet(sheet: SheetData, file_name: str, ctx: Context) -> SheetResult
         result.error(refused)
         return result
     result = SheetResult(file_name, sheet.name, grid=sheet.cells[:GRID_ROWS], rules=ctx.builtin_rules)
+    if not ctx.options.include_hidden:
+        if sheet.hidden:
+            result.note("这是隐藏的工作表，未读取；如需导入，请在表格中取消隐藏，或导入时选择读取隐藏内容")
+            result.hidden_left_out = True
+            return result
+        sheet = _without_hidden(sheet, result)
     grid = sheet.cells
     long = detect_long_table(grid)
     if long is not None:
@@ -323,6 +340,29 @@ def extract_sheet(sheet: SheetData, file_name: str, ctx: Context) -> SheetResult
         return result
     result.warning("未能识别为乡镇报表、明细表或全区指标表，此工作表未读取（如需导入，请确认表中有乡镇名称列或指标名称列）")
     return result
+
+
+def _without_hidden(sheet: SheetData, result: SheetResult) -> SheetData:
+    """The sheet with its hidden rows and columns left blank (a 上月 column hidden before 本月's is not this month's
+    figure); the sheet says which of them held something."""
+    if not sheet.hidden_rows and not sheet.hidden_cols:
+        return sheet
+    cells = sheet.cells
+    rows = sorted(r for r in sheet.hidden_rows if any(v is not None for v in cells[r]))
+    cols = sorted(c for c in sheet.hidden_cols if any(row[c] is not None for row in cells))
+    if not rows and not cols:
+        return sheet
+    blank = [list(row) for row in cells]
+    for r in rows:
+        blank[r] = [None] * len(blank[r])
+    for row in blank:
+        for c in cols:
+            row[c] = None
+    shown = [f"第{r + 1}行" for r in rows] + [f"{column_letter(c)}列" for c in cols]
+    result.note("以下行列在表格中是隐藏的，未读取：" + "、".join(shown[:20]) + (f"等{len(shown)}处" if len(shown) > 20 else "")
+                + "；如需导入，请在表格中取消隐藏，或导入时选择读取隐藏内容")
+    result.hidden_left_out = True
+    return dataclasses.replace(sheet, cells=blank)
 
 
 def _period_or_error(sheet: SheetData, file_name: str, titles: Sequence[str], ctx: Context,
@@ -345,7 +385,9 @@ def _report(sheet: SheetData, lay: ReportLayout, ctx: Context, result: SheetResu
     columns: list[tuple[Column, Indicator, ColumnInfo]] = []
     markers: dict[str, bool | None] = {}
     unmapped: list[str] = []
-    used: dict[str, ColumnInfo] = {}
+    candidates: dict[str, list[tuple[Column, Indicator, ColumnInfo]]] = {}  # indicator → every column mapping to it
+    previous: list[str] = []
+    groups: list[tuple[tuple[Column, Indicator, ColumnInfo], list[Column]]] = []  # a 合计 group and its parts
     context = " ".join((*lay.title_lines, sheet.name, PurePath(result.file).stem))  # what the table is about
     wholes = _parts_of(lay.columns)
     remembered = ctx.remembered.get(signature, {})
@@ -354,9 +396,12 @@ def _report(sheet: SheetData, lay: ReportLayout, ctx: Context, result: SheetResu
         """A person chose this column's indicator (or to ignore it), now or for this layout before."""
         return key in ctx.options.mappings or key in remembered
 
+    codes = _code_column(rows, lay, ctx)
     for col, key in zip(lay.columns, keys, strict=True):
         numbers = any(parse_cell(rows[r][col.index]).status == "number" for r in lay.township_rows)
         decided_here = decided(key)
+        if col.index == codes and not decided_here:
+            continue  # 区划代码: matches the townships below, nothing to store
         if col.index in wholes and not decided_here:
             continue  # a 其中 column: checked against its whole below, never stored as an indicator of its own
         if normalize_name(key) in _INDEX_HEADERS and not decided_here:
@@ -384,19 +429,26 @@ def _report(sheet: SheetData, lay: ReportLayout, ctx: Context, result: SheetResu
         if ind.kind == "flow" and spec is not None:
             ytd, assumed = flow_ytd(marker, spec, lay.notes, switch)
         info = ColumnInfo(col.letter, key, code, unit, factor, ytd, bool(assumed))
-        markers[code] = marker
-        if code in used:
-            other = used[code]
-            if ind.kind == "flow" and other.ytd and ytd is False:  # prefer the month's own column
-                columns = [c for c in columns if c[2] is not other]
-                result.columns.remove(other)
-                result.note(f"{other.letter}列与{col.letter}列都是“{ind.name}”，读取当月数{col.letter}列")
-            else:
-                result.note(f"{other.letter}列与{col.letter}列都是“{ind.name}”，读取{other.letter}列")
-                continue
-        used[code] = info
-        columns.append((col, ind, info))
-        result.columns.append(info)
+        if _PREVIOUS.search(key) and not decided_here:
+            previous.append(f"{col.letter}列“{key}”")  # 上月 / 上年同期: another period's figure, never this one's
+            continue
+        markers.setdefault(code, marker)
+        candidates.setdefault(code, []).append((col, ind, info))
+    for code, found in candidates.items():
+        chosen, parts, why = _one_column(found, ctx.indicators[code])
+        if chosen is None:
+            result.error(why)
+            continue
+        if why:
+            result.note(why)
+        markers[code] = chosen[0].ytd if chosen[0].ytd is not None else lay.sheet_ytd
+        columns.append(chosen)
+        result.columns.append(chosen[2])
+        if parts:
+            groups.append((chosen, parts))
+    result.columns.sort(key=lambda c: (len(c.letter), c.letter))  # in the sheet's order
+    if previous:
+        result.note("以下是上月或上年同期的数，不是本期数据，不保存：" + "、".join(previous))
     if unmapped:
         result.warning("以下列没有对应的指标，不会保存：" + "、".join(unmapped))
     parts = [c for c, key in zip(lay.columns, keys, strict=True) if c.index in wholes and not decided(key)]
@@ -410,12 +462,21 @@ def _report(sheet: SheetData, lay: ReportLayout, ctx: Context, result: SheetResu
         return
 
     placed = {ind.code: value_period(ind, spec, markers[ind.code]) for _, ind, _ in columns}
+    if lay.township_rows:
+        result.considered = (f"第{lay.township_rows[0] + 1}—{lay.township_rows[-1] + 1}行"
+                             f"（{len(lay.township_rows)}个乡镇、街道）")
     months = {code: period.end() for code, period in placed.items()}
     seen: dict[int, int] = {}
     for r in lay.township_rows:
         name_cell = cell_address(r, lay.township_col)
-        name = cell_text(rows[r][lay.township_col])
+        name = lay.label(r)
         tid = ctx.township_id(name)
+        if codes is not None and (coded := ctx.township_by_code(rows[r][codes])) is not None:
+            if tid is not None and tid > 0 and tid != coded:
+                result.error(f"区划代码{cell_text(rows[r][codes])}是{ctx.township_name(coded)}，"
+                             f"但乡镇名称写的是“{name}”（{ctx.township_name(tid)}）：请核对是哪个乡镇", name_cell)
+                continue
+            tid = coded  # the code first: 南川区东城街道, or a name written short, is the township its code says
         if tid is None:
             result.error(ctx.unknown_township(name), name_cell)
             continue
@@ -430,18 +491,84 @@ def _report(sheet: SheetData, lay: ReportLayout, ctx: Context, result: SheetResu
             if value is not None:
                 result.values.append(Value(ind.code, tid, placed[ind.code], value, bool(info.ytd),
                                            cell_address(r, col.index), months[ind.code]))
+    if lay.group_rows:
+        result.note("以下是分组标题行，不是乡镇：" + "、".join(f"第{r + 1}行“{lay.label(r)}”" for r in lay.group_rows))
     if lay.subtotal_rows:
         result.note("以下是小计行，不作为乡镇保存，合计只与各乡镇之和核对："
-                    + "、".join(f"第{r + 1}行“{cell_text(rows[r][lay.township_col])}”" for r in lay.subtotal_rows))
+                    + "、".join(f"第{r + 1}行“{lay.label(r)}”" for r in lay.subtotal_rows))
     if lay.total_rows:
         _check_total(rows, lay, columns, seen, ctx, result)
     _check_parts(rows, lay, parts, wholes, seen, ctx, result)
+    for whole, members in groups:
+        _check_groups(rows, whole, members, seen, ctx, result)
     ctx.note_district_from_title(lay.title_lines)
 
 
 _INDEX_HEADERS = {"序号", "编号", "行次", "栏次", "顺序号", "行号"}
+_CODE_HEADERS = {"区划代码", "行政区划代码", "统计用区划代码", "区划编码", "行政区划编码", "代码", "乡镇代码", "单位代码"}
+
+
+def _code_column(rows, lay: ReportLayout, ctx: Context) -> int | None:
+    """The 区划代码 column: headed so, or whose township rows mostly hold registered codes."""
+    for col in lay.columns:
+        texts = [cell_text(rows[r][col.index]) for r in lay.township_rows]
+        coded = sum(1 for t in texts if t and ctx.township_by_code(t) is not None)
+        if normalize_name(header_key(col.header)) in _CODE_HEADERS or (coded and coded * 2 >= len(texts)):
+            return col.index
+    return None
 _MONEY = re.compile(r"金额|资金|支出|生活费|补助金|[（(]\s*万?元\s*[)）]")
 _PART = re.compile(r"^\s*其中\s*[:：、]?")
+
+
+_PREVIOUS = re.compile(r"上月|上期|上年|去年|同期|上季")
+_TOTAL_GROUP = re.compile(r"^(?:合计|总计|小计|合计数|总数|总人数|全部|汇总)")
+
+
+def _one_column(found: list[tuple[Column, Indicator, ColumnInfo]], ind: Indicator):
+    """Which of several columns that map to one indicator holds it, decided by their group labels, never by
+    position: (chosen, its parts to check against it, note), or (None, [], error) when the labels do not say.
+
+    A flow's 当月 column before its 累计 one; a 合计/总计 group before its parts (集中供养, 分散供养), whose sum is
+    checked against it; without a 合计 group, parts under distinct group labels are not guessed at: the person says."""
+    if len(found) == 1:
+        return found[0], [], ""
+    name = ind.name
+    letters = "、".join(f"{c.letter}列" for c, _, _ in found)
+    if ind.kind == "flow":
+        month = [f for f in found if f[2].ytd is False]
+        if month and len(month) < len(found):
+            if len(month) == 1:
+                return month[0], [], f"{letters}都是“{name}”，读取当月数{month[0][2].letter}列"
+            found = month
+    totals = [f for f in found if any(_TOTAL_GROUP.match(h) for h in f[0].header[:-1] or f[0].header)]
+    if len(totals) == 1:
+        whole = totals[0]
+        parts = [c for c, _, info in found if c is not whole[0] and info.factor == whole[2].factor]
+        shown = "、".join(f"{c.letter}列“{header_key(c.header)}”" for c in parts)
+        return whole, parts, (f"{letters}都是“{name}”，读取合计{whole[2].letter}列“{whole[2].header}”；"
+                              f"{shown}是它的分项，只用于核对（各分项之和应等于合计）")
+    return None, [], (f"{letters}都是“{name}”，表头没有说明哪一列是本期的合计数，未读取：请在表中加上合计列，"
+                      "或在“需要您确认”中把不需要的列改为忽略")
+
+
+def _check_groups(rows, whole: tuple[Column, Indicator, ColumnInfo], members: list[Column], seen: dict[int, int],
+                  ctx: Context, result: SheetResult) -> None:
+    """The parts of a 合计 group (集中供养 + 分散供养) add up to it, township by township: counts exactly, amounts
+    within rounding."""
+    col, ind, info = whole
+    rule = result.rules.get("parts")
+    for tid, r in seen.items():
+        total = _figure(rows[r][col.index])
+        given = [_figure(rows[r][m.index]) for m in members]
+        if total is None or any(v is None and cell_text(rows[r][m.index]) for v, m in zip(given, members, strict=True)):
+            continue  # the total or a part not a plain figure: reported where it is read, if at all
+        written = [rows[r][col.index], *(rows[r][m.index] for m in members)]
+        bound = 0.0 if ind.unit in COUNT_UNITS else _rounding(written)
+        gap = sum(v or 0 for v in given) - total
+        if abs(gap) > bound + 1e-9 * abs(total):
+            result.audit(rule, f"{ctx.township_name(tid)}：{'、'.join(m.letter + '列' for m in members)}之和"
+                               f"{_num(total + gap)}与合计{col.letter}列{_num(total)}不一致（相差{_num(gap)}）",
+                         cell_address(r, col.index))
 
 
 def _parts_of(columns: Sequence[Column]) -> dict[int, int]:
@@ -501,7 +628,7 @@ def _figure(raw: object) -> float | None:
 def _check_total(rows, lay: ReportLayout, columns, seen: dict[int, int], ctx: Context, result: SheetResult) -> None:
     """Compare the (first) total row with the sum of the township rows, column by column."""
     t = lay.total_rows[0]
-    label = cell_text(rows[t][lay.township_col])
+    label = lay.label(t)
     ctx.note_district(label)
     result.note(f"第{t + 1}行“{label}”是合计行，用于核对，不作为乡镇保存")
     check = SheetResult(result.file, result.sheet)  # the total row's own cell problems are not the upload's
@@ -663,8 +790,8 @@ def _long_table(sheet: SheetData, lay, ctx: Context, result: SheetResult) -> Non
         result.error(ctx.unknown_township(name), cell)
     if unmapped:
         result.warning("以下指标名称没有对应的指标，不会保存：" + "、".join(f"“{n}”（{c}起）" for n, c in unmapped.items()))
-    if assumed:
-        result.warning("以下指标未注明当月或累计，按当月数读取：" + "、".join(assumed) + "；如为1-N月累计数请改为累计")
+    if assumed and not (spec is not None and pc is None and _january(spec)):
+        result.note("以下指标未注明当月或累计，按当月数读取：" + "、".join(assumed) + "；如为1-N月累计数请改为累计")
     result.columns = [ColumnInfo(value_letter, t, code, None, 1.0, None, t in assumed)
                       for t, code in zip(ind_text, ind_codes, strict=True) if t]
 
@@ -820,5 +947,5 @@ def _district_form(sheet: SheetData, lay, ctx: Context, result: SheetResult) -> 
     if unmapped:
         result.warning("以下指标名称没有对应的指标，不会保存：" + "、".join(unmapped))
     assumed = [f"{c.header}（{c.letter}）" for c in result.columns if c.assumed]
-    if assumed:
-        result.warning("以下指标未注明当月或累计，按当月数读取：" + "、".join(assumed) + "；如为1-N月累计数请改为累计")
+    if assumed and not _january(spec):
+        result.note("以下指标未注明当月或累计，按当月数读取：" + "、".join(assumed) + "；如为1-N月累计数请改为累计")

@@ -97,11 +97,21 @@ def check_zip_directory(book: zipfile.ZipFile, where: str, limits: Limits) -> No
 
 
 @dataclass
+class Hidden:
+    """Rows and columns a sheet hides (0-based; columns as inclusive ranges, Excel writes 1 … 16384 for 'all')."""
+
+    rows: set[int] = field(default_factory=set)
+    columns: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
 class ZipScan:
-    """What the scan of a zip found: the cells its sheets will occupy, and an .ods file's merged cells by sheet."""
+    """What the scan of a zip found: the cells its sheets will occupy, an .ods file's merged cells by sheet, and
+    the rows and columns an .xlsx file's sheets hide."""
 
     cells: int = 0
     merged: dict[str, list[tuple[int, int, int, int]]] = field(default_factory=dict)
+    hidden: dict[str, Hidden] = field(default_factory=dict)
 
 
 def scan_zip(book: zipfile.ZipFile, where: str, limits: Limits, ods: bool) -> ZipScan:
@@ -112,10 +122,13 @@ def scan_zip(book: zipfile.ZipFile, where: str, limits: Limits, ods: bool) -> Zi
         if not info.filename.lower().endswith(".xml"):
             continue
         part_where = f"{where} › {names[info.filename]}" if info.filename in names else where
-        cells = _scan_xlsx_part(book, info, part_where, limits)
+        hidden = Hidden()
+        cells = _scan_xlsx_part(book, info, part_where, limits, hidden)
         if cells is None:  # cells placed by order rather than address: follow them one by one
             with book.open(info) as stream:
-                cells = _XlsxWalk(info.file_size, limits, part_where).run(stream)
+                cells = _XlsxWalk(info.file_size, limits, part_where, hidden).run(stream)
+        if info.filename in names and (hidden.rows or hidden.columns):
+            scan.hidden[names[info.filename]] = hidden
         scan.cells += cells
         if scan.cells > limits.max_cells:
             raise IngestError(too_many_cells(limits), part_where)
@@ -189,7 +202,24 @@ def _check_extent(rows: int, cols: int, limits: Limits, where: str) -> None:
         raise IngestError(too_many_cells(limits), where)
 
 
-def _scan_xlsx_part(book: zipfile.ZipFile, info: zipfile.ZipInfo, where: str, limits: Limits) -> int | None:
+_HIDDEN_TAG = re.compile(rb"<(?:[^\s/><]*:)?(row|col)\s[^<>]*?\bhidden\s*=\s*[\"'](?:1|true)[\"'][^<>]*>")
+_ROW_NUMBER = re.compile(rb"""\sr\s*=\s*["'](\d{1,7})["']""")
+_COL_RANGE = (re.compile(rb"""\smin\s*=\s*["'](\d{1,5})["']"""), re.compile(rb"""\smax\s*=\s*["'](\d{1,5})["']"""))
+
+
+def _note_hidden(piece: bytes, hidden: Hidden) -> None:
+    """Rows (<row r="5" hidden="1">) and columns (<col min="3" max="4" hidden="1">) a piece of a sheet hides."""
+    for m in _HIDDEN_TAG.finditer(piece):
+        tag = m.group(0)
+        if m.group(1) == b"row":
+            if found := _ROW_NUMBER.search(tag):
+                hidden.rows.add(int(found.group(1)) - 1)
+        elif (low := _COL_RANGE[0].search(tag)) and (high := _COL_RANGE[1].search(tag)):
+            hidden.columns.append((int(low.group(1)) - 1, int(high.group(1)) - 1))
+
+
+def _scan_xlsx_part(book: zipfile.ZipFile, info: zipfile.ZipInfo, where: str, limits: Limits,
+                    hidden: Hidden | None = None) -> int | None:
     """Cells of a part whose every <c> is plainly written with its address; None when one is not (walk it then).
 
     Pieces are inflated here while two threads read the addresses of the pieces before (zlib and NumPy let go of
@@ -210,6 +240,8 @@ def _scan_xlsx_part(book: zipfile.ZipFile, info: zipfile.ZipInfo, where: str, li
     with book.open(info) as stream, ThreadPoolExecutor(max_workers=_SCAN_THREADS) as pool:
         try:
             for piece in _pieces(stream):
+                if hidden is not None and b"hidden" in piece:
+                    _note_hidden(piece, hidden)
                 if b"sst" in piece:
                     if len(_SST_START.findall(piece)) != len(_SST_TAG.findall(piece)):
                         return None
@@ -329,8 +361,9 @@ class _XlsxWalk:
     without r follows the one before it; an empty element counts as opened and closed; only cells that hold
     something are kept."""
 
-    def __init__(self, part_size: int, limits: Limits, where: str) -> None:
+    def __init__(self, part_size: int, limits: Limits, where: str, hidden: Hidden | None = None) -> None:
         self.part_size, self.limits, self.where = part_size, limits, where
+        self.hidden = hidden
         self.row = self.col = self.max_row = self.max_col = 0
         self.cell: tuple[int, int] | None = None
         self.cell_filled = False
@@ -348,6 +381,12 @@ class _XlsxWalk:
             match = re.fullmatch(r"[A-Za-z]*([0-9]+)", attrs.get("r", ""))
             if match:
                 self.row = int(match.group(1)) - 1
+            if self.hidden is not None and attrs.get("hidden") in ("1", "true"):
+                self.hidden.rows.add(self.row)
+        elif local == "col" and self.hidden is not None and attrs.get("hidden") in ("1", "true"):
+            low, high = attrs.get("min", ""), attrs.get("max", "")
+            if low.isdigit() and high.isdigit():
+                self.hidden.columns.append((int(low) - 1, int(high) - 1))
         elif local == "c":
             match = re.fullmatch(r"([A-Za-z]+)([0-9]+)", attrs.get("r", ""))
             if match:

@@ -32,6 +32,11 @@ _YTD = re.compile(r"累计|截至|截止|全年|本年"
 _MONTH_ONLY = re.compile(r"当月|本月")
 _META = re.compile(r"填报单位|填表单位|报送单位|填报日期|填表日期|制表日期|统计时间|单位\s*[:：]")
 _INDEX_TEXT = {"序号", "甲", "乙", "丙", "丁", "栏次", "行次"}
+_NUMBER = re.compile(r"\d+(?:\.0)?")  # 序号 1, 2 …, 区划代码 500114001: never a township's name
+# a group label inside a table: 一、街道 / 二、镇 / （三）乡 / 街道部分
+_GROUP = re.compile(r"^(?:[一二三四五六七八九十]+|\d{1,2})?(?:街道|镇|乡|乡镇|民族乡|城区|农村|城镇)(?:部分|类)?$")
+_TOWNSHIP_HEADERS = {"乡镇", "乡镇街道", "街道", "镇街", "街镇", "乡镇名称", "单位名称", "地区", "地区名称", "区域",
+                     "镇乡街道", "乡镇场"}
 _NOTE_LINE = re.compile(r"^(注|说明|备注|填表人|审核人|负责人|制表人|联系人|统计人)")
 
 
@@ -63,6 +68,11 @@ class ReportLayout:
     sheet_units: tuple[str, ...] = field(default=())  # from a '单位：万元' line ('人、元' gives two)
     sheet_ytd: bool | None = None  # a 累计/1-N月 title, or 当月/本月
     subtotal_rows: tuple[int, ...] = ()  # 街道小计, 镇合计: rows of some townships, neither a township nor the total
+    labels: dict[int, str] = field(default_factory=dict)  # body and group rows → the name they carry (merges read)
+    group_rows: tuple[int, ...] = ()  # 一、街道 / 二、镇 rows without figures: labels of the townships below
+
+    def label(self, row: int) -> str:
+        return self.labels.get(row, "")
 
 
 @lru_cache(maxsize=4096)
@@ -175,45 +185,56 @@ def detect_report(
     width = max(len(r) for r in rows)
     rows = [r + [None] * (width - len(r)) for r in rows]
     filled = fill_merged(rows, merged)
+    labels = _row_labels(rows, merged)  # a 合计 merged across 序号 and 乡镇 is in both columns
 
-    # The township column: the one naming the most registered townships or totals.
+    # The township column: the one naming the most registered townships or totals; a column of numbers (序号,
+    # 区划代码) never is one. Failing names, the column headed 乡镇/街道/单位名称 (a first upload written short).
     best, best_hits = None, 0  # one township reporting alone is still a form
     for c in range(width):
-        hits = sum(1 for r in rows if (t := cell_text(r[c])) and (is_township(t) or is_total(t)))
-        if hits > best_hits:
+        texts = [t for r in labels if (t := r[c])]
+        hits = sum(1 for t in texts if not _NUMBER.fullmatch(t) and (is_township(t) or is_total(t)))
+        if hits > best_hits and sum(1 for t in texts if _NUMBER.fullmatch(t)) <= hits:
             best, best_hits = c, hits
-    if best is None:
+    headed = _headed_township_column(labels) if best is None else None
+    if best is None and headed is None:
         return None
-    tc = best
+    tc = best if best is not None else headed[1]
 
-    named = [i for i, r in enumerate(rows) if (t := cell_text(r[tc])) and (is_township(t) or is_total(t))]
-    town_names = [normalize_name(cell_text(rows[i][tc])) for i in named if not is_total(cell_text(rows[i][tc]))]
+    named = [i for i, r in enumerate(labels) if (t := r[tc]) and (is_township(t) or is_total(t))]
+    if not named and headed is not None:  # every name below the 乡镇 header that has figures beside it
+        named = [i for i in range(headed[0] + 1, len(rows)) if (t := labels[i][tc]) and not _NUMBER.fullmatch(t)
+                 and not _META.search(t) and not _NOTE_LINE.match(t) and not _GROUP.match(normalize_name(t))
+                 and any(_numeric(v) for c, v in enumerate(rows[i]) if c != tc)]
+        if not named:
+            return None
+    town_names = [normalize_name(labels[i][tc]) for i in named if not is_total(labels[i][tc])]
     if len(town_names) != len(set(town_names)) and not allow_repeats:
         return None  # a township on several rows: a long table (period, township, indicator, value), not a form
     first, last = named[0], named[-1]
     # Rows just above the first named one that carry a name and numbers are township rows as well: names nobody
     # registered yet (a district's first upload, written short: 城东) above the first one known, or the total.
-    while first > 0 and (t := cell_text(rows[first - 1][tc])) and not is_total(t) \
+    while first > 0 and (t := labels[first - 1][tc]) and not is_total(t) and not _NUMBER.fullmatch(t) \
             and not _is_index_row(rows[first - 1], tc) and any(_numeric(v) for c, v in enumerate(rows[first - 1]) if c != tc):
         first -= 1
     # Rows just below the last named one that carry a name and numbers are township rows as well: a name written
     # long (冯家街道办事处社区服务中心) or not registered yet after the last one known. They stop at a blank name, a
     # total, a 注 or 填表人 line.
-    while last + 1 < len(rows) and (t := cell_text(rows[last + 1][tc])) and not is_total(t) \
+    while last + 1 < len(rows) and (t := labels[last + 1][tc]) and not is_total(t) \
             and not _META.search(t) and not _NOTE_LINE.match(t) and not _is_index_row(rows[last + 1], tc) \
             and any(_numeric(v) for c, v in enumerate(rows[last + 1]) if c != tc):
         last += 1
     # Rows between the first and last that carry numbers are township rows too, even when the name is unknown
     # (validation reports it with the closest registered names); so is a registered township's row of text only
     # (暂无, 不详): its cells are reported, never skipped in silence.
-    body = [i for i in range(first, last + 1) if (t := cell_text(rows[i][tc])) and (
-        any(_numeric(v) for c, v in enumerate(rows[i]) if c != tc)
+    body = [i for i in range(first, last + 1) if (t := labels[i][tc]) and (
+        any(_numeric(v) for c, v in enumerate(rows[i]) if c != tc and labels[i][c] != t)
         or (i in named and any(cell_text(v) for c, v in enumerate(rows[i]) if c != tc)))]
     if not body:
         return None  # township names without figures: a list, not a form
-    total_rows = tuple(i for i in body if is_total(cell_text(rows[i][tc])))
-    subtotal_rows = tuple(i for i in body if i not in total_rows and is_subtotal(cell_text(rows[i][tc])))
+    total_rows = tuple(i for i in body if is_total(labels[i][tc]))
+    subtotal_rows = tuple(i for i in body if i not in total_rows and is_subtotal(labels[i][tc]))
     township_rows = tuple(i for i in body if i not in total_rows and i not in subtotal_rows)
+    group_rows = tuple(i for i in range(first, last + 1) if i not in body and _GROUP.match(normalize_name(labels[i][tc])))
     top = min(body)
 
     # Walk up from the first data row: 序号 row, units row, header rows; stop at title/meta lines.
@@ -231,6 +252,11 @@ def detect_report(
         joined = " ".join(texts)
         if _META.search(joined) and not header_rows:
             break
+        if not header_rows and index_row is None and units_row is None and _GROUP.match(normalize_name(labels[r][tc])) \
+                and all(not cell_text(v) for c, v in enumerate(raw) if labels[r][c] != labels[r][tc]):
+            group_rows = (r, *group_rows)  # 一、街道 above the first township: a group label, not a header
+            r -= 1
+            continue
         if index_row is None and not header_rows and _is_index_row(raw, tc):
             index_row = r
         elif units_row is None and _is_units_row(raw, tc):
@@ -277,7 +303,30 @@ def detect_report(
         township_rows=township_rows, total_rows=total_rows, columns=tuple(columns),
         title_lines=title_lines, notes=notes,
         sheet_units=sheet_units(title_lines), sheet_ytd=title_ytd, subtotal_rows=subtotal_rows,
+        labels={i: labels[i][tc] for i in (*body, *group_rows)}, group_rows=tuple(sorted(set(group_rows))),
     )
+
+
+def _row_labels(rows: list[list[object]], merged: Merged) -> list[list[str]]:
+    """Each cell's text; a cell inside a merge that spans one row only takes the merge's text (合计 written across
+    the 序号 and 乡镇 columns is the total in both)."""
+    labels = [[cell_text(v) for v in r] for r in rows]
+    for r0, c0, r1, c1 in merged:
+        if r0 == r1 and r0 < len(labels) and c1 > c0 and c0 < len(labels[r0]):
+            text = labels[r0][c0]
+            for c in range(c0 + 1, min(c1, len(labels[r0]) - 1) + 1):
+                if not labels[r0][c]:
+                    labels[r0][c] = text
+    return labels
+
+
+def _headed_township_column(labels: list[list[str]]) -> tuple[int, int] | None:
+    """(row, column) of a header cell saying 乡镇 / 乡镇（街道） / 街道 / 单位名称 / 地区 in the table's first rows."""
+    for r, row in enumerate(labels[:15]):
+        for c, text in enumerate(row):
+            if text and normalize_name(text) in _TOWNSHIP_HEADERS:
+                return r, c
+    return None
 
 
 def merged_covers(merged: Merged, row: int, col: int) -> bool:

@@ -27,6 +27,7 @@ from charset_normalizer import from_bytes
 
 from civdash.ingest.errors import IngestError
 from civdash.ingest.guards import (
+    Hidden,
     Limits,
     check_size,
     check_zip_directory,
@@ -64,6 +65,9 @@ class SheetData:
     name: str
     cells: list[list[object]]
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # (first_row, first_col, last_row, last_col)
+    hidden: bool = False  # the sheet itself is hidden in the workbook
+    hidden_rows: frozenset[int] = frozenset()  # 0-based rows and columns the sheet hides (.xlsx)
+    hidden_cols: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -160,7 +164,7 @@ def _read_zip(data: bytes, where: str, expected: str, extension: str,
         if actual == "ods" and _ods_encrypted(book):
             raise _password(where)
         scan = scan_zip(book, where, limits, ods=actual == "ods")
-    sheets, skipped = _read_calamine(data, where, limits, scan.merged)
+    sheets, skipped = _read_calamine(data, where, limits, scan.merged, scan.hidden)
     return actual, sheets, skipped
 
 
@@ -216,7 +220,8 @@ def _is_note_sheet(name: str) -> bool:
 
 
 def _read_calamine(data: bytes, where: str, limits: Limits,
-                   merged_by_sheet: dict[str, list[tuple[int, int, int, int]]]) -> tuple[list[SheetData], list[str]]:
+                   merged_by_sheet: dict[str, list[tuple[int, int, int, int]]],
+                   hidden_by_sheet: dict[str, Hidden] | None = None) -> tuple[list[SheetData], list[str]]:
     """Every worksheet through calamine, counting cells before each is turned into Python lists."""
     book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     sheets: list[SheetData] = []
@@ -256,7 +261,12 @@ def _read_calamine(data: bytes, where: str, limits: Limits,
             continue
         merged = merged_by_sheet.get(name, []) if ranges is None else [
             (min(r0, r1), min(c0, c1), max(r0, r1), max(c0, c1)) for (r0, c0), (r1, c1) in ranges]
-        sheets.append(SheetData(name, cells, sorted(merged)))
+        hidden = (hidden_by_sheet or {}).get(name, Hidden())
+        width = len(cells[0])
+        sheets.append(SheetData(
+            name, cells, sorted(merged), hidden=meta.visible != python_calamine.SheetVisibleEnum.Visible,
+            hidden_rows=frozenset(r for r in hidden.rows if r < len(cells)),
+            hidden_cols=frozenset(c for low, high in hidden.columns for c in range(max(low, 0), min(high, width - 1) + 1))))
     return sheets, skipped
 
 

@@ -167,8 +167,25 @@ def prepare(con: duckdb.DuckDBPyConnection, files: Sequence[tuple[str, bytes]], 
         if sheets:
             sheets[0].warning(f"审核规则“{rule.name}”无法使用，本次未检查：{why}（请管理员在“指标与乡镇 › 审核规则”中修改）")
     if table.empty and not any(f.level == "error" for s in sheets for f in s.findings) and sheets:
-        sheets[0].error("没有读到任何数值")
+        for sheet in [s for s in sheets if s.layout] or sheets[:1]:
+            sheet.error(nothing_read(sheet))
     return Plan(sheets, table, uploads, ctx, numbers)
+
+
+def nothing_read(sheet: SheetResult) -> str:
+    """Why a recognised sheet gave no figure: which rows and columns were looked at, and what each lacked."""
+    mapped = [c for c in sheet.columns if c.indicator]
+    unmapped = [f"{c.letter}列“{c.header}”" if c.header else f"{c.letter}列" for c in sheet.columns if not c.indicator]
+    where = f"读取了{sheet.considered}，" if sheet.considered else ""
+    if not mapped:
+        why = (f"但{'、'.join(unmapped)}都没有对应的指标：请在“需要您确认”中为它们选择指标" if unmapped
+               else "但表中没有一列写着指标名称或数值")
+    elif sheet.unreported:
+        why = f"{'、'.join(c.letter + '列' for c in mapped)}在这些行中都是“—”“/”“无”等未报送标记或空白"
+    else:
+        why = f"{'、'.join(c.letter + '列“' + c.header + '”' for c in mapped)}在这些行中都是空白"
+    hidden = "；另有隐藏的内容未读取（见上）" if sheet.hidden_left_out else ""
+    return f"没有读到任何数值：{where}{why}{hidden}"
 
 
 def explanation_for(finding: Finding, explanations: Mapping[str, str] | None) -> str | None:
