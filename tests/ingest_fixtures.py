@@ -215,6 +215,46 @@ def xlsx_bytes(sheets: list[Sheet]) -> bytes:
     return buf.getvalue()
 
 
+def round3_workbook(year: int = 2025, month: int = 4) -> tuple[list[Sheet], dict[tuple[str, str], float]]:
+    """A month as real bureaus lay it out (the layouts of issue 20), and the (indicator, full name) → value it holds.
+
+    特困: 合计 group first, then 集中供养 / 分散供养 (人数, 金额（元）), last month's two 合计 columns hidden in front.
+    城乡低保: 序号 and 区划代码 columns, names with the county before them (黔江区城东街道), a WPS-style 合计 row right
+    under the header, 一、街道 / 二、镇 / 三、乡 group rows carrying their townships' sums. And last month's sheet,
+    hidden."""
+    with (ROOT / "data" / "demo_townships.csv").open(encoding="utf-8") as f:
+        towns = [(r["code"], r["name"], r["type"]) for r in csv.DictReader(f)]
+    rng = random.Random(year * 100 + month)
+    expected: dict[tuple[str, str], float] = {}
+    tekun: list[list[Cell]] = [[f"黔江区{year}年{month}月特困人员救助供养情况统计表"] + [None] * 8,
+                               ["乡镇", "上月", None, "合计", None, "集中供养", None, "分散供养", None],
+                               [None, "人数", "金额（元）", "人数", "金额（元）", "人数", "金额（元）", "人数", "金额（元）"]]
+    for _, name, _ in towns:
+        (cp, dp) = (rng.randint(0, 20), rng.randint(5, 60))
+        cf, df = cp * 1_450, dp * 720
+        tekun.append([name, 999, 999, cp + dp, cf + df, cp, cf, dp, df])
+        expected[("tekun_persons", name)], expected[("tekun_funds", name)] = cp + dp, cf + df
+    tekun_merged = [(0, 0, 0, 8), (1, 0, 2, 0), (1, 1, 1, 2), (1, 3, 1, 4), (1, 5, 1, 6), (1, 7, 1, 8)]
+    dibao: list[list[Cell]] = [[f"黔江区{year}年{month}月城乡低保统计表"] + [None] * 5,
+                               ["序号", "区划代码", "乡镇（街道）", "城市低保人数", "农村低保人数", "备注"]]
+    figures = {name: (rng.randint(20, 300), rng.randint(50, 500)) for _, name, _ in towns}
+    dibao.append(["合计", None, None, sum(u for u, _ in figures.values()), sum(r for _, r in figures.values()), None])
+    number = 0
+    for group, kind in (("一、街道", "街道"), ("二、镇", "镇"), ("三、乡", "乡")):
+        members = [(code, name) for code, name, t in towns if t == kind]
+        dibao.append([group, None, None, sum(figures[n][0] for _, n in members), sum(figures[n][1] for _, n in members),
+                      None])
+        for code, name in members:
+            number += 1
+            urban, rural = figures[name]
+            dibao.append([number, code, f"黔江区{name}", urban, rural, None])
+            expected[("dibao_urban_persons", name)], expected[("dibao_rural_persons", name)] = urban, rural
+    dibao.append(["注：人数为月末在册人数。", None, None, None, None, None])
+    last = Sheet(f"{month - 1}月", [[f"黔江区{year}年{month - 1}月城乡低保统计表"], ["乡镇（街道）", "城市低保人数"],
+                                   *([name, 1] for _, name, _ in towns)], hidden=True)
+    return [Sheet("特困", tekun, tekun_merged, hidden_cols=(1, 2)), Sheet("低保", dibao, [(2, 0, 2, 2)]), last], expected
+
+
 def write_report_xlsx(directory: Path, year: int = 2025, month: int = 4) -> Path:
     return write_xlsx(directory / f"{year}年{month}月城乡低保统计表.xlsx", [report_sheet(year, month, "主要指标")])
 

@@ -32,6 +32,7 @@ _YTD = re.compile(r"累计|截至|截止|全年|本年"
 _MONTH_ONLY = re.compile(r"当月|本月")
 _META = re.compile(r"填报单位|填表单位|报送单位|填报日期|填表日期|制表日期|统计时间|单位\s*[:：]")
 _INDEX_TEXT = {"序号", "甲", "乙", "丙", "丁", "栏次", "行次"}
+_TOTAL_WORD = re.compile(r"合计|总计|全区|全县|全市|全旗|总数")
 _NUMBER = re.compile(r"\d+(?:\.0)?")  # 序号 1, 2 …, 区划代码 500114001: never a township's name
 # a group label inside a table: 一、街道 / 二、镇 / （三）乡 / 街道部分
 _GROUP = re.compile(r"^(?:[一二三四五六七八九十]+|\d{1,2})?(?:街道|镇|乡|乡镇|民族乡|城区|农村|城镇)(?:部分|类)?$")
@@ -232,6 +233,9 @@ def detect_report(
     if not body:
         return None  # township names without figures: a list, not a form
     total_rows = tuple(i for i in body if is_total(labels[i][tc]))
+    # A name only shaped like the district's (水市, short for 水市镇, on a first upload) between township rows is one
+    # of them: a total says 合计/总计/全区 there, or stands first or last.
+    total_rows = tuple(i for i in total_rows if i in (body[0], body[-1]) or _TOTAL_WORD.search(labels[i][tc]))
     subtotal_rows = tuple(i for i in body if i not in total_rows and is_subtotal(labels[i][tc]))
     township_rows = tuple(i for i in body if i not in total_rows and i not in subtotal_rows)
     group_rows = tuple(i for i in range(first, last + 1) if i not in body and _GROUP.match(normalize_name(labels[i][tc])))

@@ -3,7 +3,10 @@ confirmed is what v_fact holds afterwards, and a broken file changes nothing."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from openpyxl import load_workbook
 
 from tests.ingest_fixtures import Sheet, xlsx_bytes
 from tests.upload_fixtures import JULY, JUNE, broken_workbook, july_workbook, read, typo_workbook
@@ -230,3 +233,26 @@ def test_a_column_mapped_to_an_indicator_is_stored_as_it_and_remembered(real_app
     assert read(real_env, "SELECT header, indicator_code FROM header_mapping") == [(header, "dibao_urban_funds")]
     again = upload(real_app(PAGE), [("8月.xlsx", data)])  # the same layout next time: mapped by itself
     assert list(again.dataframe[0].value["对应指标"]) == ["城市低保人数", "城市低保资金支出"]
+
+
+@pytest.mark.timeout(180)
+def test_hidden_content_is_left_out_until_asked_for(real_app, real_env, clean) -> None:
+    data, _ = july_workbook(real_env)  # with a hidden draft of June added
+    hidden = Sheet("6月草稿", [["黔江区2025年6月城市低保统计表"], ["乡镇（街道）", "城市低保人数"], ["城东", 1]], hidden=True)
+    book = load_workbook(io.BytesIO(data))
+    draft = book.create_sheet(hidden.name)
+    for row in hidden.rows:
+        draft.append(row)
+    draft.sheet_state = "hidden"
+    buf = io.BytesIO()
+    book.save(buf)
+    at = upload(real_app(PAGE), [("2025年7月城市低保.xlsx", buf.getvalue())])
+    clean(at)
+    notes = [c.value for c in at.caption]
+    assert any("6月草稿：这是隐藏的工作表，未读取" in n for n in notes), notes
+    box = at.checkbox(key="upload_hidden")
+    assert box.label == "也读取隐藏的工作表、行和列" and not box.value
+    at = box.check().run()
+    assert not at.exception  # June's draft is read now (and its own findings shown)
+    summary = [e.label for e in at.expander]
+    assert any(label.startswith("2025年7月城市低保.xlsx › 6月草稿：乡镇报表 · 2025年6月") for label in summary), summary

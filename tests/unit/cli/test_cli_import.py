@@ -115,3 +115,17 @@ def test_a_database_held_by_the_dashboard_is_left_alone(tmp_path, long_csv, caps
         err = capsys.readouterr().err
         assert "数据库正被看板或其他程序使用" in err and "数据未做任何改动" in err and "Traceback" not in err
     assert count(path) == 0
+
+
+def test_hidden_sheets_are_left_out_unless_include_hidden_and_strict_saves_an_ordinary_report(tmp_path, capsys) -> None:
+    path = tmp_path / "real.duckdb"
+    rows = [["黔江区2025年3月城市低保统计表"], ["乡镇（街道）", "城市低保人数"], *([short, 10] for _, short, _ in fx.townships())]
+    april = [["黔江区2025年4月城市低保统计表"], ["乡镇（街道）", "城市低保人数", "城市低保资金（元）"],
+             *([short, 10, 6_000] for _, short, _ in fx.townships()), ["注：资金为当月发放数。"]]
+    book = fx.write_xlsx(tmp_path / "低保.xlsx", [fx.Sheet("4月", april), fx.Sheet("3月", rows, hidden=True)])
+    assert main(["import", str(book), "--db", str(path), "--allow-new-townships", "--strict"]) == 0  # notes only
+    out = capsys.readouterr().out
+    assert "这是隐藏的工作表，未读取" in out and "已导入：批次1，60条数据" in out
+    assert count(path, "SELECT count(*) FROM v_fact WHERE period = DATE '2025-03-01'") == 0
+    assert main(["import", str(book), "--db", str(path), "--include-hidden"]) == 0
+    assert count(path, "SELECT count(*) FROM v_fact WHERE period = DATE '2025-03-01'") == 30

@@ -289,6 +289,16 @@ def test_an_april_report_uploaded_with_january_to_march_in_one_upload(con, tmp_p
         assert_report_stored(con, 2025, month)
 
 
+def test_real_layouts_round_3_store_exactly_their_townships_figures(con, tmp_path) -> None:
+    sheets, expected = fx.round3_workbook(2025, 4)
+    path = fx.write_xlsx(tmp_path / "2025年4月民政统计表.xlsx", sheets)
+    plan = upload(con, path, ytd={"2025年4月民政统计表.xlsx › 特困": False})
+    assert {s.sheet for s in plan.sheets if s.hidden_left_out} == {"特困", "3月"}
+    store(con, path, ytd={"2025年4月民政统计表.xlsx › 特困": False})
+    assert township_values(con, date(2025, 4, 1)) == expected  # 合计 groups, not 上月 or 集中; codes and prefixes
+    assert not con.execute("SELECT count(*) FROM v_fact WHERE period = DATE '2025-03-01'").fetchone()[0]  # hidden
+
+
 LONG_TABLES: dict[str, Callable[[Path], Path]] = {
     "xlsx": fx.write_long_table_xlsx,
     "csv-utf8": lambda d: fx.write_csv(d, "utf-8"),
