@@ -119,7 +119,8 @@ def test_a_database_held_by_the_dashboard_is_left_alone(tmp_path, long_csv, caps
 
 def test_hidden_sheets_are_left_out_unless_include_hidden_and_strict_saves_an_ordinary_report(tmp_path, capsys) -> None:
     path = tmp_path / "real.duckdb"
-    rows = [["黔江区2025年3月城市低保统计表"], ["乡镇（街道）", "城市低保人数"], *([short, 10] for _, short, _ in fx.townships())]
+    rows = [["黔江区2025年3月城市低保统计表"], ["乡镇（街道）", "城市低保人数"],
+            *([short, 10] for _, short, _ in fx.townships())]
     april = [["黔江区2025年4月城市低保统计表"], ["乡镇（街道）", "城市低保人数", "城市低保资金（元）"],
              *([short, 10, 6_000] for _, short, _ in fx.townships()), ["注：资金为当月发放数。"]]
     book = fx.write_xlsx(tmp_path / "低保.xlsx", [fx.Sheet("4月", april), fx.Sheet("3月", rows, hidden=True)])
