@@ -238,7 +238,13 @@ def detect_report(
     total_rows = tuple(i for i in total_rows if i in (body[0], body[-1]) or _TOTAL_WORD.search(labels[i][tc]))
     subtotal_rows = tuple(i for i in body if i not in total_rows and is_subtotal(labels[i][tc]))
     township_rows = tuple(i for i in body if i not in total_rows and i not in subtotal_rows)
-    group_rows = tuple(i for i in range(first, last + 1) if i not in body and _GROUP.match(normalize_name(labels[i][tc])))
+    group_label: dict[int, str] = {}  # 一、街道, written in the township column or in the 序号 column left of it
+    for i in range(first, last + 1):
+        if i not in body:
+            found = next((t for t in labels[i][:tc + 1] if t and _GROUP.match(normalize_name(t))), None)
+            if found:
+                group_label[i] = found
+    group_rows = tuple(group_label)
     top = min(body)
 
     # Walk up from the first data row: 序号 row, units row, header rows; stop at title/meta lines.
@@ -259,6 +265,7 @@ def detect_report(
         if not header_rows and index_row is None and units_row is None and _GROUP.match(normalize_name(labels[r][tc])) \
                 and all(not cell_text(v) for c, v in enumerate(raw) if labels[r][c] != labels[r][tc]):
             group_rows = (r, *group_rows)  # 一、街道 above the first township: a group label, not a header
+            group_label[r] = labels[r][tc]
             r -= 1
             continue
         if index_row is None and not header_rows and _is_index_row(raw, tc):
@@ -307,7 +314,7 @@ def detect_report(
         township_rows=township_rows, total_rows=total_rows, columns=tuple(columns),
         title_lines=title_lines, notes=notes,
         sheet_units=sheet_units(title_lines), sheet_ytd=title_ytd, subtotal_rows=subtotal_rows,
-        labels={i: labels[i][tc] for i in (*body, *group_rows)}, group_rows=tuple(sorted(set(group_rows))),
+        labels={i: labels[i][tc] for i in body} | group_label, group_rows=tuple(sorted(set(group_rows))),
     )
 
 

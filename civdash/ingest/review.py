@@ -64,7 +64,7 @@ def sheet_summary(plan: Plan, index: int) -> str:
     """'乡镇报表 · 2025年4月 · 30个乡镇（街道） · 870条数据'."""
     s = plan.sheets[index]
     if s.layout is None:
-        return "未识别为可导入的报表"
+        return "隐藏的工作表，未读取" if s.hidden_left_out else "未识别为可导入的报表"
     parts = [LAYOUT_NAMES[s.layout], s.period_label() or "期间不明"]
     if s.layout != "district":
         parts.append(f"{len(s.townships)}个乡镇（街道）")

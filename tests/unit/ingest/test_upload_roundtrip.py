@@ -294,6 +294,8 @@ def test_real_layouts_round_3_store_exactly_their_townships_figures(con, tmp_pat
     path = fx.write_xlsx(tmp_path / "2025年4月民政统计表.xlsx", sheets)
     plan = upload(con, path, ytd={"2025年4月民政统计表.xlsx › 特困": False})
     assert {s.sheet for s in plan.sheets if s.hidden_left_out} == {"特困", "3月"}
+    notes = [f.message for f in plan.findings if f.level == "note"]
+    assert "以下是分组标题行，不是乡镇：第4行“一、街道”、第11行“二、镇”、第30行“三、乡”" in notes  # in the 序号 column
     store(con, path, ytd={"2025年4月民政统计表.xlsx › 特困": False})
     assert township_values(con, date(2025, 4, 1)) == expected  # 合计 groups, not 上月 or 集中; codes and prefixes
     assert not con.execute("SELECT count(*) FROM v_fact WHERE period = DATE '2025-03-01'").fetchone()[0]  # hidden
