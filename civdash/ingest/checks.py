@@ -126,30 +126,31 @@ def _looks_year_to_date(facts: pd.DataFrame, known: Known, sheets: Sequence[Shee
     townships' own previous month (in the N-th month of the year): most likely 1-N月累计, which the reading would
     store as one month's. Judged on the median over townships, so one township's real jump does not trigger it."""
     rule = ctx.builtin_rules.get("month_or_ytd")
-    if rule is None or facts.empty:
+    asked = [(no, c) for no, sheet in enumerate(sheets) for c in sheet.columns if c.assumed and c.ytd is False
+             and c.indicator]  # report and district forms' columns; a long table's assumption has no column's ytd
+    if rule is None or facts.empty or not asked:
         return
-    letter_of = facts["cell"].astype(str).str.extract(r"^([A-Z]+)", expand=False).to_numpy(object)
-    for no, sheet in enumerate(sheets):
-        for column in (c for c in sheet.columns if c.assumed and c.ytd is False and c.indicator):
-            mine = (facts["sheet"].to_numpy() == no) & (letter_of == column.letter) \
-                & (facts["indicator"].to_numpy(object) == column.indicator)
-            rows = facts[mine]
-            if rows.empty:
-                continue
-            months = rows["month"].to_numpy(np.int64)
-            nth = int(month_from_number(int(months.max())).month)
-            if nth < 2:
-                continue
-            before = known.at(column.indicator, rows["township"].to_numpy(np.int64), months - 1)
-            value = rows["value"].to_numpy(np.float64)
-            usable = np.isfinite(before) & (before > 0) & np.isfinite(value)
-            if usable.sum() < max(3, usable.size // 2):
-                continue
-            ratio = float(np.median(value[usable] / before[usable]))
-            if ratio >= 1 + 0.6 * (nth - 1):
-                sheet.audit(rule, f"{column.letter}列“{column.header}”未注明当月或累计，按当月数读取；但各乡镇数值中位约为"
-                                  f"本乡镇上月的{ratio:.1f}倍，更像1-{nth}月累计数：请在上面改为“1-N月累计数”，"
-                                  "或说明为何当月数如此之大", rows["cell"].iat[0])
+    sheet_of = facts["sheet"].to_numpy()
+    for no, column in asked:
+        here = facts[sheet_of == no]
+        letters = here["cell"].astype(str).str.extract(r"^([A-Z]+)", expand=False).to_numpy(object)
+        rows = here[(letters == column.letter) & (here["indicator"].to_numpy(object) == column.indicator)]
+        if rows.empty:
+            continue
+        months = rows["month"].to_numpy(np.int64)
+        nth = int(month_from_number(int(months.max())).month)
+        if nth < 2:
+            continue
+        before = known.at(column.indicator, rows["township"].to_numpy(np.int64), months - 1)
+        value = rows["value"].to_numpy(np.float64)
+        usable = np.isfinite(before) & (before > 0) & np.isfinite(value)
+        if usable.sum() < max(3, usable.size // 2):
+            continue
+        ratio = float(np.median(value[usable] / before[usable]))
+        if ratio >= 1 + 0.6 * (nth - 1):
+            sheets[no].audit(rule, f"{column.letter}列“{column.header}”未注明当月或累计，按当月数读取；但各乡镇数值中位约为"
+                                   f"本乡镇上月的{ratio:.1f}倍，更像1-{nth}月累计数：请在上面改为“1-N月累计数”，"
+                                   "或说明为何当月数如此之大", rows["cell"].iat[0])
 
 
 def _formulas(facts: pd.DataFrame, known: Known, sheets: Sequence[SheetResult], ctx: Context) -> None:
