@@ -70,7 +70,7 @@ class ReportLayout:
     sheet_ytd: bool | None = None  # a 累计/1-N月 title, or 当月/本月
     subtotal_rows: tuple[int, ...] = ()  # 街道小计, 镇合计: rows of some townships, neither a township nor the total
     labels: dict[int, str] = field(default_factory=dict)  # body and group rows → the name they carry (merges read)
-    group_rows: tuple[int, ...] = ()  # 一、街道 / 二、镇 rows without figures: labels of the townships below
+    group_rows: tuple[int, ...] = ()  # 一、街道 / 二、镇 rows that are not townships: labels of the townships below
 
     def label(self, row: int) -> str:
         return self.labels.get(row, "")
@@ -244,7 +244,6 @@ def detect_report(
             found = next((t for t in labels[i][:tc + 1] if t and _GROUP.match(normalize_name(t))), None)
             if found:
                 group_label[i] = found
-    group_rows = tuple(group_label)
     top = min(body)
 
     # Walk up from the first data row: 序号 row, units row, header rows; stop at title/meta lines.
@@ -264,8 +263,7 @@ def detect_report(
             break
         if not header_rows and index_row is None and units_row is None and _GROUP.match(normalize_name(labels[r][tc])) \
                 and all(not cell_text(v) for c, v in enumerate(raw) if labels[r][c] != labels[r][tc]):
-            group_rows = (r, *group_rows)  # 一、街道 above the first township: a group label, not a header
-            group_label[r] = labels[r][tc]
+            group_label[r] = labels[r][tc]  # 一、街道 above the first township: a group label, not a header
             r -= 1
             continue
         if index_row is None and not header_rows and _is_index_row(raw, tc):
@@ -314,7 +312,7 @@ def detect_report(
         township_rows=township_rows, total_rows=total_rows, columns=tuple(columns),
         title_lines=title_lines, notes=notes,
         sheet_units=sheet_units(title_lines), sheet_ytd=title_ytd, subtotal_rows=subtotal_rows,
-        labels={i: labels[i][tc] for i in body} | group_label, group_rows=tuple(sorted(set(group_rows))),
+        labels={i: labels[i][tc] for i in body} | group_label, group_rows=tuple(sorted(group_label)),
     )
 
 
