@@ -40,6 +40,8 @@ entries = [e for group in groups.values() for e in group]
 navigation = st.navigation([e.page for e in entries] + [login], position="hidden")
 entry = next((e for e in entries if e.page.url_path == navigation.url_path), None)
 try:
+    access.refresh()  # the account read again on every run: a disabled or demoted account's open tab loses it now
+    access.expired_notice()
     if not meeting:
         access.sidebar(groups, login)
     if entry is not None and not access.may_open(entry.permission):

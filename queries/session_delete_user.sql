@@ -1,2 +1,3 @@
--- End every session of an account (its password changed or it was disabled), and expired ones. Parameters: $user_id.
+-- End every session of an account (a new password, another role, disabled or enabled), and expired ones.
+-- Parameters: $user_id.
 DELETE FROM login_session WHERE user_id = $user_id OR expires_at < current_timestamp

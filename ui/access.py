@@ -3,8 +3,14 @@ for that role, and the polite refusal of a page opened by its URL without the ri
 
 Analysis pages are open to the intranet unless ``CIVDASH_LOGIN_FOR_ANALYSIS=1``; upload and admin pages always
 require a login (``civdash.access.auth`` holds the roles and the rule). The session keeps the logged-in account under
-``USER_KEY``; a login cookie (``COOKIE``, a login session of ``auth.start_session``) logs a reloaded page or a
-new tab in again.
+``USER_KEY`` and the token of its login session under ``SESSION_KEY``; a login cookie (``COOKIE``, a login session
+of ``auth.start_session``) logs a reloaded page or a new tab in again.
+
+Revocation reaches an open tab: ``refresh`` reads the account of the session's login again (one query: the token
+still live, the account not disabled, its role now) at the start of every page run (dashboard.py) and in every
+callback that changes something (``still_allowed``), which runs before the page. An administrator's disabling,
+role change or new password ends all of that account's login sessions, so its open tabs are logged out at their
+next run. A session logged in without a login session (the identity provider's) is taken as it is.
 """
 
 from __future__ import annotations
@@ -21,8 +27,12 @@ from ui import data
 
 USER_KEY = "civdash_user"
 NEXT_KEY = "civdash_after_login"
+SESSION_KEY = "civdash_session_token"  # the token of this session's login session (its login, or its cookie's)
 TOKEN_KEY = "civdash_new_token"  # a login session's token waiting to be written into the cookie
 CLEAR_KEY = "civdash_clear_cookie"
+ENDED_KEY = "civdash_ended_token"  # the cookie's token once its login session ended (not looked up again)
+EXPIRED_KEY = "civdash_login_expired"  # this session's login ended elsewhere: say so once
+EXPIRED = "您的登录已失效（账户已被停用、角色或密码已被管理员更改，或登录已超时），请重新登录。"
 COOKIE = "civdash_session"
 
 
@@ -71,20 +81,60 @@ def _oidc_user(settings: dict) -> auth.User | None:
 
 
 def user() -> auth.User | None:
-    """The logged-in account: this session's, else the one of the login cookie (a reload, a typed address, a
-    new tab), else the identity provider's."""
+    """The logged-in account as this run last read it (``refresh``), else the identity provider's."""
     found = st.session_state.get(USER_KEY)
     if isinstance(found, auth.User):
         return found
-    token = _cookie()
-    if token and not data.is_demo():
-        with data.cursor() as cur:
-            found = auth.session_user(cur, token)
-        if found is not None:
-            st.session_state[USER_KEY] = found
-            return found
     settings = oidc_settings()
     return _oidc_user(settings) if settings else None
+
+
+def refresh() -> auth.User | None:
+    """Read the session's account again from the database: the account of its login session (its own login's, or
+    the login cookie's for a reloaded page or a new tab), with the role it has now. A login session that ended —
+    logout, expiry, or the account disabled, given another role or a new password — logs the session out (and
+    clears the cookie); a session that was logged in is told so once (``expired_notice``). One query, and none
+    for a session without a login session."""
+    state = st.session_state
+    token = state.get(SESSION_KEY)
+    if not token and not isinstance(state.get(USER_KEY), auth.User):
+        cookie = _cookie()
+        token = cookie if cookie and cookie != state.get(ENDED_KEY) else None
+    if not token or data.database()[1]:  # nobody, a session without a login session, or the demo (no accounts)
+        return user()
+    with data.cursor() as cur:
+        found = auth.session_user(cur, token)
+    if found is None:
+        if state.get(SESSION_KEY) == token:
+            state[EXPIRED_KEY] = True
+        _forget(token)
+        return user()
+    state[USER_KEY], state[SESSION_KEY] = found, token
+    return found
+
+
+def _forget(token: str | None) -> None:
+    """Log this session out without touching the database: its account and token dropped, the cookie cleared."""
+    state = st.session_state
+    state.pop(USER_KEY, None)
+    state.pop(SESSION_KEY, None)
+    state.pop(TOKEN_KEY, None)
+    if token:
+        state[ENDED_KEY] = token
+    state[CLEAR_KEY] = True  # the sidebar clears the cookie on the next run
+
+
+def still_allowed(permission: auth.Permission) -> bool:
+    """For a callback that changes something: the account read again (``refresh``) and True when it may still do
+    what ``permission`` grants. A tab rendered before its account was disabled or demoted acts no more."""
+    refresh()
+    return may_open(permission)
+
+
+def expired_notice() -> None:
+    """Once, after ``refresh`` logged the session out: the login has ended."""
+    if st.session_state.pop(EXPIRED_KEY, False):
+        st.warning(EXPIRED, icon=":material/lock_clock:")
 
 
 def _cookie() -> str | None:
@@ -117,27 +167,30 @@ def may_open(permission: auth.Permission) -> bool:
 
 
 def log_in(name: str, password: str) -> str:
-    """Check the name and password; on success the session holds the account and a login session is started
-    for the cookie (``TOKEN_KEY``, written by the login page). Returns '' or the refusal."""
+    """Check the name and password; on success the session holds the account and its new login session's token
+    (``SESSION_KEY``; ``TOKEN_KEY`` until the login page writes it into the cookie). Returns '' or the refusal."""
     with data.cursor() as cur:
         result = auth.login(cur, name, password)
-        if result.user is not None:
-            st.session_state[TOKEN_KEY] = auth.start_session(cur, result.user)
+        token = auth.start_session(cur, result.user) if result.user is not None else None
     if result.user is not None:
         st.session_state[USER_KEY] = result.user
+        st.session_state[SESSION_KEY] = st.session_state[TOKEN_KEY] = token
+        st.session_state.pop(EXPIRED_KEY, None)
     return result.message
 
 
 def log_out() -> None:
+    """End the session's login session — the token of its own login even when the cookie was written after this
+    tab connected (the cookie the server saw is older), and the cookie's — and clear the cookie."""
     u = user()
-    if u is not None:
-        with data.cursor() as cur:
-            audit.record(cur, u.name, "logout", u.name)
-    st.session_state.pop(USER_KEY, None)
+    state = st.session_state
+    tokens = {t for t in (state.get(SESSION_KEY), state.get(TOKEN_KEY), _cookie()) if t}
     with data.cursor() as cur:
-        auth.end_session(cur, _cookie())
-        auth.end_session(cur, st.session_state.pop(TOKEN_KEY, None))
-    st.session_state[CLEAR_KEY] = True  # the sidebar clears the cookie on the next run
+        if u is not None:
+            audit.record(cur, u.name, "logout", u.name)
+        for token in tokens:
+            auth.end_session(cur, token)
+    _forget(_cookie() or state.get(SESSION_KEY))
     if oidc_settings() and st.user.get("is_logged_in", False):
         st.logout()
 
@@ -174,7 +227,7 @@ def sidebar(groups: dict[str, list[Entry]], login_page: st.Page) -> None:
             for e in shown:
                 st.page_link(e.page, label=e.page.title, icon=e.page.icon)
         st.divider()
-        if st.session_state.pop(CLEAR_KEY, False):
+        if st.session_state.pop(CLEAR_KEY, False) and not st.session_state.get(TOKEN_KEY):
             st.iframe(cookie_script(None), height=1)
         u = user()
         if u is None:

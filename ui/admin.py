@@ -32,7 +32,11 @@ def me() -> str | None:
 
 
 def _act(area: str, change: Callable, *args, done: str, clear: Sequence[str] = ()) -> None:
-    """Run ``change(cursor, *args, by=me())``; keep its outcome for ``outcome(area)``; empty the ``clear`` inputs."""
+    """Run ``change(cursor, *args, by=me())``; keep its outcome for ``outcome(area)``; empty the ``clear`` inputs.
+    Nothing is done when the account acting is no longer an administrator (disabled or demoted since the page was
+    shown: the page's run then shows the login)."""
+    if not access.still_allowed("users"):
+        return
     try:
         with data.cursor() as cur:
             change(cur, *args, by=me())

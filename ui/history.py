@@ -79,8 +79,8 @@ def undo(batch_id: int) -> None:
     """The rollback button's action, run on the click before the page reruns (see ``frame.require_navigation``);
     the outcome waits in the session for the page to show. The rollback bumps the data version, so every cached
     read above is fresh on that rerun."""
-    if not st.session_state.get(f"history_sure::{batch_id}"):
-        return
+    if not st.session_state.get(f"history_sure::{batch_id}") or not access.still_allowed("upload"):
+        return  # not confirmed, or the account may no longer (disabled or demoted since the page was shown)
     user = access.user().name if access.user() else None
     try:
         with data.cursor() as cur:

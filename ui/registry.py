@@ -41,7 +41,10 @@ def user() -> str | None:
 def act(area: str, change: Callable, *args, done: Callable[[object], str] | str, clear: Sequence[str] = (),
         **kwargs) -> None:
     """Run ``change(cursor, *args, user=…, **kwargs)`` and keep its outcome for ``outcome(area)``. On success the
-    widgets named in ``clear`` start empty again."""
+    widgets named in ``clear`` start empty again. Nothing is done when the account acting is no longer an
+    administrator (disabled or demoted since the page was shown)."""
+    if not access.still_allowed("registry"):
+        return
     try:
         with data.cursor() as cur:
             result = change(cur, *args, user=user(), **kwargs)

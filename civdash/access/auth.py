@@ -172,6 +172,8 @@ def set_role(con: duckdb.DuckDBPyConnection, name: str, role: str, by: str | Non
 
     def write() -> None:
         queries.execute(con, "user_set_role", id=user.id, role=role)
+        if role != user.role:  # the open sessions were granted the old role: they end, a new login gets the new one
+            queries.execute(con, "session_delete_user", user_id=user.id)
         audit.record(con, by, "user", user.name, {"change": "role", "before": user.role, "after": role})
 
     _written(con, write)

@@ -141,7 +141,7 @@ def test_an_oidc_login_takes_its_role_from_the_configured_claim(claims, expected
     assert auth.role_from_claims(claims, "groups", ROLE_MAP) == expected
 
 
-def test_a_login_session_lasts_until_logout_expiry_a_new_password_or_disabling(con) -> None:
+def test_a_login_session_lasts_until_logout_expiry_a_new_role_a_new_password_or_disabling(con) -> None:
     user = auth.add_user(con, "李静", "statistician", PASSWORD)
     now = datetime(2026, 11, 22, 9, 0)
     token = auth.start_session(con, user, now=now)
@@ -150,8 +150,12 @@ def test_a_login_session_lasts_until_logout_expiry_a_new_password_or_disabling(c
     assert auth.session_user(con, token, now=now + timedelta(hours=1)).name == "李静"
     assert auth.session_user(con, token, now=now + timedelta(hours=auth.SESSION_HOURS, minutes=1)) is None
     assert auth.session_user(con, "forged", now=now) is None and auth.session_user(con, None) is None
-    auth.set_role(con, "李静", "admin")
-    assert auth.session_user(con, token, now=now).role == "admin"  # the role is read fresh
+    auth.set_role(con, "李静", "statistician")  # no change: the session lives on
+    assert auth.session_user(con, token, now=now).role == "statistician"
+    auth.set_role(con, "李静", "admin")  # another role ends every session of the account
+    assert auth.session_user(con, token, now=now) is None
+    token = auth.start_session(con, auth.find(con, "李静"), now=now)
+    assert auth.session_user(con, token, now=now).role == "admin"
     auth.end_session(con, token)
     assert auth.session_user(con, token, now=now) is None
     again = auth.start_session(con, user, now=now)
