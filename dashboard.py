@@ -4,7 +4,7 @@ import logging
 
 import streamlit as st
 
-from civdash.store.ducklake import StoreError
+from civdash.store.ducklake import StoreError, without_password
 from ui.access import Entry
 
 st.set_page_config(page_title="民政数据看板", page_icon="📊", layout="wide")
@@ -48,9 +48,12 @@ try:
         access.refusal(entry, login)
     else:
         navigation.run()
-except StoreError as exc:  # the shared store is not set up right or not reachable: say so; details in the log
-    logging.getLogger("civdash").error("store unavailable: %s", exc)
-    st.error(f"看板暂时无法使用数据：{exc.message.rstrip('。')}。详细原因已记入服务器日志，请联系系统管理员。")
+except StoreError as exc:  # the shared store is not set up right or not reachable: details in the log
+    logging.getLogger("civdash").error("store unavailable: %s", without_password(str(exc)))
+    if access.known_admin():  # what is wrong, for the one who can fix it (any password masked)
+        st.error(f"看板暂时无法使用数据：{without_password(exc.message).rstrip('。')}。详细原因已记入服务器日志。")
+    else:
+        st.error(access.STORE_DOWN)
 except Exception:  # never show a traceback to a user; the log keeps it for the admin
     logging.getLogger("civdash").exception("page %s failed", navigation.title)
     st.error("抱歉，页面加载时出现问题，详细情况已记入服务器日志。请刷新页面重试；如仍有问题，请联系系统管理员。")

@@ -155,6 +155,16 @@ def cookie_script(token: str | None) -> str:
     return f"<script>parent.document.cookie = {json.dumps(value)};</script>"
 
 
+STORE_DOWN = "看板暂时无法使用数据，请稍后再试。如仍无法使用，请联系系统管理员。"
+
+
+def known_admin() -> bool:
+    """True when the session's account, as last read, is an administrator; reads nothing (for when the database
+    cannot be reached: only an administrator is told what is wrong with the store)."""
+    found = st.session_state.get(USER_KEY)
+    return isinstance(found, auth.User) and found.role == "admin"
+
+
 def role() -> str | None:
     u = user()
     return u.role if u else None

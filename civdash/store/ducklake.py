@@ -30,7 +30,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -44,9 +44,11 @@ EXTENSIONS = ("postgres_scanner", "ducklake")
 
 class StoreError(RuntimeError):
     """The storage setting or the shared store is not usable. ``message`` (Chinese) says what and what to do;
-    ``detail`` is the underlying error (for the command line and the server log, not for the dashboard's users)."""
+    ``detail`` is the underlying error (for the command line and the server log, not for the dashboard's users).
+    Any password quoted in either is masked (``without_password``)."""
 
     def __init__(self, message: str, detail: str = "") -> None:
+        message, detail = without_password(message), without_password(detail)
         super().__init__(f"{message}：{detail}" if detail else message)
         self.message = message
         self.detail = detail
@@ -56,7 +58,7 @@ class StoreError(RuntimeError):
 class Lake:
     """A DuckLake: catalog in PostgreSQL (``catalog``: a libpq connection string), data files under ``data_path``."""
 
-    catalog: str
+    catalog: str = field(repr=False)  # it may hold the password: never in a repr (a log, a traceback)
     data_path: str
 
     def __str__(self) -> str:
@@ -64,10 +66,19 @@ class Lake:
         return f"DuckLake（目录 {without_password(self.catalog)}，数据 {self.data_path}）"
 
 
+# A password given as a key and a value: libpq's ``password=…`` (bare, or quoted with '…' and \' escapes), a URI's
+# ``?password=…``, ``PGPASSWORD=…``, a JSON or YAML ``"password": "…"``; an unterminated quote masks to the end.
+_KEYED_PASSWORD = re.compile(r"""(password["']?\s*[=:]\s*)('(?:[^'\\]|\\.)*'?|"(?:[^"\\]|\\.)*"?|[^\s'",;&)]+)""",
+                             re.IGNORECASE)
+# A URI's user:password@ (the password up to the last @ of the URI: an unencoded @ in it is masked as well).
+_URI_PASSWORD = re.compile(r"(://[^:/@\s'\"]*:)[^\s'\"]*@")
+
+
 def without_password(text: str) -> str:
-    """``text`` (a connection string, or an error message quoting one) with any password replaced by ***."""
-    shown = re.sub(r"(password\s*=\s*)[^\s\"']+", r"\1***", text, flags=re.IGNORECASE)
-    return re.sub(r"(://[^:/@\s]+:)[^@\s]+@", r"\1***@", shown)
+    """``text`` (a connection string, or an error message quoting one) with every password replaced by ***: the
+    key-value forms (``password=s``, ``password='s s'``, ``password="s"``, ``PGPASSWORD=s``, ``?password=s``,
+    ``"password": "s"``) and a URI's ``user:s@host``."""
+    return _URI_PASSWORD.sub(r"\1***@", _KEYED_PASSWORD.sub(r"\1***", text))
 
 
 def configured() -> Lake | None:

@@ -47,13 +47,18 @@ def test_an_unreachable_store_is_told_without_a_traceback(monkeypatch, tmp_path)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    lake_env(monkeypatch, f"host=127.0.0.1 port={port} dbname=x user=u password=topsecret connect_timeout=2",
+    lake_env(monkeypatch, f"host=127.0.0.1 port={port} dbname=x user=u password='top secret' connect_timeout=2",
              str(tmp_path / "data"))
     try:
-        at = run_app(user=None)
+        at = run_app(user=None)  # a visitor: a generic message, nothing of the setting
+        assert not at.exception
+        assert [e.value for e in at.error] == ["看板暂时无法使用数据，请稍后再试。如仍无法使用，请联系系统管理员。"]
+        clear_caches()
+        at = run_app()  # an administrator: what is wrong, the password masked (quoted, with a space in it)
         assert not at.exception
         assert [e.value for e in at.error] == [
             f"看板暂时无法使用数据：无法连接共享存储 DuckLake（目录 host=127.0.0.1 port={port} dbname=x user=u "
-            f"password=*** connect_timeout=2，数据 {tmp_path / 'data'}）。详细原因已记入服务器日志，请联系系统管理员。"]
+            f"password=*** connect_timeout=2，数据 {tmp_path / 'data'}）。详细原因已记入服务器日志。"]
+        assert "secret" not in str(at)
     finally:
         clear_caches()

@@ -59,6 +59,26 @@ def test_messages_never_show_the_password(catalog, shown) -> None:
     assert str(ducklake.Lake(catalog, "/srv/lake")) == f"DuckLake（目录 {shown}，数据 /srv/lake）"
 
 
+@pytest.mark.parametrize("text, shown", [
+    ("host=db password='my s3cret' user=c", "host=db password=*** user=c"),
+    ("host=db password = 'it\\'s s3cret' user=c", "host=db password = *** user=c"),
+    ('host=db password="my s3cret" user=c', "host=db password=*** user=c"),
+    ("host=db PASSWORD=s3cret", "host=db PASSWORD=***"),
+    ("PGPASSWORD=s3cret psql -h db", "PGPASSWORD=*** psql -h db"),
+    ("postgres://civdash:s3cret@db/civdash", "postgres://civdash:***@db/civdash"),
+    ("postgresql://civdash:s3c@ret@db/civdash", "postgresql://civdash:***@db/civdash"),
+    ("postgresql://civdash@db/civdash?password=s3cret&sslmode=require",
+     "postgresql://civdash@db/civdash?password=***&sslmode=require"),
+    ("ATTACH 'ducklake:postgres:host=db password=s3cret' AS civdash",
+     "ATTACH 'ducklake:postgres:host=db password=***' AS civdash"),
+    ('{"password": "s3cret", "user": "c"}', '{"password": ***, "user": "c"}'),
+    ("host=db password='unterminated s3cret", "host=db password=***"),
+])
+def test_every_form_of_a_password_is_masked(text, shown) -> None:
+    assert ducklake.without_password(text) == shown
+    assert "s3cret" not in str(ducklake.Lake(text, "/srv/lake")) and "s3cret" not in repr(ducklake.Lake(text, "/srv/lake"))
+
+
 def test_the_extensions_come_from_their_pip_packages_for_this_duckdb() -> None:
     for name in ducklake.EXTENSIONS:
         path = ducklake.extension_file(name)
