@@ -180,13 +180,28 @@ def log_in(name: str, password: str) -> str:
     """Check the name and password; on success the session holds the account and its new login session's token
     (``SESSION_KEY``; ``TOKEN_KEY`` until the login page writes it into the cookie). Returns '' or the refusal."""
     with data.cursor() as cur:
-        result = auth.login(cur, name, password)
+        result = auth.login(cur, name, password, address=client_address())
         token = auth.start_session(cur, result.user) if result.user is not None else None
     if result.user is not None:
         st.session_state[USER_KEY] = result.user
         st.session_state[SESSION_KEY] = st.session_state[TOKEN_KEY] = token
         st.session_state.pop(EXPIRED_KEY, None)
     return result.message
+
+
+def client_address() -> str | None:
+    """The browser's address for the per-address login throttle: the connection's, or behind the reverse proxy on
+    this machine (the connection is local) the last address of ``X-Forwarded-For``, the one nginx appended (the
+    earlier ones a client may write); None when unknown (then only the per-account lock applies)."""
+    try:
+        peer = st.context.ip_address
+        forwarded = st.context.headers.get("X-Forwarded-For", "")
+    except Exception:  # no browser context (a script run outside the server)
+        return None
+    if peer and peer not in ("127.0.0.1", "::1"):
+        return peer
+    last = forwarded.split(",")[-1].strip()
+    return last[:64] or None
 
 
 def log_out() -> None:

@@ -8,7 +8,10 @@ Passwords are hashed with argon2id (argon2-cffi's defaults, RFC 9106's second re
 stored or logged. There is no default account and no default password: the first administrator is created on
 the command line (``python -m civdash users add NAME --role admin``). After ``MAX_FAILURES`` failed logins in a
 row an account is locked for ``LOCK_MINUTES``; a failed login for any name (known or not) costs the same hash
-check, so the answer does not reveal which names exist.
+check, so the answer does not reveal which names exist. Alongside, one address (the browser's, as the dashboard
+sees it) may fail ``ADDRESS_MAX_FAILURES`` times in ``LOCK_MINUTES``, for any names; then it is refused without a
+check, so a single machine can neither guess on nor keep locking accounts (an administrator's among them). A login
+name goes into the audit log cut to ``NAME_SHOWN`` characters.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ MAX_FAILURES = 5
 LOCK_MINUTES = 15
 MIN_PASSWORD = 8
 SESSION_HOURS = 12  # how long a login lasts in a browser without a new login
+ADDRESS_MAX_FAILURES = 20  # failed logins from one address (any names) within LOCK_MINUTES before it is refused
+NAME_SHOWN = 64  # a login name longer than this is cut (with …) where it is logged; names are at most 40
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("civdash: a hash to check against when the name is unknown")
@@ -197,30 +202,47 @@ def _existing(con: duckdb.DuckDBPyConnection, name: str) -> User:
     return user
 
 
-def login(con: duckdb.DuckDBPyConnection, name: str, password: str, now: datetime | None = None) -> LoginResult:
+def login(con: duckdb.DuckDBPyConnection, name: str, password: str, now: datetime | None = None,
+          address: str | None = None) -> LoginResult:
     """Check a name and password; count failures, lock after ``MAX_FAILURES``; every attempt goes to the audit
-    log. The message never says whether the name exists. A login whose writes meet another session's or process's
-    commit (on the shared store any two logins' writes do) is checked again from the start, with the failure count
-    read afresh."""
+    log (with ``address``, the browser's address, when known). An address with ``ADDRESS_MAX_FAILURES`` failed
+    logins in the last ``LOCK_MINUTES`` is refused before any check. The message never says whether the name
+    exists. A login whose writes meet another session's or process's commit (on the shared store any two logins'
+    writes do) is checked again from the start, with the failure count read afresh."""
     try:
-        return db.retried_on_conflict(lambda: _login(con, name, password, now or datetime.now()), AccountError(BUSY))
+        return db.retried_on_conflict(lambda: _login(con, name, password, now or datetime.now(), address),
+                                      AccountError(BUSY))
     except AccountError as exc:
         return LoginResult(None, str(exc))
 
 
-def _login(con: duckdb.DuckDBPyConnection, name: str, password: str, now: datetime) -> LoginResult:
+def shown_name(name: str) -> str:
+    """A login name as the audit log keeps it: at most ``NAME_SHOWN`` characters (a longer one cut, with …)."""
+    return name if len(name) <= NAME_SHOWN else name[:NAME_SHOWN] + "…"
+
+
+def _login(con: duckdb.DuckDBPyConnection, name: str, password: str, now: datetime, address: str | None) -> LoginResult:
     name = (name or "").strip()
+    where = {"address": address} if address else {}
+
+    def failed(reason: str, **detail: object) -> None:
+        audit.record(con, None, "login_failed", shown_name(name), {"reason": reason, **detail, **where})
+
+    if address and int(queries.scalar(con, "audit_login_failures_from", address=address,
+                                      minutes=LOCK_MINUTES)) >= ADDRESS_MAX_FAILURES:
+        failed("address")
+        return LoginResult(None, f"此地址登录失败次数过多，请{LOCK_MINUTES}分钟后再试或联系管理员")
     row = queries.run(con, "user_for_login", name=name)
     refused = "用户名或密码不正确"
     if row.empty:
         _verify(_DUMMY_HASH, password)  # the same work as for a known name
-        audit.record(con, None, "login_failed", name, {"reason": "unknown"})
+        failed("unknown")
         return LoginResult(None, refused)
     r = row.iloc[0]
     user = User(int(r.id), r["name"], r.role, bool(r.disabled), _ts(r.locked_until))
     if user.locked_until is not None and user.locked_until > now:
         _verify(_DUMMY_HASH, password)
-        audit.record(con, None, "login_failed", name, {"reason": "locked"})
+        failed("locked")
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
         return LoginResult(None, f"登录失败次数过多，账户已暂时锁定，请{minutes}分钟后再试或联系管理员")
     if not isinstance(r.password_hash, str) or not _verify(r.password_hash, password):
@@ -229,12 +251,12 @@ def _login(con: duckdb.DuckDBPyConnection, name: str, password: str, now: dateti
         with db.transaction(con):
             queries.execute(con, "user_login_failed", id=user.id, failed_logins=0 if locked else failures,
                             locked_until=locked)
-            audit.record(con, None, "login_failed", name, {"reason": "password", "locked": locked is not None})
+            failed("password", locked=locked is not None)
         if locked:
             return LoginResult(None, f"连续{MAX_FAILURES}次密码错误，账户已锁定{LOCK_MINUTES}分钟")
         return LoginResult(None, refused)
     if user.disabled:
-        audit.record(con, None, "login_failed", name, {"reason": "disabled"})
+        failed("disabled")
         return LoginResult(None, "此账户已停用，请联系管理员")
     with db.transaction(con):
         queries.execute(con, "user_login_ok", id=user.id)

@@ -25,7 +25,8 @@ from civdash.outputs.export import neutralise, text_width
 
 COLUMNS = ["时间", "用户", "操作", "对象", "详情"]
 NOBODY = "（未登录）"
-LOGIN_FAILURES = {"unknown": "用户名不存在", "password": "密码错误", "locked": "账户锁定中", "disabled": "账户已停用"}
+LOGIN_FAILURES = {"unknown": "用户名不存在", "password": "密码错误", "locked": "账户锁定中", "disabled": "账户已停用",
+                  "address": "此地址失败次数过多，暂停登录"}
 USER_CHANGES = {"add": "新增账户", "password": "重置密码", "role": "更改角色", "disable": "停用账户", "enable": "启用账户"}
 REGISTRY_CHANGES = {"add_indicator": "新增指标", "edit_indicator": "修改指标", "add_township": "新增乡镇（街道）",
                     "edit_township": "修改乡镇（街道）", "merge_townships": "合并乡镇（街道）", "set_target": "设置年度目标",
@@ -71,6 +72,8 @@ def describe(action: str, detail: str | dict | None) -> str:
             parts.append(LOGIN_FAILURES.get(reason, str(reason)))
         if d.pop("locked", False):
             parts.append("连续失败，账户已锁定")
+        if address := d.pop("address", None):
+            parts.append(f"地址：{address}")
     elif action == "user":
         change = d.pop("change", None)
         if change == "role":

@@ -89,6 +89,31 @@ def test_five_failures_lock_the_account_then_it_opens_again(con) -> None:
     assert auth.login(con, "李静", "wrong", now=now + timedelta(minutes=17)).message == "用户名或密码不正确"
 
 
+def test_a_huge_login_name_goes_into_the_audit_log_cut_to_64_characters(con) -> None:
+    name = "管" * 200_000
+    assert auth.login(con, name, PASSWORD).message == "用户名或密码不正确"
+    ((action, user, target, detail),) = log(con)
+    assert (action, user, detail) == ("login_failed", None, {"reason": "unknown"})
+    assert target == "管" * 64 + "…" and len(target) == auth.NAME_SHOWN + 1
+    assert auth.shown_name("李静") == "李静" and auth.shown_name("a" * 64) == "a" * 64
+
+
+def test_one_address_is_throttled_across_names_and_cannot_lock_the_admin_out(con) -> None:
+    auth.add_user(con, "王主任", "admin", PASSWORD)
+    attacker, office = "203.0.113.9", "10.0.0.21"
+    for k in range(auth.ADDRESS_MAX_FAILURES):  # guesses on many names, none of them an account
+        assert auth.login(con, f"admin{k}", "guess guess", address=attacker).message == "用户名或密码不正确"
+    throttled = auth.login(con, "王主任", "guess guess", address=attacker)
+    assert throttled.user is None and throttled.message == "此地址登录失败次数过多，请15分钟后再试或联系管理员"
+    assert auth.login(con, "王主任", PASSWORD, address=attacker).user is None  # refused before any check
+    # the refused attempts never reached the account: no failure counted, no lock
+    assert con.execute("SELECT failed_logins, locked_until FROM app_user WHERE name = '王主任'").fetchone() == (0, None)
+    assert auth.login(con, "王主任", PASSWORD, address=office).user is not None  # the admin, elsewhere, logs in
+    entries = [(t, d) for a, _, t, d in log(con) if a == "login_failed"]
+    assert entries[0] == ("admin0", {"reason": "unknown", "address": attacker})
+    assert entries[-1] == ("王主任", {"reason": "address", "address": attacker})
+
+
 def test_a_new_password_lifts_the_lock(con) -> None:
     auth.add_user(con, "李静", "statistician", PASSWORD)
     for k in range(auth.MAX_FAILURES):
