@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from civdash.access import audit
+from civdash.domain import times
 from civdash.domain.periods import month_label
 from civdash.domain.units import format_value
 from civdash.ingest import commit
@@ -72,7 +73,7 @@ def explanations(batch_id: int) -> pd.DataFrame:
         kept = commit.batch_explanations(cur, batch_id)
     return pd.DataFrame({"审核规则": kept["rule_name"], "位置": kept["location"], "核实说明": kept["explanation"],
                          "问题": kept["message"], "说明人": kept["explained_by"].fillna(""),
-                         "时间": pd.to_datetime(kept["explained_at"]).dt.strftime("%Y-%m-%d %H:%M")})
+                         "时间": times.beijing_column(kept["explained_at"])})
 
 
 def undo(batch_id: int) -> None:
@@ -116,7 +117,7 @@ def batch_table(listing: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "批次": listing["id"],
         "状态": listing["status"].map(STATUSES),
-        "时间": pd.to_datetime(listing["created_at"]).dt.strftime("%Y-%m-%d %H:%M"),
+        "时间": times.beijing_column(listing["created_at"]),
         "上传人": listing["user_name"].fillna("—"),
         "来源": listing["source"].map(SOURCES).fillna(listing["source"]),
         "期间": [period_span(r.first_period, r.last_period, r.months) for r in listing.itertuples()],

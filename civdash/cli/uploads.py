@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from civdash import appdb
+from civdash.domain import times
 from civdash.domain.periods import month_label
 from civdash.ingest.commit import CommitError, batches, rollback
 from civdash.ingest.context import Options
@@ -155,7 +156,7 @@ def run_batches(args) -> int:
         months = "" if b.first_period is None or str(b.first_period) == "NaT" else (
             f"，{month_label(b.first_period)}" + ("" if b.first_period == b.last_period
                                                   else f"至{month_label(b.last_period)}"))
-        print(f"批次{b.id}  {b.created_at:%Y-%m-%d %H:%M}  {status.get(b.status, b.status)}  {b.user_name or ''}  "
+        print(f"批次{b.id}  {times.beijing(b.created_at)}  {status.get(b.status, b.status)}  {b.user_name or ''}  "
               f"{b.files or '（无文件）'}{months}，{b.facts}条（当前有效{b.current_facts}条）")
     return 0
 

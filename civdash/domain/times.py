@@ -1,0 +1,32 @@
+"""Times as a person reads them: 北京时间 (Asia/Shanghai, UTC+8, no daylight saving).
+
+The database stores times without a zone, in UTC (the server runs in UTC: DuckDB writes ``current_timestamp`` in
+the server's zone). Every time a page, an export or the command line shows goes through ``beijing``."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pandas as pd
+
+BEIJING = timezone(timedelta(hours=8), "北京时间")
+
+
+def beijing(value: object, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time (naive = UTC; an aware one is converted) as Beijing time in ``fmt``; '' for None/NaT."""
+    if value is None or value != value or value is pd.NaT:  # None, NaN, NaT
+        return ""
+    stamp = pd.Timestamp(value)
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize("UTC")
+    return stamp.tz_convert(BEIJING).strftime(fmt)
+
+
+def beijing_column(values: pd.Series, fmt: str = "%Y-%m-%d %H:%M") -> pd.Series:
+    """``beijing`` for a column of stored times."""
+    return pd.Series([beijing(v, fmt) for v in values], index=values.index, dtype=object)
+
+
+def now_beijing() -> datetime:
+    """The current time in Beijing (aware)."""
+    return datetime.now(BEIJING)

@@ -1,0 +1,18 @@
+"""Stored UTC times shown as 北京时间 (civdash/domain/times.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from civdash.domain import times
+
+
+def test_a_stored_utc_time_is_shown_eight_hours_later() -> None:
+    assert times.beijing(datetime(2026, 12, 7, 16, 30)) == "2026-12-08 00:30"  # past midnight: the next day
+    assert times.beijing(pd.Timestamp("2026-12-07 01:05:09"), "%Y-%m-%d %H:%M:%S") == "2026-12-07 09:05:09"
+    assert times.beijing(datetime(2026, 12, 7, 1, 0, tzinfo=UTC)) == "2026-12-07 09:00"
+    assert times.beijing(None) == "" and times.beijing(pd.NaT) == ""
+    column = times.beijing_column(pd.Series(pd.to_datetime(["2026-06-30 23:59", None])))
+    assert column.tolist() == ["2026-07-01 07:59", ""]
