@@ -198,9 +198,9 @@ def client_address() -> str | None:
         forwarded = st.context.headers.get("X-Forwarded-For", "")
     except Exception:  # no browser context (a script run outside the server)
         return None
-    if peer and peer not in ("127.0.0.1", "::1"):
+    if isinstance(peer, str) and peer and peer not in ("127.0.0.1", "::1"):
         return peer
-    last = forwarded.split(",")[-1].strip()
+    last = forwarded.split(",")[-1].strip() if isinstance(forwarded, str) else ""
     return last[:64] or None
 
 
