@@ -136,12 +136,17 @@ class DatabaseBusy(RuntimeError):
 def connect(path: str | Path | ducklake.Lake, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) a civdash database — a file, or the shared lake — and bring its schema up to date.
 
-    Raises ``DatabaseBusy`` when another process holds the file (a lake is never held).
+    A lake is set up and brought up to date whoever opens it first, ``read_only`` or not (docs/deployment.md: the
+    first process sets the store up): it is never held by one process, so a reader cannot leave that to a writer,
+    and a new lake has no tables to read until then. Raises ``DatabaseBusy`` when another process holds the file.
     """
     if isinstance(path, ducklake.Lake):
         con = ducklake.attach(path)
-        if not read_only:
+        try:
             migrate(con)
+        except BaseException:
+            con.close()
+            raise
         return con
     path = Path(path)
     if not read_only:
