@@ -112,6 +112,7 @@ def create_backup(db_path: Path | ducklake.Lake, directory: Path, keep: int | No
             raise BackupError(f"数据库不存在：{db_path}")
     if keep is not None and keep < 1:
         raise BackupError("--keep 至少为1")
+    db.keep_private()  # a backup holds the password hashes too
     directory = Path(directory)
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -359,6 +360,7 @@ def _restore(backup_file: Path, db_path: Path | ducklake.Lake, now: datetime | N
         _hold(db_path).close()  # refuse before copying anything
     incoming = db_path.with_name(db_path.name + ".restoring")
     _remove_database(incoming)
+    db.keep_private()
     shutil.copyfile(backup_file, incoming)
     try:
         kept = _set_aside(db_path, stamp)

@@ -3,6 +3,7 @@ transactions."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -150,6 +151,7 @@ def connect(path: str | Path | ducklake.Lake, read_only: bool = False) -> duckdb
         return con
     path = Path(path)
     if not read_only:
+        keep_private()
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
         con = duckdb.connect(str(path), read_only=read_only)
@@ -158,8 +160,33 @@ def connect(path: str | Path | ducklake.Lake, read_only: bool = False) -> duckdb
             raise DatabaseBusy(path) from exc
         raise
     if not read_only:
+        private(path)
         migrate(con)
     return con
+
+
+PRIVATE_BITS = 0o077  # group and others: no access
+
+
+def keep_private() -> None:
+    """Files this process creates from now on are its user's alone (0600, folders 0700): a database holds password
+    hashes and login sessions, and so do its ``.wal`` and its backups. The process's umask gains 077 for good, not
+    for a moment, because DuckDB creates the ``.wal`` whenever a commit needs one (again after every checkpoint),
+    from whichever thread commits."""
+    current = os.umask(PRIVATE_BITS)
+    os.umask(current | PRIVATE_BITS)
+
+
+def private(path: Path) -> None:
+    """Take group's and others' access away from a database file and its log (made before ``keep_private``, by an
+    older civdash); a file of another owner is left as it is."""
+    for p in (Path(path), Path(f"{path}.wal")):
+        try:
+            mode = p.stat().st_mode & 0o777
+            if mode & PRIVATE_BITS:
+                p.chmod(mode & ~PRIVATE_BITS)
+        except OSError:
+            pass
 
 
 @contextmanager
