@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         print("起始月份晚于截止月份", file=sys.stderr)
         return 2
     path = args.db or appdb.app_database()[0]
-    if not Path(path).exists():
+    if not appdb.exists(path):
         print(f"数据库不存在：{path}", file=sys.stderr)
         return 1
     con = db.connect(path, read_only=True)

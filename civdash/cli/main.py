@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import traceback
 from datetime import date
 from pathlib import Path
+
+import duckdb
 
 from civdash import appdb, demo
 from civdash.analysis import metrics
@@ -74,6 +78,22 @@ def main(argv: list[str] | None = None) -> int:
     except (db.DatabaseBusy, ducklake.StoreError, transfer.TransferError) as exc:
         print(str(exc), file=sys.stderr)
         return 1
+    except Exception as exc:  # the last resort: a person reads a sentence, never a traceback
+        return _failed(exc)
+
+
+def _failed(exc: Exception) -> int:
+    """Say in Chinese that the command did not finish and why; the traceback only with ``CIVDASH_DEBUG=1``."""
+    detail = ducklake.without_password(f"{type(exc).__name__}: {exc}")
+    if isinstance(exc, duckdb.Error):
+        print(f"命令未完成：数据库出错（{detail}）。", file=sys.stderr)
+    elif isinstance(exc, OSError):
+        print(f"命令未完成：读写文件出错（{detail}）。", file=sys.stderr)
+    else:
+        print(f"命令未完成：程序出错（{detail}）。请把这条信息告诉系统管理员。", file=sys.stderr)
+    if os.environ.get("CIVDASH_DEBUG") == "1":
+        traceback.print_exc()
+    return 1
 
 
 def _is_real_database(path: Path) -> bool:
@@ -122,7 +142,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "report":
         return report.run(args)
     if args.command == "audit-rules":
-        return audit_rules.run(args, args.db or real_db_path())
+        return audit_rules.run(args, Path(args.db) if args.db else appdb.real_store())
     if args.command == "migrate" and args.to:
         return _move_into_lake(args.db or real_db_path())
     path = args.db or appdb.real_store()

@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"输出文件须为 .docx、.md 或 .txt：{args.output}", file=sys.stderr)
         return 2
     path = args.db or appdb.app_database()[0]
-    if not Path(path).exists():
+    if not appdb.exists(path):
         print(f"数据库不存在：{path}", file=sys.stderr)
         return 1
     kind = "quarter" if args.quarter else "ytd" if args.ytd else "month"

@@ -24,8 +24,19 @@ How a consistent source is obtained:
     ``.wal.checkpoint`` file (commits made during a running checkpoint) makes the attempt start over.
   * Every block of every table is read (the row hashes), and DuckDB checks each block's checksum as it reads:
     a block caught half-written fails the attempt instead of passing silently.
-  The copy is then opened (its log replayed), fingerprinted and copied with ``COPY FROM DATABASE`` into the
-  backup, so the backup itself is a clean file without a log, whatever the byte copy looked like.
+  The copy is then opened (its log replayed), fingerprinted and copied (``copy_database``) into the backup, so
+  the backup itself is a clean file without a log, whatever the byte copy looked like.
+
+How a database is copied (``copy_database``): ``COPY FROM DATABASE … (SCHEMA)`` creates the tables, the sequences
+at their current values and the views; then every table's rows are inserted, parents before the tables that refer
+to them by a foreign key (``batch_file`` → ``batch``), in one transaction. DuckDB's own ``COPY FROM DATABASE`` does
+not do the second step in that order: it inserts the tables in the order its scheduler runs them, so with rows in
+``batch_file`` it fails with "Violates foreign key constraint" more often than not, depending on the number of
+threads (duckdb/duckdb#16785, #24215; DuckDB 1.5.5).
+
+Every ``duckdb.Error`` and ``OSError`` ends as a ``BackupError`` with a Chinese message. In the byte-copy path a
+copy that does not open or fails a check is taken again (it may have caught a commit half-written); the message in
+the end says whether checkpoints kept running or what the last error was, never the one for the other.
 
 The byte copy reads the files without locking them; it must not run inside a process that holds the database
 through DuckDB (closing a descriptor would drop that process's POSIX lock): the function only gets there when
@@ -101,8 +112,12 @@ def create_backup(db_path: Path | ducklake.Lake, directory: Path, keep: int | No
             raise BackupError(f"数据库不存在：{db_path}")
     if keep is not None and keep < 1:
         raise BackupError("--keep 至少为1")
+    db.keep_private()  # a backup holds the password hashes too
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackupError(f"无法建立备份目录 {directory}：{exc}") from exc
     target = directory / backup_name(now or datetime.now())
     if target.exists():
         raise BackupError(f"备份文件已存在：{target}（同一秒内只能备份一次）")
@@ -111,6 +126,8 @@ def create_backup(db_path: Path | ducklake.Lake, directory: Path, keep: int | No
         method, tries = _write_backup(db_path, partial, attempts, pause)
         summary = summarize(partial)
         os.replace(partial, target)
+    except OSError as exc:
+        raise BackupError(f"无法写入备份目录 {directory}：{exc}") from exc
     finally:
         _remove_database(partial)
     summary = replace(summary, path=target)
@@ -121,14 +138,20 @@ def create_backup(db_path: Path | ducklake.Lake, directory: Path, keep: int | No
 def _write_backup(db_path: Path | ducklake.Lake, partial: Path, attempts: int,
                   pause: Callable[[float], None]) -> tuple[str, int]:
     if isinstance(db_path, ducklake.Lake):
-        _copy_lake(db_path, partial)
+        try:
+            _copy_lake(db_path, partial)
+        except duckdb.Error as exc:
+            raise BackupError(f"无法从共享存储取得备份：{ducklake.without_password(str(exc))}") from exc
         return "lake", 1
     try:
         _copy_checked(db_path, partial, source_read_only=True)
         return "direct", 1
     except db.DatabaseBusy:
         pass
+    except duckdb.Error as exc:
+        raise BackupError(f"无法备份 {db_path}：{exc}") from exc
     last: Exception | None = None
+    checkpoints = 0
     with tempfile.TemporaryDirectory(prefix=".civdash-backup-", dir=partial.parent) as stage:
         staged = Path(stage) / "snapshot.duckdb"
         for attempt in range(1, attempts + 1):
@@ -138,12 +161,14 @@ def _write_backup(db_path: Path | ducklake.Lake, partial: Path, attempts: int,
                 if _snapshot(db_path, staged):
                     _copy_checked(staged, partial, source_read_only=False)
                     return "snapshot", attempt
-                last = None
+                checkpoints += 1
             except (duckdb.Error, OSError, BackupError) as exc:  # a torn copy that does not open or fails a check
                 last = exc
             pause(RETRY_PAUSE * attempt)
-    reason = f"（最后一次：{last}）" if last else ""
-    raise BackupError(f"数据库一直在写入或整理中，尝试{attempts}次仍未取得一致的副本，未生成备份{reason}。请稍后重试。")
+    if last is None:
+        raise BackupError(f"数据库一直在写入或整理中，尝试{attempts}次仍未取得一致的副本，未生成备份。请稍后重试。")
+    raise BackupError(f"看板正在使用数据库，尝试复制{attempts}次均未得到可用的副本（其中{checkpoints}次遇到数据库正在整理），"
+                      f"未生成备份。最后一次的原因：{last}")
 
 
 def _snapshot(db_path: Path, staged: Path) -> bool:
@@ -171,7 +196,7 @@ def _literal(path: Path) -> str:
 
 
 def _copy_checked(source: Path, target: Path, source_read_only: bool) -> None:
-    """``COPY FROM DATABASE`` source → target, then every table's rows and row hash compared.
+    """``source`` copied into a new file ``target`` (``copy_database``), then every table's rows and row hash compared.
 
     Raises ``db.DatabaseBusy`` when another process holds ``source`` (ATTACH and COPY take no parameters)."""
     con = duckdb.connect(":memory:")
@@ -183,15 +208,47 @@ def _copy_checked(source: Path, target: Path, source_read_only: bool) -> None:
                 raise db.DatabaseBusy(source) from exc
             raise
         expected = transfer.fingerprint(con, "src")
-        con.execute(f"ATTACH {_literal(target)} AS dst")
-        con.execute("COPY FROM DATABASE src TO dst")
         if "schema_version" not in expected:
             raise BackupError(f"{source} 不是 civdash 数据库")
+        con.execute(f"ATTACH {_literal(target)} AS dst")
+        with db.transaction(con):
+            copy_database(con, "src", "dst")
         _same(expected, transfer.fingerprint(con, "dst"), "数据库")
         con.execute("DETACH dst")
         con.execute("DETACH src")
     finally:
         con.close()
+
+
+def copy_database(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
+    """Copy the attached database ``source`` into the attached, empty ``target`` inside the caller's transaction:
+    schema (tables, sequences at their current values, views), then each table's rows, parents before children
+    (module doc: DuckDB's ``COPY FROM DATABASE`` breaks foreign keys)."""
+    con.execute(f"COPY FROM DATABASE {_ident(source)} TO {_ident(target)} (SCHEMA)")
+    for table in dependency_order(con, source):
+        columns = ", ".join(_ident(c) for c in queries.run(con, "store_columns", database=source,
+                                                             table_name=table)["column_name"])
+        con.execute(f"INSERT INTO {_ident(target)}.main.{_ident(table)} ({columns}) "
+                    f"SELECT {columns} FROM {_ident(source)}.main.{_ident(table)}")
+
+
+def dependency_order(con: duckdb.DuckDBPyConnection, database: str) -> list[str]:
+    """The tables of ``database``, each after the tables it refers to by a foreign key (by name where free)."""
+    parents: dict[str, set[str]] = {t: set() for t in ducklake.tables(con, database)}
+    for row in queries.run(con, "backup_table_references", database=database).itertuples():
+        if row.table_name in parents and row.referenced_table in parents and row.referenced_table != row.table_name:
+            parents[row.table_name].add(row.referenced_table)
+    ordered: list[str] = []
+    while parents:
+        ready = sorted(t for t, needs in parents.items() if not needs - set(ordered)) or sorted(parents)  # a cycle: as is
+        for t in ready:
+            ordered.append(t)
+            del parents[t]
+    return ordered
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _copy_lake(lake: ducklake.Lake, target: Path) -> None:
@@ -202,7 +259,7 @@ def _copy_lake(lake: ducklake.Lake, target: Path) -> None:
         con.execute(f"ATTACH {ducklake.quoted(str(target))} AS dst")
         with db.transaction(con):
             expected = transfer.fingerprint(con, ducklake.LAKE_NAME)
-            con.execute(f"COPY FROM DATABASE {ducklake.LAKE_NAME} TO dst")
+            copy_database(con, ducklake.LAKE_NAME, "dst")
             copied = transfer.fingerprint(con, "dst")
         _same(expected, copied, "共享存储")
         con.execute("DETACH dst")
@@ -274,8 +331,17 @@ def restore(backup_file: Path, db_path: Path | ducklake.Lake, now: datetime | No
     """Put a checked backup in place of ``db_path``, keeping the current file as
     ``<name>.before-restore-YYYYmmdd-HHMMSS``. Raises ``db.DatabaseBusy`` while another process (the dashboard)
     holds the database and ``BackupError`` for a backup that does not open, is not civdash's or is newer than
-    this code; in both cases nothing is changed."""
-    backup_file = Path(backup_file)
+    this code, and for any other error of DuckDB; in all these cases nothing is changed. An error of the files
+    themselves (a full disk) is a ``BackupError`` too."""
+    try:
+        return _restore(Path(backup_file), db_path, now)
+    except duckdb.Error as exc:
+        raise BackupError(f"恢复失败，数据库未做改动：{ducklake.without_password(str(exc))}") from exc
+    except OSError as exc:
+        raise BackupError(f"恢复失败：{exc}。请检查数据库所在目录中的文件。") from exc
+
+
+def _restore(backup_file: Path, db_path: Path | ducklake.Lake, now: datetime | None) -> RestoreResult:
     summary = summarize(backup_file)
     newest = db.migrations()[-1][0]
     if summary.schema_version > newest:
@@ -294,6 +360,7 @@ def restore(backup_file: Path, db_path: Path | ducklake.Lake, now: datetime | No
         _hold(db_path).close()  # refuse before copying anything
     incoming = db_path.with_name(db_path.name + ".restoring")
     _remove_database(incoming)
+    db.keep_private()
     shutil.copyfile(backup_file, incoming)
     try:
         kept = _set_aside(db_path, stamp)

@@ -3,6 +3,7 @@ transactions."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -136,15 +137,21 @@ class DatabaseBusy(RuntimeError):
 def connect(path: str | Path | ducklake.Lake, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) a civdash database — a file, or the shared lake — and bring its schema up to date.
 
-    Raises ``DatabaseBusy`` when another process holds the file (a lake is never held).
+    A lake is set up and brought up to date whoever opens it first, ``read_only`` or not (docs/deployment.md: the
+    first process sets the store up): it is never held by one process, so a reader cannot leave that to a writer,
+    and a new lake has no tables to read until then. Raises ``DatabaseBusy`` when another process holds the file.
     """
     if isinstance(path, ducklake.Lake):
         con = ducklake.attach(path)
-        if not read_only:
+        try:
             migrate(con)
+        except BaseException:
+            con.close()
+            raise
         return con
     path = Path(path)
     if not read_only:
+        keep_private()
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
         con = duckdb.connect(str(path), read_only=read_only)
@@ -153,8 +160,33 @@ def connect(path: str | Path | ducklake.Lake, read_only: bool = False) -> duckdb
             raise DatabaseBusy(path) from exc
         raise
     if not read_only:
+        private(path)
         migrate(con)
     return con
+
+
+PRIVATE_BITS = 0o077  # group and others: no access
+
+
+def keep_private() -> None:
+    """Files this process creates from now on are its user's alone (0600, folders 0700): a database holds password
+    hashes and login sessions, and so do its ``.wal`` and its backups. The process's umask gains 077 for good, not
+    for a moment, because DuckDB creates the ``.wal`` whenever a commit needs one (again after every checkpoint),
+    from whichever thread commits."""
+    current = os.umask(PRIVATE_BITS)
+    os.umask(current | PRIVATE_BITS)
+
+
+def private(path: Path) -> None:
+    """Take group's and others' access away from a database file and its log (made before ``keep_private``, by an
+    older civdash); a file of another owner is left as it is."""
+    for p in (Path(path), Path(f"{path}.wal")):
+        try:
+            mode = p.stat().st_mode & 0o777
+            if mode & PRIVATE_BITS:
+                p.chmod(mode & ~PRIVATE_BITS)
+        except OSError:
+            pass
 
 
 @contextmanager

@@ -3,18 +3,26 @@ database and writes to it; restore refused while held, and a round trip that giv
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from civdash.access import auth
 from civdash.cli.main import main
+from civdash.ingest import commit as commit_module
+from civdash.ingest import upload
 from civdash.store import backup, db
 from tests.unit.conftest import held_by_another_process
+from tests.unit.store.test_lake_upload import corrected_workbook
+from tests.upload_fixtures import july_workbook
 
 # Another process holding the database read-write, as the dashboard does, and writing while it holds it: each
 # transaction adds a batch with 50 facts and sets data_version to the number of batches, so any state the database
@@ -174,3 +182,184 @@ def test_verify_prints_what_a_backup_holds(bureau, tmp_path, capsys) -> None:
         assert line in out
     assert main(["backup", "--verify", str(tmp_path / "nothing.duckdb")]) == 1
     assert main(["backup", "--db", str(bureau)]) == 2
+
+
+# --- a bureau's database with real batches, original files and history (issue 16, item 2) ----------------------------
+# COPY FROM DATABASE in DuckDB 1.5 inserts the tables' rows in whatever order its scheduler runs them, ignoring the
+# foreign key batch_file → batch: a database with uploaded files failed with "Violates foreign key constraint" when
+# nobody held it, and in the byte-copy path the same error was retried as if the copy were torn and reported as
+# "数据库一直在写入或整理中". The small district above has no batch_file rows, so it never showed.
+
+UPLOADS = ("2025年7月城市低保.xlsx", "2025年7月城市低保（更正）.xlsx", "2025年7月城市低保（再次更正）.xlsx")
+
+
+@pytest.fixture(scope="module")
+def history_template(demo_path: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, bytes]]:
+    """The demo's data as a bureau's own database, then July uploaded, corrected, the correction rolled back and
+    corrected again; an account with a password hash. Returns the closed file and the uploaded files' bytes."""
+    path = tmp_path_factory.mktemp("history") / "civdash.duckdb"
+    shutil.copyfile(demo_path, path)
+    con = db.connect(path)
+    db.set_meta(con, "is_demo", "0")  # a rollback is refused on the demo
+    con.close()
+    first, values = july_workbook(path)
+    corrected = corrected_workbook({t: (h + 1, p + 1, f) for t, (h, p, f) in values.items()})
+    again = corrected_workbook({t: (h + 1, p + 2, f) for t, (h, p, f) in values.items()})
+    files = dict(zip(UPLOADS, (first, corrected, again), strict=True))
+    con = db.connect(path)
+    try:
+        batches = [upload.commit(con, upload.prepare(con, [(name, data)]), user_name="李静").batch_id
+                   for name, data in files.items() if name != UPLOADS[2]]
+        commit_module.rollback(con, batches[1], user_name="王主任")
+        upload.commit(con, upload.prepare(con, [(UPLOADS[2], files[UPLOADS[2]])]), user_name="李静")
+        auth.add_user(con, "王主任", "admin", "backup-test-password-1")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return path, files
+
+
+@pytest.fixture
+def history(history_template, tmp_path) -> Path:
+    path = tmp_path / "civdash.duckdb"
+    shutil.copyfile(history_template[0], path)
+    return path
+
+
+def counts(path: Path) -> dict[str, int]:
+    """Table → rows of a database file (opened read-only, so only when nobody holds it)."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        names = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()]
+        return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in sorted(names)}
+    finally:
+        con.close()
+
+
+def stored_files(path: Path) -> dict[str, bytes]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {name: bytes(content) for name, content in con.execute(
+            "SELECT file_name, content FROM batch_file WHERE content IS NOT NULL").fetchall()}
+    finally:
+        con.close()
+
+
+def test_the_realistic_database_has_batches_files_history_and_an_account(history, history_template) -> None:
+    n = counts(history)
+    assert n["batch"] >= 4 and n["batch_file"] >= 3 and n["app_user"] == 1
+    files = stored_files(history)
+    assert {name: files[name] for name in UPLOADS} == history_template[1]  # the original files, byte for byte
+    con = duckdb.connect(str(history), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM fact WHERE NOT is_current").fetchone()[0] > 0  # history is kept
+        assert con.execute("SELECT count(*) FROM batch WHERE status = 'rolled_back'").fetchone()[0] == 1
+    finally:
+        con.close()
+
+
+def test_backup_of_a_database_with_uploaded_files_nobody_holds(history, history_template, tmp_path, capsys) -> None:
+    expected = counts(history)
+    assert main(["backup", str(tmp_path / "b"), "--db", str(history)]) == 0
+    captured = capsys.readouterr()
+    assert "数据库未被占用，直接复制" in captured.out and captured.err == ""
+    [made] = (tmp_path / "b").iterdir()
+    assert counts(made) == expected  # every table, batch_file and its children's parents included
+    assert values(made) == values(history)
+    for name, data in history_template[1].items():
+        assert stored_files(made)[name] == data  # the original files, byte for byte
+    assert sequences(made) == sequences(history)
+
+
+def sequences(path: Path) -> list[tuple]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute("SELECT sequence_name, start_value, last_value FROM duckdb_sequences() ORDER BY ALL").fetchall()
+    finally:
+        con.close()
+
+
+@contextmanager
+def dashboard_holding(path: Path) -> Iterator[None]:
+    """Another process holds ``path`` read-write as the running dashboard does, after writing to it as the
+    dashboard does (a login: the account's session row, so the log holds commits), then idles."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys\n"
+         "from civdash.access import auth\n"
+         "from civdash.store import db\n"
+         f"c = db.connect({str(path)!r})\n"
+         "user = auth.login(c.cursor(), '王主任', 'backup-test-password-1').user\n"
+         "auth.start_session(c.cursor(), user)\n"
+         "print('ok', flush=True)\n"
+         "sys.stdin.read()\n"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[3])
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
+        yield
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+
+
+def test_backup_while_the_dashboard_holds_the_database_idle(history, history_template, tmp_path) -> None:
+    made = []
+    with dashboard_holding(history):
+        assert Path(f"{history}.wal").exists()  # the login's commits are in the log, not yet in the file
+        with pytest.raises(db.DatabaseBusy):
+            db.connect(history, read_only=True)
+        for k in range(3):
+            result = backup.create_backup(history, tmp_path / "b", now=datetime(2025, 7, 1, 2, 0, k),
+                                          pause=lambda _: None)
+            assert (result.method, result.attempts) == ("snapshot", 1)  # idle: the first copy is consistent
+            made.append(result.path)
+    expected = counts(history)
+    assert expected["login_session"] == 1 and expected["batch_file"] == 4
+    for path in made:
+        assert counts(path) == expected
+        assert values(path) == values(history)
+        for name, data in history_template[1].items():
+            assert stored_files(path)[name] == data
+
+
+def test_the_copy_inserts_parents_before_children(history) -> None:
+    con = duckdb.connect(str(history), read_only=True)
+    try:
+        order = backup.dependency_order(con, "civdash")
+    finally:
+        con.close()
+    assert order.index("batch") < order.index("batch_file")
+    assert sorted(order) == sorted(counts(history))
+
+
+def test_copy_database_keeps_foreign_keys_whatever_the_table_names(tmp_path) -> None:
+    """A child whose name sorts first, three levels deep: DuckDB's own COPY FROM DATABASE fails on this."""
+    con = duckdb.connect(":memory:")
+    con.execute("CREATE TABLE z_parent (id INTEGER PRIMARY KEY); CREATE TABLE m_middle (id INTEGER PRIMARY KEY, "
+                "p INTEGER REFERENCES z_parent (id)); CREATE TABLE a_child (m INTEGER REFERENCES m_middle (id))")
+    con.execute("INSERT INTO z_parent SELECT range FROM range(100); INSERT INTO m_middle SELECT range, range % 100 "
+                "FROM range(1000); INSERT INTO a_child SELECT range % 1000 FROM range(5000)")
+    assert backup.dependency_order(con, "memory") == ["z_parent", "m_middle", "a_child"]
+    con.execute(f"ATTACH '{tmp_path / 'copy.duckdb'}' AS dst")
+    with db.transaction(con):
+        backup.copy_database(con, "memory", "dst")
+    assert [con.execute(f"SELECT count(*) FROM dst.{t}").fetchone()[0] for t in ("z_parent", "m_middle", "a_child")] == \
+        [100, 1000, 5000]
+
+
+def test_every_duckdb_error_becomes_a_chinese_message(history, tmp_path, monkeypatch, capsys) -> None:
+    def failing(con, source, target):
+        raise duckdb.ConstraintException("Constraint Error: simulated")
+
+    monkeypatch.setattr(backup, "copy_database", failing)
+    assert main(["backup", str(tmp_path / "b"), "--db", str(history)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"无法备份 {history}：") and "simulated" in err and "Traceback" not in err
+    assert list((tmp_path / "b").iterdir()) == []  # nothing left behind
+    with held_by_another_process(history):  # the byte-copy path says what failed, not that the database was busy
+        with pytest.raises(backup.BackupError) as raised:
+            backup.create_backup(history, tmp_path / "c", attempts=2, pause=lambda _: None)
+    assert "一直在写入或整理中" not in str(raised.value)
+    assert "尝试复制2次均未得到可用的副本（其中0次遇到数据库正在整理）" in str(raised.value)
+    assert "simulated" in str(raised.value)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import duckdb
 import pytest
 
@@ -100,3 +103,48 @@ def test_meta_and_data_version(small) -> None:
     assert not db.is_demo(con)
     db.set_meta(con, "is_demo", "1")
     assert db.is_demo(con)
+
+
+# --- file modes (issue 16, item 10): a database holds password hashes ---------------------------------------------
+
+
+@pytest.fixture
+def usual_umask():
+    """The umask a server usually runs with (022: files 0644), whatever earlier tests left; restored afterwards."""
+    before = os.umask(0o022)
+    yield
+    os.umask(before)
+
+
+def mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_a_new_database_its_log_and_its_backups_are_the_owners_alone(usual_umask, tmp_path) -> None:
+    from civdash.access import auth
+    from civdash.store import backup
+
+    path = tmp_path / "data" / "civdash.duckdb"
+    con = db.connect(path)
+    auth.add_user(con, "王主任", "admin", "file-mode-test-9")  # a commit: the log holds it until a checkpoint
+    wal = Path(f"{path}.wal")
+    assert wal.exists() and wal.stat().st_size > 0
+    assert (mode(path), mode(wal)) == (0o600, 0o600)
+    con.close()
+    made = backup.create_backup(path, tmp_path / "backups")
+    assert (mode(made.path), mode(made.path.parent)) == (0o600, 0o700)
+    path.chmod(0o644)  # a database made by an older civdash …
+    backup.restore(made.path, path)
+    assert mode(path) == 0o600  # … is replaced by a private one
+    [kept] = path.parent.glob("civdash.duckdb.before-restore-*")
+    kept.chmod(0o644)
+    db.connect(kept).close()  # and opened for writing, an old file becomes private too
+    assert mode(kept) == 0o600
+
+
+def test_a_file_opened_read_only_keeps_its_mode(usual_umask, tmp_path) -> None:
+    path = tmp_path / "x.duckdb"
+    db.connect(path).close()
+    path.chmod(0o640)
+    db.connect(path, read_only=True).close()
+    assert mode(path) == 0o640
