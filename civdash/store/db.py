@@ -144,6 +144,7 @@ def connect(path: str | Path | ducklake.Lake, read_only: bool = False) -> duckdb
     if isinstance(path, ducklake.Lake):
         con = ducklake.attach(path)
         try:
+            in_utc(con)
             migrate(con)
         except BaseException:
             con.close()
@@ -159,10 +160,17 @@ def connect(path: str | Path | ducklake.Lake, read_only: bool = False) -> duckdb
         if "lock" in str(exc).lower():
             raise DatabaseBusy(path) from exc
         raise
+    in_utc(con)
     if not read_only:
         private(path)
         migrate(con)
     return con
+
+
+def in_utc(con: duckdb.DuckDBPyConnection) -> None:
+    """Times are stored in UTC whatever the server's own time zone (``current_timestamp`` is cast to a plain
+    TIMESTAMP in the session's zone); ``civdash.domain.times`` shows them as 北京时间. GLOBAL: cursors share it."""
+    con.execute("SET GLOBAL TimeZone = 'UTC'")
 
 
 PRIVATE_BITS = 0o077  # group and others: no access

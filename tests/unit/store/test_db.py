@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC
 from pathlib import Path
 
 import duckdb
@@ -148,3 +149,18 @@ def test_a_file_opened_read_only_keeps_its_mode(usual_umask, tmp_path) -> None:
     path.chmod(0o640)
     db.connect(path, read_only=True).close()
     assert mode(path) == 0o640
+
+
+def test_times_are_stored_in_utc_on_a_server_set_to_beijing_time(tmp_path) -> None:
+    """A server whose clock zone is Asia/Shanghai still stores UTC (which 北京时间 is then worked out from)."""
+    import subprocess
+    import sys
+    from datetime import datetime
+
+    code = ("import sys; from civdash.store import db; con = db.connect(sys.argv[1]); "
+            "print(con.cursor().execute('SELECT current_timestamp::TIMESTAMP').fetchone()[0].isoformat())")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "x.duckdb")], capture_output=True, text=True,
+                         check=True, env={**os.environ, "TZ": "Asia/Shanghai"}).stdout.strip()
+    stored = datetime.fromisoformat(out)
+    utc_now = datetime.now(UTC).replace(tzinfo=None)
+    assert abs((stored - utc_now).total_seconds()) < 3600  # not 8 hours ahead
