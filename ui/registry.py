@@ -21,6 +21,7 @@ from civdash.domain import rules
 from civdash.domain.catalog import Indicator
 from civdash.domain.periods import add_months, last_complete_month, month_label
 from civdash.domain.rules import AuditRule
+from civdash.domain.times import beijing_column
 from civdash.domain.townships import Township
 from civdash.domain.units import BASE_UNITS, LEVEL_UNITS, display_unit, format_value
 from civdash.ingest.template import template_name, upload_template
@@ -420,7 +421,7 @@ def change_table(log: pd.DataFrame) -> None:
     shown = log.head(CHANGES_SHOWN)
     st.markdown(_LOG_CSS, unsafe_allow_html=True)
     st.container(key="registry_log").table(pd.DataFrame({
-        "时间": pd.to_datetime(shown["changed_at"]).dt.strftime("%Y-%m-%d %H:%M"),
+        "时间": beijing_column(shown["changed_at"]),
         "修改人": shown["user_name"].fillna("—"), "对象": shown["object_kind"].map(registry.OBJECTS),
         "名称": shown["title"], "操作": shown["action"].map(registry.ACTIONS), "修改内容": shown["summary"]}),
         hide_index=True)

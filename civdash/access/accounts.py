@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 
 from civdash.access import auth
+from civdash.domain.times import beijing, utc_now
 from civdash.store import queries
 
 STATES = {"active": "正常", "disabled": "停用", "locked": "锁定中"}
@@ -26,12 +27,12 @@ def state(disabled: bool, locked_until: datetime | None, now: datetime) -> str:
 
 
 def _when(value: object) -> str:
-    return "" if value is None or value != value else pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")
+    return beijing(value)
 
 
 def account_table(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> pd.DataFrame:
     """Every account by name: ``COLUMNS`` as text (never the password hash)."""
-    now = now or datetime.now()
+    now = now or utc_now()
     rows = []
     for r in queries.run(con, "user_list").itertuples():
         locked = None if r.locked_until is None or r.locked_until != r.locked_until else pd.Timestamp(r.locked_until)

@@ -28,6 +28,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from civdash.access import audit
+from civdash.domain.times import utc_now
 from civdash.store import db, queries
 
 Role = Literal["viewer", "statistician", "admin"]
@@ -136,7 +137,7 @@ def _written(con: duckdb.DuckDBPyConnection, write: Callable[[], None], account_
         with db.transaction(con):
             write()
             if account_change:
-                db.set_meta(con, "accounts_changed", datetime.now().isoformat())
+                db.set_meta(con, "accounts_changed", utc_now().isoformat())
 
     db.retried_on_conflict(attempt, AccountError(BUSY))
 
@@ -210,7 +211,7 @@ def login(con: duckdb.DuckDBPyConnection, name: str, password: str, now: datetim
     exists. A login whose writes meet another session's or process's commit (on the shared store any two logins'
     writes do) is checked again from the start, with the failure count read afresh."""
     try:
-        return db.retried_on_conflict(lambda: _login(con, name, password, now or datetime.now(), address),
+        return db.retried_on_conflict(lambda: _login(con, name, password, now or utc_now(), address),
                                       AccountError(BUSY))
     except AccountError as exc:
         return LoginResult(None, str(exc))
@@ -268,7 +269,7 @@ def start_session(con: duckdb.DuckDBPyConnection, user: User, now: datetime | No
     """A new login session for ``user``: the random token the browser keeps (its cookie); the database keeps only
     the token's SHA-256, so a copy of the database opens no session."""
     token = secrets.token_urlsafe(32)
-    expires = (now or datetime.now()) + timedelta(hours=SESSION_HOURS)
+    expires = (now or utc_now()) + timedelta(hours=SESSION_HOURS)
     _written(con, lambda: queries.execute(con, "session_insert", token_hash=_digest(token), user_id=user.id,
                                           expires_at=expires), account_change=False)
     return token
@@ -278,7 +279,7 @@ def session_user(con: duckdb.DuckDBPyConnection, token: str | None, now: datetim
     """The account of a live session (None: no such token, expired, or the account disabled)."""
     if not token:
         return None
-    row = queries.run(con, "session_user", token_hash=_digest(token), now=now or datetime.now())
+    row = queries.run(con, "session_user", token_hash=_digest(token), now=now or utc_now())
     if row.empty:
         return None
     r = row.iloc[0]

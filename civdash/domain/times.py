@@ -1,11 +1,12 @@
 """Times as a person reads them: 北京时间 (Asia/Shanghai, UTC+8, no daylight saving).
 
-The database stores times without a zone, in UTC (the server runs in UTC: DuckDB writes ``current_timestamp`` in
-the server's zone). Every time a page, an export or the command line shows goes through ``beijing``."""
+The database stores times without a zone, in UTC: every connection sets DuckDB's zone to UTC (``db.in_utc``), and
+times made in Python are ``utc_now``. Every time a page, an export or the command line shows goes through ``beijing``;
+a day a person picks (the audit log's dates) is a Beijing day, ``beijing_day_utc`` gives its start in UTC."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pandas as pd
 
@@ -30,3 +31,13 @@ def beijing_column(values: pd.Series, fmt: str = "%Y-%m-%d %H:%M") -> pd.Series:
 def now_beijing() -> datetime:
     """The current time in Beijing (aware)."""
     return datetime.now(BEIJING)
+
+
+def utc_now() -> datetime:
+    """Now, as the database stores times: UTC without a zone."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def beijing_day_utc(day: date) -> datetime:
+    """The UTC time (without a zone) at which ``day`` begins in Beijing: 2025-06-01 → 2025-05-31 16:00."""
+    return datetime.combine(day, time()) - timedelta(hours=8)

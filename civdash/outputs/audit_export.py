@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 import xlsxwriter
@@ -21,6 +21,7 @@ import xlsxwriter
 from civdash.access.audit import ACTIONS
 from civdash.access.auth import ROLES
 from civdash.domain.periods import month_label, parse_month
+from civdash.domain.times import beijing, beijing_day_utc
 from civdash.outputs.export import neutralise, text_width
 
 COLUMNS = ["时间", "用户", "操作", "对象", "详情"]
@@ -35,7 +36,7 @@ REGISTRY_CHANGES = {"add_indicator": "新增指标", "edit_indicator": "修改�
 
 def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """The entries of the days ``start`` to ``end`` (both included) as ``audit.entries``' [start, end) bounds."""
-    return datetime.combine(start, time()), datetime.combine(end + timedelta(days=1), time())
+    return beijing_day_utc(start), beijing_day_utc(end + timedelta(days=1))
 
 
 def _role(value: object) -> str:
@@ -121,7 +122,7 @@ def target_text(action: str, target: str | None) -> str:
 def log_table(entries: pd.DataFrame) -> pd.DataFrame:
     """``audit.entries`` as the page shows and exports them (``COLUMNS``, every cell text)."""
     rows = [
-        (pd.Timestamp(at).strftime("%Y-%m-%d %H:%M:%S"), user if user is not None else NOBODY,
+        (beijing(at, "%Y-%m-%d %H:%M:%S"), user if user is not None else NOBODY,
          ACTIONS.get(action, action), target_text(action, target), describe(action, detail))
         for at, user, action, target, detail in zip(entries["logged_at"], entries["user_name"], entries["action"],
                                                     entries["target"], entries["detail"], strict=True)

@@ -16,3 +16,13 @@ def test_a_stored_utc_time_is_shown_eight_hours_later() -> None:
     assert times.beijing(None) == "" and times.beijing(pd.NaT) == ""
     column = times.beijing_column(pd.Series(pd.to_datetime(["2026-06-30 23:59", None])))
     assert column.tolist() == ["2026-07-01 07:59", ""]
+
+
+def test_a_beijing_day_begins_at_four_in_the_afternoon_utc_the_day_before() -> None:
+    from datetime import date, datetime
+
+    from civdash.domain.times import beijing_day_utc
+    from civdash.outputs.audit_export import day_bounds
+
+    assert beijing_day_utc(date(2025, 6, 1)) == datetime(2025, 5, 31, 16, 0)
+    assert day_bounds(date(2025, 6, 1), date(2025, 6, 30)) == (datetime(2025, 5, 31, 16, 0), datetime(2025, 6, 30, 16, 0))
