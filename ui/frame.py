@@ -88,6 +88,10 @@ def no_data() -> None:
 
 
 _MARKDOWN_SPECIALS = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+# GFM finds bare links (http://…, www.…, name@host) in the text after the escapes are resolved; a zero-width space
+# inside the marker, which nobody sees, stops it.
+_AUTOLINK = re.compile(r"(?i)(?<=h)(?=ttps?:)|(?<=w)(?=ww\.)|(?<=@)")
+ZERO_WIDTH = "\u200b"
 
 
 def plain(text: object) -> str:
@@ -98,6 +102,8 @@ def plain(text: object) -> str:
     Every ASCII punctuation character is backslash-escaped, which CommonMark allows for each of them and Streamlit
     honours: no link or image (``[…](…)``, ``![…](…)``, autolinks), emphasis, code, HTML (``<b>``), block syntax
     (``#``, ``-``, ``1.``, ``>``), LaTeX (``$…$``), colour or badge directive (``:red[…]``), table or typographic
-    arrow (``->``) can arise. Not for what Streamlit shows as plain text (st.text, st.code, dataframe cells, selectbox
-    and multiselect options, text input values), where the backslashes would show."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+    arrow (``->``) can arise. GFM's bare links (``http://…``, ``www.…``, ``a@b.c``) are found after the escapes are
+    resolved, so a zero-width space goes inside their marker (``h\u200bttp://``): the text reads the same.
+    Not for what Streamlit shows as plain text (st.text, st.code, dataframe cells, selectbox and multiselect options,
+    text input values), where the backslashes would show."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", _AUTOLINK.sub(ZERO_WIDTH, str(text)))
