@@ -30,7 +30,8 @@ PAGES = {"/": "民政工作总览", "/trend": "趋势分析", "/compare": "乡�
          "/history": "导入记录", "/registry": "指标与乡镇", "/query": "统计表", "/report": "汇报材料",
          "/users": "账户管理", "/audit": "审计日志"}
 SLIDES = 7  # 会议模式, one address per slide
-EVIL = 'a[href*="evil"], img[src*="evil"], link[href*="evil"], [style*="evil"]'
+# Links and images to the names' host (Streamlit's own heading anchors, href="#h-ttp-evil-example-x", stay in the page).
+EVIL = 'a[href*="evil.example"], img[src*="evil.example"], link[href*="evil.example"], [style*="evil.example"]'
 
 
 def hostile_database(real: Path) -> None:
@@ -101,7 +102,7 @@ def test_hostile_names_stay_text_on_every_page(new_page, hostile_server, app_hel
     page.on("request", lambda r: requested.append((where[0], r.url)))
     log_in(page, url, h)
     texts: dict[str, str] = {}
-    elements: dict[str, int] = {}
+    elements: dict[str, list[str]] = {}
     visits = [*PAGES.items(), *((f"/meeting?slide={n}", f"{n} / {SLIDES}") for n in range(1, SLIDES + 1))]
     for path, text in visits:
         where[0] = path
@@ -111,10 +112,10 @@ def test_hostile_names_stay_text_on_every_page(new_page, hostile_server, app_hel
         page.wait_for_timeout(500)  # images and fonts a page asked for are requested by now
         h.no_errors(page)
         texts[path] = shown_text(page)
-        elements[path] = page.locator(EVIL).count()
+        elements[path] = [e.evaluate("e => e.outerHTML")[:300] for e in page.locator(EVIL).all()]
 
     assert [(path, r) for path, r in requested if "evil" in r] == []
-    assert {path: n for path, n in elements.items() if n} == {}
+    assert {path: found for path, found in elements.items() if found} == {}
     everything = "\n".join(texts.values())
     for name in [*TOWNS, INDICATOR, USER]:
         assert name in everything, name
