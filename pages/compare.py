@@ -8,6 +8,7 @@ from civdash.domain.periods import GRAINS, add_months, bucket_label, bucket_star
 from civdash.domain.units import display_decimals, display_unit, format_change
 from civdash.store.paths import geojson_path
 from ui import cards, charts, data, filters, frame
+from ui.frame import plain
 
 frame.page_header("乡镇对比")
 if not data.months():
@@ -28,7 +29,7 @@ ranking, heat, per_person, profile = st.tabs(["排名", "逐月热力图", "人�
 
 with ranking:
     df = charts.shown(data.metric("township_values", code, period, grain=grain, ytd=ytd), ind.unit)
-    st.subheader(f"{ind.name} 乡镇排名（{label}{'，累计' if ytd and ind.kind == 'flow' else ''}）")
+    st.subheader(f"{plain(ind.name)} 乡镇排名（{label}{'，累计' if ytd and ind.kind == 'flow' else ''}）")
     shown_as = f"{label}{'累计' if ytd and ind.kind == 'flow' else ''}"
     charts.show(charts.ranking(df, ind.unit, ind.decimals), ind.name, "乡镇排名", shown_as)
     if geojson_path().exists():
@@ -46,7 +47,7 @@ with heat:
     start = add_months(period, -11)
     matrix = charts.shown(data.metric("township_matrix", code, start, period, ytd=ytd), ind.unit)
     matrix["label"] = [month_label(p) for p in matrix["period"]]
-    st.subheader(f"{ind.name} 乡镇逐月（{month_label(start)}—{month_label(period)}）")
+    st.subheader(f"{plain(ind.name)} 乡镇逐月（{month_label(start)}—{month_label(period)}）")
     order = [t.name for t in data.township_list()]
     charts.show(charts.heatmap(matrix, ind.unit, ind.decimals, order), ind.name,
                 f"乡镇逐月{'累计' if ytd and ind.kind == 'flow' else ''}热力图", charts.month_span(start, period))
@@ -60,10 +61,10 @@ with per_person:
     district = values[values["township"].isna()]["value"]
     towns = charts.shown(values.dropna(subset=["township"]), spec.unit)
     total = float(district.iloc[0]) if len(district) and district.notna().iloc[0] else None
-    st.subheader(f"{spec.name}（{label}，{spec.unit}）")
+    st.subheader(plain(f"{spec.name}（{label}，{spec.unit}）"))
     if total is not None:
         st.metric(f"{data.district_word()}平均", f"{total:,.2f}{spec.unit}")
-    st.caption(f"计算方法：{data.indicator(spec.numerator).name} ÷ {data.indicator(spec.denominator).name}"
+    st.caption(f"计算方法：{plain(data.indicator(spec.numerator).name)} ÷ {plain(data.indicator(spec.denominator).name)}"
                + ("，按月平均" if data.indicator(spec.denominator).kind == "stock" else "")
                + "。横轴从最小值附近开始，便于看清乡镇间的差异。")
     charts.show(charts.ranking(towns, spec.unit, spec.decimals, zero=False), spec.name, "乡镇排名", label)
@@ -71,10 +72,10 @@ with per_person:
 with profile:
     town = filters.township()
     name = next(t.name for t in data.township_list() if t.id == town)
-    st.subheader(f"{name} 全部指标（{month_label(period)}）")
+    st.subheader(f"{plain(name)} 全部指标（{month_label(period)}）")
     figures = data.metric("key_figures", period, townships=(town,))
     figures = figures[figures["value"].notna()]
     if figures.empty:
-        st.info(f"{name}在{month_label(period)}没有报送数据。")
+        st.info(f"{plain(name)}在{month_label(period)}没有报送数据。")
     else:
         cards.key_figure_grid(figures, period, columns=3)

@@ -65,7 +65,8 @@ if batch.status == "committed":
     if demo:
         st.info("当前为示例数据，撤销功能仅在正式数据库中可用：示例数据不会被修改。导入本单位的报表后，每个批次都可以在这里撤销。")
     elif not history.may_roll_back(batch.user_name):
-        st.info(f"此批次由{batch.user_name or '其他人员'}上传：统计员只能撤销本人上传的批次，其他批次请联系管理员撤销。")
+        st.info(f"此批次由{frame.plain(batch.user_name or '其他人员')}上传：统计员只能撤销本人上传的批次，"
+                "其他批次请联系管理员撤销。")
     else:
         preview = history.preview(chosen)
         if preview.restored + preview.removed == 0:

@@ -14,7 +14,7 @@ if access.user() is not None and st.session_state.pop("login_redirect", False):
     time.sleep(1)
     st.switch_page(st.session_state.pop(access.NEXT_KEY, None) or "pages/overview.py")
 if (u := access.user()) is not None:
-    st.success(f"已登录：{u.name}（{u.role_name}）。", icon=":material/check_circle:")
+    st.success(f"已登录：{frame.plain(u.name)}（{u.role_name}）。", icon=":material/check_circle:")
     st.button("退出登录", key="login_logout", on_click=access.log_out)
     st.stop()
 if access.oidc_settings():

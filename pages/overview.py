@@ -48,5 +48,5 @@ st.caption(cards.reading_note(period))
 for category in data.categories():
     part = figures[(figures["category"] == category) & figures["value"].notna()]
     if not part.empty:
-        st.subheader(category)
+        st.subheader(plain(category))
         cards.key_figure_grid(part, period)

@@ -17,7 +17,7 @@ with data.cursor() as cur:
 latest = month_label(last)
 missing = progress.missing_townships(grid, latest)
 st.markdown(f"**{latest}**：{grid.reported[latest]}/{grid.townships}个乡镇（街道）已报送"
-            + (f"；未报送或不全：{'、'.join(missing)}" if missing else "，全部报送"))
+            + (f"；未报送或不全：{'、'.join(frame.plain(t) for t in missing)}" if missing else "，全部报送"))
 st.caption(f"{progress.FULL}：当月各乡镇报送过的指标都已报送；{progress.PARTIAL}：只报送了其中一部分；"
            f"{progress.NONE}：没有任何数据。")
 

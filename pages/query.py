@@ -39,8 +39,8 @@ request = table.TableRequest(tuple(codes), start, end, grain, ytd, tuple(towns),
                              descending == "desc")
 result = query.build(request)
 
-st.subheader(result.title)
-st.caption(result.unit_line + "。" + "".join(result.notes))
+st.subheader(frame.plain(result.title))
+st.caption(frame.plain(result.unit_line + "。" + "".join(result.notes)))
 st.dataframe(result.frame(), hide_index=True, width="stretch", height=query.height(result),
              column_config=query.column_config(result))
 

@@ -24,7 +24,7 @@ except report.ReportRefused as exc:
     st.stop()
 
 text = report.to_text(result)
-st.subheader(result.title)
+st.subheader(frame.plain(result.title))
 st.caption(f"{result.date_line}。数字取自已上传的数据，金额以万元计；请核对后使用。附表列出每个数字的本期、上期和上年同期值。")
 report_ui.copy_button(text)
 st.code(text, language=None, wrap_lines=True)

@@ -53,7 +53,7 @@ for unit, part in df.groupby(df["indicator_code"].map(lambda c: inds[c].unit), s
     tables.wide_table(part, "label", "series", unit, decimals, "时期")
 
 first = inds[codes[0]]
-st.subheader(f"{first.name}：今年与去年逐月对比")
+st.subheader(f"{plain(first.name)}：今年与去年逐月对比")
 this_year = end.year
 yoy = data.metric("series", (first.code,), pd.Timestamp(this_year - 1, 1, 1).date(), end, grain="month", ytd=ytd,
                   townships=tuple(towns))

@@ -25,6 +25,7 @@ from civdash.ingest.upload import commit, prepare
 from civdash.store.paths import real_db_path
 from ui import access, data, frame
 from ui import upload as up
+from ui.frame import plain
 
 frame.page_header("数据上传")
 first = up.first_upload()
@@ -69,12 +70,12 @@ ctx = plan.context
 # --- what was understood ---------------------------------------------------------------------------------------
 st.subheader("识别结果")
 for index, sheet in enumerate(plan.sheets):
-    with st.expander(f"{sheet.where}：{sheet_summary(plan, index)}", expanded=len(plan.sheets) <= 3):
+    with st.expander(plain(f"{sheet.where}：{sheet_summary(plan, index)}"), expanded=len(plan.sheets) <= 3):
         if sheet.columns:
             st.dataframe(columns_table(plan, sheet), hide_index=True, width="stretch")
         for f in sheet.findings:
             if f.level == "note":
-                st.caption(f"{f.where}：{f.message}")
+                st.caption(plain(f"{f.where}：{f.message}"))
         if sheet.where in assumed_sheets(plan) or sheet.where in chosen.ytd:
             current = chosen.ytd.get(sheet.where, any(c.ytd for c in sheet.columns if c.assumed))
             pick = st.radio("未注明当月或累计的流量列按", ["当月数", "1-N月累计数"], index=int(current), horizontal=True,
@@ -92,8 +93,8 @@ if chosen.hidden or any(sheet.hidden_left_out for sheet in plan.sheets):
 
 if first and ctx.new_townships:
     district = ctx.new_district or "（未识别）"
-    st.markdown(f"**将登记区县：** {district}　**将登记{len(ctx.new_townships)}个乡镇（街道）：** "
-                + "、".join(ctx.new_townships))
+    st.markdown(f"**将登记区县：** {plain(district)}　**将登记{len(ctx.new_townships)}个乡镇（街道）：** "
+                + "、".join(plain(t) for t in ctx.new_townships))
     if ctx.new_district is None:
         name = st.text_input("报表中没有写明区县名称（如“黔江区合计”），请填写本区县名称", value=chosen.district,
                              key="upload_district", placeholder="例如：黔江区")
@@ -117,7 +118,7 @@ if open_headers or decided_headers:
     for header, where in open_headers + decided_headers:
         current = chosen.mappings.get(header, up.UNDECIDED) if header in chosen.mappings else up.UNDECIDED
         current = up.IGNORE if header in chosen.mappings and current is None else current
-        pick = st.selectbox(f"“{header}”" + (f"（{where}）" if where else ""), options, index=options.index(current),
+        pick = st.selectbox(plain(f"“{header}”" + (f"（{where}）" if where else "")), options, index=options.index(current),
                             format_func=labels.get, key=f"map::{header}")
         if pick != current:
             if pick == up.UNDECIDED:
@@ -133,9 +134,9 @@ if unknown or decided_towns:
         options = [up.UNDECIDED, *[i for i in near_ids if i is not None], up.NEW_TOWNSHIP]
         if isinstance(current, int) and current not in options:
             options.insert(1, current)
-        labels = {up.UNDECIDED: "（请选择）", up.NEW_TOWNSHIP: f"登记为新乡镇“{name}”"} | {
-            i: f"就是“{ctx.townships.name_of(i)}”" for i in options if isinstance(i, int)}
-        pick = st.radio(f"“{name}”", options, index=options.index(current), format_func=labels.get,
+        labels = {up.UNDECIDED: "（请选择）", up.NEW_TOWNSHIP: f"登记为新乡镇“{plain(name)}”"} | {
+            i: f"就是“{plain(ctx.townships.name_of(i))}”" for i in options if isinstance(i, int)}  # radio options are Markdown
+        pick = st.radio(f"“{plain(name)}”", options, index=options.index(current), format_func=labels.get,
                         horizontal=True, key=f"town::{name}")
         if pick != current:
             if pick == up.UNDECIDED:
@@ -178,7 +179,8 @@ for sheet in plan.sheets:
     shown = sheet_grid(sheet)
     if shown is None or not any(f.level in ("error", "soft", "warning") for f in sheet.findings):
         continue
-    with st.expander(f"原表：{sheet.where}（红色为必须修改，橙色为需核实，黄色为读取提示）", expanded=bool(errors or soft)):
+    with st.expander(f"原表：{plain(sheet.where)}（红色为必须修改，橙色为需核实，黄色为读取提示）",
+                     expanded=bool(errors or soft)):
         st.dataframe(up.styled_levels(*shown), width="stretch")
 
 # --- confirm -----------------------------------------------------------------------------------------------------
@@ -191,7 +193,7 @@ if first:
     checked = st.checkbox("我确认以本次上传建立本单位的正式数据库（此后看板不再显示示例数据）" if data.is_demo()
                           else "我确认登记本次报表中的乡镇（街道）和区县", key="upload_first_confirmed") and checked
 user = access.user().name if access.user() else ""
-st.caption(f"上传人：{user or '未登录'}（记入导入记录）")
+st.caption(f"上传人：{plain(user) or '未登录'}（记入导入记录）")
 ready = plan.ok and checked and not errors and not unexplained
 if errors:
     st.caption(f"还有{len(errors)}个必须修改的问题：请修改报表后重新上传（或按“需要您确认”处理），之后才能保存。")
@@ -225,7 +227,7 @@ if up.commit_requested() and ready:
                               "new": result.new, "changed": result.changed, "unchanged": result.unchanged,
                               "explanations": up.explained(plan, explanations)})
     except CommitError as exc:
-        st.error(f"未保存：{exc}")
+        st.error(f"未保存：{plain(exc)}")
     else:
         st.cache_data.clear()
         latest = max(result.periods)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from civdash.access import audit, auth
-from ui import data
+from ui import data, frame
 
 USER_KEY = "civdash_user"
 NEXT_KEY = "civdash_after_login"
@@ -258,7 +258,7 @@ def sidebar(groups: dict[str, list[Entry]], login_page: st.Page) -> None:
         if u is None:
             st.page_link(login_page, label="登录", icon=":material/login:")
         else:
-            st.caption(f"当前用户：{u.name}（{u.role_name}）")
+            st.caption(f"当前用户：{frame.plain(u.name)}（{u.role_name}）")
             st.button("退出登录", key="civdash_logout", on_click=log_out, icon=":material/logout:")
 
 

@@ -19,7 +19,7 @@ import streamlit as st
 
 from civdash.access import accounts, audit, auth
 from civdash.outputs import audit_export
-from ui import access, data
+from ui import access, data, frame
 
 LIMIT = 10_000  # entries shown and exported at most; a wider choice is asked to narrow down
 ALL = ""
@@ -59,7 +59,7 @@ def outcome(area: str) -> None:
     found = st.session_state.pop(f"admin_outcome::{area}", None)
     if found:
         level, text = found
-        (st.success if level == "ok" else st.error)(text, icon="✅" if level == "ok" else "⚠️")
+        (st.success if level == "ok" else st.error)(frame.plain(text), icon="✅" if level == "ok" else "⚠️")
 
 
 # --- 账户管理 ----------------------------------------------------------------------------------------------------

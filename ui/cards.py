@@ -92,9 +92,10 @@ def key_figure(row: pd.Series, period: date, span: str, container=st, marked: bo
     spark = [float(v) for v in row["spark"] if _num(v) is not None]
     with container.container(border=True):
         st.metric(
-            texts["label"], texts["value"], delta=texts["delta"], delta_color=delta_color(row.get("good"), texts["delta"]),
+            plain(texts["label"]), texts["value"], delta=texts["delta"],
+            delta_color=delta_color(row.get("good"), texts["delta"]),
             delta_arrow="off" if texts["delta"] == FLAT else "auto", delta_description=texts["delta_description"],
-            help=row.get("note") if isinstance(row.get("note"), str) else None,
+            help=plain(row["note"]) if isinstance(row.get("note"), str) else None,
         )
         if line := sparkline(spark):
             st.markdown(line, unsafe_allow_html=True)

@@ -87,7 +87,23 @@ def no_data() -> None:
     st.info("暂无数据。请先由统计员上传报表，或使用示例数据熟悉功能。")
 
 
-def plain(text: str) -> str:
-    """``text`` inside a widget label, which Streamlit reads as inline Markdown: emphasis, code, links, math, emoji
-    and icon shortcodes taken literally (a label or caption here never starts with the text, so block syntax cannot arise)."""
-    return re.sub(r"([\\`*_\[\]<>~$:|])", r"\\\1", text)
+_MARKDOWN_SPECIALS = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+# GFM finds bare links (http://…, www.…, name@host) in the text after the escapes are resolved; a zero-width space
+# inside the marker, which nobody sees, stops it.
+_AUTOLINK = re.compile(r"(?i)(?<=h)(?=ttps?:)|(?<=w)(?=ww\.)|(?<=@)")
+ZERO_WIDTH = "\u200b"
+
+
+def plain(text: object) -> str:
+    """``text`` supplied by people (a township, indicator, category, user or file name; a message quoting one) as
+    Streamlit shows it literally wherever it reads Markdown: st.markdown, st.caption, st.info/success/warning/error,
+    st.subheader, widget labels, radio options, expander titles, metric labels, help tooltips, progress texts.
+
+    Every ASCII punctuation character is backslash-escaped, which CommonMark allows for each of them and Streamlit
+    honours: no link or image (``[…](…)``, ``![…](…)``, autolinks), emphasis, code, HTML (``<b>``), block syntax
+    (``#``, ``-``, ``1.``, ``>``), LaTeX (``$…$``), colour or badge directive (``:red[…]``), table or typographic
+    arrow (``->``) can arise. GFM's bare links (``http://…``, ``www.…``, ``a@b.c``) are found after the escapes are
+    resolved, so a zero-width space goes inside their marker (``h\u200bttp://``): the text reads the same.
+    Not for what Streamlit shows as plain text (st.text, st.code, dataframe cells, selectbox and multiselect options,
+    text input values), where the backslashes would show."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", _AUTOLINK.sub(ZERO_WIDTH, str(text)))

@@ -277,12 +277,14 @@ def merge_form(towns: Sequence[Township]) -> None:
             counts, clashes = registry.merge_preview(cur, keep, merge)
         if clashes:
             shown = clashes[:registry.CONFLICTS_SHOWN]
-            st.error(f"不能合并：{names[merge]}与{names[keep]}在同一指标、同一期间都有数值或目标（共{len(clashes)}处）：\n\n"
-                     + "\n".join(f"- {c}" for c in shown) + ("\n- ……" if len(clashes) > len(shown) else ""))
+            st.error(f"不能合并：{frame.plain(names[merge])}与{frame.plain(names[keep])}在同一指标、同一期间都有数值或目标"
+                     f"（共{len(clashes)}处）：\n\n" + "\n".join(f"- {frame.plain(c)}" for c in shown)
+                     + ("\n- ……" if len(clashes) > len(shown) else ""))
         else:
-            st.markdown(f"将把**{names[merge]}**并入**{names[keep]}**：转移{counts['facts']:,}条数据（其中当前有效"
-                        f"{counts['current_facts']:,}条）、{counts['targets']}个年度目标和全部别名，然后删除{names[merge]}。")
-            sure = st.checkbox(f"我确认把{names[merge]}并入{names[keep]}", key=f"merge_sure::{keep}::{merge}")
+            st.markdown(f"将把**{frame.plain(names[merge])}**并入**{frame.plain(names[keep])}**：转移{counts['facts']:,}条数据（其中当前有效"
+                        f"{counts['current_facts']:,}条）、{counts['targets']}个年度目标和全部别名，然后删除{frame.plain(names[merge])}。")
+            sure = st.checkbox(f"我确认把{frame.plain(names[merge])}并入{frame.plain(names[keep])}",
+                               key=f"merge_sure::{keep}::{merge}")
 
             def run() -> None:
                 act("township_merge", registry.merge_townships, keep, merge, clear=["merge_from"],

@@ -36,6 +36,7 @@ from civdash.domain import catalog, rules, townships
 from civdash.domain.catalog import Indicator, indicator_map
 from civdash.domain.names import clean_header, normalize_name
 from civdash.domain.periods import month_label
+from civdash.domain.spreadsheet import formula_name_error
 from civdash.domain.units import BASE_UNITS, COUNT_UNITS, LEVEL_UNITS, display_unit, format_value, to_base_unit
 from civdash.store import db, queries
 
@@ -134,6 +135,10 @@ def _check_indicator(con: duckdb.DuckDBPyConnection, spec: IndicatorInput, code:
     name = spec.name.strip()
     if not name:
         raise RegistryError("指标名称不能为空")
+    for text, what in ((name, "指标名称"), (spec.category, "类别")):
+        refused = formula_name_error(text, what)
+        if refused:
+            raise RegistryError(refused)
     name_key = clean_header(name)
     if not name_key:
         raise RegistryError(f"指标名称“{name}”去掉括号、单位和“当月”“累计”等字样后为空")
@@ -318,6 +323,9 @@ def _check_township(con: duckdb.DuckDBPyConnection, spec: TownshipInput, townshi
     name = spec.name.strip()
     if not name:
         raise RegistryError("乡镇（街道）名称不能为空")
+    refused = formula_name_error(name, "乡镇（街道）名称")
+    if refused:
+        raise RegistryError(refused)
     name_key = _check_name_free(con, name, "名称", township_id)
     code = _check_code(con, spec.code, township_id)
     type_ = spec.type or township_type(name)

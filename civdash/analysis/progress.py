@@ -14,11 +14,11 @@ from datetime import date
 
 import duckdb
 import pandas as pd
-import xlsxwriter
 
 from civdash.analysis import metrics
-from civdash.domain import townships
+from civdash.domain import spreadsheet, townships
 from civdash.domain.periods import month_label
+from civdash.domain.spreadsheet import TEXT
 from civdash.store import queries
 
 FULL, PARTIAL, NONE = "已报送", "部分报送", "未报送"
@@ -83,31 +83,35 @@ def progress_xlsx(con: duckdb.DuckDBPyConnection, grid: MonthGrid, first: date, 
     district = townships.district_name(con)
     span = month_label(first) if first == last else f"{month_label(first)}—{month_label(last)}"
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
-    title = book.add_format({"bold": True, "font_size": 14})
-    head = book.add_format({"bold": True, "border": 1, "align": "center", "valign": "vcenter", "text_wrap": True,
+    book = spreadsheet.workbook(out)  # names stay text: never a formula or a link (formula injection)
+    title = book.add_format({**TEXT, "bold": True, "font_size": 14})
+    line = book.add_format(TEXT)
+    head = book.add_format({**TEXT, "bold": True, "border": 1, "align": "center", "valign": "vcenter", "text_wrap": True,
                             "bg_color": "#EAF1F8"})
-    cell = {s: book.add_format({"border": 1, "align": "center", "bg_color": c}) for s, c in FILLS.items()}
-    plain = book.add_format({"border": 1})
-    bold = book.add_format({"border": 1, "bold": True, "align": "center"})
+    cell = {s: book.add_format({**TEXT, "border": 1, "align": "center", "bg_color": c}) for s, c in FILLS.items()}
+    plain = book.add_format({**TEXT, "border": 1})
+    bold = book.add_format({**TEXT, "border": 1, "bold": True, "align": "center"})
 
     def sheet(name: str, heading: str, table: pd.DataFrame, total: list[str] | None) -> None:
         ws = book.add_worksheet(name)
-        ws.write(0, 0, heading, title)
-        ws.write(1, 0, f"说明：{FULL}＝当月各乡镇报送过的指标都已报送；{PARTIAL}＝只报送了其中一部分；{NONE}＝没有任何数据。"
-                       f"制表日期：{date.today():%Y年%m月%d日}")
-        ws.write(3, 0, table.index.name, head)
+        ws.write_string(0, 0, heading, title)
+        ws.write_string(1, 0, f"说明：{FULL}＝当月各乡镇报送过的指标都已报送；{PARTIAL}＝只报送了其中一部分；"
+                              f"{NONE}＝没有任何数据。制表日期：{date.today():%Y年%m月%d日}", line)
+        ws.write_string(3, 0, str(table.index.name), head)
         for c, col in enumerate(table.columns, start=1):
-            ws.write(3, c, col, head)
+            ws.write_string(3, c, str(col), head)
             ws.set_column(c, c, max(10, len(str(col)) * 1.6))
         for r, (town, row) in enumerate(table.iterrows(), start=4):
-            ws.write(r, 0, town, plain)
+            ws.write_string(r, 0, str(town), plain)
             for c, value in enumerate(row, start=1):
-                ws.write(r, c, value, cell.get(value, plain))
+                if isinstance(value, str):
+                    ws.write_string(r, c, value, cell.get(value, plain))
+                else:
+                    ws.write_blank(r, c, None, plain)
         if total:
-            ws.write(4 + len(table), 0, "合计", bold)
+            ws.write_string(4 + len(table), 0, "合计", bold)
             for c, text in enumerate(total, start=1):
-                ws.write(4 + len(table), c, text, bold)
+                ws.write_string(4 + len(table), c, text, bold)
         ws.set_column(0, 0, 14)
         ws.freeze_panes(4, 1)
 

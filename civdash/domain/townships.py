@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from civdash.domain.names import normalize_name
+from civdash.domain.spreadsheet import formula_name_error
 from civdash.store import queries
 
 SUFFIXES = ("街道办事处", "街道", "镇", "乡")
@@ -48,7 +49,11 @@ def register(
     level: str = "township",
     sort_order: int | None = None,
 ) -> int:
-    """Add a township (or the district row) with its aliases; returns its id."""
+    """Add a township (or the district row) with its aliases; returns its id. A name starting like a spreadsheet
+    formula (= + - @) is refused with a ValueError (Chinese message): it would be written into every form sent out."""
+    refused = formula_name_error(name, "区县名称" if level == "district" else "乡镇（街道）名称")
+    if refused:
+        raise ValueError(refused)
     if sort_order is None:
         sort_order = queries.scalar(con, "township_next_order")
     tid = int(queries.scalar(con, "township_next_id"))

@@ -22,6 +22,7 @@ from civdash.domain import catalog, rules
 from civdash.domain.catalog import Indicator
 from civdash.domain.names import normalize_name
 from civdash.domain.rules import AuditRule, Formula
+from civdash.domain.spreadsheet import formula_name_error, starts_like_formula
 from civdash.domain.townships import TownshipMatcher, is_subtotal_row, is_total_row, without_county
 from civdash.ingest import mapping
 from civdash.store import queries
@@ -168,7 +169,8 @@ class Context:
         if name in self.options.accepted_matches:
             self.accepted[name] = self.options.accepted_matches[name]
             return self.accepted[name]
-        if self.options.allow_new_townships or name in self.options.register_townships:
+        if (self.options.allow_new_townships or name in self.options.register_townships) \
+                and not starts_like_formula(name):  # never registered: see unknown_township
             bare = without_county(name)  # 南川区东城街道 is registered as 东城街道
             name = bare if bare != normalize_name(name) else name
             return self.new_townships.setdefault(name, -(len(self.new_townships) + 1))
@@ -182,6 +184,9 @@ class Context:
         """The error for a township name that is not registered, with the closest registered names; the name is
         recorded in ``unknown`` so that the upload page can offer them."""
         name = text.strip()
+        refused = formula_name_error(name, "乡镇（街道）名称")
+        if refused:
+            return refused
         near = self.unknown.setdefault(name, self.suggestions(name))
         hint = f"，最接近的已登记乡镇：{'、'.join(near)}" if near else ""
         return f"未登记的乡镇（街道）“{name}”{hint}；如为新乡镇，请先登记或允许新增乡镇"

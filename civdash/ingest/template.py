@@ -18,7 +18,8 @@ import duckdb
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from civdash.domain import catalog, townships
+from civdash.domain import catalog, spreadsheet, townships
+from civdash.domain.spreadsheet import TEXT
 from civdash.domain.units import display_unit
 
 FIRST_ROW = 5  # 0-based: title, 填报单位 line, category row, indicator row, units row, then the townships
@@ -48,21 +49,22 @@ def upload_template(con: duckdb.DuckDBPyConnection, year: int, month: int,
     district = townships.district_name(con)
     title_text = f"{district}{year}年{month}月民政主要指标统计表"
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    book = spreadsheet.workbook(out)  # names stay text: never a formula or a link (formula injection)
     book.set_properties({"title": title_text, "created": date(year, month, 1)})
-    title = book.add_format({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"})
-    head = book.add_format({"bold": True, "align": "center", "valign": "vcenter", "text_wrap": True, "border": 1,
+    title = book.add_format({**TEXT, "bold": True, "font_size": 16, "align": "center", "valign": "vcenter"})
+    line = book.add_format(TEXT)
+    head = book.add_format({**TEXT, "bold": True, "align": "center", "valign": "vcenter", "text_wrap": True, "border": 1,
                             "bg_color": "#EAF1F8"})
-    plain = book.add_format({"border": 1})
+    plain = book.add_format({**TEXT, "border": 1})
     number = book.add_format({"border": 1, "num_format": "#,##0.00"})
     count = book.add_format({"border": 1, "num_format": "#,##0"})
     total_fmt = book.add_format({"border": 1, "bold": True, "num_format": "#,##0.##"})
     sheet = book.add_worksheet(f"{month}月")
     width = len(ordered)
     sheet.merge_range(0, 0, 0, width, title_text, title)
-    sheet.write(1, 0, f"填报单位：{district}民政局（盖章）")
-    sheet.write(1, max(1, width // 2), "金额单位：万元")
-    sheet.write(1, width, f"统计期：{year}年{month}月")
+    sheet.write_string(1, 0, f"填报单位：{district}民政局（盖章）", line)
+    sheet.write_string(1, max(1, width // 2), "金额单位：万元", line)
+    sheet.write_string(1, width, f"统计期：{year}年{month}月", line)
     sheet.merge_range(2, 0, 4, 0, "乡镇（街道）", head)
     col = 1
     for category in catalog.categories(inds):
@@ -70,15 +72,15 @@ def upload_template(con: duckdb.DuckDBPyConnection, year: int, month: int,
         if len(members) > 1:
             sheet.merge_range(2, col, 2, col + len(members) - 1, category, head)
         else:
-            sheet.write(2, col, category, head)
+            sheet.write_string(2, col, category, head)
         for ind in members:
-            sheet.write(3, col, _leaf(ind), head)
-            sheet.write(4, col, display_unit(ind.unit), head)
+            sheet.write_string(3, col, _leaf(ind), head)
+            sheet.write_string(4, col, display_unit(ind.unit), head)
             sheet.set_column(col, col, max(10, len(_leaf(ind)) * 1.8))
             col += 1
     last = FIRST_ROW + len(towns) - 1
     for r, town in enumerate(towns, start=FIRST_ROW):
-        sheet.write(r, 0, town, plain)
+        sheet.write_string(r, 0, town, plain)
         for c, ind in enumerate(ordered, start=1):
             value = (values or {}).get((town, ind.code))
             fmt = count if _counted(ind) else number
@@ -94,7 +96,7 @@ def upload_template(con: duckdb.DuckDBPyConnection, year: int, month: int,
             "error_message": f"{ind.name}：填{'不小于0的整数' if whole else '不小于0的数字'}"
                              f"（{display_unit(ind.unit)}）；没有发生的填0，未统计的留空。"})
     total_row = last + 1
-    sheet.write(total_row, 0, "合计", total_fmt)
+    sheet.write_string(total_row, 0, "合计", total_fmt)
     for c, ind in enumerate(ordered, start=1):
         if ind.kind == "level":  # rates and standards are not added up
             sheet.write_blank(total_row, c, None, total_fmt)
@@ -103,7 +105,7 @@ def upload_template(con: duckdb.DuckDBPyConnection, year: int, month: int,
         cached = sum(v for v in cells if v is not None)
         formula = f"=SUM({xl_rowcol_to_cell(FIRST_ROW, c)}:{xl_rowcol_to_cell(last, c)})"
         sheet.write_formula(total_row, c, formula, total_fmt, round(cached, 2))
-    sheet.write(total_row + 2, 0, "审核人：            填表人：            联系电话：            填表日期：")
+    sheet.write_string(total_row + 2, 0, "审核人：            填表人：            联系电话：            填表日期：", line)
     sheet.set_column(0, 0, 16)
     sheet.set_row(3, 48)
     sheet.freeze_panes(FIRST_ROW, 1)
@@ -120,9 +122,10 @@ def upload_template(con: duckdb.DuckDBPyConnection, year: int, month: int,
 def _notes(book: xlsxwriter.Workbook, district: str, inds: list[catalog.Indicator]) -> None:
     """The 说明 sheet: how to fill the form, and every indicator with its unit and 口径."""
     notes = book.add_worksheet("说明")
-    bold = book.add_format({"bold": True, "font_size": 13})
-    head = book.add_format({"bold": True, "border": 1, "bg_color": "#EAF1F8"})
-    cell = book.add_format({"border": 1, "text_wrap": True, "valign": "top"})
+    bold = book.add_format({**TEXT, "bold": True, "font_size": 13})
+    head = book.add_format({**TEXT, "bold": True, "border": 1, "bg_color": "#EAF1F8"})
+    line = book.add_format(TEXT)
+    cell = book.add_format({**TEXT, "border": 1, "text_wrap": True, "valign": "top"})
     lines = [
         f"1. 本表按{district}当前登记的乡镇（街道）和民政指标生成，请勿增删行列或修改表头，直接在空白处填数。",
         "2. 标“（当月）”的指标是发生数，填本月发生的数，不填1-N月累计数；其余人数、户数等填月末数，保障标准填当月标准。",
@@ -130,14 +133,14 @@ def _notes(book: xlsxwriter.Workbook, district: str, inds: list[catalog.Indicato
         "4. 合计行为公式，自动求和，不必填写；平均标准不相加，合计行留空。",
         "5. 填好后在看板“统计工作 › 数据上传”页面直接上传本文件。指标或乡镇有增减时，请重新下载模板。",
     ]
-    notes.write(0, 0, "填表说明", bold)
-    for r, line in enumerate(lines, start=1):
-        notes.write(r, 0, line)
+    notes.write_string(0, 0, "填表说明", bold)
+    for r, text in enumerate(lines, start=1):
+        notes.write_string(r, 0, text, line)
     first = len(lines) + 2
     for c, text in enumerate(("指标", "单位", "填写口径", "类别", "口径说明")):
-        notes.write(first, c, text, head)
+        notes.write_string(first, c, text, head)
     for r, ind in enumerate(inds, start=first + 1):
         for c, text in enumerate((ind.name, display_unit(ind.unit), _READING[ind.kind], ind.category, ind.note or "")):
-            notes.write(r, c, text, cell)
+            notes.write_string(r, c, text, cell)
     for c, w in enumerate((34, 10, 28, 12, 30)):
         notes.set_column(c, c, w)

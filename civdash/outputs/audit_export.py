@@ -3,9 +3,10 @@ who, the action in Chinese, its object, and the JSON detail written out in words
 (UTF-8 with BOM) and .xlsx.
 
 A failed login records the name someone typed, and a name such as ``=HYPERLINK(…)`` must stay text when a
-spreadsheet opens the file: in the .csv every cell goes through ``export.neutralise``; in the .xlsx every cell is
-written as a string marked with Excel's quote prefix (as ``export.to_xlsx`` does), which keeps it text even when
-someone edits the cell, without an apostrophe showing.
+spreadsheet opens the file, by the one rule of ``civdash.domain.spreadsheet``: in the .csv every cell goes through
+``neutralise``; the .xlsx is made by ``spreadsheet.workbook`` and every cell is written as a string marked with
+Excel's quote prefix (as ``export.to_xlsx`` does), which keeps it text even when someone edits the cell, without an
+apostrophe showing.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ import json
 from datetime import date, datetime, timedelta
 
 import pandas as pd
-import xlsxwriter
 
 from civdash.access.audit import ACTIONS
 from civdash.access.auth import ROLES
+from civdash.domain import spreadsheet
 from civdash.domain.periods import month_label, parse_month
+from civdash.domain.spreadsheet import TEXT, neutralise
 from civdash.domain.times import beijing, beijing_day_utc
-from civdash.outputs.export import neutralise, text_width
+from civdash.outputs.export import text_width
 
 COLUMNS = ["时间", "用户", "操作", "对象", "详情"]
 NOBODY = "（未登录）"
@@ -149,8 +151,8 @@ def to_xlsx(table: pd.DataFrame, title: str) -> bytes:
     """The rows as .xlsx under ``title``: every cell text with Excel's quote prefix, the header row frozen and
     filterable, columns as wide as their Chinese text (the detail column capped and wrapped)."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    font = {"font_name": "宋体", "font_size": 11, "quote_prefix": True}
+    book = spreadsheet.workbook(buffer)
+    font = {"font_name": "宋体", "font_size": 11, **TEXT}
     heading = book.add_format({**font, "bold": True, "font_size": 14})
     header = book.add_format({**font, "bold": True, "border": 1, "bg_color": "#F2F2F2", "align": "center"})
     cell = book.add_format({**font, "border": 1, "valign": "top"})

@@ -8,10 +8,10 @@ township codes as text, printed landscape on one page wide with the headers repe
 The .csv: one header row as on screen, then the rows; numbers with the decimals shown and no separators (so a
 spreadsheet reads them as numbers), an empty cell where there is no value.
 
-Every text cell goes through ``neutralise``: a cell starting with = + - @ (or a tab or carriage return) could
-run as a formula when a spreadsheet opens the file (formula injection). In the .csv it gets a leading
-apostrophe; in the .xlsx it is stored as text marked with Excel's quote prefix, which keeps it text even when
-someone edits the cell.
+Formula injection (a cell starting with = + - @, a tab or a carriage return could run as a formula when a
+spreadsheet opens the file) is kept out by the one rule of ``civdash.domain.spreadsheet``: in the .csv such a cell
+gets a leading apostrophe (``neutralise``); the .xlsx is made by ``spreadsheet.workbook`` and stores every text as
+text marked with Excel's quote prefix, which keeps it text even when someone edits the cell.
 """
 
 from __future__ import annotations
@@ -23,18 +23,14 @@ import unicodedata
 from datetime import date
 
 import numpy as np
-import xlsxwriter
 
 from civdash.analysis.table import CODE_HEADER, QueryTable
+from civdash.domain import spreadsheet
+from civdash.domain.spreadsheet import TEXT, neutralise
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+__all__ = ["ENCODINGS", "file_name", "neutralise", "number_text", "text_width", "to_csv", "to_xlsx"]
 ENCODINGS: dict[str, str] = {"utf-8": "UTF-8（Excel、WPS 通用）", "gbk": "GBK（旧版软件）"}
 _CODECS = {"utf-8": "utf-8-sig", "gbk": "gb18030"}  # GB18030 is GBK for every character GBK has, and has the rest
-
-
-def neutralise(text: str) -> str:
-    """``text`` made safe for a .csv cell: a leading apostrophe before a formula's first character."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def file_name(table: QueryTable, extension: str) -> str:
@@ -72,9 +68,9 @@ def text_width(text: str) -> int:
 def to_xlsx(table: QueryTable, made_on: date) -> bytes:
     """The table as the office's .xlsx (see the module docstring); ``made_on`` is the 制表日期."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = spreadsheet.workbook(buffer)
     book.set_properties({"title": table.title, "company": f"{table.district}民政局"})
-    font = {"font_name": "宋体", "font_size": 11, "quote_prefix": True}  # text stays text (see neutralise)
+    font = {"font_name": "宋体", "font_size": 11, **TEXT}  # text stays text (see the module docstring)
     title = book.add_format({**font, "bold": True, "font_size": 16, "align": "center", "valign": "vcenter"})
     plain = book.add_format({**font})
     header = book.add_format({**font, "bold": True, "align": "center", "valign": "vcenter", "text_wrap": True,

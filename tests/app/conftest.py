@@ -95,6 +95,11 @@ def app(demo_env: dict[str, Path]) -> Callable[..., AppTest]:
     return run_app
 
 
+def shown(markdown: str) -> str:
+    """A label or caption as the browser shows it: ``frame.plain``'s backslash escapes and zero-width spaces resolved."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u200b", "")
+
+
 def assert_clean(at: AppTest) -> None:
     """No exception and no st.error anywhere on the page."""
     assert not at.exception, [e.value for e in at.exception]

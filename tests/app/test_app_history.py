@@ -9,6 +9,7 @@ import pytest
 from civdash.ingest.context import Options
 from civdash.ingest.upload import commit, prepare
 from civdash.store import db
+from tests.app.conftest import shown
 from tests.ingest_fixtures import Sheet, xlsx_bytes
 from tests.upload_fixtures import JUNE, read
 
@@ -54,7 +55,7 @@ def test_a_batch_is_listed_with_its_changes_and_its_original_file(real_app, real
             first["状态"]) == (batch, "李静", "网页上传", "6月补报.xlsx", "2025年6月", 2, 2, "已生效")
     assert at.selectbox(key="history_batch").value == str(batch)  # the newest batch is shown first
     (button,) = [b for b in at.get("download_button") if b.proto.label.startswith("下载原文件")]
-    assert button.proto.label == "下载原文件：6月补报.xlsx"
+    assert shown(button.proto.label) == "下载原文件：6月补报.xlsx"
     assert downloads[button.proto.url] == data  # the file as uploaded, byte for byte
 
     changes = table(at, "本批数值").set_index("乡镇（街道）")
@@ -100,7 +101,8 @@ def test_a_batch_of_two_files_and_months_is_read_a_month_at_a_time(real_app, rea
     first = table(at, "批次").iloc[0]
     assert (first["文件"], first["期间"], first["条数"]) == (f"{name}、6月补报.xlsx", "2025年5月—2025年6月", 4)
     buttons = {b.proto.label: downloads[b.proto.url] for b in at.get("download_button")}
-    assert buttons == {"下载原文件：5月\\_\\*更正\\*.xlsx": may, "下载原文件：6月补报.xlsx": june}
+    assert buttons == {"下载原文件：5月\\_\\*更正\\*\\.xlsx": may, "下载原文件：6月补报\\.xlsx": june}  # Markdown escaped
+    assert {shown(label) for label in buttons} == {"下载原文件：5月_*更正*.xlsx", "下载原文件：6月补报.xlsx"}
     assert table(at, "本批数值")["月份"].tolist() == ["2025年5月", "2025年5月", "2025年6月", "2025年6月"]
     at = at.selectbox(key=f"history_month::{batch}").set_value("2025-05").run()
     clean(at)

@@ -9,6 +9,7 @@ import pytest
 
 from civdash.ingest.context import Options
 from civdash.ingest.upload import prepare
+from tests.app.conftest import shown
 from tests.template_fixtures import fill_template
 from tests.upload_fixtures import read
 
@@ -98,7 +99,7 @@ def test_a_target_entered_in_wan_yuan_is_stored_in_yuan(real_app, real_env, clea
     at.number_input(key="goal_value").set_value(532.5)
     at = at.button(key="goal_submit").click().run()
     clean(at)
-    assert [s.value for s in at.success] == ["已设置2026年黔江区（全区）“城市低保资金支出”目标532.5万元"]
+    assert [shown(s.value) for s in at.success] == ["已设置2026年黔江区（全区）“城市低保资金支出”目标532.5万元"]
     assert read(real_env, "SELECT value FROM target WHERE indicator_code = 'dibao_urban_funds' AND year = 2026 "
                           "AND township_id = ?", whole) == [(5_325_000.0,)]
     row = table(at, "指标", "城市低保资金支出", has="年度目标")

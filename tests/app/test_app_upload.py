@@ -8,6 +8,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from tests.app.conftest import shown
 from tests.ingest_fixtures import Sheet, xlsx_bytes
 from tests.upload_fixtures import JULY, JUNE, broken_workbook, july_workbook, read, typo_workbook
 
@@ -31,7 +32,7 @@ def test_map_a_column_confirm_and_see_the_figures_stored(real_app, real_env, cle
     at = upload(real_app(PAGE), [("2025年7月城市低保.xlsx", data)])
     clean(at)
     assert at.title[0].value == "数据上传"
-    summary = [e.label for e in at.expander]
+    summary = [shown(e.label) for e in at.expander]
     assert "2025年7月城市低保.xlsx › 7月：乡镇报表 · 2025年7月 · 30个乡镇（街道） · 90条数据" in summary
     understood = at.dataframe[0].value
     assert list(understood["对应指标"]) == ["城市低保户数", "城市低保人数", "（未对应，不保存）", "城市低保资金支出"]
@@ -131,7 +132,7 @@ def test_a_broken_file_is_refused_with_its_cells_and_nothing_changes(real_app, r
     assert (list(unreadable["位置"]), list(unreadable["说明"])) == (["坏表.xlsx › 7月 › B4"], ["不是数字：暂无"])
     assert (list(negative["位置"]), list(negative["说明"])) == (["坏表.xlsx › 7月 › B5"], ["城市低保人数为负数：-3"])
     assert confirm_button(at).disabled
-    assert any(e.label == "原表：坏表.xlsx › 7月（红色为必须修改，橙色为需核实，黄色为读取提示）" for e in at.expander)
+    assert any(shown(e.label) == "原表：坏表.xlsx › 7月（红色为必须修改，橙色为需核实，黄色为读取提示）" for e in at.expander)
     assert read(real_env, "SELECT count(*), sum(value) FROM fact") == before
 
 
@@ -248,11 +249,11 @@ def test_hidden_content_is_left_out_until_asked_for(real_app, real_env, clean) -
     book.save(buf)
     at = upload(real_app(PAGE), [("2025年7月城市低保.xlsx", buf.getvalue())])
     clean(at)
-    notes = [c.value for c in at.caption]
+    notes = [shown(c.value) for c in at.caption]
     assert any("6月草稿：这是隐藏的工作表，未读取" in n for n in notes), notes
     box = at.checkbox(key="upload_hidden")
     assert box.label == "也读取隐藏的工作表、行和列" and not box.value
     at = box.check().run()
     assert not at.exception  # June's draft is read now (and its own findings shown)
-    summary = [e.label for e in at.expander]
+    summary = [shown(e.label) for e in at.expander]
     assert any(label.startswith("2025年7月城市低保.xlsx › 6月草稿：乡镇报表 · 2025年6月") for label in summary), summary
