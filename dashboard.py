@@ -5,6 +5,7 @@ import logging
 import streamlit as st
 
 from civdash.store.ducklake import StoreError
+from civdash.store.integrity import DatabaseDamaged
 from ui.access import Entry
 
 st.set_page_config(page_title="民政数据看板", page_icon="📊", layout="wide")
@@ -46,6 +47,9 @@ try:
         access.refusal(entry, login)
     else:
         navigation.run()
+except DatabaseDamaged as exc:  # wrong numbers are never shown: say what is wrong and what the admin runs
+    logging.getLogger("civdash").error("integrity check failed: %s", exc)
+    st.error(str(exc))
 except StoreError as exc:  # the shared store is not set up right or not reachable: say so; details in the log
     logging.getLogger("civdash").error("store unavailable: %s", exc)
     st.error(f"看板暂时无法使用数据：{exc.message.rstrip('。')}。详细原因已记入服务器日志，请联系系统管理员。")
