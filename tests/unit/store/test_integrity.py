@@ -191,3 +191,14 @@ def test_repair_of_a_missing_database_says_so(tmp_path, capsys) -> None:
     assert main(["repair", "--db", str(tmp_path / "none.duckdb")]) == 1
     assert capsys.readouterr().err == f"数据库不存在：{tmp_path / 'none.duckdb'}\n"
 
+
+
+def test_export_and_report_refuse_a_damaged_database_in_words(path, tmp_path, capsys) -> None:
+    con = db.connect(path)
+    _killed_save(con)
+    con.close()
+    assert main(["export", "--db", str(path), "--from", "2025-01", "--to", "2025-02", "-o", str(tmp_path / "t.xlsx")]) == 1
+    assert main(["report", "--db", str(path), "--period", "2025-02", "-o", str(tmp_path / "r.md")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("数据库完整性检查发现问题：有2条数据不属于任何导入批次") == 2 and "Traceback" not in err
+    assert not (tmp_path / "t.xlsx").exists() and not (tmp_path / "r.md").exists()
