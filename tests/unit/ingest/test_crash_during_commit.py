@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[3]
 MONTHS = 12
 OLD_TOWNS = 30  # registered and holding values before the upload (the demo district's townships)
 ALL_TOWNS = 360  # the upload: the 30 with changed values and 330 new townships → 360 × 12 × 29 = 125,280 values
-KILL_AFTER_MS = (0, 1, 3, 6, 12, 25, 50, 100, 250)  # after the WAL starts to grow
+KILL_AFTER_MS = (0, 4, 8, 11, 14, 18, 24, 35, 60, 250)  # after the WAL starts to grow; most fall in 5–30 ms
 
 Totals = dict[str, float]
 
