@@ -5,6 +5,7 @@ import logging
 import streamlit as st
 
 from civdash.store.ducklake import StoreError, without_password
+from civdash.store.integrity import DatabaseDamaged
 from ui.access import Entry
 
 st.set_page_config(page_title="民政数据看板", page_icon="📊", layout="wide")
@@ -48,6 +49,9 @@ try:
         access.refusal(entry, login)
     else:
         navigation.run()
+except DatabaseDamaged as exc:  # wrong numbers are never shown: say what is wrong and what the admin runs
+    logging.getLogger("civdash").error("integrity check failed: %s", exc)
+    st.error(str(exc))
 except StoreError as exc:  # the shared store is not set up right or not reachable: details in the log
     logging.getLogger("civdash").error("store unavailable: %s", without_password(str(exc)))
     if access.known_admin():  # what is wrong, for the one who can fix it (any password masked)

@@ -79,6 +79,7 @@ def blank_database(path: str | Path = ":memory:") -> duckdb.DuckDBPyConnection:
         db.migrate(con)
     else:
         Path(path).unlink(missing_ok=True)
+        Path(f"{path}.wal").unlink(missing_ok=True)  # left by a first import killed while it was saving
         con = db.connect(path)
     catalog.seed(con)
     return con

@@ -179,6 +179,7 @@ def populate(con: duckdb.DuckDBPyConnection, until: date | None = None, first: d
         queries.execute(con, "batch_file_insert", batch_id=batch_id, file_no=1, file_name="示例数据（自动生成）",
                         sha256=None, size=None, content=None)
         facts = insert_facts(con, values, [t.id for t in towns], months, batch_id, skip=_late_cells(towns, months))
+        queries.execute(con, "batch_set_fact_count", id=batch_id, fact_count=facts)
         district = townships.district(con)
         _set_targets(con, district.id if district else None, towns, last.year)
         db.set_meta(con, "is_demo", "1")

@@ -11,7 +11,7 @@ import streamlit as st
 from civdash import appdb
 from civdash.analysis import metrics
 from civdash.domain import catalog, townships
-from civdash.store import db, ducklake
+from civdash.store import db, ducklake, integrity
 
 
 @st.cache_resource(show_spinner="正在准备数据……")
@@ -40,10 +40,25 @@ def cursor() -> duckdb.DuckDBPyConnection:
 
 
 def version() -> tuple[str, int]:
-    """Cache key: the database and its data version (changes with every commit, by any process sharing a lake)."""
+    """Cache key: the database and its data version (changes with every commit, by any process sharing a lake).
+
+    Raises ``integrity.DatabaseDamaged`` when the stored values fail the integrity check, which runs once for each
+    data version: when the process first reads the database, and after every save or rollback (by any process)."""
     path = database()[0]
     with cursor() as cur:
-        return path, db.data_version(cur)
+        key = path, db.data_version(cur)
+    damaged = _integrity(key)
+    if damaged is not None:
+        raise integrity.DatabaseDamaged(damaged)
+    return key
+
+
+@st.cache_data(show_spinner="正在检查数据完整性……", max_entries=4)
+def _integrity(key: tuple[str, int]) -> integrity.Report | None:
+    """What the integrity check found at this data version (None: nothing)."""
+    with cursor() as cur:
+        report = integrity.check(cur)
+    return None if report.ok else report
 
 
 def is_demo() -> bool:

@@ -20,7 +20,7 @@ from civdash.domain import catalog, townships
 from civdash.domain.names import normalize_name
 from civdash.domain.periods import GRAINS
 from civdash.outputs import export
-from civdash.store import db
+from civdash.store import db, integrity
 
 
 def add_parser(sub: argparse._SubParsersAction, month: Callable[[str], date]) -> None:
@@ -52,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     con = db.connect(path, read_only=True)
     try:
+        integrity.require_intact(con)  # never a file of wrong numbers: main() prints the refusal
         request = _request(con, args)
         if request is None:
             return 1

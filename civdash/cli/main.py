@@ -13,9 +13,9 @@ import duckdb
 
 from civdash import appdb, demo
 from civdash.analysis import metrics
-from civdash.cli import audit_rules, backup, export, report, uploads, users
+from civdash.cli import audit_rules, backup, export, repair, report, uploads, users
 from civdash.domain.periods import month_label, parse_month
-from civdash.store import db, ducklake, queries, transfer
+from civdash.store import db, ducklake, integrity, queries, transfer
 from civdash.store.paths import demo_db_path, real_db_path
 
 
@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     users.add_parser(sub)
     backup.add_parser(sub)
     audit_rules.add_parser(sub, _month_arg)
+    repair.add_parser(sub)
     return parser
 
 
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0)
     try:
         return _run(args)
-    except (db.DatabaseBusy, ducklake.StoreError, transfer.TransferError) as exc:
+    except (db.DatabaseBusy, ducklake.StoreError, transfer.TransferError, integrity.DatabaseDamaged) as exc:
         print(str(exc), file=sys.stderr)
         return 1
     except Exception as exc:  # the last resort: a person reads a sentence, never a traceback
@@ -141,6 +142,8 @@ def _run(args: argparse.Namespace) -> int:
         return users.run(args)
     if args.command == "report":
         return report.run(args)
+    if args.command == "repair":
+        return repair.run(args)
     if args.command == "audit-rules":
         return audit_rules.run(args, Path(args.db) if args.db else appdb.real_store())
     if args.command == "migrate" and args.to:

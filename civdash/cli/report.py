@@ -15,7 +15,7 @@ from pathlib import Path
 from civdash import appdb
 from civdash.analysis import report
 from civdash.outputs import report_docx
-from civdash.store import db
+from civdash.store import db, integrity
 
 FORMATS = (".docx", ".md", ".txt")
 
@@ -52,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
     kind = "quarter" if args.quarter else "ytd" if args.ytd else "month"
     con = db.connect(path, read_only=True)
     try:
+        integrity.require_intact(con)  # never a report of wrong numbers: main() prints the refusal
         r = report.build(con, report.ReportPeriod.of(kind, args.period), args.sections)
     except report.ReportRefused as exc:
         print(str(exc), file=sys.stderr)

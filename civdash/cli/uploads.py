@@ -28,7 +28,7 @@ from civdash.ingest.context import Options
 from civdash.ingest.extract import LAYOUT_NAMES
 from civdash.ingest.review import LEVEL_NAMES
 from civdash.ingest.upload import Plan, commit, prepare, refusal
-from civdash.store import db
+from civdash.store import db, integrity
 
 
 def _user() -> str:
@@ -69,11 +69,16 @@ def run_import(args) -> int:
         probe = db.connect(path, read_only=True)
         try:
             demo = db.is_demo(probe)
+            report = integrity.check(probe)
+            damaged = None if report.ok else report
         finally:
             probe.close()
         if demo:
             print(f"{path} 是示例数据库，正式数据不能导入示例数据库；请导入正式数据库（默认 data/civdash.duckdb）。",
                   file=sys.stderr)
+            return 1
+        if damaged is not None:  # refused before the file is read; the commit would refuse it too
+            print(f"未导入：{damaged.message()}", file=sys.stderr)
             return 1
     try:
         explanations = read_explanations(args.explain) if args.explain else {}

@@ -8,6 +8,11 @@ again — batch 1's value after rolling back batch 2, batch 3's if a later batch
 batch 2's when it only repeated batch 1's value and batch 1 is rolled back — and a key no committed batch
 holds leaves ``v_fact``. Every change bumps the data version, which refreshes the dashboard's caches. The demo
 database is never rolled back: that would leave the dashboard's examples empty.
+
+A save or rollback is refused on a database that fails the integrity check (``civdash.store.integrity``), and the check
+runs again after it: a save killed during its commit can leave its values behind without its batch (a DuckDB WAL
+replay bug, explained there), which must be repaired (``python -m civdash repair``) before anything is served or saved.
+A batch records how many values it holds (``batch.fact_count``), and batch ids skip the ids such leftovers carry.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 
 from civdash.domain import townships
-from civdash.store import db, queries
+from civdash.store import db, integrity, queries
 
 
 class CommitError(Exception):
@@ -88,11 +93,22 @@ def _retried(attempt: Callable[[], T]) -> T:
     return db.retried_on_conflict(attempt, CommitError(BUSY))
 
 
-def open_batch(con: duckdb.DuckDBPyConnection, user_name: str | None, source: str, note: str | None) -> int:
-    """Register a new batch inside the caller's transaction (which bumps the data version); returns its id."""
+def open_batch(con: duckdb.DuckDBPyConnection, user_name: str | None, source: str, note: str | None,
+               fact_count: int | None = None) -> int:
+    """Register a new batch inside the caller's transaction (which bumps the data version); returns its id.
+    ``fact_count``: how many fact rows it records (None: set later with ``batch_set_fact_count``)."""
     batch_id = int(queries.scalar(con, "batch_next_id"))
-    queries.execute(con, "batch_insert", id=batch_id, user_name=user_name, source=source, note=note)
+    queries.execute(con, "batch_insert", id=batch_id, user_name=user_name, source=source, note=note,
+                    fact_count=fact_count)
     return batch_id
+
+
+def _require_intact(con: duckdb.DuckDBPyConnection) -> None:
+    """Refuse to change a database that fails the integrity check: the message says what is wrong and names
+    ``python -m civdash repair``."""
+    report = integrity.check(con)
+    if not report.ok:
+        raise CommitError(report.message())
 
 
 def _frame(facts: Facts, keys_unique: bool = False) -> pd.DataFrame:
@@ -163,6 +179,7 @@ def commit_upload(
     if len(facts) == 0:
         raise CommitError("没有可保存的数据")
     df = _frame(facts, keys_unique)
+    _require_intact(con)
 
     def store() -> CommitResult:
         try:
@@ -179,7 +196,7 @@ def commit_upload(
             for signature, header, code in mappings:
                 queries.execute(con, "header_mapping_save", signature=signature, header=header, code=code,
                                 user=user_name)
-            batch_id = open_batch(con, user_name, source, note)
+            batch_id = open_batch(con, user_name, source, note, fact_count=len(stored))
             for file_no, f in enumerate(files, start=1):
                 queries.execute(con, "batch_file_insert", batch_id=batch_id, file_no=file_no, file_name=f.file_name,
                                 sha256=f.sha256, size=f.size, content=f.content)
@@ -202,13 +219,16 @@ def commit_upload(
         return CommitResult(int(batch_id), int(status.get("new", 0)), int(status.get("changed", 0)),
                             int(status.get("unchanged", 0)), periods)
 
-    return _retried(store)
+    result = _retried(store)
+    integrity.require_intact(con)  # the save is committed; a failure here means the store itself went wrong
+    return result
 
 
 def rollback(con: duckdb.DuckDBPyConnection, batch_id: int, user_name: str | None = None) -> RollbackResult:
     """Undo a committed batch exactly (see the module docstring); one transaction."""
     if db.is_demo(con):
         raise CommitError("示例数据库中的批次不能撤销：示例数据仅供熟悉功能，导入本单位报表后即启用正式数据库")
+    _require_intact(con)
 
     def undo() -> RollbackResult:
         status = queries.scalar(con, "batch_status", batch_id=batch_id)
@@ -231,7 +251,9 @@ def rollback(con: duckdb.DuckDBPyConnection, batch_id: int, user_name: str | Non
         keys = len(shown)
         return RollbackResult(batch_id, int(restored), int(keys - restored))
 
-    return _retried(undo)
+    result = _retried(undo)
+    integrity.require_intact(con)
+    return result
 
 
 def batches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -96,7 +96,8 @@ def test_the_same_next_id_taken_by_two_commits_is_run_again(demo_path, tmp_path,
     one, other = con.cursor(), con.cursor()
     next_id = one.execute("SELECT coalesce(max(id), 0) + 1 FROM batch").fetchone()[0]
     one.execute("BEGIN TRANSACTION")
-    queries.execute(one, "batch_insert", id=next_id, user_name="李静", source="upload", note=None)
+    queries.execute(one, "batch_insert", id=next_id, user_name="李静", source="upload", note=None,
+                    fact_count=None)
     original = queries.execute
     taken = []
 
@@ -137,7 +138,8 @@ def test_a_next_id_committed_by_another_before_the_insert_is_run_again(demo_path
             read.append(result)
             if len(read) == 1:  # the first upload commits the id just read
                 with db.transaction(one):
-                    queries.execute(one, "batch_insert", id=next_id, user_name="李静", source="upload", note=None)
+                    queries.execute(one, "batch_insert", id=next_id, user_name="李静", source="upload", note=None,
+                                    fact_count=None)
         return result
 
     monkeypatch.setattr(queries, "scalar", the_other_commits_after_the_read)
