@@ -24,6 +24,13 @@ def read(path: Path, query: str, *params) -> list[tuple]:
         con.close()
 
 
+def never_uploaded(con: duckdb.DuckDBPyConnection, where: str) -> None:
+    """Take the facts matching ``where`` out as if they had never been uploaded: their batch's recorded count follows
+    (the integrity check refuses a batch that lost rows since it was saved)."""
+    con.execute(f"DELETE FROM fact WHERE {where}")
+    con.execute("UPDATE batch SET fact_count = (SELECT count(*) FROM fact f WHERE f.batch_id = batch.id)")
+
+
 def june(path: Path) -> dict[str, tuple[float, float, float]]:
     """Township → (城市低保户数, 人数, 资金 in 元) stored for June 2025."""
     rows = read(path, "SELECT township, indicator_code, value FROM v_fact WHERE period = ? AND indicator_code IN "

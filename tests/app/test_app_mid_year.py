@@ -10,6 +10,7 @@ import pytest
 
 from civdash import demo
 from tests.app.conftest import point_app
+from tests.app.conftest import shown as displayed
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -27,7 +28,7 @@ def texts(at) -> str:
     parts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "code", "info", "warning")
              for e in getattr(at, kind)]
     parts += [f"{m.label} {m.value}" for m in at.metric]
-    return "\n".join(str(p) for p in parts)
+    return "\n".join(displayed(str(p)) for p in parts)
 
 
 def from_january(text: str) -> bool:

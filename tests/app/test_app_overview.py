@@ -101,9 +101,11 @@ def test_one_township_missing_one_indicator_marks_that_card_alone(real_app, real
     cards beside it are complete and unmarked."""
     import duckdb  # noqa: PLC0415
 
+    from tests.upload_fixtures import never_uploaded  # noqa: PLC0415
+
     con = duckdb.connect(str(real_env))
-    con.execute("DELETE FROM fact WHERE indicator_code = 'dibao_urban_persons' AND period = '2025-05-01'"
-                " AND township_id = (SELECT id FROM township WHERE name = '城东街道')")
+    never_uploaded(con, "indicator_code = 'dibao_urban_persons' AND period = '2025-05-01'"
+                        " AND township_id = (SELECT id FROM township WHERE name = '城东街道')")
     may, april = (con.execute("SELECT sum(value) FROM v_fact WHERE indicator_code = 'dibao_urban_persons'"
                               " AND period = ?::DATE AND township <> '城东街道'", [p]).fetchone()[0]
                   for p in ("2025-05-01", "2025-04-01"))

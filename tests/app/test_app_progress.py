@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 
-from tests.upload_fixtures import read
+from tests.upload_fixtures import never_uploaded
 
 PAGE = "pages/progress.py"
 
@@ -28,8 +29,9 @@ def test_the_township_that_did_not_report_june_is_named(app, sql, clean) -> None
 
 @pytest.mark.timeout(180)
 def test_removing_a_townships_month_shows_it_missing(real_app, real_env, clean) -> None:
-    read(real_env, "DELETE FROM fact WHERE period = '2025-06-01' AND township_id = "
-                   "(SELECT id FROM township WHERE name = '城东街道')")
+    con = duckdb.connect(str(real_env))
+    never_uploaded(con, "period = '2025-06-01' AND township_id = (SELECT id FROM township WHERE name = '城东街道')")
+    con.close()
     at = real_app(PAGE)
     clean(at)
     assert at.dataframe[0].value.loc["城东街道", "2025年6月"] == "未报送"
