@@ -37,7 +37,7 @@ EVIL = 'a[href*="evil.example"], img[src*="evil.example"], link[href*="evil.exam
 def hostile_database(real: Path) -> None:
     """The bureau database with the hostile names: six townships registered (``townships.register``) with the
     figures of six demo townships (the first without June, so it is 未报送; the third's June ×5, so 重点关注 names
-    it), a yearly target for one, the indicator renamed in SQL (old data), an admin account with such a name."""
+    it; their batch's recorded count follows, as the integrity check holds it to), a yearly target for one, the indicator renamed in SQL (old data), an admin account with such a name."""
     from civdash.access import auth
     from civdash.admin import registry
     from civdash.domain import townships
@@ -53,6 +53,7 @@ def hostile_database(real: Path) -> None:
                             "SELECT indicator_code, ?, period, value * CASE WHEN ? AND period = ? THEN 5 ELSE 1 END, "
                             "batch_id, true FROM fact WHERE township_id = ? AND is_current AND NOT (? AND period = ?)",
                             [tid, k == 2, LAST, source, k == 0, LAST])
+            con.execute("UPDATE batch SET fact_count = (SELECT count(*) FROM fact f WHERE f.batch_id = batch.id)")
             con.execute("UPDATE indicator SET name = ? WHERE code = 'dibao_urban_persons'", [INDICATOR])
             db.bump_data_version(con)
         colour = next(t.id for t in townships.townships(con) if t.name == COLOUR)
