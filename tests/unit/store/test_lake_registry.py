@@ -228,6 +228,8 @@ def accounts_sequence(con: duckdb.DuckDBPyConnection) -> None:
     assert auth.session_user(con, token, now=NOW) is None
     token = auth.start_session(con, ok.user, now=NOW)
     auth.set_role(con, "李静", "viewer", by="王主任")
+    assert auth.session_user(con, token, now=NOW) is None  # a role change ends the account's sessions (issue 16)
+    token = auth.start_session(con, auth.find(con, "李静"), now=NOW)
     assert auth.session_user(con, token, now=NOW).role == "viewer"
     auth.set_disabled(con, "李静", by="王主任")
     assert auth.session_user(con, token, now=NOW) is None
