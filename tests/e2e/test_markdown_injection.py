@@ -37,7 +37,8 @@ EVIL = 'a[href*="evil.example"], img[src*="evil.example"], link[href*="evil.exam
 def hostile_database(real: Path) -> None:
     """The bureau database with the hostile names: six townships registered (``townships.register``) with the
     figures of six demo townships (the first without June, so it is 未报送; the third's June ×5, so 重点关注 names
-    it; their batch's recorded count follows, as the integrity check holds it to), a yearly target for one, the indicator renamed in SQL (old data), an admin account with such a name."""
+    it; their batch's recorded count follows, as the integrity check holds it to), a yearly target for one, the
+    indicator renamed in SQL (old data), an admin account with such a name."""
     from civdash.access import auth
     from civdash.admin import registry
     from civdash.domain import townships
