@@ -200,12 +200,13 @@ def demo_con(demo_path: Path):
 
 
 @contextmanager
-def held_by_another_process(path: Path) -> Iterator[None]:
-    """While the block runs, another process holds ``path`` open read-write, as the running dashboard does."""
+def held_by_another_process(path: Path, opening: str | None = None) -> Iterator[None]:
+    """While the block runs, another process holds ``path`` open read-write, as the running dashboard does: opened
+    plainly, or by ``opening`` (Python lines that open ``path`` and may write to it first), then idle."""
+    opening = opening or f"import duckdb\nc = duckdb.connect({str(path)!r})\n"
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         f"import duckdb, sys; c = duckdb.connect({str(path)!r}); print('ok', flush=True); sys.stdin.read()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        [sys.executable, "-c", f"import sys\n{opening}print('ok', flush=True)\nsys.stdin.read()\n"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2])
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
         yield

@@ -7,8 +7,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -279,28 +277,13 @@ def sequences(path: Path) -> list[tuple]:
         con.close()
 
 
-@contextmanager
-def dashboard_holding(path: Path) -> Iterator[None]:
+def dashboard_holding(path: Path):
     """Another process holds ``path`` read-write as the running dashboard does, after writing to it as the
     dashboard does (a login: the account's session row, so the log holds commits), then idles."""
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys\n"
-         "from civdash.access import auth\n"
-         "from civdash.store import db\n"
-         f"c = db.connect({str(path)!r})\n"
-         "user = auth.login(c.cursor(), '王主任', 'backup-test-password-1').user\n"
-         "auth.start_session(c.cursor(), user)\n"
-         "print('ok', flush=True)\n"
-         "sys.stdin.read()\n"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[3])
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
-        yield
-    finally:
-        assert holder.stdin is not None
-        holder.stdin.close()
-        holder.wait(timeout=30)
+    return held_by_another_process(path, "from civdash.access import auth\nfrom civdash.store import db\n"
+                                         f"c = db.connect({str(path)!r})\n"
+                                         "user = auth.login(c.cursor(), '王主任', 'backup-test-password-1').user\n"
+                                         "auth.start_session(c.cursor(), user)\n")
 
 
 def test_backup_while_the_dashboard_holds_the_database_idle(history, history_template, tmp_path) -> None:
