@@ -4,7 +4,7 @@ import logging
 
 import streamlit as st
 
-from civdash.store.ducklake import StoreError, without_password
+from civdash.store.ducklake import StoreError
 from civdash.store.integrity import DatabaseDamaged
 from ui.access import Entry
 
@@ -53,9 +53,9 @@ except DatabaseDamaged as exc:  # wrong numbers are never shown: say what is wro
     logging.getLogger("civdash").error("integrity check failed: %s", exc)
     st.error(str(exc))
 except StoreError as exc:  # the shared store is not set up right or not reachable: details in the log
-    logging.getLogger("civdash").error("store unavailable: %s", without_password(str(exc)))
-    if access.known_admin():  # what is wrong, for the one who can fix it (any password masked)
-        st.error(f"看板暂时无法使用数据：{without_password(exc.message).rstrip('。')}。详细原因已记入服务器日志。")
+    logging.getLogger("civdash").error("store unavailable: %s", exc)  # StoreError masks any password itself
+    if access.known_admin():  # what is wrong, for the one who can fix it
+        st.error(f"看板暂时无法使用数据：{exc.message.rstrip('。')}。详细原因已记入服务器日志。")
     else:
         st.error(access.STORE_DOWN)
 except Exception:  # never show a traceback to a user; the log keeps it for the admin
