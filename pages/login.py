@@ -8,8 +8,9 @@ from ui import access, frame
 
 frame.page_header("登录")
 if access.user() is not None and st.session_state.pop("login_redirect", False):
-    # Keep the login in a cookie (the browser runs the script as soon as it gets it), then open the page asked for.
-    st.iframe(access.cookie_script(st.session_state.pop(access.TOKEN_KEY, None)), height=1)
+    # Keep the login in a cookie (the browser asks the server for it as soon as the frame arrives), then open the
+    # page asked for.
+    access.write_cookie(st.session_state.pop(access.TOKEN_KEY, None))
     st.info("登录成功，正在打开页面……", icon=":material/check_circle:")
     time.sleep(1)
     st.switch_page(st.session_state.pop(access.NEXT_KEY, None) or "pages/overview.py")

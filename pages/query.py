@@ -44,18 +44,21 @@ st.caption(frame.plain(result.unit_line + "。" + "".join(result.notes)))
 st.dataframe(result.frame(), hide_index=True, width="stretch", height=query.height(result),
              column_config=query.column_config(result))
 
-excel, utf8, gbk = st.columns(3)
-excel.download_button("下载 Excel（统计表格式）", query.xlsx(request), file_name=export.file_name(result, "xlsx"),
-                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                      icon=":material/table_view:", key="q_xlsx", width="stretch",
-                      on_click=access.downloaded(export.file_name(result, "xlsx"), page="数据查询"))
-utf8.download_button("下载 CSV（UTF-8）", query.csv(request, "utf-8"), file_name=export.file_name(result, "csv"),
-                     mime="text/csv", icon=":material/download:", key="q_csv", width="stretch",
-                     help=export.ENCODINGS["utf-8"],
-                     on_click=access.downloaded(export.file_name(result, "csv"), page="数据查询"))
-gbk.download_button("下载 CSV（GBK）", query.csv(request, "gbk"),
-                    file_name=export.file_name(result, "csv").replace(".csv", "_GBK.csv"), mime="text/csv",
-                    icon=":material/download:", key="q_csv_gbk", width="stretch", help=export.ENCODINGS["gbk"],
-                    on_click=access.downloaded(export.file_name(result, "csv").replace(".csv", "_GBK.csv"), page="数据查询"))
+if access.may_download():
+    excel, utf8, gbk = st.columns(3)
+    excel.download_button("下载 Excel（统计表格式）", query.xlsx(request), file_name=export.file_name(result, "xlsx"),
+                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                          icon=":material/table_view:", key="q_xlsx", width="stretch",
+                          on_click=access.downloaded(export.file_name(result, "xlsx"), page="数据查询"))
+    utf8.download_button("下载 CSV（UTF-8）", query.csv(request, "utf-8"), file_name=export.file_name(result, "csv"),
+                         mime="text/csv", icon=":material/download:", key="q_csv", width="stretch",
+                         help=export.ENCODINGS["utf-8"],
+                         on_click=access.downloaded(export.file_name(result, "csv"), page="数据查询"))
+    gbk_name = export.file_name(result, "csv").replace(".csv", "_GBK.csv")
+    gbk.download_button("下载 CSV（GBK）", query.csv(request, "gbk"), file_name=gbk_name, mime="text/csv",
+                        icon=":material/download:", key="q_csv_gbk", width="stretch", help=export.ENCODINGS["gbk"],
+                        on_click=access.downloaded(gbk_name, page="数据查询"))
+else:
+    st.caption(access.DOWNLOAD_NEEDS_LOGIN)
 if rows == "period":
     st.caption(f"按{GRAINS[grain]}汇总：季度、年度的流量指标为期内各月之和（累计口径为期末累计数），存量指标取期末数。")

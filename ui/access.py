@@ -15,7 +15,6 @@ next run. A session logged in without a login session (the identity provider's) 
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from civdash.access import audit, auth
-from ui import data, frame
+from ui import data, frame, web
 
 USER_KEY = "civdash_user"
 NEXT_KEY = "civdash_after_login"
@@ -33,7 +32,7 @@ CLEAR_KEY = "civdash_clear_cookie"
 ENDED_KEY = "civdash_ended_token"  # the cookie's token once its login session ended (not looked up again)
 EXPIRED_KEY = "civdash_login_expired"  # this session's login ended elsewhere: say so once
 EXPIRED = "您的登录已失效（账户已被停用、角色或密码已被管理员更改，或登录已超时），请重新登录。"
-COOKIE = "civdash_session"
+COOKIE = web.COOKIE
 
 
 @dataclass(frozen=True)
@@ -145,14 +144,11 @@ def _cookie() -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def cookie_script(token: str | None) -> str:
-    """A script for ``st.iframe`` (same origin as the app) that sets the login cookie (or clears it for None).
-    SameSite=Strict: the cookie is never sent with a request another site starts. Not HttpOnly: a page script
-    has to write it (Streamlit sets no cookies of its own), so every text a user supplied stays escaped (issue 6,
-    hardening)."""
-    value = f"{COOKIE}={token}; path=/; max-age={auth.SESSION_HOURS * 3600}; samesite=strict" if token else \
-        f"{COOKIE}=; path=/; max-age=0; samesite=strict"
-    return f"<script>parent.document.cookie = {json.dumps(value)};</script>"
+def write_cookie(token: str | None) -> None:
+    """Have the browser set the login cookie to ``token`` (None: clear it): an invisible frame loads the address
+    whose answer sets it (``web.cookie_address``) — HttpOnly and SameSite=Strict, written by the server, never by a
+    page script."""
+    st.iframe(web.cookie_address(token), height=1)
 
 
 STORE_DOWN = "看板暂时无法使用数据，请稍后再试。如仍无法使用，请联系系统管理员。"
@@ -234,6 +230,16 @@ def downloaded(file_name: str, **detail: str) -> Callable[[], None]:
     return lambda: record("download", file_name, detail or None)
 
 
+DOWNLOAD_NEEDS_LOGIN = "登录后可下载：每次下载都以登录的用户名记入审计日志。"
+
+
+def may_download() -> bool:
+    """Downloads go to a logged-in person wherever accounts exist — every download is recorded under a name, and
+    the server hands a file only to a browser with a live login (``web.DownloadsNeedLogin``); without accounts
+    (the demo) to anyone."""
+    return user() is not None or not accounts_exist()
+
+
 def accounts_exist() -> bool:
     if data.is_demo():
         return False
@@ -253,7 +259,7 @@ def sidebar(groups: dict[str, list[Entry]], login_page: st.Page) -> None:
                 st.page_link(e.page, label=e.page.title, icon=e.page.icon)
         st.divider()
         if st.session_state.pop(CLEAR_KEY, False) and not st.session_state.get(TOKEN_KEY):
-            st.iframe(cookie_script(None), height=1)
+            write_cookie(None)
         u = user()
         if u is None:
             st.page_link(login_page, label="登录", icon=":material/login:")

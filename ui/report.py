@@ -59,7 +59,10 @@ def _docx(r: report.Report) -> bytes:
 
 
 def downloads(r: report.Report, container=st) -> None:
-    """Word and Markdown downloads, named for the district and the period."""
+    """Word and Markdown downloads, named for the district and the period (after a login where accounts exist)."""
+    if not access.may_download():
+        container.caption(access.DOWNLOAD_NEEDS_LOGIN)
+        return
     word, markdown = container.columns(2)
     word.download_button("下载 Word 文档（.docx）", _docx(r), file_name=report.file_name(r, "docx"), mime=DOCX_MIME,
                          icon=":material/description:", key="r_docx", width="stretch",

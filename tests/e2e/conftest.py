@@ -1,8 +1,8 @@
 """One Streamlit server for the session, real headless Chromium, and helpers a journey needs.
 
-The server runs ``streamlit run dashboard.py`` on a free port against a demo database built here
-(ending 2025-06, so figures are deterministic); expected values come from SQL on a copy of that file,
-since the server holds the original open.
+The server runs ``streamlit run serve.py`` (dashboard.py with the app's own routes) on a free port against a demo
+database built here (ending 2025-06, so figures are deterministic); expected values come from SQL on a copy of that
+file, since the server holds the original open.
 """
 
 from __future__ import annotations
@@ -68,9 +68,9 @@ def e2e_files(tmp_path_factory: pytest.TempPathFactory, demo_snapshot: Path) -> 
 
 @contextmanager
 def run_server(demo_path: Path, base: Path, real: Path | None = None, env: dict | None = None) -> Iterator[str]:
-    """Run ``streamlit run dashboard.py`` on a free port serving ``demo_path`` (or the bureau's database ``real``
-    once it exists); yield its base URL. ``env`` adds to or overrides the server's environment (the shared store's
-    settings, for instance).
+    """Run ``streamlit run serve.py`` (the dashboard as scripts/run.sh serves it) on a free port serving
+    ``demo_path`` (or the bureau's database ``real`` once it exists); yield its base URL. ``env`` adds to or
+    overrides the server's environment (the shared store's settings, for instance).
 
     The process is killed at the end, and its log must hold no traceback: a page that failed shows
     the user only a polite message, so the log is where a failure shows.
@@ -89,7 +89,7 @@ def run_server(demo_path: Path, base: Path, real: Path | None = None, env: dict 
     log_path = base / f"streamlit-{port}.log"
     log = open(log_path, "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "streamlit"), "run", "dashboard.py", "--server.port", str(port),
+        [str(ROOT / ".venv" / "bin" / "streamlit"), "run", "serve.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )

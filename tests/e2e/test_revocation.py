@@ -116,3 +116,33 @@ def test_logging_out_right_after_logging_in_ends_the_cookies_session(new_page, b
     h.wait(replay)
     assert "当前用户" not in sidebar(replay).inner_text()
     assert "查看批次" not in main_text(replay)
+
+
+def test_a_download_goes_only_to_the_browser_of_a_live_login(new_page, bureau_server, app_helpers):
+    """Item 10: the login cookie is HttpOnly, and a download's address (``/media/…``) serves its file to the browser
+    logged in, never to another browser, nor to the same one after its logout; a visitor is offered no download."""
+    from ui import access, web
+
+    h, (url, _) = app_helpers, bureau_server
+    visitor = new_page()
+    h.open(visitor, url, "/query", text=access.DOWNLOAD_NEEDS_LOGIN)
+    assert not visitor.get_by_role("button", name="下载 Excel（统计表格式）").count()
+
+    page = new_page()
+    h.log_in(page, url, "/query", text="下载 Excel（统计表格式）")
+    (cookie,) = [c for c in page.context.cookies() if c["name"] == web.COOKIE]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    with page.expect_download() as info:
+        page.get_by_role("button", name="下载 Excel（统计表格式）").click()
+    data = open(info.value.path(), "rb").read()
+    address = info.value.url
+    assert "/media/" in address and data.startswith(b"PK")
+    mine = page.request.get(address)
+    assert mine.status == 200 and mine.body() == data
+
+    stranger = visitor.request.get(address)  # the address copied into another browser
+    assert stranger.status == 403 and stranger.text() == web.REFUSED
+    sidebar(page).get_by_role("button", name="退出登录").click()
+    h.wait(page, "登录")
+    after = page.request.get(address)
+    assert after.status == 403 and after.text() == web.REFUSED

@@ -148,12 +148,17 @@ def test_a_login_outlasts_a_reload_until_logout(new_page, bureau_server, app_hel
     h.log_in(page, url, "/upload", text="选择要上传的报表")
     assert [c["name"] for c in page.context.cookies() if c["name"] == "civdash_session"] == ["civdash_session"]
     cookie = next(c for c in page.context.cookies() if c["name"] == "civdash_session")
-    assert cookie["sameSite"] == "Strict" and len(cookie["value"]) >= 40
+    assert cookie["sameSite"] == "Strict" and cookie["httpOnly"] and len(cookie["value"]) >= 40
+    assert "civdash_session" not in page.evaluate("document.cookie")  # written by the server: no script reads it
     h.open(page, url, "/history", text="导入记录")  # a typed address: a new session, logged in by the cookie
     assert "当前用户：李静（统计员）" in page.locator('[data-testid="stSidebar"]').inner_text()
     page.get_by_role("button", name="退出登录").click()
     h.wait(page)
-    page.wait_for_function("() => !document.cookie.includes('civdash_session=')")
+    for _ in range(50):  # the sidebar's frame asks the server to clear the cookie
+        if not [c for c in page.context.cookies() if c["name"] == "civdash_session"]:
+            break
+        page.wait_for_timeout(100)
+    assert not [c for c in page.context.cookies() if c["name"] == "civdash_session"]
     h.open(page, url, "/upload", text="请先登录")
     assert not page.locator('[data-testid="stFileUploaderDropzoneInput"]').count()
     other = new_page()  # the token of another browser opens nothing
