@@ -129,7 +129,8 @@ def test_a_download_goes_only_to_the_browser_of_a_live_login(new_page, bureau_se
     assert not visitor.get_by_role("button", name="下载 Excel（统计表格式）").count()
 
     page = new_page()
-    h.log_in(page, url, "/query", text="下载 Excel（统计表格式）")
+    h.log_in(page, url, "/history", text="导入记录")
+    h.open(page, url, "/query", text="下载 Excel（统计表格式）")  # a new session, logged in by the cookie
     (cookie,) = [c for c in page.context.cookies() if c["name"] == web.COOKIE]
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
     with page.expect_download() as info:
