@@ -110,3 +110,12 @@ def test_the_login_cookie_is_set_by_the_server_httponly_for_a_ticket_used_once(d
     status, headers, _ = answer(COOKIE_ROUTE, (request(web.cookie_address(None))))
     (cleared,) = headers["set-cookie"]
     assert status == 204 and cleared.startswith(f'{web.COOKIE}="";') and "max-age=0" in cleared.lower()
+
+
+def test_a_login_through_the_identity_provider_counts_when_streamlit_signed_it(bureau) -> None:
+    from streamlit.web.server.server_util import AUTH_COOKIE_NAME, get_cookie_secret
+    from streamlit.web.server.starlette.starlette_app_utils import create_signed_value
+
+    signed = create_signed_value(get_cookie_secret(), AUTH_COOKIE_NAME, '{"is_logged_in": true}').decode()
+    assert served(request("/media/0a1b2c3d.docx", {AUTH_COOKIE_NAME: signed})) == (200, b"FILE")
+    assert served(request("/media/0a1b2c3d.docx", {AUTH_COOKIE_NAME: "forged|value"}))[0] == 403
