@@ -317,7 +317,7 @@ def confirm_upload(page) -> None:
     page.wait_for_function("() => [...document.querySelectorAll('button')].some("
                            "b => b.innerText.trim() === '确认保存' && !b.disabled)", timeout=APP_TIMEOUT_MS)
     page.get_by_role("button", name="确认保存").click()
-    wait_for_app(page, "已保存")
+    wait_for_app(page, "已保存：第")  # the result (the caption under the page always says 已保存的批次)
     assert_no_errors(page)
 
 

@@ -91,7 +91,7 @@ def test_an_upload_in_one_process_and_a_rollback_in_the_other_are_seen_by_both(n
     page = new_page()
     review(page, h, a, tmp_path, URBAN, data, "李静")
     page.get_by_role("button", name="确认保存").click()
-    h.wait(page, "已保存")
+    h.wait(page, "已保存：第")  # the result; the page's caption always says 已保存的批次
     assert "新增90" in main_text(page)
     h.no_errors(page)
     stored = lake_read(lake, "SELECT sum(value), count(*), min(batch_id), max(batch_id) FROM v_fact "

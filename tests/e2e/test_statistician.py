@@ -93,7 +93,7 @@ def test_statistician_uploads_maps_confirms_and_sees_the_month(new_page, bureau_
     h.cell(page, f"{expected['城东街道'][1]:,}", nth=1)  # the table as it will be stored: 城东 written short
     assert "上传人：李静" in main.inner_text()  # the account logged in
     page.get_by_role("button", name="确认保存").click()
-    h.wait(page, "已保存")
+    h.wait(page, "已保存：第")  # the result; the page's caption always says 已保存的批次
     assert "新增90" in main.inner_text()
     h.no_errors(page)
 
