@@ -27,11 +27,12 @@ MEETING_CSS = """
   [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] { display: none; }
   /* Fits a 1024×768 projector without scrolling: small margins, no space reserved under the last element. */
   .block-container { padding: 0.6rem 1.5rem 0.4rem 1.5rem !important; max-width: 100%; }
-  html, body, [data-testid="stAppViewContainer"] { font-size: 22px; }
+  /* Type follows the window's height: 16px at 768 px high, 23px at 1080. */
+  html, body, [data-testid="stAppViewContainer"] { font-size: clamp(16px, 2.15vh, 23px); }
   [data-testid="stMetricValue"] { font-size: clamp(1.9rem, 3.2vw, 3.4rem) !important; }
   [data-testid="stMetricLabel"] p { font-size: clamp(1.05rem, 1.5vw, 1.4rem) !important; }
   [data-testid="stMetricDelta"] { font-size: clamp(1rem, 1.4vw, 1.3rem) !important; }
-  .civdash-slide-title { font-size: clamp(1.3rem, 2.3vw, 2.6rem); font-weight: 700; margin: 0.1rem 0 0.2rem 0;
+  .civdash-slide-title { font-size: clamp(1.5rem, 2.6vw, 2.6rem); font-weight: 700; margin: 0.1rem 0 0.2rem 0;
                          line-height: 1.25; }
   .civdash-meeting-stamp { font-size: clamp(0.8rem, 1.25vw, 1.3rem); color: #4a5560; text-align: right;
                            white-space: nowrap; }
@@ -40,6 +41,8 @@ MEETING_CSS = """
   .civdash-demo-tag { background: #fdf1d6; color: #8a5a00; border-radius: 0.4rem; padding: 0.1rem 0.5rem;
                       font-size: 1rem; margin-right: 0.5rem; }
   [data-testid="stProgress"] p { font-size: 1.4rem !important; }
+  .st-key-meeting_slide h3 { font-size: 1.4rem; }
+  .st-key-meeting_slide h4 { font-size: 1.15rem; }
   /* The PageUp/PageDown buttons only carry their keys (ui/meeting.py's pager); the visible ones are ◀ ▶. */
   .st-key-meeting_clicker { display: none !important; }
 </style>

@@ -19,10 +19,10 @@ from civdash.domain import slides
 from civdash.domain.periods import month_label
 from ui import cards, charts, data, frame, watch
 
-CHART_HEIGHT = 430
+CHART_HEIGHT = 500
 NOTE_HEIGHT = 44
-# The ranking draws every township; in 会议模式's large type while each gets this many px, in normal type below.
-BIG_ROW = 24
+LINES_MOST = 6  # 重点关注 lines, and 4 target bars, fit the smallest room in large type; the rest is on 总览
+TARGETS_MOST = 4
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -82,23 +82,31 @@ def year_over_year(slide: meeting.Slide, period: date) -> None:
 def ranking(slide: meeting.Slide, period: date) -> None:
     ind = _inds()[slide.codes[0]]
     df = charts.shown(data.metric("township_values", ind.code, period), ind.unit)
-    rows = int(df["shown"].notna().sum())
-    charts.show(charts.ranking(df, ind.unit, ind.decimals, height=CHART_HEIGHT, big=CHART_HEIGHT / rows >= BIG_ROW),
+    df = df[df["shown"].notna()].head(meeting.RANKING_MOST)  # largest first (township_values ranks them)
+    charts.show(charts.ranking(df, ind.unit, ind.decimals, height=CHART_HEIGHT, big=True),
                 ind.name, "乡镇排名", month_label(period))
 
 
 def targets(slide: meeting.Slide, period: date) -> None:
     progress = data.metric("target_progress", period)
-    for _, row in progress[progress["level"] == "district"].iterrows():
+    district = progress[progress["level"] == "district"]
+    for _, row in district.head(TARGETS_MOST).iterrows():
         watch.target_bar(row, month_label(period), big=True)
+    more(len(district) - TARGETS_MOST, "个年度目标")
 
 
 def attention(slide: meeting.Slide, period: date) -> None:
     lines = watch.attention(period)
     if not lines:
         st.markdown(f"### {watch.ALL_NORMAL}")
-    for line in lines:
+    for line in lines[:LINES_MOST]:
         st.markdown(f"### {line}")
+    more(len(lines) - LINES_MOST, "条")
+
+
+def more(left_out: int, what: str) -> None:
+    if left_out > 0:
+        st.markdown(f"#### 另有{left_out}{what}，见总览。")
 
 
 DRAW = {"headline": headline, "trend": trend, "year_over_year": year_over_year, "ranking": ranking,

@@ -5,7 +5,8 @@ A slide is shown only when it has something to show (no blank slide, no chart of
 - 核心指标: the indicators with a value for the month (flows 1–N月累计); none → skipped.
 - 走势: months with every township reported, over the last 24; fewer than ``TREND_FEWEST`` → skipped.
 - 今年与去年: at least two points, one of them this year.
-- 乡镇排名: at least two townships with a value for the month.
+- 乡镇排名: at least two townships with a value for the month; the first ``RANKING_MOST`` of them (a screen holds no
+  more in large type).
 - 年度目标: at least one district target for the year.
 - 重点关注: always (it says plainly when nothing needs attention).
 
@@ -28,6 +29,7 @@ from civdash.domain.slides import KINDS, SlideSpec
 
 TREND_MONTHS = 24
 TREND_FEWEST = 3
+RANKING_MOST = 15  # townships a ranking slide shows in large type; more are left to 乡镇对比
 
 
 @dataclass(frozen=True)
@@ -103,10 +105,13 @@ def _year_over_year(con, spec, period, inds, ytd) -> Slide | str:
 
 def _ranking(con, spec, period, inds, ytd) -> Slide | str:
     code = spec.codes[0]
-    values = metrics.township_values(con, code, period)
-    if values["value"].notna().sum() < 2:
+    reported = int(metrics.township_values(con, code, period)["value"].notna().sum())
+    if reported < 2:
         return f"{month_label(period)}有数据的乡镇不足两个"
-    return Slide("ranking", (code,), f"{inds[code].name}乡镇排名（{month_label(period)}当月）")
+    name, month = inds[code].name, month_label(period)
+    if reported <= RANKING_MOST:
+        return Slide("ranking", (code,), f"{name}乡镇排名（{month}当月）")
+    return Slide("ranking", (code,), f"{name}乡镇排名前{RANKING_MOST}名（{month}当月，共{reported}个乡镇）")
 
 
 def _targets(con, spec, period, inds, ytd) -> Slide | str:
