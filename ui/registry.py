@@ -476,7 +476,8 @@ def meeting_slides(specs: Sequence[slides.SlideSpec], is_default: bool, inds: Se
             get = st.session_state.get
             spec = slides.SlideSpec(str(get("slide_kind")), tuple(get("slide_codes") or ()))
             at = int(get("slide_position") or len(current) + 1) - 1
-            save([*current[:at], spec, *current[at:]], f"已在第{at + 1}页增加“{spec.describe(names)}”")
+            act("meeting", registry.save_meeting_slides, [*current[:at], spec, *current[at:]],
+                done=f"已在第{at + 1}页增加“{spec.describe(names)}”", clear=("slide_codes", "slide_position"))
 
         st.form_submit_button("增加", on_click=add, key="slide_add_submit")
     st.button("恢复默认顺序", key="slide_default", disabled=is_default, on_click=save,
