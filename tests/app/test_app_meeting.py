@@ -136,3 +136,17 @@ def test_attention_slide_lists_what_the_overview_lists(app, clean):
     assert shown[-1] == "未报送2025年6月数据：**新华乡**"
     assert [line.split("** ", 1)[0] + "**" for line in shown[:-1]] == ["**城南街道**", "**中塘镇**", "**中塘镇**"]
     assert "临时救助资金" in shown[0] and "农村低保户数" in shown[1] and "农村低保人数" in shown[2]
+
+
+def test_first_month_of_data_shows_only_the_slides_it_can_fill(app, clean):
+    """January 2022, the demo's first month: no trend of one dot, no 今年与去年 without last year, no targets for 2022;
+    three slides remain, each title saying 当月 or 1月累计."""
+    titles = []
+    for n in (1, 2, 3):
+        at = app(meeting="1", period="2022年1月", slide=str(n))
+        clean(at)
+        assert counter(at) == f"{n} / 3"
+        titles.append(slide_title(at))
+    assert titles == ["核心指标（2022年1月当月 · 1月累计）", "农村低保人数乡镇排名前15名（2022年1月当月，共30个乡镇）",
+                      "重点关注（2022年1月当月）"]
+    assert at.button(key="meeting_forward").disabled and at.button(key="meeting_pagedown").disabled
