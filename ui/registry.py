@@ -441,6 +441,7 @@ def meeting_slides(specs: Sequence[slides.SlideSpec], is_default: bool, inds: Se
     names = {i.code: i.name for i in inds}
     st.caption("会议模式按下列顺序放映；某页在所选月份数据不足时（如走势不足3个月、排名不足两个乡镇、未设年度目标），"
                "该页自动跳过。" + ("当前为系统默认顺序。" if is_default else "当前为管理员设置的顺序。"))
+    outcome("meeting")
     current = list(specs)
 
     def save(new: Sequence[slides.SlideSpec] | None, done: str) -> None:
@@ -468,7 +469,7 @@ def meeting_slides(specs: Sequence[slides.SlideSpec], is_default: bool, inds: Se
         kind_col, codes_col, where_col = st.columns([2, 4, 1])
         kind_col.selectbox("类型", list(slides.KINDS), format_func=lambda k: slides.KINDS[k][0], key="slide_kind")
         codes_col.multiselect("指标（核心指标卡片最多9个，走势最多4个且单位相同，其余1个；目标与重点关注不选）",
-                              list(names), format_func=names.get, key="slide_codes")
+                              list(names), format_func=names.get, key="slide_codes", placeholder="选择指标")
         where_col.number_input("放在第几页", min_value=1, max_value=len(current) + 1, value=len(current) + 1,
                                key="slide_position")
 
@@ -482,4 +483,3 @@ def meeting_slides(specs: Sequence[slides.SlideSpec], is_default: bool, inds: Se
         st.form_submit_button("增加", on_click=add, key="slide_add_submit")
     st.button("恢复默认顺序", key="slide_default", disabled=is_default, on_click=save,
               args=(None, "已恢复会议模式的默认顺序"))
-    outcome("meeting")
