@@ -25,19 +25,43 @@ _CSS = """
 MEETING_CSS = """
 <style>
   [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] { display: none; }
-  .block-container { padding-top: 1.2rem; max-width: 100%; }
-  html, body, [data-testid="stAppViewContainer"] { font-size: 22px; }
-  [data-testid="stMetricValue"] { font-size: clamp(2.2rem, 3.5vw, 3.4rem) !important; }
-  [data-testid="stMetricLabel"] p { font-size: 1.4rem !important; }
-  [data-testid="stMetricDelta"] { font-size: 1.3rem !important; }
-  .civdash-slide-title { font-size: clamp(1.6rem, 2.6vw, 2.6rem); font-weight: 700; margin: 0.2rem 0 0.6rem 0; }
-  .civdash-meeting-stamp { font-size: clamp(0.9rem, 1.25vw, 1.3rem); color: #5b6770; text-align: right;
+  /* Fits a 1024×768 projector without scrolling: small margins, no space reserved under the last element. */
+  .block-container { padding: 0.6rem 1.5rem 0.4rem 1.5rem !important; max-width: 100%; }
+  /* Type follows the window's height: 16px at 768 px high, 23px at 1080. */
+  html, body, [data-testid="stAppViewContainer"] { font-size: clamp(16px, 2.15vh, 23px); }
+  [data-testid="stMetricValue"] { font-size: clamp(1.9rem, 3.2vw, 3.4rem) !important; }
+  [data-testid="stMetricLabel"] p { font-size: clamp(1.05rem, 1.5vw, 1.4rem) !important; }
+  [data-testid="stMetricDelta"] { font-size: clamp(1rem, 1.4vw, 1.3rem) !important; }
+  .civdash-slide-title { font-size: clamp(1.5rem, 2.6vw, 2.6rem); font-weight: 700; margin: 0.1rem 0 0.2rem 0;
+                         line-height: 1.25; }
+  .civdash-meeting-stamp { font-size: clamp(0.8rem, 1.25vw, 1.3rem); color: #4a5560; text-align: right;
                            white-space: nowrap; }
+  .civdash-meeting-pager { text-align: center; font-size: clamp(0.8rem, 1.1vw, 1.1rem); }
+  .civdash-theme-link { white-space: nowrap; }
   .civdash-demo-tag { background: #fdf1d6; color: #8a5a00; border-radius: 0.4rem; padding: 0.1rem 0.5rem;
                       font-size: 1rem; margin-right: 0.5rem; }
   [data-testid="stProgress"] p { font-size: 1.4rem !important; }
+  .st-key-meeting_slide h3 { font-size: 1.4rem; }
+  .st-key-meeting_slide h4 { font-size: 1.15rem; }
+  /* The PageUp/PageDown buttons only carry their keys (ui/meeting.py's pager); the visible ones are ◀ ▶. */
+  .st-key-meeting_clicker { display: none !important; }
 </style>
 """
+
+# Streamlit's dark theme (?embed_options=dark_theme) with this page's own colours brighter, for dim rooms.
+MEETING_DARK_CSS = """
+<style>
+  .civdash-meeting-stamp { color: #e6edf3; }
+  .civdash-slide-title { color: #ffffff; }
+  .civdash-demo-tag { background: #5c4400; color: #ffe8a3; }
+  [data-testid="stCaptionContainer"] { color: #d0d7de !important; }
+</style>
+"""
+
+
+def meeting_css(dark: bool = False) -> str:
+    """会议模式's style, with ``MEETING_DARK_CSS`` on Streamlit's dark theme."""
+    return MEETING_CSS + (MEETING_DARK_CSS if dark else "")
 
 
 def require_navigation() -> None:

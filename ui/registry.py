@@ -17,7 +17,7 @@ import streamlit as st
 
 from civdash.admin import registry
 from civdash.admin.registry import KINDS, TOWNSHIP_TYPES, IndicatorInput, RegistryError, TownshipInput
-from civdash.domain import rules
+from civdash.domain import rules, slides
 from civdash.domain.catalog import Indicator
 from civdash.domain.periods import add_months, last_complete_month, month_label
 from civdash.domain.rules import AuditRule
@@ -429,3 +429,57 @@ def change_table(log: pd.DataFrame) -> None:
         hide_index=True)
     if len(log) > CHANGES_SHOWN:
         st.caption(f"仅显示最近{CHANGES_SHOWN}条（共{len(log):,}条）。")
+
+
+# --- 会议模式 --------------------------------------------------------------------------------------------------------
+
+
+def meeting_slides(specs: Sequence[slides.SlideSpec], is_default: bool, inds: Sequence[Indicator],
+                   skipped: Sequence[str], month: str) -> None:
+    """The 会议模式 sequence: each slide with 上移 / 下移 / 删除, a form adding one, 恢复默认; every change saved at once
+    (validated, recorded, in the audit log)."""
+    names = {i.code: i.name for i in inds}
+    st.caption("会议模式按下列顺序放映；某页在所选月份数据不足时（如走势不足3个月、排名不足两个乡镇、未设年度目标），"
+               "该页自动跳过。" + ("当前为系统默认顺序。" if is_default else "当前为管理员设置的顺序。"))
+    outcome("meeting")
+    current = list(specs)
+
+    def save(new: Sequence[slides.SlideSpec] | None, done: str) -> None:
+        act("meeting", registry.save_meeting_slides, new, done=done)
+
+    def moved(n: int, step: int) -> list[slides.SlideSpec]:
+        out = current.copy()
+        out[n], out[n + step] = out[n + step], out[n]
+        return out
+
+    for n, spec in enumerate(current):
+        text, up, down, drop = st.columns([8, 1, 1, 1], vertical_alignment="center")
+        text.markdown(f"{n + 1}\\. {frame.plain(spec.describe(names))}")
+        up.button("上移", key=f"slide_up::{n}", disabled=n == 0, width="stretch",
+                  on_click=save, args=(moved(n, -1) if n else current, f"已将第{n + 1}页上移"))
+        down.button("下移", key=f"slide_down::{n}", disabled=n == len(current) - 1, width="stretch",
+                    on_click=save, args=(moved(n, 1) if n < len(current) - 1 else current, f"已将第{n + 1}页下移"))
+        drop.button("删除", key=f"slide_drop::{n}", disabled=len(current) == 1, width="stretch",
+                    on_click=save, args=(current[:n] + current[n + 1:], f"已删除第{n + 1}页"))
+    if skipped:
+        st.caption(f"{month}不显示：" + "；".join(frame.plain(s) for s in skipped))
+
+    with st.form("slide_add"):
+        st.markdown("**增加一页**")
+        kind_col, codes_col, where_col = st.columns([2, 4, 1])
+        kind_col.selectbox("类型", list(slides.KINDS), format_func=lambda k: slides.KINDS[k][0], key="slide_kind")
+        codes_col.multiselect("指标（核心指标卡片最多9个，走势最多4个且单位相同，其余1个；目标与重点关注不选）",
+                              list(names), format_func=names.get, key="slide_codes", placeholder="选择指标")
+        where_col.number_input("放在第几页", min_value=1, max_value=len(current) + 1, value=len(current) + 1,
+                               key="slide_position")
+
+        def add() -> None:
+            get = st.session_state.get
+            spec = slides.SlideSpec(str(get("slide_kind")), tuple(get("slide_codes") or ()))
+            at = int(get("slide_position") or len(current) + 1) - 1
+            act("meeting", registry.save_meeting_slides, [*current[:at], spec, *current[at:]],
+                done=f"已在第{at + 1}页增加“{spec.describe(names)}”", clear=("slide_codes", "slide_position"))
+
+        st.form_submit_button("增加", on_click=add, key="slide_add_submit")
+    st.button("恢复默认顺序", key="slide_default", disabled=is_default, on_click=save,
+              args=(None, "已恢复会议模式的默认顺序"))

@@ -32,7 +32,7 @@ from typing import TypeVar
 import duckdb
 import pandas as pd
 
-from civdash.domain import catalog, rules, townships
+from civdash.domain import catalog, rules, slides, townships
 from civdash.domain.catalog import Indicator, indicator_map
 from civdash.domain.names import clean_header, normalize_name
 from civdash.domain.periods import month_label
@@ -43,7 +43,8 @@ from civdash.store import db, queries
 T = TypeVar("T")
 KINDS = {"stock": "期末数", "flow": "发生数", "level": "比率/标准"}
 TOWNSHIP_TYPES = ("街道", "镇", "乡")
-OBJECTS = {"indicator": "指标", "township": "乡镇（街道）", "target": "年度目标", "audit_rule": "审核规则"}
+OBJECTS = {"indicator": "指标", "township": "乡镇（街道）", "target": "年度目标", "audit_rule": "审核规则",
+           "meeting": "会议模式"}
 ACTIONS = {"add": "新增", "edit": "修改", "merge": "合并", "delete": "删除"}
 MAX_DECIMALS = 4
 CONFLICTS_SHOWN = 10
@@ -592,6 +593,11 @@ def _title(kind: str, obj: dict) -> str:
 
 def describe_change(kind: str, action: str, before: dict | None, after: dict | None) -> tuple[str, str]:
     """(the object's name, what changed) in Chinese, for the record of changes."""
+    if kind == "meeting":
+        def pages(obj: dict | None) -> str:
+            return "；".join(f"{n}. {s}" for n, s in enumerate((obj or {}).get("slides", []), start=1))
+
+        return "会议模式幻灯片", f"{pages(before)} → {pages(after)}"
     fields = _FIELDS[kind]
     if action == "merge":
         if "merged_into" in (after or {}):
@@ -645,6 +651,38 @@ def save_rule(con: duckdb.DuckDBPyConnection, rule: rules.AuditRule, user: str |
         rules.save(con, rule, user)
         _record(con, user, "audit_rule", rule.code, "edit" if before else "add",
                 rules.as_rows([before])[0] if before else None, rules.as_rows([rule])[0])
+
+    _changed(con, change)
+
+
+# --- 会议模式 --------------------------------------------------------------------------------------------------------
+
+
+def _slides_snapshot(specs: Sequence[slides.SlideSpec], default: bool, inds: dict[str, Indicator]) -> dict:
+    names = {code: ind.name for code, ind in inds.items()}
+    return {"default": default, "slides": [s.describe(names) for s in specs]}
+
+
+def save_meeting_slides(con: duckdb.DuckDBPyConnection, specs: Sequence[slides.SlideSpec] | None,
+                        user: str | None = None) -> None:
+    """Set the 会议模式 sequence (``None``: back to the shipped default), validated, recorded with the sequence before."""
+    inds = catalog.indicator_map(con)
+    if specs is not None:
+        specs = tuple(specs)
+        try:
+            slides.validate(specs, inds)
+        except slides.SlideError as exc:
+            raise RegistryError(str(exc)) from None
+    before_default = slides.stored(con) is None
+    before = slides.sequence(con, inds)
+    after = slides.DEFAULT if specs is None else specs
+    if tuple(before) == tuple(after) and before_default == (specs is None):
+        raise RegistryError("幻灯片顺序没有变化")
+
+    def change() -> None:
+        slides.save(con, specs, user)
+        _record(con, user, "meeting", "slides", "edit", _slides_snapshot(before, before_default, inds),
+                _slides_snapshot(after, specs is None, inds))
 
     _changed(con, change)
 

@@ -33,7 +33,8 @@ LOGIN_FAILURES = {"unknown": "用户名不存在", "password": "密码错误", "
 USER_CHANGES = {"add": "新增账户", "password": "重置密码", "role": "更改角色", "disable": "停用账户", "enable": "启用账户"}
 REGISTRY_CHANGES = {"add_indicator": "新增指标", "edit_indicator": "修改指标", "add_township": "新增乡镇（街道）",
                     "edit_township": "修改乡镇（街道）", "merge_townships": "合并乡镇（街道）", "set_target": "设置年度目标",
-                    "delete_target": "删除年度目标", "save_rule": "新增或修改审核规则"}
+                    "delete_target": "删除年度目标", "save_rule": "新增或修改审核规则",
+                    "save_meeting_slides": "修改会议模式幻灯片"}
 
 
 def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:

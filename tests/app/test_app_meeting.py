@@ -7,13 +7,13 @@ import pytest
 pytestmark = pytest.mark.timeout(120)
 
 TITLES = [
-    "核心指标（2025年6月）",
-    "城乡低保对象人数走势（近24个月）",
-    "农村低保资金1-6月累计：今年与去年",
-    "农村低保人数乡镇排名（2025年6月）",
-    "年度目标完成情况",
-    "社区APP注册用户数增长",
-    "重点关注",
+    "核心指标（2025年6月当月 · 1-6月累计）",
+    "城市低保人数、农村低保人数走势（近24个月，各月当月数）",
+    "农村低保资金支出1-6月累计：今年与去年",
+    "农村低保人数乡镇排名前15名（2025年6月当月，共29个乡镇）",
+    "年度目标完成情况（截至2025年6月，1-6月累计）",
+    "社区APP注册用户数走势（近24个月，各月当月数）",
+    "重点关注（2025年6月当月）",
 ]
 
 
@@ -24,7 +24,7 @@ def slide_title(at) -> str:
 
 
 def counter(at) -> str:
-    found = [m.value for m in at.markdown if "键盘 ← → 翻页" in m.value]
+    found = [m.value for m in at.markdown if "<div class='civdash-meeting-pager'>" in m.value]
     assert len(found) == 1
     return found[0].split(">", 1)[1].split("\u3000", 1)[0]
 
@@ -40,10 +40,12 @@ def test_each_slide_renders(app, clean, slide):
     assert slide_title(at) == TITLES[slide - 1]
     assert counter(at) == f"{slide} / 7"
     assert "数据截至2025年6月" in stamp(at) and "黔江区" in stamp(at) and "示例数据" in stamp(at)
-    back, forward = at.button
+    back, forward = at.button(key="meeting_back"), at.button(key="meeting_forward")
     assert back.disabled == (slide == 1) and forward.disabled == (slide == 7)
+    assert at.button(key="meeting_pageup").disabled == (slide == 1)
+    assert at.button(key="meeting_pagedown").disabled == (slide == 7)
     if slide in (2, 3, 4, 6):
-        assert at.get("vega_lite_chart"), "a chart slide without a chart"
+        assert at.get("vega_lite_chart") or at.get("plotly_chart"), "a chart slide without a chart"
     assert not at.sidebar.children or not list(at.sidebar.get("selectbox")), "meeting mode has no filters"
 
 
@@ -88,13 +90,13 @@ def test_alerts_slide_names_anomalies(app):
 
 def test_next_button_moves_to_slide_two_and_keeps_period(app, clean):
     at = app(meeting="1")
-    at.button[1].click().run()
+    at.button(key="meeting_forward").click().run()
     clean(at)
     assert at.query_params["slide"] == "2"
     assert at.query_params["period"] == "2025年6月"  # the form the month filters of the other pages write
     assert at.query_params["meeting"] == "1"
     assert slide_title(at) == TITLES[1] and counter(at) == "2 / 7"
-    at.button[0].click().run()
+    at.button(key="meeting_back").click().run()
     assert at.query_params["slide"] == "1" and counter(at) == "1 / 7"
 
 
@@ -109,7 +111,7 @@ def test_out_of_range_slide_is_clamped(app, clean, given, shown):
 def test_period_in_url(app, sql, cards, fmt_value, clean, period):
     at = app(meeting="1", period=period)
     clean(at)
-    assert slide_title(at) == "核心指标（2025年3月）"
+    assert slide_title(at) == "核心指标（2025年3月当月 · 1-3月累计）"
     persons = sql("SELECT sum(value) FROM v_fact WHERE indicator_code = 'dibao_urban_persons' AND period = '2025-03-01'")
     assert cards(at)["城市低保人数"].value == fmt_value(persons, "人")
 
@@ -134,3 +136,17 @@ def test_attention_slide_lists_what_the_overview_lists(app, clean):
     assert shown[-1] == "未报送2025年6月数据：**新华乡**"
     assert [line.split("** ", 1)[0] + "**" for line in shown[:-1]] == ["**城南街道**", "**中塘镇**", "**中塘镇**"]
     assert "临时救助资金" in shown[0] and "农村低保户数" in shown[1] and "农村低保人数" in shown[2]
+
+
+def test_first_month_of_data_shows_only_the_slides_it_can_fill(app, clean):
+    """January 2022, the demo's first month: no trend of one dot, no 今年与去年 without last year, no targets for 2022;
+    three slides remain, each title saying 当月 or 1月累计."""
+    titles = []
+    for n in (1, 2, 3):
+        at = app(meeting="1", period="2022年1月", slide=str(n))
+        clean(at)
+        assert counter(at) == f"{n} / 3"
+        titles.append(slide_title(at))
+    assert titles == ["核心指标（2022年1月当月 · 1月累计）", "农村低保人数乡镇排名前15名（2022年1月当月，共30个乡镇）",
+                      "重点关注（2022年1月当月）"]
+    assert at.button(key="meeting_forward").disabled and at.button(key="meeting_pagedown").disabled

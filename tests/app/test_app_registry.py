@@ -140,7 +140,7 @@ def test_on_the_demo_the_page_says_changes_stay_in_the_demo(app, clean) -> None:
     at = app(PAGE)
     clean(at)
     assert any("这里的修改只作用于示例数据" in i.value for i in at.info)
-    assert [t.label for t in at.tabs] == ["指标", "乡镇（街道）", "年度目标", "审核规则", "修改记录"]
+    assert [t.label for t in at.tabs] == ["指标", "乡镇（街道）", "年度目标", "审核规则", "会议模式", "修改记录"]
 
 
 @pytest.mark.timeout(180)
