@@ -53,7 +53,7 @@ def this_year_vs_last(code: str) -> None:
     df["year"], df["month"] = [p.year for p in df["period"]], [p.month for p in df["period"]]
     ind = inds[code]
     charts.show(charts.year_over_year(charts.shown(df, ind.unit), ind.unit, ind.decimals,
-                                      height=540 - 40 * len(incomplete), big=True),
+                                      height=540 - 40 * len(incomplete), big=True, cumulative=ind.kind == "flow"),
                 ind.name, f"今年与去年{'累计' if ind.kind == 'flow' else '逐月'}对比",
                 charts.month_span(date(period.year - 1, 1, 1), period))
     watch.incomplete_notes(incomplete, {}, big=True)
