@@ -43,7 +43,7 @@ def test_each_slide_renders(app, clean, slide):
     back, forward = at.button
     assert back.disabled == (slide == 1) and forward.disabled == (slide == 7)
     if slide in (2, 3, 4, 6):
-        assert at.get("vega_lite_chart"), "a chart slide without a chart"
+        assert at.get("plotly_chart"), "a chart slide without a chart"
     assert not at.sidebar.children or not list(at.sidebar.get("selectbox")), "meeting mode has no filters"
 
 
