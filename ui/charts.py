@@ -160,34 +160,55 @@ def _style(fig: go.Figure, height: int, big: bool, legend: bool = True) -> go.Fi
     return fig
 
 
-def trend(df: pd.DataFrame, unit: str, decimals: int, series: str = "series", height: int = 360,
+def _ticks(labels: list[str], big: bool) -> dict[str, Any]:
+    """At most 9 (6 in 会议模式) period labels, evenly spaced and always the latest one, unrotated; a mark such as
+    '（数据不全）' on a line of its own."""
+    step = -(-len(labels) // (6 if big else 9))
+    shown = labels[::-1][::step][::-1]
+    return dict(tickvals=shown, ticktext=[t.replace("（", "<br>（", 1) for t in shown], tickangle=0)
+
+
+def _line(x: list[str], values: list[float | None], name: str, colour: str, unit: str, decimals: int, big: bool,
+          hover: str) -> go.Scatter:
+    """A line with its last value written beside it: right of the point at the chart's right edge, above it
+    elsewhere (this year's line stops mid-year)."""
+    last = max((i for i, v in enumerate(values) if v is not None), default=None)
+    return go.Scatter(
+        x=x, y=values, name=name, mode="lines+markers+text", line=dict(width=4 if big else 3, color=colour),
+        marker=dict(size=9 if big else 7),
+        text=[_text(v, unit, decimals) if i == last else "" for i, v in enumerate(values)],
+        textposition="middle right" if last == len(x) - 1 else "top center",
+        textfont=dict(size=_size(big), color=colour), cliponaxis=False, hovertemplate=hover)
+
+
+def _room_for_end_labels(fig: go.Figure, big: bool) -> None:
+    """A right margin wide enough for the values written right of the last points."""
+    texts = [t for trace in fig.data if trace.textposition == "middle right" for t in trace.text if t]
+    if texts:
+        fig.update_layout(margin_r=int(max(map(len, texts)) * _size(big) * 0.62) + 24)
+
+
+def trend(df: pd.DataFrame, unit: str, decimals: int, series: str = "series", height: int = 440,
           big: bool = False) -> go.Figure:
     """Lines over ``label`` (ordered as given) for each ``series``; values in ``shown``. The value axis fits the
     data; where it does not start at 0 the unit note says so."""
     order = list(dict.fromkeys(df["label"]))
     fig = go.Figure()
     for k, (name, part) in enumerate(df.groupby(series, sort=False)):
-        part = part.set_index("label").reindex(order)
-        values = [None if pd.isna(v) else float(v) for v in part["shown"]]
-        last = max((i for i, v in enumerate(values) if v is not None), default=None)
-        fig.add_trace(go.Scatter(
-            x=order, y=values, name=str(name), mode="lines+markers+text",
-            line=dict(width=4 if big else 3, color=PALETTE[k % len(PALETTE)]), marker=dict(size=9 if big else 7),
-            text=[_text(v, unit, decimals) if i == last else "" for i, v in enumerate(values)],
-            textposition="top center", textfont=dict(size=_size(big), color=PALETTE[k % len(PALETTE)]),
-            cliponaxis=False,
-            hovertemplate=f"{name}<br>%{{x}}：{_hover_value('y', unit, decimals)}<extra></extra>",
-        ))
+        values = [None if pd.isna(v) else float(v) for v in part.set_index("label").reindex(order)["shown"]]
+        fig.add_trace(_line(order, values, str(name), PALETTE[k % len(PALETTE)], unit, decimals, big,
+                            f"{name}<br>%{{x}}：{_hover_value('y', unit, decimals)}<extra></extra>"))
     values = pd.to_numeric(df["shown"], errors="coerce").dropna()
     broken = len(values) > 0 and values.min() > 0
-    fig.update_xaxes(type="category", categoryorder="array", categoryarray=order,
-                     tickangle=-45 if len(order) > 12 else 0)
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=order, **_ticks(order, big))
     fig.update_yaxes(rangemode="normal", tickformat=",~f", zeroline=True)
     fig.add_annotation(**_unit_note(unit, "（纵轴未从0开始）" if broken else ""))
-    return _style(fig, height, big)
+    _style(fig, height, big)
+    _room_for_end_labels(fig, big)
+    return fig
 
 
-def year_over_year(df: pd.DataFrame, unit: str, decimals: int, height: int = 360, big: bool = False,
+def year_over_year(df: pd.DataFrame, unit: str, decimals: int, height: int = 440, big: bool = False,
                    cumulative: bool = False) -> go.Figure:
     """This year against last year by month: ``month`` (1–12), ``year``, ``shown``. Monthly figures as bars side by
     side; year-to-date figures (``cumulative``) as two lines."""
@@ -200,23 +221,19 @@ def year_over_year(df: pd.DataFrame, unit: str, decimals: int, height: int = 360
         colour = THIS_YEAR if year == years[-1] else LAST_YEAR
         hover = f"{year}年%{{x}}：{_hover_value('y', unit, decimals)}<extra></extra>"
         if cumulative:
-            last = max((i for i, v in enumerate(values) if v is not None), default=None)
-            fig.add_trace(go.Scatter(
-                x=months, y=values, name=f"{year}年", mode="lines+markers+text",
-                line=dict(width=4 if big else 3, color=colour), marker=dict(size=9 if big else 7),
-                text=[_text(v, unit, decimals) if i == last else "" for i, v in enumerate(values)],
-                textposition="top center", textfont=dict(size=_size(big), color=colour), cliponaxis=False,
-                hovertemplate=hover))
+            fig.add_trace(_line(months, values, f"{year}年", colour, unit, decimals, big, hover))
         else:
             fig.add_trace(go.Bar(
                 x=months, y=values, name=f"{year}年", marker_color=colour,
                 text=[_text(v, unit, decimals) for v in values], textposition="outside", cliponaxis=False,
-                textfont=dict(size=_size(big) - 3), hovertemplate=hover))
+                constraintext="none", textfont=dict(size=_size(big) - 3), hovertemplate=hover))
     fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05)
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=months)
     fig.update_yaxes(rangemode="tozero", tickformat=",~f")
     fig.add_annotation(**_unit_note(unit))
-    return _style(fig, height, big)
+    _style(fig, height, big)
+    _room_for_end_labels(fig, big)
+    return fig
 
 
 def ranking(df: pd.DataFrame, unit: str, decimals: int, height: int | None = None, big: bool = False,
@@ -232,7 +249,7 @@ def ranking(df: pd.DataFrame, unit: str, decimals: int, height: int | None = Non
         y=names, x=values, orientation="h", name=display_unit(unit),
         marker_color=[HIGHLIGHT if n == highlight else BAR for n in names],
         text=[_text(v, unit, decimals) for v in values], textposition="outside", cliponaxis=False,
-        textfont=dict(size=_size(big)),
+        constraintext="none", textfont=dict(size=_size(big)),
         hovertemplate=f"%{{y}}：{_hover_value('x', unit, decimals)}<extra></extra>",
     ))
     if mean is not None:
@@ -241,7 +258,7 @@ def ranking(df: pd.DataFrame, unit: str, decimals: int, height: int | None = Non
                           size=_size(big), color=AVERAGE), yanchor="bottom"),
                       annotation_position="top")
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=names, autorange="reversed",
-                     showgrid=False)
+                     showgrid=False, dtick=1)  # every township named, none skipped for lack of room
     fig.update_xaxes(tickformat=",~f", showgrid=True, gridcolor="rgba(128,128,128,0.25)")
     if not zero and values:
         low, high = min(values), max(values)
@@ -249,7 +266,15 @@ def ranking(df: pd.DataFrame, unit: str, decimals: int, height: int | None = Non
         fig.update_xaxes(range=[low - pad, high + pad])
     fig.add_annotation(**_unit_note(unit, "" if zero else "（横轴未从0开始）"))
     rows = max(len(names), 1)
-    return _style(fig, height or max(260, (38 if big else 30) * rows + 110), big, legend=False)
+    height = height or max(260, (38 if big else 30) * rows + 110)
+    _style(fig, height, big, legend=False)
+    # A given height shared by many townships: names and values shrink to their row rather than overlap.
+    fitted = max(11, min(_size(big), int((height - 110) / rows * 0.85)))
+    fig.update_yaxes(tickfont_size=fitted)
+    fig.update_traces(textfont_size=fitted)
+    if values:  # room right of the longest bar for its value
+        fig.update_layout(margin_r=int(max(len(_text(v, unit, decimals)) for v in values) * fitted * 0.62) + 24)
+    return fig
 
 
 def heatmap(df: pd.DataFrame, unit: str, decimals: int, township_order: list[str]) -> go.Figure:
@@ -267,7 +292,7 @@ def heatmap(df: pd.DataFrame, unit: str, decimals: int, township_order: list[str
         textfont=dict(size=13),
         hovertemplate=f"%{{y}}<br>%{{x}}：{_hover_value('z', unit, decimals)}<extra></extra>",
     ))
-    fig.update_yaxes(type="category", autorange="reversed", showgrid=False)
+    fig.update_yaxes(type="category", autorange="reversed", showgrid=False, dtick=1)
     fig.update_xaxes(type="category", side="top", tickangle=0 if len(labels) <= 6 else -45)
     return _style(fig, 28 * len(rows) + 150, False, legend=False)
 
