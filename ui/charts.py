@@ -42,6 +42,7 @@ ZH_CN: dict[str, Any] = {
         "Download plot": "下载图片",
         "Reset axes": "还原",
         "Reset view": "还原",
+        "Reset": "还原",
         "Autoscale": "自动缩放",
         "Zoom": "缩放",
         "Pan": "平移",
