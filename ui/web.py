@@ -6,6 +6,8 @@
 - Downloads (Streamlit serves every download button's file under ``/media/…``) go only to a browser that holds a
   live login (``DownloadsNeedLogin``): a link copied out of the browser, or kept after a logout, an expiry or the
   account's revocation, is refused. Only a dashboard without accounts (the demo) hands files to anyone.
+- ``/civdash/geo/…`` answers plotly.js's request for a world map with an empty one (see ``EMPTY_MAP``), so a
+  township map draws on a server without internet.
 """
 
 from __future__ import annotations
