@@ -103,6 +103,8 @@ def test_leader_saves_every_comparison_chart(page, start_server, demo_snapshot, 
     demo = tmp_path / "demo.duckdb"
     shutil.copyfile(demo_snapshot, demo)
     outside = offline(page)
+    maps: list[tuple[str, int]] = []  # plotly.js asks for a world map with every choropleth: ours, empty
+    page.on("response", lambda r: maps.append((r.url, r.status)) if "world_" in r.url else None)
     h = app_helpers
     with start_server(demo, tmp_path, env={"CIVDASH_GEOJSON": str(geojson)}) as url:
         h.open(page, url, "/compare", text="乡镇排名")
@@ -123,6 +125,7 @@ def test_leader_saves_every_comparison_chart(page, start_server, demo_snapshot, 
             data, drawn = save_chart(page, nth, name)
             at_twice_the_size(data, drawn)
         h.no_errors(page)
+        assert maps and all(u.startswith(f"{url}/civdash/geo/") and status == 200 for u, status in maps), maps
     assert outside == []
 
 
