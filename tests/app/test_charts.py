@@ -37,6 +37,15 @@ def test_trend_draws_each_series_with_its_values_and_labels_the_last_point() -> 
     assert spec(charts.trend(df, "人", 0, big=True))["layout"]["font"]["size"] > figure["layout"]["font"]["size"]
 
 
+def test_a_long_trend_labels_at_most_nine_periods_and_always_the_latest() -> None:
+    labels = [f"{2022 + (m - 1) // 12}年{(m - 1) % 12 + 1}月" for m in range(7, 42)] + ["2025年6月（数据不全）"]
+    df = pd.DataFrame({"label": labels, "series": "城市低保人数", "shown": [float(k) for k in range(len(labels))]})
+    axis = spec(charts.trend(df, "人", 0))["layout"]["xaxis"]
+    assert len(axis["tickvals"]) <= 9 and axis["tickvals"][-1] == "2025年6月（数据不全）"
+    assert axis["ticktext"][-1] == "2025年6月<br>（数据不全）" and axis["tickangle"] == 0
+    assert len(spec(charts.trend(df, "人", 0, big=True))["layout"]["xaxis"]["tickvals"]) <= 6
+
+
 def test_amounts_are_in_wan_yuan_with_two_decimals() -> None:
     df = charts.shown(pd.DataFrame({"label": ["2025年5月", "2025年6月"], "series": ["资金"] * 2,
                                     "value": [5_321_800.0, 5_400_000.0]}), "元")

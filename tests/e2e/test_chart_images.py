@@ -84,6 +84,11 @@ def test_statistician_saves_trend_charts_for_a_report(page, server, app_helpers)
     h.open(page, server, "/trend", text="范围：")
     assert h.charts(page, minimum=2) == 2
     assert every_chart_is_plotly(page) == 2
+    # Axis and legend text as drawn at 1920×1080: the CJK font at 16 px or more.
+    fonts = page.evaluate("""() => [...document.querySelectorAll(
+            '.js-plotly-plot .xtick text, .js-plotly-plot .ytick text, .js-plotly-plot .legendtext')]
+        .map(t => [getComputedStyle(t).fontFamily, parseFloat(getComputedStyle(t).fontSize)])""")
+    assert fonts and all("Noto Sans CJK SC" in family and size >= 16 for family, size in fonts), fonts
     data, drawn = save_chart(page, 0, "城市低保人数、农村低保人数_趋势_2022年7月-2025年6月",
                              screenshot="chart-image-toolbar-1920x1080.png")
     assert drawn["width"] > 1000  # a full-width chart at 1920×1080
