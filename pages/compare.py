@@ -5,7 +5,7 @@ import streamlit as st
 from civdash.analysis import metrics
 from civdash.domain import catalog
 from civdash.domain.periods import GRAINS, add_months, bucket_label, bucket_start, month_label
-from civdash.domain.units import display_decimals, display_unit, format_change
+from civdash.domain.units import display_decimals, display_unit, format_change, to_display
 from civdash.store.paths import geojson_path
 from ui import cards, charts, data, filters, frame
 from ui.frame import plain
@@ -67,7 +67,8 @@ with per_person:
     st.caption(f"计算方法：{plain(data.indicator(spec.numerator).name)} ÷ {plain(data.indicator(spec.denominator).name)}"
                + ("，按月平均" if data.indicator(spec.denominator).kind == "stock" else "")
                + "。横轴从最小值附近开始，便于看清乡镇间的差异。")
-    charts.show(charts.ranking(towns, spec.unit, spec.decimals, zero=False), spec.name, "乡镇排名", label)
+    charts.show(charts.ranking(towns, spec.unit, spec.decimals, zero=False, average=to_display(total, spec.unit),
+                               average_label=f"{data.district_word()}平均"), spec.name, "乡镇排名", label)
 
 with profile:
     town = filters.township()

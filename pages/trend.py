@@ -60,8 +60,9 @@ yoy = data.metric("series", (first.code,), pd.Timestamp(this_year - 1, 1, 1).dat
 yoy["year"] = [p.year for p in yoy["period"]]
 yoy["month"] = [p.month for p in yoy["period"]]
 yoy = charts.shown(yoy, first.unit)
-charts.show(charts.year_over_year(yoy, first.unit, first.decimals), charts.listing(chosen_towns, counted="个乡镇"),
-            first.name, f"今年与去年{'累计' if ytd and first.kind == 'flow' else '逐月'}对比",
+cumulative = ytd and first.kind == "flow"
+charts.show(charts.year_over_year(yoy, first.unit, first.decimals, cumulative=cumulative),
+            charts.listing(chosen_towns, counted="个乡镇"), first.name, f"今年与去年{'累计' if cumulative else '逐月'}对比",
             charts.month_span(pd.Timestamp(this_year - 1, 1, 1).date(), end))
 yoy["label"] = yoy["month"].map(lambda m: f"{m}月")
 yoy["series"] = yoy["year"].map(lambda y: f"{y}年")

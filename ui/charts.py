@@ -1,4 +1,5 @@
-"""Altair charts in one house style: Chinese fonts, units on axes, readable on a projector."""
+"""Plotly charts in one house style: Chinese fonts and hover text, units on the axes, value labels, readable on a
+projector; each saves as a PNG named for what it shows (indicator_视图_期间) at twice its size on screen."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import re
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-import altair as alt
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from civdash.domain.geo import load_township_shapes
@@ -17,41 +19,56 @@ from civdash.domain.units import display_decimals, display_unit, to_display
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 PALETTE = ["#c0392b", "#2e6da4", "#27ae60", "#e67e22", "#8e44ad", "#16a085", "#7f8c8d", "#d35400"]
+BAR = "#2e6da4"
+HIGHLIGHT = "#c0392b"
+LAST_YEAR, THIS_YEAR = "#9aa5b1", "#c0392b"
+NO_VALUE = "#e6e6e6"
+AVERAGE = "#e67e22"
+BLUES = "Blues"
 
-
-# Saving a chart as an image. Streamlit (1.67) embeds a chart with vega-embed's own menu switched off and
-# strips the spec's usermeta.embedOptions down to theme/renderer/padding, so a spec cannot set vega-embed's
-# downloadFileName or scaleFactor. Its toolbar button "Download as PNG" already saves at
-# max(2, devicePixelRatio) times the drawn size, but always as '<date>T<time>_chart.png'. The chart's
-# ``alt`` (its accessible name) is the one thing of ours that reaches that button, as its label
-# "Download as PNG: <alt>"; the script below gives the saved file that name. Should a Streamlit release
-# change the button, files fall back to Streamlit's name (tests/e2e/test_chart_images.py notices).
 FILE_NAME_LIMIT = 80  # characters; a Chinese character takes 3 of the 255 bytes most file systems allow
 _NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
-_NAME_DOWNLOADS = r"""<script data-civdash="chart-file-names">
-(() => {
-  if (window.civdashChartFileNames) return;
-  window.civdashChartFileNames = true;
-  // This element draws nothing; without this rule it would still add a gap above each chart.
-  const style = document.createElement("style");
-  style.textContent = '[data-testid="stElementContainer"]:has(script[data-civdash="chart-file-names"]) {display: none}';
-  document.head.append(style);
-  const prefix = "Download as PNG: ";
-  let name = null;
-  document.addEventListener("click", (event) => {
-    const target = event.target;
-    if (!(target instanceof Element)) return;
-    const button = target.closest('[data-testid="stElementToolbarButton"] button');
-    if (button) {
-      const label = button.getAttribute("aria-label") || "";
-      name = label.startsWith(prefix) ? label.slice(prefix.length) : null;
-    } else if (target instanceof HTMLAnchorElement && name && /_chart[.]png$/.test(target.download)) {
-      target.download = name.trim().replace(/[\\/:*?"<>|]/g, "").replace(/\s+/g, "_") + ".png";
-      name = null;
-    }
-  }, true);  // capturing: before Streamlit's handlers, and before the browser saves the file
-})();
-</script>"""
+
+# Where plotly.js looks for its world map (config ``topojsonURL``). A choropleth makes plotly.js fetch one even
+# when it draws only our own GeoJSON with the basemap hidden (plotly.js issue #6767); by default from
+# cdn.plot.ly, which an intranet server cannot reach. ui/web.py answers here with an empty map.
+GEO_ASSETS = "/civdash/geo/"
+
+# plotly.js ships only English inside Streamlit's bundle; the texts a person can meet on our charts, in Chinese,
+# given to each chart through its documented ``locales`` config (no script on the page).
+ZH_CN: dict[str, Any] = {
+    "dictionary": {
+        "Download plot as a PNG": "下载图片（PNG，2倍清晰度）",
+        "Download plot": "下载图片",
+        "Reset axes": "还原",
+        "Reset view": "还原",
+        "Reset": "还原",
+        "Autoscale": "自动缩放",
+        "Zoom": "缩放",
+        "Pan": "平移",
+        "Zoom in": "放大",
+        "Zoom out": "缩小",
+        "Double-click to zoom back out": "双击还原",
+        "Taking snapshot - this may take a few seconds": "正在生成图片……",
+        "Preparing image - this may take a few seconds": "正在生成图片……",
+        "Snapshot succeeded": "图片已生成",
+        "Image download succeeded": "图片已下载",
+        "Sorry, there was a problem downloading your snapshot!": "抱歉，图片下载失败。",
+        "Sorry, there was a problem downloading your plot!": "抱歉，图片下载失败。",
+        "trace": "系列",
+    },
+    "format": {
+        "days": ["星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"],
+        "shortDays": ["周日", "周一", "周二", "周三", "周四", "周五", "周六"],
+        "months": [f"{m}月" for m in range(1, 13)],
+        "shortMonths": [f"{m}月" for m in range(1, 13)],
+        "date": "%Y年%-m月%-d日",
+        "decimal": ".",
+        "thousands": ",",
+        "grouping": [3],
+        "currency": ["¥", ""],
+    },
+}
 
 
 def file_name(*parts: str) -> str:
@@ -76,26 +93,24 @@ def month_span(start: date, end: date) -> str:
     return month_label(start) if start == end else f"{month_label(start)}-{month_label(end)}"
 
 
-def show(chart: alt.TopLevelMixin, *parts: str) -> None:
-    """Draw ``chart`` full width; its image saves as '<parts>.png' (indicator, view, period: see above).
-    Screen readers read the same words, with spaces for the underscores."""
-    st.html(_NAME_DOWNLOADS, unsafe_allow_javascript=True)
-    st.altair_chart(chart, width="stretch", alt=file_name(*parts).replace("_", " "))
+def config(fig: go.Figure, *parts: str) -> dict[str, Any]:
+    """Plotly's config for ``fig``: no logo, a toolbar of 下载图片 and 还原 only, the image saved as
+    '<parts>.png' at twice the drawn size, Chinese tooltips, and no map fetched from the internet."""
+    reset = "resetGeo" if any(trace.type == "choropleth" for trace in fig.data) else "resetScale2d"
+    return {
+        "displaylogo": False,
+        "modeBarButtons": [["toImage", reset]],
+        "toImageButtonOptions": {"format": "png", "filename": file_name(*parts), "scale": 2},
+        "locale": "zh-CN",
+        "locales": {"zh-CN": ZH_CN},
+        "topojsonURL": GEO_ASSETS,
+    }
 
 
-def _style(chart: alt.Chart, height: int = 360, big: bool = False) -> alt.Chart:
-    size = 20 if big else 13
-    return (
-        chart.properties(height=height)
-        .configure(font=FONT)
-        .configure_axis(labelFont=FONT, titleFont=FONT, labelFontSize=size, titleFontSize=size, grid=True,
-                        gridColor="#e8e8e8")
-        .configure_axisY(titleAngle=0, titleAlign="left", titleAnchor="end", titleY=-12, titleX=0)
-        .configure_range(category=PALETTE)
-        .configure_legend(labelFont=FONT, titleFont=FONT, labelFontSize=size, titleFontSize=size, orient="top",
-                          labelLimit=400)
-        .configure_view(strokeWidth=0)
-    )
+def show(fig: go.Figure, *parts: str) -> None:
+    """Draw ``fig`` full width; its image saves as '<parts>.png' (indicator, view, period). Screen readers read the
+    same words, with spaces for the underscores."""
+    st.plotly_chart(fig, width="stretch", config=config(fig, *parts), alt=file_name(*parts).replace("_", " "))
 
 
 def shown(df: pd.DataFrame, unit: str, column: str = "value") -> pd.DataFrame:
@@ -105,89 +120,204 @@ def shown(df: pd.DataFrame, unit: str, column: str = "value") -> pd.DataFrame:
     return out
 
 
-def _fmt(unit: str, decimals: int) -> str:
-    return f",.{display_decimals(unit, decimals)}f"
+def _decimals(unit: str, decimals: int) -> int:
+    return display_decimals(unit, decimals)
 
 
-def trend(df: pd.DataFrame, unit: str, decimals: int, series: str = "series", height: int = 360,
-          big: bool = False) -> alt.Chart:
-    """Lines over ``label`` (ordered as given) for each ``series``; values in ``shown``."""
+def _text(value: float | None, unit: str, decimals: int) -> str:
+    """A value label as the tables write it: '1,652', '532.18'."""
+    return "" if value is None or pd.isna(value) else f"{value:,.{_decimals(unit, decimals)}f}"
+
+
+def _hover_value(axis: str, unit: str, decimals: int) -> str:
+    return f"%{{{axis}:,.{_decimals(unit, decimals)}f}}{display_unit(unit)}"
+
+
+def _size(big: bool) -> int:
+    """Text size in px: 16 on a 1920-wide screen, 22 in 会议模式."""
+    return 22 if big else 16
+
+
+def _unit_note(unit: str, note: str = "") -> dict[str, Any]:
+    """'单位：万元' above the value axis, read horizontally (a rotated axis title is hard to read in Chinese)."""
+    return dict(text=f"单位：{display_unit(unit)}{note}", xref="paper", yref="paper", x=0, y=1, xanchor="left",
+                yanchor="bottom", yshift=8, showarrow=False, name="unit")
+
+
+def _style(fig: go.Figure, height: int, big: bool, legend: bool = True) -> go.Figure:
+    size = _size(big)
+    fig.update_layout(
+        height=height,
+        font=dict(family=FONT, size=size),
+        hoverlabel=dict(font=dict(family=FONT, size=size)),
+        margin=dict(l=10, r=40, t=70 if legend else 50, b=10),
+        showlegend=legend,
+        legend=dict(orientation="h", x=1, xanchor="right", y=1, yanchor="bottom", font=dict(size=size),
+                    title_text=""),
+        separators=".,",
+    )
+    fig.update_xaxes(tickfont=dict(size=size), automargin=True, showgrid=False)
+    fig.update_yaxes(tickfont=dict(size=size), automargin=True, gridcolor="rgba(128,128,128,0.25)")
+    return fig
+
+
+def _ticks(labels: list[str], big: bool) -> dict[str, Any]:
+    """At most 9 (6 in 会议模式) period labels, evenly spaced and always the latest one, unrotated; a mark such as
+    '（数据不全）' on a line of its own."""
+    step = -(-len(labels) // (6 if big else 9))
+    shown = labels[::-1][::step][::-1]
+    return dict(tickvals=shown, ticktext=[t.replace("（", "<br>（", 1) for t in shown], tickangle=0)
+
+
+def _line(x: list[str], values: list[float | None], name: str, colour: str, unit: str, decimals: int, big: bool,
+          hover: str) -> go.Scatter:
+    """A line with its last value written beside it: right of the point at the chart's right edge, above it
+    elsewhere (this year's line stops mid-year)."""
+    last = max((i for i, v in enumerate(values) if v is not None), default=None)
+    return go.Scatter(
+        x=x, y=values, name=name, mode="lines+markers+text", line=dict(width=4 if big else 3, color=colour),
+        marker=dict(size=9 if big else 7),
+        text=[_text(v, unit, decimals) if i == last else "" for i, v in enumerate(values)],
+        textposition="middle right" if last == len(x) - 1 else "top center",
+        textfont=dict(size=_size(big), color=colour), cliponaxis=False, hovertemplate=hover)
+
+
+def _room_for_end_labels(fig: go.Figure, big: bool) -> None:
+    """A right margin wide enough for the values written right of the last points."""
+    texts = [t for trace in fig.data if trace.textposition == "middle right" for t in trace.text if t]
+    if texts:
+        fig.update_layout(margin_r=int(max(map(len, texts)) * _size(big) * 0.62) + 24)
+
+
+def trend(df: pd.DataFrame, unit: str, decimals: int, series: str = "series", height: int = 440,
+          big: bool = False) -> go.Figure:
+    """Lines over ``label`` (ordered as given) for each ``series``; values in ``shown``. The value axis fits the
+    data; where it does not start at 0 the unit note says so."""
     order = list(dict.fromkeys(df["label"]))
-    fmt = _fmt(unit, decimals)
-    base = alt.Chart(df).encode(
-        x=alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=-45 if len(order) > 12 else 0)),
-        y=alt.Y("shown:Q", title=display_unit(unit), axis=alt.Axis(format=",~f")),
-        color=alt.Color(f"{series}:N", title=None, sort=list(dict.fromkeys(df[series]))),
-        tooltip=[alt.Tooltip(f"{series}:N", title="系列"), alt.Tooltip("label:N", title="时期"),
-                 alt.Tooltip("shown:Q", title=display_unit(unit), format=fmt)],
-    )
-    chart = base.mark_line(point=True, strokeWidth=4 if big else 2.5)
-    return _style(chart, height, big)
+    fig = go.Figure()
+    for k, (name, part) in enumerate(df.groupby(series, sort=False)):
+        values = [None if pd.isna(v) else float(v) for v in part.set_index("label").reindex(order)["shown"]]
+        fig.add_trace(_line(order, values, str(name), PALETTE[k % len(PALETTE)], unit, decimals, big,
+                            f"{name}<br>%{{x}}：{_hover_value('y', unit, decimals)}<extra></extra>"))
+    values = pd.to_numeric(df["shown"], errors="coerce").dropna()
+    broken = len(values) > 0 and values.min() > 0
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=order, **_ticks(order, big))
+    fig.update_yaxes(rangemode="normal", tickformat=",~f", zeroline=True)
+    fig.add_annotation(**_unit_note(unit, "（纵轴未从0开始）" if broken else ""))
+    _style(fig, height, big)
+    _room_for_end_labels(fig, big)
+    return fig
 
 
-def year_over_year(df: pd.DataFrame, unit: str, decimals: int, height: int = 360, big: bool = False) -> alt.Chart:
-    """This year against last year by month: ``month`` (1–12), ``year``, ``shown``."""
-    data = df.assign(month_label=df["month"].map(lambda m: f"{m}月"), year_label=df["year"].map(lambda y: f"{y}年"))
-    fmt = _fmt(unit, decimals)
-    chart = alt.Chart(data).mark_line(point=True, strokeWidth=4 if big else 2.5).encode(
-        x=alt.X("month_label:N", sort=[f"{m}月" for m in range(1, 13)], title=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("shown:Q", title=display_unit(unit)),
-        color=alt.Color("year_label:N", title=None, scale=alt.Scale(range=["#9aa5b1", "#c0392b"])),
-        tooltip=[alt.Tooltip("year_label:N", title="年份"), alt.Tooltip("month_label:N", title="月份"),
-                 alt.Tooltip("shown:Q", title=display_unit(unit), format=fmt)],
-    )
-    return _style(chart, height, big)
+def year_over_year(df: pd.DataFrame, unit: str, decimals: int, height: int = 440, big: bool = False,
+                   cumulative: bool = False) -> go.Figure:
+    """This year against last year by month: ``month`` (1–12), ``year``, ``shown``. Monthly figures as bars side by
+    side; year-to-date figures (``cumulative``) as two lines."""
+    months = [f"{m}月" for m in range(1, 13)]
+    years = sorted(df["year"].unique())
+    fig = go.Figure()
+    for year in years:
+        part = df[df["year"] == year].set_index("month")["shown"].reindex(range(1, 13))
+        values = [None if pd.isna(v) else float(v) for v in part]
+        colour = THIS_YEAR if year == years[-1] else LAST_YEAR
+        hover = f"{year}年%{{x}}：{_hover_value('y', unit, decimals)}<extra></extra>"
+        if cumulative:
+            fig.add_trace(_line(months, values, f"{year}年", colour, unit, decimals, big, hover))
+        else:
+            fig.add_trace(go.Bar(
+                x=months, y=values, name=f"{year}年", marker_color=colour,
+                text=[_text(v, unit, decimals) for v in values], textposition="outside", cliponaxis=False,
+                constraintext="none", textfont=dict(size=_size(big) - 3), hovertemplate=hover))
+    fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05)
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=months)
+    fig.update_yaxes(rangemode="tozero", tickformat=",~f")
+    fig.add_annotation(**_unit_note(unit))
+    _style(fig, height, big)
+    _room_for_end_labels(fig, big)
+    return fig
 
 
 def ranking(df: pd.DataFrame, unit: str, decimals: int, height: int | None = None, big: bool = False,
-            highlight: str | None = None, zero: bool = True) -> alt.Chart:
-    """Horizontal bars, largest first: ``township``, ``shown``. ``zero=False`` lets the axis start near the
-    smallest value, for figures that differ by a few per cent (per-person amounts)."""
-    data = df.dropna(subset=["shown"])
-    fmt = _fmt(unit, decimals)
-    bars = alt.Chart(data).mark_bar(color="#2e6da4").encode(
-        y=alt.Y("township:N", sort="-x", title=None, axis=alt.Axis(labelOverlap=False)),
-        x=alt.X("shown:Q", title=display_unit(unit), scale=alt.Scale(zero=zero), stack=None if not zero else "zero"),
-        tooltip=[alt.Tooltip("township:N", title="乡镇"), alt.Tooltip("shown:Q", title=display_unit(unit), format=fmt)],
-    )
-    if highlight:
-        bars = bars.encode(color=alt.condition(alt.datum.township == highlight, alt.value("#c0392b"),
-                                               alt.value("#2e6da4")))
-    labels = bars.mark_text(align="left", dx=4, fontSize=18 if big else 12, color="#333").encode(
-        text=alt.Text("shown:Q", format=fmt))
-    return _style(alt.layer(bars, labels), height or max(240, 22 * len(data) + 40), big)
+            highlight: str | None = None, zero: bool = True, average: float | None = None,
+            average_label: str = "乡镇平均") -> go.Figure:
+    """Horizontal bars, largest on top: ``township``, ``shown``; the value at each bar's end and ``average`` (in
+    the display unit; default the townships' plain mean) as a dashed line. ``zero=False`` lets the axis start near
+    the smallest value, for figures that differ by a few per cent (per-person amounts)."""
+    data = df.dropna(subset=["shown"]).sort_values("shown", ascending=False, kind="stable")
+    names, values = data["township"].astype(str).tolist(), [float(v) for v in data["shown"]]
+    mean = average if average is not None else (sum(values) / len(values) if values else None)
+    fig = go.Figure(go.Bar(
+        y=names, x=values, orientation="h", name=display_unit(unit),
+        marker_color=[HIGHLIGHT if n == highlight else BAR for n in names],
+        text=[_text(v, unit, decimals) for v in values], textposition="outside", cliponaxis=False,
+        constraintext="none", textfont=dict(size=_size(big)),
+        hovertemplate=f"%{{y}}：{_hover_value('x', unit, decimals)}<extra></extra>",
+    ))
+    if mean is not None:
+        fig.add_vline(x=mean, line=dict(color=AVERAGE, width=3 if big else 2, dash="dash"), name="average",
+                      annotation=dict(text=f"{average_label} {_text(mean, unit, decimals)}", font=dict(
+                          size=_size(big), color=AVERAGE), yanchor="bottom"),
+                      annotation_position="top")
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=names, autorange="reversed",
+                     showgrid=False, dtick=1)  # every township named, none skipped for lack of room
+    fig.update_xaxes(tickformat=",~f", showgrid=True, gridcolor="rgba(128,128,128,0.25)")
+    if not zero and values:
+        low, high = min(values), max(values)
+        pad = (high - low) * 0.15 or abs(low) * 0.05 or 1
+        fig.update_xaxes(range=[low - pad, high + pad])
+    fig.add_annotation(**_unit_note(unit, "" if zero else "（横轴未从0开始）"))
+    rows = max(len(names), 1)
+    height = height or max(260, (38 if big else 30) * rows + 110)
+    _style(fig, height, big, legend=False)
+    # A given height shared by many townships: names and values shrink to their row rather than overlap.
+    fitted = max(11, min(_size(big), int((height - 110) / rows * 0.85)))
+    fig.update_yaxes(tickfont_size=fitted)
+    fig.update_traces(textfont_size=fitted)
+    if values:  # room right of the longest bar for its value
+        fig.update_layout(margin_r=int(max(len(_text(v, unit, decimals)) for v in values) * fitted * 0.62) + 24)
+    return fig
 
 
-def heatmap(df: pd.DataFrame, unit: str, decimals: int, township_order: list[str]) -> alt.Chart:
-    """Township × month: ``township``, ``label``, ``shown``."""
-    order = list(dict.fromkeys(df["label"]))
-    fmt = _fmt(unit, decimals)
-    chart = alt.Chart(df).mark_rect().encode(
-        x=alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=-45)),
-        y=alt.Y("township:N", sort=township_order, title=None, axis=alt.Axis(labelOverlap=False)),
-        color=alt.Color("shown:Q", title=display_unit(unit), scale=alt.Scale(scheme="blues")),
-        tooltip=[alt.Tooltip("township:N", title="乡镇"), alt.Tooltip("label:N", title="月份"),
-                 alt.Tooltip("shown:Q", title=display_unit(unit), format=fmt)],
-    )
-    return _style(chart, max(300, 26 * len(township_order) + 60))
+def heatmap(df: pd.DataFrame, unit: str, decimals: int, township_order: list[str]) -> go.Figure:
+    """Township × month: ``township``, ``label``, ``shown``; a row per township in ``township_order`` (top down),
+    a column per label in the order given, the value written in each cell."""
+    labels = list(dict.fromkeys(df["label"]))
+    rows = [t for t in township_order if t in set(df["township"])] or list(dict.fromkeys(df["township"]))
+    grid = df.pivot_table(index="township", columns="label", values="shown", aggfunc="first", sort=False)
+    grid = grid.reindex(index=rows, columns=labels)
+    z = [[None if pd.isna(v) else float(v) for v in row] for row in grid.to_numpy()]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=labels, y=rows, colorscale=BLUES, xgap=1, ygap=1, hoverongaps=False,
+        colorbar=dict(title=dict(text=display_unit(unit)), thickness=14),
+        text=[[_text(v, unit, decimals) for v in row] for row in z], texttemplate="%{text}",
+        textfont=dict(size=13),
+        hovertemplate=f"%{{y}}<br>%{{x}}：{_hover_value('z', unit, decimals)}<extra></extra>",
+    ))
+    fig.update_yaxes(type="category", autorange="reversed", showgrid=False, dtick=1)
+    fig.update_xaxes(type="category", side="top", tickangle=0 if len(labels) <= 6 else -45)
+    return _style(fig, 28 * len(rows) + 150, False, legend=False)
 
 
 def choropleth(geojson_path: Path, df: pd.DataFrame, unit: str, decimals: int,
-               name_property: str = "name") -> alt.Chart:
-    """Townships coloured by ``shown``; the GeoJSON's ``name_property`` holds the township name."""
+               name_property: str = "name") -> go.Figure:
+    """Townships coloured by ``shown`` from the admin's GeoJSON (its ``name_property`` holds the township name),
+    drawn with no basemap; townships without a value stay visible in grey."""
     features = load_township_shapes(geojson_path, name_property)
-    values = dict(zip(df["township"], df["shown"], strict=False))
-    for feature in features:
-        value = values.get(feature["properties"]["township"])
-        feature["properties"]["shown"] = None if value is None or pd.isna(value) else float(value)
-    fmt = _fmt(unit, decimals)
-    data = alt.Data(values=features)
-    # Townships without a value stay visible in grey.
-    base = alt.Chart(data).mark_geoshape(fill="#e6e6e6", stroke="white", strokeWidth=0.8)
-    coloured = alt.Chart(data).mark_geoshape(stroke="white", strokeWidth=0.8).encode(
-        color=alt.Color("properties.shown:Q", title=display_unit(unit), scale=alt.Scale(scheme="blues")),
-        tooltip=[alt.Tooltip("properties.township:N", title="乡镇"),
-                 alt.Tooltip("properties.shown:Q", title=display_unit(unit), format=fmt)],
-    ).transform_filter("isValid(datum.properties.shown)")
-    chart = alt.layer(base, coloured).project(type="mercator")
-    return _style(chart, 480)
+    geojson = {"type": "FeatureCollection", "features": features}
+    values = {t: float(v) for t, v in zip(df["township"], df["shown"], strict=False) if v is not None and pd.notna(v)}
+    drawn = [f["properties"]["township"] for f in features if f["properties"].get("township")]
+    valued = [t for t in drawn if t in values]
+    missing = [t for t in drawn if t not in values]
+    fig = go.Figure()
+    if missing:
+        fig.add_trace(go.Choropleth(
+            geojson=geojson, featureidkey="properties.township", locations=missing, z=[0] * len(missing),
+            colorscale=[[0, NO_VALUE], [1, NO_VALUE]], showscale=False, name="无数据",
+            marker=dict(line=dict(color="white", width=1)), hovertemplate="%{location}：无数据<extra></extra>"))
+    fig.add_trace(go.Choropleth(
+        geojson=geojson, featureidkey="properties.township", locations=valued, z=[values[t] for t in valued],
+        colorscale=BLUES, name=display_unit(unit), marker=dict(line=dict(color="white", width=1)),
+        colorbar=dict(title=dict(text=display_unit(unit)), thickness=14),
+        hovertemplate=f"%{{location}}：{_hover_value('z', unit, decimals)}<extra></extra>"))
+    fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
+    return _style(fig, 520, False, legend=False)

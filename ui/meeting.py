@@ -73,7 +73,8 @@ def year_over_year(slide: meeting.Slide, period: date) -> None:
     incomplete = data.metric("incomplete_buckets", (code,), date(period.year, 1, 1), period, ytd=True)
     df["year"], df["month"] = [p.year for p in df["period"]], [p.month for p in df["period"]]
     height = CHART_HEIGHT - NOTE_HEIGHT * len(incomplete)
-    charts.show(charts.year_over_year(charts.shown(df, ind.unit), ind.unit, ind.decimals, height=height, big=True),
+    charts.show(charts.year_over_year(charts.shown(df, ind.unit), ind.unit, ind.decimals, height=height, big=True,
+                                      cumulative=ind.kind == "flow"),
                 ind.name, f"今年与去年{'累计' if ind.kind == 'flow' else '逐月'}对比",
                 charts.month_span(date(period.year - 1, 1, 1), period))
     watch.incomplete_notes(incomplete, {}, big=True)
@@ -82,8 +83,10 @@ def year_over_year(slide: meeting.Slide, period: date) -> None:
 def ranking(slide: meeting.Slide, period: date) -> None:
     ind = _inds()[slide.codes[0]]
     df = charts.shown(data.metric("township_values", ind.code, period), ind.unit)
-    df = df[df["shown"].notna()].head(meeting.RANKING_MOST)  # largest first (township_values ranks them)
-    charts.show(charts.ranking(df, ind.unit, ind.decimals, height=CHART_HEIGHT, big=True),
+    df = df[df["shown"].notna()]
+    average = float(df["shown"].mean())  # of every township, not of the first RANKING_MOST shown
+    df = df.head(meeting.RANKING_MOST)  # largest first (township_values ranks them)
+    charts.show(charts.ranking(df, ind.unit, ind.decimals, height=CHART_HEIGHT, big=True, average=average),
                 ind.name, "乡镇排名", month_label(period))
 
 

@@ -6,6 +6,8 @@
 - Downloads (Streamlit serves every download button's file under ``/media/…``) go only to a browser that holds a
   live login (``DownloadsNeedLogin``): a link copied out of the browser, or kept after a logout, an expiry or the
   account's revocation, is refused. Only a dashboard without accounts (the demo) hands files to anyone.
+- ``/civdash/geo/…`` answers plotly.js's request for a world map with an empty one (see ``EMPTY_MAP``), so a
+  township map draws on a server without internet.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from civdash.access import auth
@@ -64,7 +66,19 @@ async def cookie(request: Request) -> Response:
     return answer
 
 
-ROUTES = [Route(COOKIE_PATH, cookie, methods=["GET"])]
+GEO_PATH = "/civdash/geo/{name}"  # ui/charts.py GEO_ASSETS: plotly.js asks here for its world map
+# plotly.js asks for a world map whenever it draws a choropleth, even one drawn from our GeoJSON with the basemap
+# hidden (plotly.js issue #6767). Its default address is on cdn.plot.ly; an intranet cannot reach it and the map
+# would never draw. Ours: an empty one, because the dashboard never shows a basemap.
+EMPTY_MAP = {"type": "Topology", "objects": {}, "arcs": []}
+
+
+async def geo(request: Request) -> Response:
+    """The empty world map for any map name plotly.js asks for."""
+    return JSONResponse(EMPTY_MAP, headers={"Cache-Control": "max-age=86400"})
+
+
+ROUTES = [Route(COOKIE_PATH, cookie, methods=["GET"]), Route(GEO_PATH, geo, methods=["GET"])]
 
 
 def may_download(cookies: dict[str, str]) -> bool:

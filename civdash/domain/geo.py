@@ -1,4 +1,4 @@
-"""Township boundaries from an admin-supplied GeoJSON, prepared for Vega-Lite's geoshape."""
+"""Township boundaries from an admin-supplied GeoJSON, prepared for d3-geo (which plotly.js draws maps with)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ def _signed_area(ring: list[list[float]]) -> float:
 
 
 def _rewind_polygon(rings: list[list[list[float]]]) -> list[list[list[float]]]:
-    """Exterior ring clockwise, holes counter-clockwise: the order d3-geo (and so Vega) expects.
+    """Exterior ring clockwise, holes counter-clockwise: the order d3-geo (and so plotly.js) expects.
 
     GeoJSON written by GIS tools follows RFC 7946 (exterior counter-clockwise), which d3 draws as the
     whole globe minus the township; rewinding makes any file render the right way round.

@@ -7,6 +7,7 @@ test process never holds a second, differently configured DuckDB handle on the f
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sys
@@ -211,3 +212,38 @@ def downloads(served_files) -> dict[str, bytes]:
 def file_names(served_files) -> dict[str, str]:
     """The file name behind every download button of the app test's runs, by the button's URL."""
     return served_files[1]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A Plotly chart as the page sent it: the figure (data, layout) and its config."""
+
+    figure: dict
+    config: dict
+
+    @property
+    def file_name(self) -> str:
+        """The name its toolbar saves the image under (without .png)."""
+        return self.config["toImageButtonOptions"]["filename"]
+
+    @property
+    def traces(self) -> list[dict]:
+        return self.figure["data"]
+
+    @property
+    def layout(self) -> dict:
+        return self.figure["layout"]
+
+    def notes(self) -> list[str]:
+        """The texts written on the chart (unit note, average line's label)."""
+        return [a["text"] for a in self.layout.get("annotations", [])]
+
+
+def plotly_charts(at: AppTest) -> list[Chart]:
+    return [Chart(json.loads(c.proto.spec), json.loads(c.proto.config)) for c in at.get("plotly_chart")]
+
+
+@pytest.fixture
+def figures() -> Callable[[AppTest], list[Chart]]:
+    """The page's Plotly charts, in page order."""
+    return plotly_charts

@@ -58,7 +58,7 @@ def test_analysis_pages_can_require_a_login(demo_env, clean, monkeypatch) -> Non
     clean(at)
     assert any("打开“趋势分析”需要登录，请先登录。" in i.value for i in at.info)
     assert "总览" not in links(at)
-    assert not at.get("arrow_vega_lite_chart")
+    assert not at.get("plotly_chart")
     at = run_app("pages/trend.py", user=VIEWER)
     clean(at)
     assert not at.info or not any("需要登录" in i.value for i in at.info)

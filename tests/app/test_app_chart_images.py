@@ -1,10 +1,8 @@
 """Every chart's saved image is named for what it shows: indicator, view and period.
 
-Streamlit (1.67) strips a spec's ``usermeta.embedOptions`` (so vega-embed's ``downloadFileName`` cannot be
-set) and names the file of its toolbar's "Download as PNG" itself; ``ui.charts.show`` gives each chart an
-``alt`` (its accessible name, also the label of that button) from which the page's script names the file
-(spaces → '_'). Here: the ``alt`` of every chart on every page with charts. tests/e2e/test_chart_images.py
-saves one in a real browser.
+``ui.charts.show`` hands each Plotly chart a config whose toolbar keeps two buttons (下载图片, 还原), saves a PNG
+at twice the drawn size under that name, speaks Chinese and never fetches a world map from the internet. Here: the
+config of every chart on every page with charts. tests/e2e/test_chart_images.py saves them in a real browser.
 """
 
 from __future__ import annotations
@@ -13,7 +11,7 @@ import json
 
 import pytest
 
-from ui.charts import file_name
+from ui.charts import GEO_ASSETS, file_name
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -23,11 +21,16 @@ ILLEGAL = set('/\\:*?"<>|')
 def names(at) -> list[str]:
     """The file name (without .png) each chart of the run saves under, in page order."""
     found = []
-    for chart in at.get("vega_lite_chart"):
-        spec = json.loads(chart.proto.spec)
-        assert spec.get("description") in (None, ""), "a spec description would stand in for the name"
-        assert chart.proto.alt, "a chart without a name"
-        found.append(chart.proto.alt.replace(" ", "_"))
+    for chart in at.get("plotly_chart"):
+        config = json.loads(chart.proto.config)
+        assert config["toImageButtonOptions"]["format"] == "png"
+        assert config["toImageButtonOptions"]["scale"] == 2
+        assert config["displaylogo"] is False
+        assert config["modeBarButtons"][0][0] == "toImage" and len(config["modeBarButtons"][0]) == 2
+        assert config["locale"] == "zh-CN"
+        assert config["locales"]["zh-CN"]["dictionary"]["Download plot as a PNG"].startswith("下载图片")
+        assert config["topojsonURL"] == GEO_ASSETS
+        found.append(config["toImageButtonOptions"]["filename"])
     for name in found:
         assert not ILLEGAL & set(name), name
     return found
@@ -90,7 +93,7 @@ def test_overview_has_no_chart_to_save(app, clean):
     at = app()
     clean(at)
     assert at.title[0].value == "民政工作总览"
-    assert not at.get("vega_lite_chart") and not at.get("plotly_chart")
+    assert not at.get("plotly_chart")
     assert any(m.value.startswith("<svg") for m in at.markdown)
 
 

@@ -28,7 +28,7 @@ def township_values(sql, code: str, start: str, end: str) -> pd.Series:
     return pd.Series(dict(rows), dtype=float).sort_values(ascending=False)
 
 
-def test_ranking_first_row_is_largest_township(app, sql, clean, fmt_pct):
+def test_ranking_first_row_is_largest_township(app, sql, clean, fmt_pct, figures):
     at = app(PAGE)
     clean(at)
     assert at.title[0].value == "乡镇对比"
@@ -49,7 +49,22 @@ def test_ranking_first_row_is_largest_township(app, sql, clean, fmt_pct):
     may = sql("SELECT value FROM v_fact WHERE indicator_code = 'dibao_rural_persons' AND township = ?"
               " AND period = '2025-05-01'", expected.index[0])
     assert first["mom"] == fmt_pct((expected.iloc[0] - may) / may)
-    assert len(at.get("vega_lite_chart")) >= 3  # ranking, heatmap, per-person
+    # The ranking chart: the same townships in the same order with the same values, the average as a line.
+    ranking, heat, per_person = figures(at)  # no map: the demo has no township boundaries
+    bars = ranking.traces[0]
+    assert list(zip(bars["y"], bars["x"], strict=True)) == ranked  # 新华乡, without a value, is left off
+    assert bars["text"][0] == f"{ranked[0][1]:,.0f}"
+    mean = sum(v for _, v in ranked) / len(ranked)
+    assert ranking.layout["shapes"][0]["x0"] == pytest.approx(mean)
+    assert f"乡镇平均 {mean:,.0f}" in ranking.notes() and "单位：人" in ranking.notes()
+    assert ranking.file_name == "农村低保人数_乡镇排名_2025年6月"
+    # The heatmap: a row per township in the register's order, June's column equal to the ranking's values.
+    registered = [n for n, _ in sorted(order, key=lambda kv: kv[1])]
+    cells = heat.traces[0]
+    assert cells["y"] == [n for n in registered if n in cells["y"]] and len(cells["y"]) == 30
+    assert cells["x"][-1] == "2025年6月"
+    june = dict(zip(cells["y"], [row[-1] for row in cells["z"]], strict=True))
+    assert {t: june[t] for t, _ in ranked} == dict(ranked) and june["新华乡"] is None
 
 
 def test_spike_tops_the_relief_ranking_in_wan_yuan(app, sql, clean):
@@ -88,7 +103,7 @@ def test_heatmap_covers_last_twelve_months(app, clean):
     assert "农村低保人数 乡镇逐月（2024年7月—2025年6月）" in [s.value for s in at.subheader]
 
 
-def test_per_person_district_average_equals_sql(app, sql, clean):
+def test_per_person_district_average_equals_sql(app, sql, clean, figures):
     at = app(PAGE)
     clean(at)
     assert at.selectbox(key="derived").value == "dibao_urban_per_person"
@@ -96,6 +111,10 @@ def test_per_person_district_average_equals_sql(app, sql, clean):
               " / sum(value) FILTER (WHERE indicator_code = 'dibao_urban_persons')"
               " FROM v_fact WHERE period = '2025-06-01'")
     assert {m.label: m.value for m in at.metric}["全区平均"] == f"{avg:,.2f}元/人·月"
+    chart = figures(at)[-1]  # the district's own average (funds ÷ persons) marks the ranking, not a mean of towns
+    assert chart.layout["shapes"][0]["x0"] == pytest.approx(avg)
+    assert f"全区平均 {avg:,.2f}" in chart.notes()
+    assert chart.traces[0]["x"] == sorted(chart.traces[0]["x"], reverse=True)
     assert any(c.value.startswith("计算方法：城市低保资金支出 ÷ 城市低保人数，按月平均。") for c in at.caption)
 
     at.selectbox(key="derived").set_value("temp_relief_per_case").run()

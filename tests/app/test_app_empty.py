@@ -39,7 +39,7 @@ def test_every_page_says_no_data(empty_env, clean, page):
         at.switch_page(page).run()
     clean(at)
     assert NO_DATA in [i.value for i in at.info]
-    assert not at.metric and not at.dataframe and not at.get("vega_lite_chart")
+    assert not at.metric and not at.dataframe and not at.get("plotly_chart")
     assert not at.warning, "a real (empty) database is not the demo"
     # The real database exists, so the demo is neither built nor used.
     assert not empty_env["demo"].exists()

@@ -45,7 +45,7 @@ def test_each_slide_renders(app, clean, slide):
     assert at.button(key="meeting_pageup").disabled == (slide == 1)
     assert at.button(key="meeting_pagedown").disabled == (slide == 7)
     if slide in (2, 3, 4, 6):
-        assert at.get("vega_lite_chart") or at.get("plotly_chart"), "a chart slide without a chart"
+        assert at.get("plotly_chart"), "a chart slide without a chart"
     assert not at.sidebar.children or not list(at.sidebar.get("selectbox")), "meeting mode has no filters"
 
 

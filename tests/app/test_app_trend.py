@@ -17,7 +17,7 @@ def table(at, index_name: str = "时期", nth: int = 0) -> pd.DataFrame:
 
 
 def charts(at) -> list:
-    return at.get("vega_lite_chart")
+    return at.get("plotly_chart")
 
 
 def monthly(sql, code: str, township: str | None = None) -> pd.Series:
@@ -47,7 +47,7 @@ def quarter_label(year: int, month: int) -> str:
     return f"{year}年第{(month - 1) // 3 + 1}季度"
 
 
-def test_default_table_equals_sql_per_month(app, sql, clean):
+def test_default_table_equals_sql_per_month(app, sql, clean, figures):
     at = app(PAGE)
     clean(at)
     assert at.title[0].value == "趋势分析"
@@ -63,6 +63,21 @@ def test_default_table_equals_sql_per_month(app, sql, clean):
         assert df[name].tolist() == pytest.approx(expected.loc[[bare(i) for i in df.index]].tolist()), name
     assert df.loc["2025年6月（数据不全）", "城市低保人数"] == sql(
         "SELECT sum(value) FROM v_fact WHERE indicator_code = 'dibao_urban_persons' AND period = '2025-06-01'")
+    # The chart draws the table's numbers: a line per indicator over the same months, the last value written.
+    trend, yoy = figures(at)
+    assert [t["name"] for t in trend.traces] == ["城市低保人数", "农村低保人数"]
+    for line in trend.traces:
+        assert line["x"] == df.index.tolist()
+        assert line["y"] == pytest.approx(df[line["name"]].tolist())
+        assert line["text"][-1] == f"{df[line['name']].iloc[-1]:,.0f}" and not any(line["text"][:-1])
+    assert trend.notes() == ["单位：人（纵轴未从0开始）"]
+    # This year against last: bars by month, last year's twelve and this year's six.
+    month = monthly(sql, "dibao_urban_persons")
+    last, this = yoy.traces
+    assert (last["type"], last["name"], this["name"]) == ("bar", "2024年", "2025年")
+    assert last["y"] == pytest.approx([month[f"2024年{m}月"] for m in range(1, 13)])
+    assert this["y"][:6] == pytest.approx([month[f"2025年{m}月"] for m in range(1, 7)])
+    assert this["y"][6:] == [None] * 6
     assert at.caption[0].value == "范围：全区；流量指标为本期发生额"
     assert at.caption[1].value == ":orange[2025年6月数据不全（新华乡未报送），该期数字不含其数据，与其他时期不可直接比较。]"
 
@@ -95,7 +110,7 @@ def test_quarter_grain_sums_flows(app, sql, clean):
     assert df["城市低保资金支出"].tolist() == pytest.approx([expected[bare(q)] / 1e4 for q in df.index])  # 万元
 
 
-def test_ytd_mode_accumulates_flows_from_january(app, sql, clean):
+def test_ytd_mode_accumulates_flows_from_january(app, sql, clean, figures):
     at = app(PAGE)
     at.multiselect(key="inds").set_value(["dibao_urban_funds", "temp_relief_cases"])
     at.segmented_control(key="mode").set_value("ytd").run()
@@ -114,6 +129,15 @@ def test_ytd_mode_accumulates_flows_from_january(app, sql, clean):
     june = sql("SELECT sum(value) FROM v_fact WHERE indicator_code = 'dibao_urban_funds'"
                " AND period BETWEEN '2025-01-01' AND '2025-06-01'")
     assert funds.loc["2025年6月（数据不全）", "城市低保资金支出"] == pytest.approx(june / 1e4)
+    # The amounts' chart in 万元 with the table's numbers; this year against last as two year-to-date lines.
+    chart = next(c for c in figures(at) if c.traces[0]["name"] == "城市低保资金支出")
+    assert chart.traces[0]["y"] == pytest.approx(funds["城市低保资金支出"].tolist())
+    assert chart.traces[0]["text"][-1] == f"{june / 1e4:,.2f}"
+    assert chart.notes() == ["单位：万元（纵轴未从0开始）"]
+    yoy = figures(at)[-1]
+    assert [(t["type"], t["name"]) for t in yoy.traces] == [("scatter", "2024年"), ("scatter", "2025年")]
+    assert yoy.traces[1]["y"][5] == pytest.approx(june / 1e4)
+    assert yoy.file_name == "城市低保资金支出_今年与去年累计对比_2024年1月-2025年6月"
 
 
 def test_year_grain_with_ytd(app, sql, clean):

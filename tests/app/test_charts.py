@@ -1,24 +1,138 @@
-"""ui/charts.py: the Vega-Lite specs the pages draw."""
+"""ui/charts.py: the Plotly figures the pages draw, read back as the JSON the browser receives."""
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
+import pytest
 
 from ui import charts
 
 
-def _x(chart, layer: int = 0) -> dict:
-    return chart.to_dict()["layer"][layer]["encoding"]["x"]
+def spec(fig) -> dict:
+    return json.loads(fig.to_json())
 
 
-def test_ranking_starts_at_zero_by_default_and_zooms_when_asked() -> None:
+def notes(figure: dict) -> list[str]:
+    return [a["text"] for a in figure["layout"].get("annotations", [])]
+
+
+def test_trend_draws_each_series_with_its_values_and_labels_the_last_point() -> None:
+    df = pd.DataFrame({"label": ["2025年4月", "2025年5月", "2025年6月"] * 2,
+                       "series": ["城市低保人数"] * 3 + ["农村低保人数"] * 3,
+                       "shown": [1650.0, 1652.0, 1655.0, 4210.0, 4198.0, None]})
+    figure = spec(charts.trend(df, "人", 0))
+    urban, rural = figure["data"]
+    assert (urban["name"], urban["x"], urban["y"]) == ("城市低保人数", ["2025年4月", "2025年5月", "2025年6月"],
+                                                       [1650.0, 1652.0, 1655.0])
+    assert urban["text"] == ["", "", "1,655"]
+    assert rural["y"] == [4210.0, 4198.0, None] and rural["text"] == ["", "4,198", ""]  # the last reported month
+    assert "城市低保人数<br>%{x}：%{y:,.0f}人" in urban["hovertemplate"]
+    # The axis fits the data and says it does not start at 0.
+    assert figure["layout"]["yaxis"]["rangemode"] == "normal"
+    assert notes(figure) == ["单位：人（纵轴未从0开始）"]
+    assert figure["layout"]["font"]["family"].startswith("Noto Sans CJK SC")
+    assert figure["layout"]["font"]["size"] >= 16
+    assert spec(charts.trend(df, "人", 0, big=True))["layout"]["font"]["size"] > figure["layout"]["font"]["size"]
+
+
+def test_a_long_trend_labels_at_most_nine_periods_and_always_the_latest() -> None:
+    labels = [f"{2022 + (m - 1) // 12}年{(m - 1) % 12 + 1}月" for m in range(7, 42)] + ["2025年6月（数据不全）"]
+    df = pd.DataFrame({"label": labels, "series": "城市低保人数", "shown": [float(k) for k in range(len(labels))]})
+    axis = spec(charts.trend(df, "人", 0))["layout"]["xaxis"]
+    assert len(axis["tickvals"]) <= 9 and axis["tickvals"][-1] == "2025年6月（数据不全）"
+    assert axis["ticktext"][-1] == "2025年6月<br>（数据不全）" and axis["tickangle"] == 0
+    assert len(spec(charts.trend(df, "人", 0, big=True))["layout"]["xaxis"]["tickvals"]) <= 6
+
+
+def test_amounts_are_in_wan_yuan_with_two_decimals() -> None:
+    df = charts.shown(pd.DataFrame({"label": ["2025年5月", "2025年6月"], "series": ["资金"] * 2,
+                                    "value": [5_321_800.0, 5_400_000.0]}), "元")
+    figure = spec(charts.trend(df, "元", 0))
+    assert figure["data"][0]["y"] == [532.18, 540.0]
+    assert figure["data"][0]["text"] == ["", "540.00"]
+    assert "%{y:,.2f}万元" in figure["data"][0]["hovertemplate"]
+    assert notes(figure) == ["单位：万元（纵轴未从0开始）"]
+
+
+def test_this_year_against_last_is_bars_by_month_and_lines_when_cumulative() -> None:
+    df = pd.DataFrame({"year": [2024] * 12 + [2025] * 6, "month": list(range(1, 13)) + list(range(1, 7)),
+                       "shown": [float(100 + m) for m in range(1, 13)] + [float(200 + m) for m in range(1, 7)]})
+    monthly = spec(charts.year_over_year(df, "人", 0))
+    last, this = monthly["data"]
+    assert (last["type"], last["name"], this["type"], this["name"]) == ("bar", "2024年", "bar", "2025年")
+    assert last["x"][0] == "1月" and last["x"][-1] == "12月"
+    assert last["y"] == [float(100 + m) for m in range(1, 13)]
+    assert this["y"] == [201.0, 202.0, 203.0, 204.0, 205.0, 206.0] + [None] * 6
+    assert this["text"][:6] == ["201", "202", "203", "204", "205", "206"]
+    assert monthly["layout"]["barmode"] == "group" and monthly["layout"]["yaxis"]["rangemode"] == "tozero"
+    cumulative = spec(charts.year_over_year(df, "人", 0, cumulative=True))
+    assert [t["type"] for t in cumulative["data"]] == ["scatter", "scatter"]
+    assert cumulative["data"][1]["text"][5] == "206" and cumulative["data"][1]["text"][4] == ""
+
+
+def test_ranking_sorts_largest_first_with_the_average_marked() -> None:
+    df = pd.DataFrame({"township": ["城东街道", "中塘镇", "新华乡", "城南街道"], "shown": [510.0, 560.0, None, 530.0]})
+    figure = spec(charts.ranking(df, "人", 0))
+    bars = figure["data"][0]
+    assert bars["y"] == ["中塘镇", "城南街道", "城东街道"] and bars["x"] == [560.0, 530.0, 510.0]
+    assert bars["text"] == ["560", "530", "510"]
+    assert figure["layout"]["yaxis"]["autorange"] == "reversed"  # the first on top
+    (line,) = figure["layout"]["shapes"]
+    assert line["x0"] == line["x1"] == pytest.approx(1600 / 3)
+    assert "乡镇平均 533" in notes(figure)
+    assert "单位：人" in notes(figure)
+    # Forty townships: a row each, tall enough for 16 px names.
+    forty = pd.DataFrame({"township": [f"第{i}街道" for i in range(40)], "shown": [float(i) for i in range(40)]})
+    assert spec(charts.ranking(forty, "人", 0))["layout"]["height"] >= 40 * 28
+
+
+def test_ranking_zooms_when_asked_and_takes_the_district_average() -> None:
     df = pd.DataFrame({"township": ["城东街道", "中塘镇"], "shown": [510.0, 560.0]})
-    plain = charts.ranking(df, "人", 0)
-    assert _x(plain).get("scale", {}).get("zero", True) is True
-    zoomed = charts.ranking(df, "元/人·月", 2, zero=False)
-    for layer in (0, 1):  # bars and their value labels share the scale
-        assert _x(zoomed, layer)["scale"]["zero"] is False
-        assert _x(zoomed, layer)["stack"] is None  # a stacked bar would force the zero baseline back
+    assert "range" not in spec(charts.ranking(df, "人", 0))["layout"]["xaxis"]
+    zoomed = spec(charts.ranking(df, "元/人·月", 2, zero=False, average=541.25, average_label="全区平均"))
+    low, high = zoomed["layout"]["xaxis"]["range"]
+    assert 0 < low < 510 and high > 560
+    assert zoomed["layout"]["shapes"][0]["x0"] == 541.25
+    assert "全区平均 541.25" in notes(zoomed) and "单位：元/人·月（横轴未从0开始）" in notes(zoomed)
+
+
+def test_heatmap_has_a_row_per_township_in_the_given_order() -> None:
+    df = pd.DataFrame({"township": ["中塘镇", "中塘镇", "城东街道", "城东街道"],
+                       "label": ["2025年5月", "2025年6月"] * 2, "shown": [1.0, 2.0, 3.0, None]})
+    figure = spec(charts.heatmap(df, "人", 0, ["城东街道", "中塘镇", "无数据镇"]))
+    cells = figure["data"][0]
+    assert cells["y"] == ["城东街道", "中塘镇"] and cells["x"] == ["2025年5月", "2025年6月"]
+    assert cells["z"] == [[3.0, None], [1.0, 2.0]]
+    assert cells["text"] == [["3", ""], ["1", "2"]]
+    assert cells["colorbar"]["title"]["text"] == "人"
+
+
+def test_choropleth_draws_our_geojson_without_a_basemap(tmp_path) -> None:
+    def square(x: float) -> dict:
+        return {"type": "Polygon", "coordinates": [[[x, 30], [x + 0.1, 30], [x + 0.1, 30.1], [x, 30.1], [x, 30]]]}
+    path = tmp_path / "townships.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": n}, "geometry": square(x)}
+        for n, x in (("城东街道", 120.0), ("中塘镇", 120.1), ("新华乡", 120.2))]}), encoding="utf-8")
+    df = pd.DataFrame({"township": ["城东街道", "中塘镇", "新华乡"], "shown": [53.2, 40.0, None]})
+    figure = spec(charts.choropleth(path, df, "元", 0))
+    grey, coloured = figure["data"]
+    assert grey["locations"] == ["新华乡"] and grey["showscale"] is False
+    assert coloured["locations"] == ["城东街道", "中塘镇"] and coloured["z"] == [53.2, 40.0]
+    assert coloured["featureidkey"] == "properties.township"
+    assert "%{z:,.2f}万元" in coloured["hovertemplate"]
+    geo = figure["layout"]["geo"]
+    assert geo["visible"] is False and geo["fitbounds"] == "locations"
+    assert charts.config(charts.choropleth(path, df, "元", 0), "a")["modeBarButtons"] == [["toImage", "resetGeo"]]
+
+
+def test_config_saves_a_named_png_at_twice_the_size() -> None:
+    fig = charts.trend(pd.DataFrame({"label": ["2025年6月"], "series": ["a"], "shown": [1.0]}), "人", 0)
+    config = charts.config(fig, "城市低保人数", "趋势", "2025年6月")
+    assert config["toImageButtonOptions"] == {"format": "png", "filename": "城市低保人数_趋势_2025年6月", "scale": 2}
+    assert config["modeBarButtons"] == [["toImage", "resetScale2d"]] and config["displaylogo"] is False
 
 
 def test_values_in_yuan_are_shown_in_wan_yuan() -> None:

@@ -35,8 +35,8 @@ APP_TIMEOUT_MS = 60_000
 
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 BUSY = '[data-testid="stSpinner"], [data-testid="stSkeleton"], [data-testid="stStatusWidgetRunningIcon"]'
-CHART = ('[data-testid="stVegaLiteChart"] svg.marks, [data-testid="stVegaLiteChart"] canvas,'
-         ' [data-testid="stMetricChart"] svg, [data-testid="stMetricChart"] canvas')
+PLOTLY = ".js-plotly-plot"  # a chart plotly.js has drawn
+CHART = (f'{PLOTLY} .svg-container, [data-testid="stMetricChart"] svg, [data-testid="stMetricChart"] canvas')
 ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 # Metric values cut off with an ellipsis (a figure a leader cannot read), as their texts.
 TRUNCATED_VALUES = """() => [...document.querySelectorAll('[data-testid="stMetricValue"], [data-testid="stMetricValue"] *')]
@@ -243,7 +243,7 @@ def log_in(page, server: str, path: str, text: str | None = None, name: str = "æ
 
 
 def wait_for_charts(page, minimum: int = 1) -> int:
-    """Wait until at least ``minimum`` charts have drawn (Vega SVG/canvas with a size); return how many."""
+    """Wait until at least ``minimum`` charts have drawn (plotly.js's plot area with a size); return how many."""
     page.wait_for_function(
         """([sel, n]) => [...document.querySelectorAll(sel)]
                 .filter(e => e.getBoundingClientRect().width > 50 && e.getBoundingClientRect().height > 20).length >= n""",
@@ -252,11 +252,12 @@ def wait_for_charts(page, minimum: int = 1) -> int:
 
 
 def axis_labels(page) -> list[str]:
-    """Axis labels Vega actually shows (overlapping labels it hides get opacity 0) in the visible charts."""
-    return page.evaluate("""() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+    """Axis labels plotly.js actually draws (it leaves out category labels that would not fit) in the visible
+    charts."""
+    return page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')]
         .filter(c => c.getBoundingClientRect().width > 50)
-        .flatMap(c => [...c.querySelectorAll('.role-axis-label text')])
-        .filter(t => t.getAttribute('opacity') !== '0' && getComputedStyle(t).opacity !== '0')
+        .flatMap(c => [...c.querySelectorAll('.xtick text, .ytick text')])
+        .filter(t => getComputedStyle(t).opacity !== '0' && t.getBoundingClientRect().width > 0)
         .map(t => t.textContent)""")
 
 

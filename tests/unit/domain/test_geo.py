@@ -1,4 +1,4 @@
-"""geo.py: admin-supplied township boundaries, rewound for Vega's geoshape."""
+"""geo.py: admin-supplied township boundaries, rewound for d3-geo (plotly.js's maps)."""
 
 from __future__ import annotations
 
