@@ -1,0 +1,291 @@
+"""The 汇报材料's charts: which chart each section gets, its data, and the PNG drawn with matplotlib for the .docx.
+
+Each section of a ``Report`` gets one picture of up to two panels, about the section's headline figures (its first
+stock or level, its first flow, in catalog order, as its paragraph states them):
+
+- 走势 (stock or level): the headline value over the periods before the report's, at the report's grain — 13 months
+  (this month and the same month last year are both on it), or 8 quarters in a quarterly report;
+- 今年与去年 (flow): this year against last year, period by period — 当月 bars in a monthly report, 季度 bars in a
+  quarterly one, 1-N月累计 lines in a 1-N月 report.
+
+The values come from ``metrics.series`` with the grain and year-to-date flag ``metrics.compare`` uses for the report's
+text, so the highlighted point of every panel is the report's own figure (``Panel.highlight``), not a figure
+worked out another way.
+
+Drawn server-side with matplotlib (Agg, no display, no browser): Plotly's image export needs a browser engine
+(Kaleido/Chromium) on the server. Chinese text needs a CJK font; Noto Sans CJK (Debian's fonts-noto-cjk) is looked
+up by file. Without one, ``render`` logs a warning and returns None: the document is still written, without pictures.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+
+from civdash.analysis import metrics
+from civdash.analysis.report import Figure, Phrase, Report, chinese_number, load_phrases
+from civdash.domain.periods import Grain, add_months, bucket_start
+from civdash.domain.units import display_decimals, round_half_up, to_display
+
+log = logging.getLogger(__name__)
+
+PanelKind = Literal["trend", "years"]
+
+TREND_PERIODS: dict[str, int] = {"month": 13, "quarter": 8}
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One chart's data, in the unit shown (万元 for 元). ``series``: (legend label, one value per x label, None
+    where no data); ``highlight``: (series index, x index) of the report's own figure, labelled with its value."""
+
+    kind: PanelKind
+    title: str  # '城市低保人数走势（近13个月）'
+    unit: str  # shown unit: '人', '万元', '元/人·月'
+    decimals: int  # decimals of the value labels (万元: 2)
+    labels: tuple[str, ...]  # x axis: '2024年6月' … / '1月' … / '一季度' …
+    series: tuple[tuple[str, tuple[float | None, ...]], ...]
+    highlight: tuple[int, int]
+    bars: bool = False
+
+    @property
+    def highlighted(self) -> float | None:
+        s, x = self.highlight
+        return self.series[s][1][x]
+
+
+@dataclass(frozen=True)
+class SectionChart:
+    heading: str  # the section's heading: '一、社会救助'
+    panels: tuple[Panel, ...]
+
+
+def _grain(report: Report) -> Grain:
+    return "quarter" if report.period.kind == "quarter" else "month"
+
+
+def _values(con: duckdb.DuckDBPyConnection, code: str, start: date, end: date, grain: Grain, ytd: bool,
+            unit: str) -> dict[date, float]:
+    """The district's values of ``code`` per period, shown unit, as ``metrics.compare`` aggregates them."""
+    df = metrics.series(con, [code], start, end, grain, ytd)
+    out = {}
+    for period, value in zip(df["period"], df["value"], strict=True):
+        shown = to_display(value, unit)
+        if shown is not None:
+            out[period] = shown
+    return out
+
+
+def _period_label(d: date, grain: Grain) -> str:
+    if grain == "quarter":
+        return f"{d.year}年{chinese_number((d.month - 1) // 3 + 1)}季度"
+    return f"{d.year}年{d.month}月"
+
+
+def trend_panel(con: duckdb.DuckDBPyConnection, report: Report, figure: Figure) -> Panel:
+    """走势 of a stock or level up to the report's period (13 months, or 8 quarters)."""
+    grain = _grain(report)
+    n = TREND_PERIODS[grain]
+    end = bucket_start(report.period.month, grain)
+    step = 3 if grain == "quarter" else 1
+    periods = [add_months(end, -step * k) for k in range(n - 1, -1, -1)]
+    values = _values(con, figure.code, periods[0], report.period.month, grain, report.period.kind == "ytd",
+                     figure.unit)
+    span = f"近{n}个月" if grain == "month" else f"近{n}个季度"
+    return Panel(
+        kind="trend", title=f"{figure.name}走势（{span}）", unit=figure.shown_unit,
+        decimals=display_decimals(figure.unit, figure.decimals),
+        labels=tuple(_period_label(p, grain) for p in periods),
+        series=((figure.name, tuple(values.get(p) for p in periods)),), highlight=(0, n - 1),
+    )
+
+
+def years_panel(con: duckdb.DuckDBPyConnection, report: Report, figure: Figure) -> Panel:
+    """今年与去年 of a flow: this year and last year by month (当月 or 1-N月累计) or by quarter."""
+    grain = _grain(report)
+    ytd = report.period.kind == "ytd"
+    this = report.period.month.year
+    step = 3 if grain == "quarter" else 1
+    starts = [date(this, m, 1) for m in range(1, 13, step)]
+    labels = tuple(f"{chinese_number(k + 1)}季度" for k in range(4)) if grain == "quarter" else tuple(
+        f"{m}月" for m in range(1, 13))
+    now = _values(con, figure.code, date(this, 1, 1), report.period.month, grain, ytd, figure.unit)
+    before = _values(con, figure.code, date(this - 1, 1, 1), date(this - 1, 12, 1), grain, ytd, figure.unit)
+    current = starts.index(bucket_start(report.period.month, grain))
+    what = "1-N月累计" if ytd else "分季度" if grain == "quarter" else "当月"
+    return Panel(
+        kind="years", title=f"{figure.name}：{this}年与{this - 1}年（{what}）", unit=figure.shown_unit,
+        decimals=display_decimals(figure.unit, figure.decimals), labels=labels,
+        series=((f"{this}年", tuple(now.get(s) if s <= report.period.month else None for s in starts)),
+                (f"{this - 1}年", tuple(before.get(date(this - 1, s.month, 1)) for s in starts))),
+        highlight=(0, current), bars=not ytd,
+    )
+
+
+def headline(figures: Sequence[Figure], kinds: Sequence[str], phrases: Mapping[str, Phrase]) -> Figure | None:
+    """The first of ``figures`` of one of ``kinds``; where it is read in a group ('1030户1664人'), the member whose
+    change the sentence states (人数 rather than 户数)."""
+    first = next((f for f in figures if f.kind in kinds), None)
+    group = phrases[first.code].group if first is not None and first.code in phrases else None
+    if first is None or not group:
+        return first
+    members = [f for f in figures if f.code in phrases and phrases[f.code].group == group]
+    return next((f for f in members if phrases[f.code].compare), first)
+
+
+def chart_data(con: duckdb.DuckDBPyConnection, report: Report,
+               phrases: Mapping[str, Phrase] | None = None) -> tuple[SectionChart, ...]:
+    """One chart per section of ``report``: its headline stock or level's 走势 and its headline flow's 今年与去年."""
+    phrases = load_phrases() if phrases is None else phrases
+    out = []
+    for section in report.sections:
+        figures = section.figures
+        held = headline(figures, ("stock", "level"), phrases)
+        flow = headline(figures, ("flow",), phrases)
+        panels = ([trend_panel(con, report, held)] if held else []) + (
+            [years_panel(con, report, flow)] if flow else [])
+        if panels:
+            out.append(SectionChart(section.heading, tuple(panels)))
+    return tuple(out)
+
+
+# --- drawing ----------------------------------------------------------------------------------------------------------
+
+FONT_DIRS: tuple[Path, ...] = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts",
+                               Path.home() / ".local/share/fonts")
+FONT_FILES = ("NotoSansCJK-Regular.ttc", "NotoSansCJKsc-Regular.otf", "NotoSansSC-Regular.otf",
+              "NotoSansCJK-Regular.otf")
+FONT_FAMILY = "Noto Sans CJK SC"
+
+WIDTH_CM = 15.6  # the text width of an A4 page with 公文 margins (21 - 2.8 - 2.6)
+PANEL_CM = 6.4
+DPI = 200
+THIS_YEAR, LAST_YEAR, EMPHASIS = "#1f5a96", "#a9b8c8", "#c0392b"
+
+
+def cjk_font(dirs: Sequence[Path] = FONT_DIRS) -> Path | None:
+    """The first Noto Sans CJK (or Noto Sans SC) font file under ``dirs``."""
+    for name in FONT_FILES:
+        for root in dirs:
+            if root.is_dir():
+                found = next(iter(sorted(root.rglob(name))), None)
+                if found is not None:
+                    return found
+    return None
+
+
+def value_label(value: float, decimals: int) -> str:
+    """'532.10', '1,652': the number as a label shows it (万元 two decimals)."""
+    return f"{round_half_up(value, decimals):,.{decimals}f}"
+
+
+def _font_family(path: Path) -> str:
+    from matplotlib import font_manager
+
+    font_manager.fontManager.addfont(str(path))  # every face of a .ttc: JP, KR, SC, TC, HK
+    names = {f.name for f in font_manager.fontManager.ttflist if Path(f.fname) == path}
+    return FONT_FAMILY if FONT_FAMILY in names else sorted(names)[0]
+
+
+def render(chart: SectionChart, font: Path | None = None) -> bytes | None:
+    """``chart`` as a PNG at the page's text width (None, with a warning logged, when no CJK font is found)."""
+    font = font or cjk_font()
+    if font is None:
+        log.warning("No CJK font (Noto Sans CJK, Debian package fonts-noto-cjk) found: the report's charts are left out")
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure as MplFigure
+
+    family = _font_family(font)
+    with matplotlib.rc_context({"font.family": family, "font.size": 8.5, "axes.unicode_minus": False,
+                                "axes.spines.top": False, "axes.spines.right": False}):
+        n = len(chart.panels)
+        fig = MplFigure(figsize=(WIDTH_CM / 2.54, PANEL_CM * n / 2.54), dpi=DPI, layout="constrained")
+        for ax, panel in zip(fig.subplots(n, 1, squeeze=False)[:, 0], chart.panels, strict=True):
+            _draw(ax, panel)
+        out = io.BytesIO()
+        fig.savefig(out, format="png", dpi=DPI, facecolor="white")
+    return out.getvalue()
+
+
+def _draw(ax, panel: Panel) -> None:
+    x = list(range(len(panel.labels)))
+    colours = (THIS_YEAR, LAST_YEAR)
+    known = [v for _, vs in panel.series for v in vs if v is not None]
+    if panel.bars:
+        width = 0.38
+        for k, (name, values) in reversed(list(enumerate(panel.series))):
+            offset = -width / 2 if k == 0 else width / 2
+            ax.bar([i + offset for i in x], [math.nan if v is None else v for v in values], width, label=name,
+                   color=colours[k % 2], zorder=2)
+    else:
+        for k, (name, values) in reversed(list(enumerate(panel.series))):
+            ax.plot(x, [math.nan if v is None else v for v in values], marker="o", markersize=3, linewidth=1.8,
+                    label=name, color=colours[k % 2], zorder=2)
+    s, i = panel.highlight
+    value = panel.highlighted
+    if value is not None:
+        xi, y = i, value
+        if panel.bars:  # the bar outlined, its label above the taller bar of its pair
+            xi = i - 0.19 if len(panel.series) > 1 else i
+            ax.bar([xi], [value], 0.38, fill=False, edgecolor=EMPHASIS, linewidth=1.4, zorder=3)
+            y = max(v for _, vs in panel.series if (v := vs[i]) is not None)
+        else:
+            ax.plot([xi], [value], marker="o", markersize=6, color=EMPHASIS, zorder=3)
+        ax.annotate(f"{value_label(value, panel.decimals)}{panel.unit}", (xi, y), textcoords="offset points",
+                    xytext=(0, 5), ha="center", va="bottom", fontsize=8.5, color=EMPHASIS, fontweight="bold")
+    if known:
+        top, bottom = max(known), min(known)
+        if panel.bars or bottom >= 0 and (top - bottom) > 0.5 * top:
+            ax.set_ylim(0, top * 1.18 if top > 0 else 1)  # bars (and lines that span half their height) from 0
+        else:
+            pad = (top - bottom) * 0.25 or abs(top) * 0.05 or 1
+            ax.set_ylim(bottom - pad, top + pad * 1.3)
+            ax.text(0, 1.01, "（纵轴未从0开始）", transform=ax.transAxes, fontsize=7, color="#666666", va="bottom")
+    ax.set_title(panel.title, fontsize=10, loc="left", pad=14)
+    ax.set_ylabel(f"单位：{panel.unit}", fontsize=8)
+    ticks = ax.get_yticks()
+    places = 0 if all(float(t).is_integer() for t in ticks) else 1 if all(float(t * 10).is_integer() for t in ticks) else 2
+    ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.{places}f}")
+    ax.grid(axis="y", color="#dddddd", linewidth=0.6, zorder=0)
+    ax.set_xticks(x)
+    ax.set_xticklabels([_tick(label, k) for k, label in enumerate(panel.labels)], fontsize=7.5)
+    if len(panel.series) > 1:
+        handles, names = ax.get_legend_handles_labels()
+        ax.legend(handles[::-1], names[::-1], fontsize=8, frameon=False, loc="upper left", ncols=2,
+                  bbox_to_anchor=(0.62, 1.17))
+
+
+def _tick(label: str, k: int) -> str:
+    """'2024年6月' → '6月\\n2024年' on the first tick and at January, '7月' elsewhere (quarters likewise)."""
+    if "年" not in label or label.endswith("年"):
+        return label
+    year, rest = label.split("年", 1)
+    first = k == 0 or rest in ("1月", "一季度")
+    return f"{rest}\n{year}年" if first else rest
+
+
+
+def pictures(con: duckdb.DuckDBPyConnection, report: Report, font: Path | None = None) -> dict[str, bytes]:
+    """Each section's chart as a PNG, by section heading (``report_docx.to_docx``'s ``pictures``); empty, with a
+    warning logged, when no CJK font is found."""
+    font = font or cjk_font()
+    if font is None:
+        log.warning("No CJK font (Noto Sans CJK, Debian package fonts-noto-cjk) found: the report's charts are left out")
+        return {}
+    out = {}
+    for chart in chart_data(con, report):
+        png = render(chart, font)
+        if png is not None:
+            out[chart.heading] = png
+    return out
