@@ -171,10 +171,10 @@ DPI = 200
 THIS_YEAR, LAST_YEAR, EMPHASIS = "#1f5a96", "#a9b8c8", "#c0392b"
 
 
-def cjk_font(dirs: Sequence[Path] = FONT_DIRS) -> Path | None:
-    """The first Noto Sans CJK (or Noto Sans SC) font file under ``dirs``."""
+def cjk_font(dirs: Sequence[Path] | None = None) -> Path | None:
+    """The first Noto Sans CJK (or Noto Sans SC) font file under ``dirs`` (default ``FONT_DIRS``)."""
     for name in FONT_FILES:
-        for root in dirs:
+        for root in FONT_DIRS if dirs is None else dirs:
             if root.is_dir():
                 found = next(iter(sorted(root.rglob(name))), None)
                 if found is not None:
