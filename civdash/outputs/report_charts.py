@@ -45,7 +45,9 @@ TREND_PERIODS: dict[str, int] = {"month": 13, "quarter": 8}
 @dataclass(frozen=True)
 class Panel:
     """One chart's data, in the unit shown (万元 for 元). ``series``: (legend label, one value per x label, None
-    where no data); ``highlight``: (series index, x index) of the report's own figure, labelled with its value."""
+    where no data); ``highlight``: (series index, x index) of the report's own figure, labelled with its value;
+    ``incomplete``: the (series index, x index) of points lacking an expected township (数据不全, drawn hollow or
+    hatched), ``left_out`` the townships missing from them."""
 
     kind: PanelKind
     title: str  # '城市低保人数走势（近13个月）'
@@ -55,6 +57,8 @@ class Panel:
     series: tuple[tuple[str, tuple[float | None, ...]], ...]
     highlight: tuple[int, int]
     bars: bool = False
+    incomplete: tuple[tuple[int, int], ...] = ()
+    left_out: tuple[str, ...] = ()
 
     @property
     def highlighted(self) -> float | None:
@@ -84,6 +88,16 @@ def _values(con: duckdb.DuckDBPyConnection, code: str, start: date, end: date, g
     return out
 
 
+def _incomplete(con: duckdb.DuckDBPyConnection, code: str, start: date, end: date, grain: Grain, ytd: bool
+                ) -> dict[date, tuple[str, ...]]:
+    """The periods whose figure lacks an expected township, with their names (the rule of ``metrics.compare``)."""
+    return metrics.incomplete_buckets(con, [code], start, end, grain, ytd)
+
+
+def _names(*marked: dict[date, tuple[str, ...]]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(n for m in marked for names in m.values() for n in names))
+
+
 def _period_label(d: date, grain: Grain) -> str:
     if grain == "quarter":
         return f"{d.year}年{chinese_number((d.month - 1) // 3 + 1)}季度"
@@ -97,14 +111,16 @@ def trend_panel(con: duckdb.DuckDBPyConnection, report: Report, figure: Figure) 
     end = bucket_start(report.period.month, grain)
     step = 3 if grain == "quarter" else 1
     periods = [add_months(end, -step * k) for k in range(n - 1, -1, -1)]
-    values = _values(con, figure.code, periods[0], report.period.month, grain, report.period.kind == "ytd",
-                     figure.unit)
+    ytd = report.period.kind == "ytd"
+    values = _values(con, figure.code, periods[0], report.period.month, grain, ytd, figure.unit)
+    marked = _incomplete(con, figure.code, periods[0], report.period.month, grain, ytd)
     span = f"近{n}个月" if grain == "month" else f"近{n}个季度"
     return Panel(
         kind="trend", title=f"{figure.name}走势（{span}）", unit=figure.shown_unit,
         decimals=display_decimals(figure.unit, figure.decimals),
         labels=tuple(_period_label(p, grain) for p in periods),
         series=((figure.name, tuple(values.get(p) for p in periods)),), highlight=(0, n - 1),
+        incomplete=tuple((0, k) for k, p in enumerate(periods) if p in marked), left_out=_names(marked),
     )
 
 
@@ -119,14 +135,19 @@ def years_panel(con: duckdb.DuckDBPyConnection, report: Report, figure: Figure) 
         f"{m}月" for m in range(1, 13))
     now = _values(con, figure.code, date(this, 1, 1), report.period.month, grain, ytd, figure.unit)
     before = _values(con, figure.code, date(this - 1, 1, 1), date(this - 1, 12, 1), grain, ytd, figure.unit)
+    marked_now = _incomplete(con, figure.code, date(this, 1, 1), report.period.month, grain, ytd)
+    marked_before = _incomplete(con, figure.code, date(this - 1, 1, 1), date(this - 1, 12, 1), grain, ytd)
     current = starts.index(bucket_start(report.period.month, grain))
     what = "1-N月累计" if ytd else "分季度" if grain == "quarter" else "当月"
+    incomplete = [(0, k) for k, s in enumerate(starts) if s in marked_now and s <= report.period.month]
+    incomplete += [(1, k) for k, s in enumerate(starts) if date(this - 1, s.month, 1) in marked_before]
     return Panel(
         kind="years", title=f"{figure.name}：{this}年与{this - 1}年（{what}）", unit=figure.shown_unit,
         decimals=display_decimals(figure.unit, figure.decimals), labels=labels,
         series=((f"{this}年", tuple(now.get(s) if s <= report.period.month else None for s in starts)),
                 (f"{this - 1}年", tuple(before.get(date(this - 1, s.month, 1)) for s in starts))),
-        highlight=(0, current), bars=not ytd,
+        highlight=(0, current), bars=not ytd, incomplete=tuple(incomplete),
+        left_out=_names(marked_now, marked_before),
     )
 
 
@@ -219,51 +240,79 @@ def render(chart: SectionChart, font: Path | None = None) -> bytes | None:
 
 
 def _draw(ax, panel: Panel) -> None:
+    from matplotlib.ticker import MaxNLocator
+
     x = list(range(len(panel.labels)))
     colours = (THIS_YEAR, LAST_YEAR)
     known = [v for _, vs in panel.series for v in vs if v is not None]
-    if panel.bars:
-        width = 0.38
-        for k, (name, values) in reversed(list(enumerate(panel.series))):
-            offset = -width / 2 if k == 0 else width / 2
-            ax.bar([i + offset for i in x], [math.nan if v is None else v for v in values], width, label=name,
-                   color=colours[k % 2], zorder=2)
-    else:
-        for k, (name, values) in reversed(list(enumerate(panel.series))):
-            ax.plot(x, [math.nan if v is None else v for v in values], marker="o", markersize=3, linewidth=1.8,
-                    label=name, color=colours[k % 2], zorder=2)
+    marked = set(panel.incomplete)
+    for k, (name, values) in reversed(list(enumerate(panel.series))):
+        ys = [math.nan if v is None else v for v in values]
+        if panel.bars:
+            width = 0.38 if len(panel.series) > 1 else 0.6
+            offset = (-width / 2 if k == 0 else width / 2) if len(panel.series) > 1 else 0
+            bars = ax.bar([i + offset for i in x], ys, width, label=name, color=colours[k % 2], zorder=2)
+            for i, bar in enumerate(bars):
+                if (k, i) in marked:  # 数据不全: hatched and pale
+                    bar.set_hatch("////")
+                    bar.set_alpha(0.45)
+        else:
+            solid = [math.nan if (k, i) in marked else y for i, y in enumerate(ys)]
+            ax.plot(x, solid, marker="o", markersize=3, linewidth=1.8, label=name, color=colours[k % 2], zorder=2)
+            for i in (i for i in x if (k, i) in marked and not math.isnan(ys[i])):
+                for j in (i - 1, i + 1):  # the segments to an incomplete point dashed, the point hollow
+                    if 0 <= j < len(ys) and not math.isnan(ys[j]):
+                        ax.plot([i, j], [ys[i], ys[j]], linestyle=(0, (3, 2)), linewidth=1.4, color=colours[k % 2],
+                                zorder=2)
+                ax.plot([i], [ys[i]], marker="o", markersize=4, markerfacecolor="white", color=colours[k % 2],
+                        zorder=3)
     s, i = panel.highlight
     value = panel.highlighted
     if value is not None:
         xi, y = i, value
+        partial = (s, i) in marked
         if panel.bars:  # the bar outlined, its label above the taller bar of its pair
             xi = i - 0.19 if len(panel.series) > 1 else i
-            ax.bar([xi], [value], 0.38, fill=False, edgecolor=EMPHASIS, linewidth=1.4, zorder=3)
+            ax.bar([xi], [value], 0.38 if len(panel.series) > 1 else 0.6, fill=False, edgecolor=EMPHASIS,
+                   linewidth=1.4, zorder=3)
             y = max(v for _, vs in panel.series if (v := vs[i]) is not None)
         else:
-            ax.plot([xi], [value], marker="o", markersize=6, color=EMPHASIS, zorder=3)
-        ax.annotate(f"{value_label(value, panel.decimals)}{panel.unit}", (xi, y), textcoords="offset points",
-                    xytext=(0, 5), ha="center", va="bottom", fontsize=8.5, color=EMPHASIS, fontweight="bold")
+            ax.plot([xi], [value], marker="o", markersize=6, color=EMPHASIS, zorder=4,
+                    markerfacecolor="white" if partial else EMPHASIS, markeredgewidth=1.6)
+        label = f"{value_label(value, panel.decimals)}{panel.unit}" + ("（数据不全）" if partial else "")
+        values = panel.series[s][1]
+        before = next((v for v in reversed(values[:i]) if v is not None), None)
+        below = not panel.bars and before is not None and before > value  # a line coming down: the label under it
+        ax.annotate(label, (xi, y), textcoords="offset points", xytext=(0, -9 if below else 6),
+                    ha="right" if i > 0.8 * x[-1] else "center", va="top" if below else "bottom", fontsize=8.5,
+                    color=EMPHASIS, fontweight="bold", zorder=5,
+                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
     if known:
         top, bottom = max(known), min(known)
         if panel.bars or bottom >= 0 and (top - bottom) > 0.5 * top:
-            ax.set_ylim(0, top * 1.18 if top > 0 else 1)  # bars (and lines that span half their height) from 0
+            ax.set_ylim(0, top * 1.2 if top > 0 else 1)  # bars (and lines that span half their height) from 0
         else:
             pad = (top - bottom) * 0.25 or abs(top) * 0.05 or 1
-            ax.set_ylim(bottom - pad, top + pad * 1.3)
+            ax.set_ylim(bottom - pad * 1.6, top + pad * 1.4)  # room for a value label above or under the line
             ax.text(0, 1.01, "（纵轴未从0开始）", transform=ax.transAxes, fontsize=7, color="#666666", va="bottom")
     ax.set_title(panel.title, fontsize=10, loc="left", pad=14)
     ax.set_ylabel(f"单位：{panel.unit}", fontsize=8)
+    if panel.decimals == 0:
+        ax.yaxis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 5, 10], integer=True))
     ticks = ax.get_yticks()
     places = 0 if all(float(t).is_integer() for t in ticks) else 1 if all(float(t * 10).is_integer() for t in ticks) else 2
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.{places}f}")
     ax.grid(axis="y", color="#dddddd", linewidth=0.6, zorder=0)
     ax.set_xticks(x)
     ax.set_xticklabels([_tick(label, k) for k, label in enumerate(panel.labels)], fontsize=7.5)
+    if panel.incomplete:
+        shape = "斜线柱" if panel.bars else "空心点"
+        ax.set_xlabel(f"{shape}为数据不全：不含未报送的{'、'.join(panel.left_out)}", fontsize=7, color="#666666",
+                      loc="left")
     if len(panel.series) > 1:
         handles, names = ax.get_legend_handles_labels()
-        ax.legend(handles[::-1], names[::-1], fontsize=8, frameon=False, loc="upper left", ncols=2,
-                  bbox_to_anchor=(0.62, 1.17))
+        ax.legend(handles[::-1], names[::-1], fontsize=8, frameon=False, loc="lower right", ncols=2,
+                  bbox_to_anchor=(1.0, 1.0), borderaxespad=0.2)
 
 
 def _tick(label: str, k: int) -> str:

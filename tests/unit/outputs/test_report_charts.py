@@ -123,3 +123,15 @@ def test_without_a_cjk_font_no_pictures_and_a_warning(demo_con, tmp_path, monkey
         assert report_charts.render(report_charts.chart_data(demo_con, r)[0]) is None
     assert [rec.levelno for rec in caplog.records] == [logging.WARNING, logging.WARNING]
     assert "fonts-noto-cjk" in caplog.records[0].getMessage()
+
+
+def test_incomplete_points_are_marked_as_the_report_marks_them(made) -> None:
+    """新华乡 has not reported June 2025: the report's June figures say 数据不全, so do the charts' June points."""
+    r, charts = made
+    trend, years = charts[0].panels
+    persons = next(f for f in r.sections[0].figures if f.name == "城市低保人数")
+    funds = next(f for f in r.sections[0].figures if f.name == "城市低保资金支出")
+    assert "新华乡" in persons.mark and "新华乡" in funds.mark
+    assert trend.highlight in trend.incomplete and trend.left_out == ("新华乡",)
+    assert years.highlight in years.incomplete and "新华乡" in years.left_out
+    assert all(trend.series[s][1][x] is not None for s, x in trend.incomplete)
