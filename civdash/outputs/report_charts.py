@@ -188,6 +188,7 @@ FONT_FAMILY = "Noto Sans CJK SC"
 
 WIDTH_CM = 15.6  # the text width of an A4 page with 公文 margins (21 - 2.8 - 2.6)
 PANEL_CM = 6.4
+MARGIN_CM = {"top": 1.15, "bottom": 1.35, "left": 1.85, "right": 0.25}  # around each panel's plot area
 DPI = 200
 THIS_YEAR, LAST_YEAR, EMPHASIS = "#1f5a96", "#a9b8c8", "#c0392b"
 
@@ -231,8 +232,13 @@ def render(chart: SectionChart, font: Path | None = None) -> bytes | None:
     with matplotlib.rc_context({"font.family": family, "font.size": 8.5, "axes.unicode_minus": False,
                                 "axes.spines.top": False, "axes.spines.right": False}):
         n = len(chart.panels)
-        fig = MplFigure(figsize=(WIDTH_CM / 2.54, PANEL_CM * n / 2.54), dpi=DPI, layout="constrained")
-        for ax, panel in zip(fig.subplots(n, 1, squeeze=False)[:, 0], chart.panels, strict=True):
+        height = PANEL_CM * n
+        fig = MplFigure(figsize=(WIDTH_CM / 2.54, height / 2.54), dpi=DPI)
+        for k, panel in enumerate(chart.panels):  # fixed margins in cm (a layout engine would double the time)
+            top = height - k * PANEL_CM - MARGIN_CM["top"]
+            bottom = height - (k + 1) * PANEL_CM + MARGIN_CM["bottom"]
+            ax = fig.add_axes((MARGIN_CM["left"] / WIDTH_CM, bottom / height,
+                               (WIDTH_CM - MARGIN_CM["left"] - MARGIN_CM["right"]) / WIDTH_CM, (top - bottom) / height))
             _draw(ax, panel)
         out = io.BytesIO()
         fig.savefig(out, format="png", dpi=DPI, facecolor="white")

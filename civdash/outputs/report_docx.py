@@ -178,9 +178,8 @@ def to_docx(report: Report, pictures: Mapping[str, bytes] | None = None) -> byte
     table = doc.add_table(rows=1 + len(rows), cols=len(APPENDIX_HEADER))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for r, values in enumerate([APPENDIX_HEADER, *rows]):
-        for c, text in enumerate(values):
-            cell = table.cell(r, c)
+    for r, (row, values) in enumerate(zip(table.rows, [APPENDIX_HEADER, *rows], strict=True)):
+        for c, (cell, text) in enumerate(zip(row.cells, values, strict=True)):  # table.cell(r, c) walks the table
             p = cell.paragraphs[0]
             if 2 <= c <= 4 and r > 0:
                 p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
