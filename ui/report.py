@@ -69,6 +69,8 @@ def downloads(r: report.Report, container=st) -> None:
     word, markdown = container.columns(2)
     word.download_button("下载 Word 文档（.docx）", _docx(data.version(), r), file_name=report.file_name(r, "docx"),
                          mime=DOCX_MIME, icon=":material/description:", key="r_docx", width="stretch",
+                         help="A4 公文版式（仿宋_GB2312 正文、黑体标题），每个栏目附一幅图表（主要指标走势、今年与去年对比），"
+                              "文末附数据附表。",
                          on_click=access.downloaded(report.file_name(r, "docx"), page="汇报材料"))
     markdown.download_button("下载 Markdown（.md）", report.to_markdown(r).encode("utf-8"),
                              file_name=report.file_name(r, "md"), mime="text/markdown", icon=":material/download:",
