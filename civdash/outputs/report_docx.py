@@ -48,6 +48,9 @@ FALLBACKS: dict[str, tuple[str, str, str, str]] = {
 }
 GB2312_CHARSET = "86"
 
+# The appendix's columns (指标, 单位, 本期, 上期, 上年同期, 变化) across the text width; 变化 holds the longest text.
+APPENDIX_WIDTHS_CM = (3.0, 1.3, 1.9, 2.5, 1.9, 5.0)
+
 
 def _fonts(r_pr, name: str) -> None:
     r_fonts = r_pr.get_or_add_rFonts()
@@ -66,8 +69,10 @@ def _font(run: Run, name: str, size: float, bold: bool = False) -> Run:
 
 
 def _paragraph(doc, text: str, font: str, size: float, bold: bool = False,
-               align: WD_ALIGN_PARAGRAPH | None = None, indent: bool = False) -> Paragraph:
+               align: WD_ALIGN_PARAGRAPH | None = None, indent: bool = False, heading: bool = False) -> Paragraph:
     p = doc.add_paragraph()
+    if heading:
+        p.paragraph_format.keep_with_next = True  # a heading never ends a page on its own
     if align is not None:
         p.alignment = align
     if indent:
@@ -147,7 +152,6 @@ def _picture(doc, png: bytes) -> None:
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     p.paragraph_format.space_before = Pt(6)
     p.paragraph_format.space_after = Pt(6)
-    p.paragraph_format.keep_with_next = False
     p.add_run().add_picture(io.BytesIO(png), width=TEXT_WIDTH)
 
 
@@ -166,18 +170,25 @@ def to_docx(report: Report, pictures: Mapping[str, bytes] | None = None) -> byte
     _paragraph(doc, report.title, SONG, 22, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
     _paragraph(doc, report.date_line, FANGSONG, 14, align=WD_ALIGN_PARAGRAPH.CENTER)
     for section in report.sections:
-        _paragraph(doc, section.heading, HEI, 16)
+        _paragraph(doc, section.heading, HEI, 16, heading=True)
         _paragraph(doc, section.paragraph, FANGSONG, 16, indent=True)
         if section.heading in pictures:
             _picture(doc, pictures[section.heading])
     for note in report.notes:
         _paragraph(doc, note, FANGSONG, 14, indent=True)
 
-    _paragraph(doc, APPENDIX_TITLE, HEI, 16)
+    _paragraph(doc, APPENDIX_TITLE, HEI, 16, heading=True)
     rows = appendix_rows(report)
     table = doc.add_table(rows=1 + len(rows), cols=len(APPENDIX_HEADER))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    for column, width in zip(table.columns, APPENDIX_WIDTHS_CM, strict=True):
+        column.width = Cm(width)
+        for cell in column.cells:
+            cell.width = Cm(width)
+    header = table.rows[0]._tr.get_or_add_trPr()
+    header.append(OxmlElement("w:tblHeader"))  # the header row again on every page the table spans
     for r, (row, values) in enumerate(zip(table.rows, [APPENDIX_HEADER, *rows], strict=True)):
         for c, (cell, text) in enumerate(zip(row.cells, values, strict=True)):  # table.cell(r, c) walks the table
             p = cell.paragraphs[0]

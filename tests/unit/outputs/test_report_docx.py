@@ -136,3 +136,14 @@ def test_page_number_in_the_footer(made) -> None:
     footer = doc.sections[0].footer.paragraphs[0]
     instr = [t.text for t in footer._element.iter(qn("w:instrText"))]
     assert instr == [" PAGE "] and footer.text.startswith("— ") and footer.text.endswith(" —")
+
+
+def test_appendix_fits_the_text_width_and_repeats_its_header(made) -> None:
+    r, _, _, doc = made
+    [table] = doc.tables
+    widths = [c.width for c in table.columns]
+    assert abs(sum(widths) - report_docx.TEXT_WIDTH) < 635 * len(widths)  # within a twip a column
+    assert max(widths) == widths[-1]  # 变化, the longest text, the widest
+    assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    headings = [p for p in doc.paragraphs if p.text in {s.heading for s in r.sections}]
+    assert len(headings) == len(r.sections) and all(p.paragraph_format.keep_with_next for p in headings)
