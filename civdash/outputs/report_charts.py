@@ -19,9 +19,11 @@ up by file. Without one, ``render`` logs a warning and returns None: the documen
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import math
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -190,6 +192,7 @@ WIDTH_CM = 15.6  # the text width of an A4 page with 公文 margins (21 - 2.8 - 
 PANEL_CM = 6.4
 MARGIN_CM = {"top": 1.15, "bottom": 1.35, "left": 1.85, "right": 0.25}  # around each panel's plot area
 DPI = 200
+_DRAWING = threading.Lock()
 THIS_YEAR, LAST_YEAR, EMPHASIS = "#1f5a96", "#a9b8c8", "#c0392b"
 
 
@@ -209,7 +212,9 @@ def value_label(value: float, decimals: int) -> str:
     return f"{round_half_up(value, decimals):,.{decimals}f}"
 
 
+@functools.cache
 def _font_family(path: Path) -> str:
+    """The font's Simplified Chinese face, registered with matplotlib once per process."""
     from matplotlib import font_manager
 
     font_manager.fontManager.addfont(str(path))  # every face of a .ttc: JP, KR, SC, TC, HK
@@ -228,9 +233,11 @@ def render(chart: SectionChart, font: Path | None = None) -> bytes | None:
     matplotlib.use("Agg")
     from matplotlib.figure import Figure as MplFigure
 
-    family = _font_family(font)
-    with matplotlib.rc_context({"font.family": family, "font.size": 8.5, "axes.unicode_minus": False,
-                                "axes.spines.top": False, "axes.spines.right": False}):
+    # rc_context changes matplotlib's process-wide settings: one drawing at a time, so that a download in another
+    # session never draws with the settings restored under it (drawing holds the GIL anyway)
+    with _DRAWING, matplotlib.rc_context({"font.family": _font_family(font), "font.size": 8.5,
+                                          "axes.unicode_minus": False, "axes.spines.top": False,
+                                          "axes.spines.right": False}):
         n = len(chart.panels)
         height = PANEL_CM * n
         fig = MplFigure(figsize=(WIDTH_CM / 2.54, height / 2.54), dpi=DPI)

@@ -135,3 +135,19 @@ def test_incomplete_points_are_marked_as_the_report_marks_them(made) -> None:
     assert trend.highlight in trend.incomplete and trend.left_out == ("新华乡",)
     assert years.highlight in years.incomplete and "新华乡" in years.left_out
     assert all(trend.series[s][1][x] is not None for s, x in trend.incomplete)
+
+
+def test_drawings_at_once_in_several_sessions_are_the_same_picture(made) -> None:
+    """Pages of several people render at the same time: matplotlib's settings are process-wide, so the drawings take
+    turns; each thread's picture is the one drawn alone (with the Chinese font, not a fallback)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from matplotlib import font_manager
+
+    _, charts = made
+    alone = report_charts.render(charts[0])
+    registered = len(font_manager.fontManager.ttflist)
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(report_charts.render, [charts[0]] * 4))
+    assert together == [alone] * 4
+    assert len(font_manager.fontManager.ttflist) == registered  # the font is added once, not per drawing
