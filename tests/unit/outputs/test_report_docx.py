@@ -147,3 +147,15 @@ def test_appendix_fits_the_text_width_and_repeats_its_header(made) -> None:
     assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
     headings = [p for p in doc.paragraphs if p.text in {s.heading for s in r.sections}]
     assert len(headings) == len(r.sections) and all(p.paragraph_format.keep_with_next for p in headings)
+
+
+def test_without_a_cjk_font_the_document_is_written_without_pictures(made, demo_con, tmp_path, monkeypatch,
+                                                                      caplog) -> None:
+    r, _, _, doc = made
+    monkeypatch.setattr(report_charts, "FONT_DIRS", (tmp_path,))
+    with caplog.at_level("WARNING", logger="civdash.outputs.report_charts"):
+        bare = Document(io.BytesIO(report_docx.to_docx(r, report_charts.pictures(demo_con, r))))
+    assert len(bare.inline_shapes) == 0
+    assert not [rel for rel in bare.part.rels.values() if rel.reltype.endswith("/image")]
+    assert [p.text for p in bare.paragraphs if p.text] == [p.text for p in doc.paragraphs if p.text]  # no notice
+    assert "fonts-noto-cjk" in caplog.text
