@@ -164,17 +164,25 @@ def headline(figures: Sequence[Figure], kinds: Sequence[str], phrases: Mapping[s
     return next((f for f in members if phrases[f.code].compare), first)
 
 
+def worth_drawing(panel: Panel) -> bool:
+    """A 走势 of two periods or more; a 今年与去年 with last year's figures (data that start this year have none)."""
+    if panel.kind == "trend":
+        return sum(v is not None for v in panel.series[0][1]) >= 2
+    return any(v is not None for v in panel.series[1][1])
+
+
 def chart_data(con: duckdb.DuckDBPyConnection, report: Report,
                phrases: Mapping[str, Phrase] | None = None) -> tuple[SectionChart, ...]:
-    """One chart per section of ``report``: its headline stock or level's 走势 and its headline flow's 今年与去年."""
+    """One chart per section of ``report``: its headline stock or level's 走势 and its headline flow's 今年与去年, each
+    where the data make a chart (``worth_drawing``); a section without either has no chart."""
     phrases = load_phrases() if phrases is None else phrases
     out = []
     for section in report.sections:
         figures = section.figures
         held = headline(figures, ("stock", "level"), phrases)
         flow = headline(figures, ("flow",), phrases)
-        panels = ([trend_panel(con, report, held)] if held else []) + (
-            [years_panel(con, report, flow)] if flow else [])
+        panels = [p for p in ([trend_panel(con, report, held)] if held else []) + (
+            [years_panel(con, report, flow)] if flow else []) if worth_drawing(p)]
         if panels:
             out.append(SectionChart(section.heading, tuple(panels)))
     return tuple(out)

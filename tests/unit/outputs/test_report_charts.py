@@ -151,3 +151,30 @@ def test_drawings_at_once_in_several_sessions_are_the_same_picture(made) -> None
         together = list(pool.map(report_charts.render, [charts[0]] * 4))
     assert together == [alone] * 4
     assert len(font_manager.fontManager.ttflist) == registered  # the font is added once, not per drawing
+
+
+@pytest.fixture(scope="module")
+def november(tmp_path_factory: pytest.TempPathFactory):
+    """A bureau whose data start in November 2025."""
+    from civdash import demo
+    from civdash.store import db
+
+    path = tmp_path_factory.mktemp("november") / "november.duckdb"
+    demo.build(path, until=date(2025, 12, 1), first=date(2025, 11, 1))
+    con = db.connect(path, read_only=True)
+    yield con
+    con.close()
+
+
+def test_no_chart_without_the_data_for_one(november) -> None:
+    """Data since November: December's 走势 has two months, so it is drawn; there is no last year to set this year
+    against, so no 今年与去年; November alone makes no chart at all."""
+    december = report.build(november, ReportPeriod.of("ytd", date(2025, 12, 1)))
+    charts = report_charts.chart_data(november, december)
+    assert charts and all(p.kind == "trend" for c in charts for p in c.panels)
+    assert all(len([v for v in c.panels[0].series[0][1] if v is not None]) == 2 for c in charts)
+    sections_with_stocks = [s.heading for s in december.sections if any(f.kind != "flow" for f in s.figures)]
+    assert [c.heading for c in charts] == sections_with_stocks
+    alone = report.build(november, ReportPeriod.of("month", date(2025, 11, 1)))
+    assert report_charts.chart_data(november, alone) == ()
+    assert report_charts.pictures(november, alone) == {}
