@@ -13,7 +13,7 @@ import streamlit as st
 from civdash.analysis import report
 from civdash.analysis.report import ReportPeriod
 from civdash.domain.periods import add_months, bucket_start, month_key, parse_month
-from civdash.outputs import report_docx
+from civdash.outputs import report_charts, report_docx
 from ui import access, data, filters
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -53,9 +53,12 @@ def build(chosen: ReportPeriod, categories: list[str]) -> report.Report:
     return _build(data.version(), chosen, tuple(categories), date.today())
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _docx(r: report.Report) -> bytes:
-    return report_docx.to_docx(r)
+@st.cache_data(show_spinner="正在生成 Word 文档……", max_entries=32)
+def _docx(key: tuple[str, int], r: report.Report) -> bytes:
+    """The report as .docx with each section's chart (drawn from the same data version as its text)."""
+    with data.cursor() as cur:
+        pictures = report_charts.pictures(cur, r)
+    return report_docx.to_docx(r, pictures)
 
 
 def downloads(r: report.Report, container=st) -> None:
@@ -64,8 +67,10 @@ def downloads(r: report.Report, container=st) -> None:
         container.caption(access.DOWNLOAD_NEEDS_LOGIN)
         return
     word, markdown = container.columns(2)
-    word.download_button("下载 Word 文档（.docx）", _docx(r), file_name=report.file_name(r, "docx"), mime=DOCX_MIME,
-                         icon=":material/description:", key="r_docx", width="stretch",
+    word.download_button("下载 Word 文档（.docx）", _docx(data.version(), r), file_name=report.file_name(r, "docx"),
+                         mime=DOCX_MIME, icon=":material/description:", key="r_docx", width="stretch",
+                         help="A4 公文版式（仿宋_GB2312 正文、黑体标题），每个栏目附一幅图表（主要指标走势、今年与去年对比），"
+                              "文末附数据附表。",
                          on_click=access.downloaded(report.file_name(r, "docx"), page="汇报材料"))
     markdown.download_button("下载 Markdown（.md）", report.to_markdown(r).encode("utf-8"),
                              file_name=report.file_name(r, "md"), mime="text/markdown", icon=":material/download:",

@@ -21,8 +21,9 @@ reads "{name}为{value}" (flows: "{name}累计为{value}" in a 1–N月 report).
 
 Rounding (half up, 四舍五入, via ``units.round_half_up``):
 
-- amounts in 元 are written in 万元 with two decimals, trailing zeros dropped (532.10 → 532.1万元, 532.00 → 532万元);
-  a non-zero amount under 50元 (which would read 0万元) is written in 元 the same way;
+- amounts in 元 are written in 万元 with two decimals, always (532.10万元, 532.00万元: the house style of
+  ``units.format_value``, the same in the text, the appendix and the Word document); a non-zero amount under 50元
+  (which would read 0.00万元) is written in 元, trailing zeros dropped (30元, 12.5元);
 - other units with the catalog's decimals (head-counts 0), trailing zeros dropped; no thousands separators;
 - relative changes (同比, 环比) in percent with one decimal (3.0%): 增长/下降 (levels 提高/降低), and 持平 when the rounded
   percentage is 0.0; absolute changes (较上月) rounded like the value: 增加/减少, 与上月持平 when the rounded change is 0.
@@ -134,13 +135,21 @@ def _decimals(unit: str, decimals: int) -> int:
 
 
 def value_text(value: float, unit: str, decimals: int) -> str:
-    """A base-unit value as a report writes it, with its unit: '532.1万元', '1664人', '695.11元/人·月'."""
+    """A base-unit value as a report writes it, with its unit: '532.10万元', '1664人', '695.11元/人·月'."""
     shown = to_display(value, unit)
     assert shown is not None
     shown_unit = display_unit(unit)
-    if shown_unit != unit and value != 0 and round_half_up(shown, 2) == 0:
-        return f"{number_text(value, 2)}{unit}"  # 30元, not 0万元
-    return f"{number_text(shown, _decimals(unit, decimals))}{shown_unit}"
+    if shown_unit != unit:
+        if value != 0 and round_half_up(shown, 2) == 0:
+            return f"{number_text(value, 2)}{unit}"  # 30元, not 0.00万元
+        return f"{money_text(shown)}{shown_unit}"
+    return f"{number_text(shown, decimals)}{shown_unit}"
+
+
+def money_text(amount: float) -> str:
+    """An amount in 万元 as written: two decimals, always (532.1 → '532.10'); no separators."""
+    text = f"{round_half_up(float(amount), 2):.2f}"
+    return "0.00" if text == "-0.00" else text
 
 
 def _valid(x: object) -> bool:

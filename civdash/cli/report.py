@@ -12,9 +12,11 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+import duckdb
+
 from civdash import appdb
 from civdash.analysis import report
-from civdash.outputs import report_docx
+from civdash.outputs import report_charts, report_docx
 from civdash.store import db, integrity
 
 FORMATS = (".docx", ".md", ".txt")
@@ -33,10 +35,11 @@ def add_parser(sub: argparse._SubParsersAction, month: Callable[[str], date]) ->
     p.add_argument("--db", type=Path, default=None, help="数据库文件（默认为看板正在使用的数据库）")
 
 
-def render(r: report.Report, suffix: str) -> bytes:
-    """The report's bytes for a file ending in ``suffix`` (.docx, .md, .txt)."""
+def render(r: report.Report, suffix: str, con: duckdb.DuckDBPyConnection | None = None) -> bytes:
+    """The report's bytes for a file ending in ``suffix`` (.docx, .md, .txt); the .docx with each section's chart
+    when ``con`` (the database the report was built from) is given."""
     if suffix == ".docx":
-        return report_docx.to_docx(r)
+        return report_docx.to_docx(r, report_charts.pictures(con, r) if con is not None else None)
     return (report.to_markdown(r) if suffix == ".md" else report.to_text(r)).encode("utf-8")
 
 
@@ -54,11 +57,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         integrity.require_intact(con)  # never a report of wrong numbers: main() prints the refusal
         r = report.build(con, report.ReportPeriod.of(kind, args.period), args.sections)
+        written = render(r, suffix, con)
     except report.ReportRefused as exc:
         print(str(exc), file=sys.stderr)
         return 1
     finally:
         con.close()
-    args.output.write_bytes(render(r, suffix))
+    args.output.write_bytes(written)
     print(f"已生成：{args.output}（{r.title}，{len(r.sections)}个栏目，{len(r.figures)}项数据）")
     return 0

@@ -1,5 +1,5 @@
 """汇报材料 (pages/report.py): the text on screen is the report for the period and sections in the URL, switching the
-period kind changes it, and the downloads are that report as .docx and .md."""
+period kind changes it, and the downloads are that report as .docx (A4, with a chart per section) and .md."""
 
 from __future__ import annotations
 
@@ -83,6 +83,14 @@ def test_downloads_are_the_report_as_docx_and_markdown(app, clean, sql, download
     assert paragraphs[0] == "黔江区民政工作主要数据（2025年6月）"
     assert paragraphs[2:4] == ["一、社会救助", want.sections[0].paragraph]
     assert [[c.text for c in row.cells] for row in doc.tables[0].rows][1:] == [list(r) for r in report.appendix_rows(want)]
+    # on A4 with the 公文 margins, and each section's chart under its paragraph
+    section = doc.sections[0]
+    assert [round(x / 360000, 2) for x in (section.page_width, section.page_height, section.top_margin,
+                                           section.bottom_margin, section.left_margin, section.right_margin)] == [
+        21.0, 29.7, 3.7, 3.5, 2.8, 2.6]
+    assert len(doc.inline_shapes) == len(want.sections)
+    images = [rel.target_part.blob for rel in doc.part.rels.values() if rel.reltype.endswith("/image")]
+    assert len(images) == len(want.sections) and all(b.startswith(b"\x89PNG") for b in images)
     names = {b.proto.label: b.proto.url for b in at.get("download_button")}
     assert all(url for url in names.values())
 

@@ -89,7 +89,7 @@ def test_staff_download_the_report_as_word(new_page, server, sql, app_helpers):
     assert f"{households:.0f}户{persons:.0f}人" in body
     funds = sql("SELECT sum(value) FROM v_fact WHERE indicator_code = 'dibao_urban_funds'"
                 f" AND period BETWEEN '2025-01-01' AND '{JUNE}'")
-    shown = f"{funds / 1e4:.2f}".rstrip("0").rstrip(".")
+    shown = f"{funds / 1e4:.2f}"  # 万元 always with two decimals
     assert f"{shown}万元" in body
     on_screen = page.locator('[data-testid="stCode"]').inner_text()
     assert f"{households:.0f}户{persons:.0f}人" in on_screen and f"{shown}万元" in on_screen

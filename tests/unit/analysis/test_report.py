@@ -43,9 +43,9 @@ def trimmed(d: Decimal) -> str:
 
 
 def shown(value: float, unit: str, decimals: int) -> tuple[str, str]:
-    """(number, unit) as written: 元 in 万元 with two decimals, zeros dropped; others the catalog's decimals."""
+    """(number, unit) as written: 元 in 万元 with two decimals, always; others the catalog's decimals, zeros dropped."""
     if unit == "元":
-        return trimmed(half_up(value / 1e4, 2)), "万元"
+        return f"{half_up(value / 1e4, 2):f}", "万元"
     return trimmed(half_up(value, decimals)), unit
 
 
@@ -306,11 +306,13 @@ def test_relative_change_wording(value: float, base: float | None, level: bool, 
 
 @pytest.mark.parametrize(("value", "unit", "decimals", "text"), [
     (5_321_050, "元", 2, "532.11万元"),  # 532.105 half up
-    (5_321_000, "元", 2, "532.1万元"),
-    (5_320_000, "元", 2, "532万元"),
-    (5_320_049, "元", 2, "532万元"),
-    (30, "元", 2, "30元"),  # would read 0万元
-    (0, "元", 2, "0万元"),
+    (5_321_000, "元", 2, "532.10万元"),  # money keeps two decimals
+    (5_320_000, "元", 2, "532.00万元"),
+    (5_320_049, "元", 2, "532.00万元"),
+    (-5_320_000, "元", 2, "-532.00万元"),
+    (30, "元", 2, "30元"),  # would read 0.00万元
+    (12.5, "元", 2, "12.5元"),
+    (0, "元", 2, "0.00万元"),
     (1664, "人", 0, "1664人"),
     (45231, "人", 0, "45231人"),  # no thousands separators in running text
     (695.105, "元/人·月", 2, "695.11元/人·月"),
@@ -462,7 +464,7 @@ def test_docx_parsed_back(half_year: report.Report, expected: Expected) -> None:
     assert texts == want
     for p in doc.paragraphs:
         for run in p.runs:
-            assert run._element.rPr.rFonts.get(qn("w:eastAsia")) in ("宋体", "仿宋", "黑体")
+            assert run._element.rPr.rFonts.get(qn("w:eastAsia")) in ("宋体", "仿宋_GB2312", "黑体")
     assert doc.core_properties.title == half_year.title
     [table] = doc.tables
     cells = [[c.text for c in row.cells] for row in table.rows]

@@ -45,7 +45,10 @@ def test_docx_of_a_quarter_with_chosen_sections(demo_db: Path, tmp_path: Path) -
     expected = _report(demo_db, "quarter", ["社会救助", "养老服务"])
     texts = [p.text for p in doc.paragraphs]
     assert texts[0] == "黔江区民政工作主要数据（2025年第二季度）"
-    assert texts[2:6] == ["一、社会救助", expected.sections[0].paragraph, "二、养老服务", expected.sections[1].paragraph]
+    # each section's chart (a picture in a paragraph of its own) under its paragraph, as the page's download has it
+    assert texts[2:8] == ["一、社会救助", expected.sections[0].paragraph, "", "二、养老服务",
+                          expected.sections[1].paragraph, ""]
+    assert len(doc.inline_shapes) == 2
     assert len(doc.tables[0].rows) == 1 + len(expected.figures)
 
 
