@@ -3,6 +3,7 @@ projector; each saves as a PNG named for what it shows (indicator_视图_期间)
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Sequence
 from datetime import date
@@ -120,6 +121,13 @@ def shown(df: pd.DataFrame, unit: str, column: str = "value") -> pd.DataFrame:
     return out
 
 
+def label(text: object) -> str:
+    """A name people typed (a township, an indicator) as plotly.js shows it: as typed. plotly.js reads a subset of
+    HTML in every label, legend and hover text (``<b>``, ``<a href>``, ``<br>`` …), so ``<``, ``>`` and ``&`` are
+    written as entities, which it shows as the characters."""
+    return html.escape(str(text), quote=False)
+
+
 def _decimals(unit: str, decimals: int) -> int:
     return display_decimals(unit, decimals)
 
@@ -197,8 +205,8 @@ def trend(df: pd.DataFrame, unit: str, decimals: int, series: str = "series", he
     fig = go.Figure()
     for k, (name, part) in enumerate(df.groupby(series, sort=False)):
         values = [None if pd.isna(v) else float(v) for v in part.set_index("label").reindex(order)["shown"]]
-        fig.add_trace(_line(order, values, str(name), PALETTE[k % len(PALETTE)], unit, decimals, big,
-                            f"{name}<br>%{{x}}：{_hover_value('y', unit, decimals)}<extra></extra>"))
+        fig.add_trace(_line(order, values, label(name), PALETTE[k % len(PALETTE)], unit, decimals, big,
+                            f"%{{fullData.name}}<br>%{{x}}：{_hover_value('y', unit, decimals)}<extra></extra>"))
     values = pd.to_numeric(df["shown"], errors="coerce").dropna()
     broken = len(values) > 0 and values.min() > 0
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=order, **_ticks(order, big))
@@ -244,11 +252,11 @@ def ranking(df: pd.DataFrame, unit: str, decimals: int, height: int | None = Non
     the display unit; default the townships' plain mean) as a dashed line. ``zero=False`` lets the axis start near
     the smallest value, for figures that differ by a few per cent (per-person amounts)."""
     data = df.dropna(subset=["shown"]).sort_values("shown", ascending=False, kind="stable")
-    names, values = data["township"].astype(str).tolist(), [float(v) for v in data["shown"]]
+    names, values = [label(t) for t in data["township"]], [float(v) for v in data["shown"]]
     mean = average if average is not None else (sum(values) / len(values) if values else None)
     fig = go.Figure(go.Bar(
         y=names, x=values, orientation="h", name=display_unit(unit),
-        marker_color=[HIGHLIGHT if n == highlight else BAR for n in names],
+        marker_color=[HIGHLIGHT if highlight is not None and n == label(highlight) else BAR for n in names],
         text=[_text(v, unit, decimals) for v in values], textposition="outside", cliponaxis=False,
         constraintext="none", textfont=dict(size=_size(big)),
         hovertemplate=f"%{{y}}：{_hover_value('x', unit, decimals)}<extra></extra>",
@@ -285,6 +293,7 @@ def heatmap(df: pd.DataFrame, unit: str, decimals: int, township_order: list[str
     rows = [t for t in township_order if t in set(df["township"])] or list(dict.fromkeys(df["township"]))
     grid = df.pivot_table(index="township", columns="label", values="shown", aggfunc="first", sort=False)
     grid = grid.reindex(index=rows, columns=labels)
+    rows = [label(t) for t in rows]
     z = [[None if pd.isna(v) else float(v) for v in row] for row in grid.to_numpy()]
     fig = go.Figure(go.Heatmap(
         z=z, x=labels, y=rows, colorscale=BLUES, xgap=1, ygap=1, hoverongaps=False,
@@ -313,11 +322,12 @@ def choropleth(geojson_path: Path, df: pd.DataFrame, unit: str, decimals: int,
         fig.add_trace(go.Choropleth(
             geojson=geojson, featureidkey="properties.township", locations=missing, z=[0] * len(missing),
             colorscale=[[0, NO_VALUE], [1, NO_VALUE]], showscale=False, name="无数据",
-            marker=dict(line=dict(color="white", width=1)), hovertemplate="%{location}：无数据<extra></extra>"))
+            marker=dict(line=dict(color="white", width=1)), text=[label(t) for t in missing],
+            hovertemplate="%{text}：无数据<extra></extra>"))
     fig.add_trace(go.Choropleth(
         geojson=geojson, featureidkey="properties.township", locations=valued, z=[values[t] for t in valued],
         colorscale=BLUES, name=display_unit(unit), marker=dict(line=dict(color="white", width=1)),
-        colorbar=dict(title=dict(text=display_unit(unit)), thickness=14),
-        hovertemplate=f"%{{location}}：{_hover_value('z', unit, decimals)}<extra></extra>"))
+        colorbar=dict(title=dict(text=display_unit(unit)), thickness=14), text=[label(t) for t in valued],
+        hovertemplate=f"%{{text}}：{_hover_value('z', unit, decimals)}<extra></extra>"))
     fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
     return _style(fig, 520, False, legend=False)

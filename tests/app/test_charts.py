@@ -28,7 +28,7 @@ def test_trend_draws_each_series_with_its_values_and_labels_the_last_point() -> 
                                                        [1650.0, 1652.0, 1655.0])
     assert urban["text"] == ["", "", "1,655"]
     assert rural["y"] == [4210.0, 4198.0, None] and rural["text"] == ["", "4,198", ""]  # the last reported month
-    assert "城市低保人数<br>%{x}：%{y:,.0f}人" in urban["hovertemplate"]
+    assert "%{fullData.name}<br>%{x}：%{y:,.0f}人" in urban["hovertemplate"]  # the name is data, never template
     # The axis fits the data and says it does not start at 0.
     assert figure["layout"]["yaxis"]["rangemode"] == "normal"
     assert notes(figure) == ["单位：人（纵轴未从0开始）"]
@@ -138,3 +138,29 @@ def test_config_saves_a_named_png_at_twice_the_size() -> None:
 def test_values_in_yuan_are_shown_in_wan_yuan() -> None:
     df = charts.shown(pd.DataFrame({"value": [5_320_000.0, None]}), "元")
     assert df["shown"].tolist()[0] == 532.0 and df["shown"].isna().tolist()[1]
+
+
+HOSTILE = ["<b>粗</b>镇", '<a href="http://evil.example/x">点我</a>镇', "%{x}乡", "A&B街道"]
+AS_TYPED = ["&lt;b&gt;粗&lt;/b&gt;镇", '&lt;a href="http://evil.example/x"&gt;点我&lt;/a&gt;镇', "%{x}乡", "A&amp;B街道"]
+
+
+def test_names_people_typed_reach_plotly_as_text_never_as_its_html_or_templates(tmp_path) -> None:
+    """plotly.js reads <b>, <a href>, <br> … in labels: a township or indicator named so is shown as typed."""
+    towns = pd.DataFrame({"township": HOSTILE, "shown": [4.0, 3.0, 2.0, 1.0]})
+    bars = spec(charts.ranking(towns, "人", 0, highlight=HOSTILE[0]))["data"][0]
+    assert bars["y"] == AS_TYPED and bars["marker"]["color"][0] != bars["marker"]["color"][1]
+    assert not any(name in bars["hovertemplate"] for name in HOSTILE)
+    lines = spec(charts.trend(pd.DataFrame({"label": ["2025年6月"] * 4, "series": HOSTILE, "shown": [1.0] * 4}),
+                              "人", 0))["data"]
+    assert [t["name"] for t in lines] == AS_TYPED
+    assert all("%{fullData.name}" in t["hovertemplate"] and "%{x}乡" not in t["hovertemplate"] for t in lines)
+    grid = spec(charts.heatmap(towns.assign(label="2025年6月"), "人", 0, HOSTILE))["data"][0]
+    assert grid["y"] == AS_TYPED
+    shapes = tmp_path / "t.geojson"
+    shapes.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": n},
+         "geometry": {"type": "Polygon", "coordinates": [[[k, 0], [k + 1, 0], [k + 1, 1], [k, 1], [k, 0]]]}}
+        for k, n in enumerate(HOSTILE)]}), encoding="utf-8")
+    (valued,) = spec(charts.choropleth(shapes, towns, "人", 0))["data"]
+    assert valued["text"] == AS_TYPED and valued["locations"] == HOSTILE  # matched to the map by the name itself
+    assert "%{text}" in valued["hovertemplate"]
