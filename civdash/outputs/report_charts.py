@@ -245,7 +245,9 @@ def render(chart: SectionChart, font: Path | None = None) -> bytes | None:
     # session never draws with the settings restored under it (drawing holds the GIL anyway)
     with _DRAWING, matplotlib.rc_context({"font.family": _font_family(font), "font.size": 8.5,
                                           "axes.unicode_minus": False, "axes.spines.top": False,
-                                          "axes.spines.right": False}):
+                                          "axes.spines.right": False,
+                                          # names people typed ('$…$乡') are text, never matplotlib's TeX-like math
+                                          "text.parse_math": False}):
         n = len(chart.panels)
         height = PANEL_CM * n
         fig = MplFigure(figsize=(WIDTH_CM / 2.54, height / 2.54), dpi=DPI)

@@ -108,6 +108,19 @@ def test_png_is_a_picture_at_the_text_width(made) -> None:
         assert any(rgb == blue for _, rgb in colours)
 
 
+def test_names_with_dollar_signs_are_drawn_as_typed_not_as_math(made) -> None:
+    """An indicator or township named with '$' is text: matplotlib's math reading would draw '$x^2$' as a formula
+    and refuse an unbalanced '$\\frac{$' (no picture, no report)."""
+    from dataclasses import replace
+
+    _, charts = made
+    chart = charts[0]
+    hostile = replace(chart.panels[0], title="$\\frac{$城市低保人数", left_out=("$x^2$乡",),
+                      series=tuple(("$\\frac{$" + name, values) for name, values in chart.panels[0].series))
+    png = report_charts.render(replace(chart, panels=(hostile, *chart.panels[1:])))
+    assert png is not None and png.startswith(b"\x89PNG")
+
+
 def test_value_labels_keep_two_decimals_for_money() -> None:
     assert report_charts.value_label(532.1, 2) == "532.10"
     assert report_charts.value_label(0.125, 2) == "0.13"
