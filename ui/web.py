@@ -98,6 +98,13 @@ def _identity_provider_login(cookies: dict[str, str]) -> bool:
         return False
 
 
+def is_download(path: str) -> bool:
+    """Whether ``path`` is Streamlit's media route (``[base]/media/…``, the download buttons' files), not the app's own
+    static files (``[base]/static/media/…``: the fonts, among them the icon font; refused, every icon would show its
+    name in English, "dashboard" for the 总览 icon)."""
+    return "/media/" in path and "/static/media/" not in path
+
+
 class DownloadsNeedLogin:
     """ASGI middleware: a ``/media/…`` request is answered 403 (in Chinese) unless ``may_download``."""
 
@@ -105,7 +112,7 @@ class DownloadsNeedLogin:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and "/media/" in scope.get("path", ""):
+        if scope["type"] == "http" and is_download(scope.get("path", "")):
             cookies = Request(scope).cookies
             try:
                 allowed = await run_in_threadpool(may_download, cookies)

@@ -92,6 +92,10 @@ def test_media_goes_only_to_a_live_login(bureau) -> None:
         con.close()
     assert served(request(address, {web.COOKIE: token}))[0] == 403
     assert served(request("/_stcore/health"))[0] == 200  # only downloads are guarded
+    # The app's own fonts are no download: without them every icon shows its name ("dashboard", "lock") in English.
+    assert served(request("/static/media/MaterialSymbols-Rounded.nEdyypZU.woff2")) == (200, b"FILE")
+    assert served(request("/civ/static/media/SourceSansVF-Upright.ttf.woff2")) == (200, b"FILE")
+    assert served(request("/civ/media/0a1b2c3d.xlsx"))[0] == 403
 
 
 def test_without_accounts_media_goes_to_anyone(demo_env) -> None:
