@@ -10,8 +10,9 @@ from ui.access import Entry
 
 st.set_page_config(page_title="民政数据看板", page_icon="📊", layout="wide")
 
-from ui import access  # noqa: E402  (after set_page_config)
+from ui import access, frame  # noqa: E402  (after set_page_config)
 
+frame.localise()  # Streamlit's own English texts in Chinese (ui/frame.py LOCALE_CSS)
 meeting = st.query_params.get("meeting") == "1"
 login = st.Page("pages/login.py", title="登录", icon=":material/login:")
 groups = {
@@ -37,8 +38,12 @@ groups = {
     ],
 }
 entries = [e for group in groups.values() for e in group]
+routes = [e.page for e in entries] + [login]
+# An address naming no page opens 页面不存在 (Streamlit's own notice is in English): a hidden page at that address.
+if unknown := frame.unknown_address(p.url_path for p in routes):
+    routes.append(st.Page("pages/not_found.py", title="页面不存在", icon=":material/link_off:", url_path=unknown))
 # Every page is routable (a link opens it, or its refusal); the sidebar lists only what this person may open.
-navigation = st.navigation([e.page for e in entries] + [login], position="hidden")
+navigation = st.navigation(routes, position="hidden")
 entry = next((e for e in entries if e.page.url_path == navigation.url_path), None)
 try:
     access.refresh()  # the account read again on every run: a disabled or demoted account's open tab loses it now
