@@ -16,7 +16,9 @@ from ui import data
 _CSS = """
 <style>
   .civdash-stamp { color: #5b6770; font-size: 0.95rem; margin-top: -0.6rem; }
-  div[data-testid="stMetricValue"] { white-space: nowrap; font-size: clamp(1.5rem, 2.1vw, 2.25rem); }
+  /* A figure's size follows its card's width (cqi), so the longest unit (718.42元/人·月) fits four to a row at 1366. */
+  div[data-testid="stMetric"] { container-type: inline-size; }
+  div[data-testid="stMetricValue"] { white-space: nowrap; font-size: clamp(1.25rem, min(2.1vw, 12.5cqi), 2.25rem); }
   /* Long indicator names (孤儿和事实无人抚养儿童基本生活费) wrap instead of ending in "…". */
   [data-testid="stMetricLabel"] p, [data-testid="stMetricLabel"] div { white-space: normal !important;
       overflow: visible !important; text-overflow: clip !important; }
