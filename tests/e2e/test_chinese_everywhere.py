@@ -9,6 +9,8 @@ import re
 
 import pytest
 
+from tests.e2e.conftest import SCREENSHOTS
+
 pytestmark = pytest.mark.timeout(900)
 
 # Taken from the installed Streamlit's frontend bundle (streamlit/static/static/js: index, FileUploader, utils (file
@@ -94,6 +96,8 @@ def test_an_administrator_sees_no_english_of_streamlit_on_any_page(bureau_server
             drop.dispatch_event("dragenter", {"dataTransfer": transfer})
             drop.locator("> div:not([data-testid])").wait_for()  # the drag-over message
             assert "松开鼠标即可上传" in page.evaluate(SEEN)
+            SCREENSHOTS.mkdir(exist_ok=True)
+            drop.screenshot(path=str(SCREENSHOTS / "upload-dragging.png"))
             found[path].extend(english(page))
             drop.dispatch_event("dragleave", {"dataTransfer": transfer})
             assert "每个文件不超过50MB" in page.inner_text('[data-testid="stFileUploader"]')
