@@ -1,6 +1,7 @@
 """民政数据看板: entry point. Pages by role, shared settings; run with `streamlit run dashboard.py`."""
 
 import logging
+from pathlib import Path
 
 import streamlit as st
 
@@ -10,8 +11,9 @@ from ui.access import Entry
 
 st.set_page_config(page_title="民政数据看板", page_icon="📊", layout="wide")
 
-from ui import access  # noqa: E402  (after set_page_config)
+from ui import access, frame  # noqa: E402  (after set_page_config)
 
+frame.localise()  # Streamlit's own English texts in Chinese (ui/frame.py LOCALE_CSS)
 meeting = st.query_params.get("meeting") == "1"
 login = st.Page("pages/login.py", title="登录", icon=":material/login:")
 groups = {
@@ -37,8 +39,14 @@ groups = {
     ],
 }
 entries = [e for group in groups.values() for e in group]
+routes = [e.page for e in entries] + [login]
+# An address naming no page opens 页面不存在 (Streamlit's own notice is in English): a hidden page at that address.
+# A page file's own name is never one (/meeting?meeting=1: 会议模式 is then the default page, at "/").
+names = [p.url_path for p in routes] + [f.stem for f in (Path(__file__).parent / "pages").glob("*.py")]
+if unknown := frame.unknown_address(names):
+    routes.append(st.Page("pages/not_found.py", title="页面不存在", icon=":material/link_off:", url_path=unknown))
 # Every page is routable (a link opens it, or its refusal); the sidebar lists only what this person may open.
-navigation = st.navigation([e.page for e in entries] + [login], position="hidden")
+navigation = st.navigation(routes, position="hidden")
 entry = next((e for e in entries if e.page.url_path == navigation.url_path), None)
 try:
     access.refresh()  # the account read again on every run: a disabled or demoted account's open tab loses it now

@@ -1,4 +1,5 @@
-"""总览: what to ask about, yearly targets, then key figures by category with 同比/环比."""
+"""总览: the month and who has reported; key figures by category with 同比/环比 (the first category open, the rest
+collapsible, so the headline figures are above the fold at 1920×1080); then what to ask about and yearly targets."""
 
 import streamlit as st
 
@@ -19,6 +20,12 @@ missing = watch.not_reported(period)
 right.markdown(f"**{month_label(period)}** 已报送乡镇（街道）：**{reported}/{registered}** 个"
                + (f"；{plain(township_list(missing))}未报送，卡片上的合计不含其数据（标“数据不全”），增减按同口径计算"
                   if missing else ""))
+
+figures = data.metric("key_figures", period)
+st.caption(cards.reading_note(period))
+for number, (category, part) in enumerate(cards.by_category(figures, data.categories())):
+    with st.expander(cards.category_title(category, part), expanded=number == 0):
+        cards.key_figure_grid(part, period)
 
 attention, targets_col = st.columns([3, 2], gap="large")
 with attention:
@@ -42,11 +49,3 @@ with targets_col:
         with st.expander(f"乡镇（街道）目标（{len(town_targets)}项）"):
             for _, row in town_targets.iterrows():
                 watch.target_bar(row, month_label(period))
-
-figures = data.metric("key_figures", period)
-st.caption(cards.reading_note(period))
-for category in data.categories():
-    part = figures[(figures["category"] == category) & figures["value"].notna()]
-    if not part.empty:
-        st.subheader(plain(category))
-        cards.key_figure_grid(part, period)

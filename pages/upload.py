@@ -54,9 +54,11 @@ if not first:
                        key="upload_template",
                        on_click=access.downloaded(template_name(form_month.year, form_month.month), page="数据上传"))
 
-files = st.file_uploader("选择要上传的报表（可多选）", type=["xlsx", "xlsm", "xls", "ods", "csv", "txt"],
+limit_mb = DEFAULT_LIMITS.max_bytes // (1024 * 1024)
+files = st.file_uploader(f"选择要上传的报表（可多选，也可直接拖入此处；每个文件不超过{limit_mb}MB）",
+                         type=["xlsx", "xlsm", "xls", "ods", "csv", "txt"],
                          accept_multiple_files=True, key=up.uploader_key(),
-                         max_upload_size=DEFAULT_LIMITS.max_bytes // (1024 * 1024),
+                         max_upload_size=limit_mb,
                          help="支持 Excel（.xlsx/.xlsm/.xls）、WPS/LibreOffice（.ods）和 CSV；无需模板，原表直接上传。")
 if not files:
     st.caption("可直接上传各乡镇报表、明细表（期间 | 乡镇 | 指标 | 数值）或全区指标表；合并表头、单位行、合计行、"

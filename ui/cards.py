@@ -105,6 +105,21 @@ def key_figure(row: pd.Series, period: date, span: str, container=st, marked: bo
             st.caption(f":orange[{plain(texts['marks'])}]")
 
 
+def by_category(figures: pd.DataFrame, categories: list[str]) -> list[tuple[str, pd.DataFrame]]:
+    """``figures`` with a value, by category in catalog order (the bureau's core business, 社会救助, first); a
+    category without any value this month is left out."""
+    shown = figures[figures["value"].notna()]
+    parts = [(c, shown[shown["category"] == c]) for c in categories]
+    return [(c, part) for c, part in parts if not part.empty]
+
+
+def category_title(category: str, part: pd.DataFrame) -> str:
+    """An expander's title: the category, how many figures it holds, and '数据不全' when any of them lacks a
+    township, so a closed category still says so."""
+    marks = [m for m in part.get("missing", pd.Series(dtype=object)) if isinstance(m, tuple | list) and m]
+    return f"{plain(category)}（{len(part)}项{'，数据不全' if marks else ''}）"
+
+
 def key_figure_grid(figures: pd.DataFrame, period: date, columns: int = 4, big: bool = False) -> None:
     """Cards in rows of ``columns`` (stacking on a phone). When every card carries the same mark (新华乡 has not
     reported: all figures lack it), the grid says it once above the cards ('以下各项数据不全（…）'); else each card

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
+from urllib.parse import unquote, urlsplit
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
@@ -14,11 +16,33 @@ from ui import data
 _CSS = """
 <style>
   .civdash-stamp { color: #5b6770; font-size: 0.95rem; margin-top: -0.6rem; }
-  div[data-testid="stMetricValue"] { white-space: nowrap; font-size: clamp(1.5rem, 2.1vw, 2.25rem); }
+  /* A figure's size follows its card's width (cqi), so the longest unit (718.42元/人·月) fits four to a row at 1366. */
+  div[data-testid="stMetric"] { container-type: inline-size; }
+  div[data-testid="stMetricValue"] { white-space: nowrap; font-size: clamp(1.25rem, min(2.1vw, 12.5cqi), 2.25rem); }
   /* Long indicator names (孤儿和事实无人抚养儿童基本生活费) wrap instead of ending in "…". */
   [data-testid="stMetricLabel"] p, [data-testid="stMetricLabel"] div { white-space: normal !important;
       overflow: visible !important; text-overflow: clip !important; }
   @media (max-width: 640px) { .civdash-stamp { font-size: 0.85rem; } }
+</style>
+"""
+
+# Streamlit's own English that neither its config nor its API can change (docs/architecture.md, "Chinese
+# everywhere"): the file uploader's button, the text it shows while a file is dragged over it and its size/type line
+# (the page's label says both in Chinese), the keyboard "Skip to main content" link, and the toolbar over tables,
+# charts and code (Search, Download as CSV, Show/hide columns, Fullscreen, Copy to clipboard: the pages offer their
+# own Chinese downloads and copy button). Text is replaced, not covered: the English glyphs get no size, the Chinese
+# comes from ::after, so what a person sees and what a screen reader is given by the visible text agree.
+LOCALE_CSS = """
+<style>
+  [data-testid="stFileUploaderDropzone"] > span > button [data-testid="stMarkdownContainer"] p,
+  [data-testid="stFileUploaderDropzone"] > div:not([data-testid]) > *,
+  [data-testid="stSkipToContent"] { font-size: 0 !important; }
+  [data-testid="stFileUploaderDropzone"] > span > button [data-testid="stMarkdownContainer"] p::after {
+      content: "选择文件"; font-size: 0.875rem; }
+  [data-testid="stFileUploaderDropzone"] > div:not([data-testid]) > *::after { content: "松开鼠标即可上传";
+      font-size: 1rem; }
+  [data-testid="stSkipToContent"]::after { content: "跳到主要内容"; font-size: 1rem; }
+  [data-testid="stFileUploaderDropzoneInstructions"], [data-testid="stElementToolbar"] { display: none !important; }
 </style>
 """
 
@@ -77,6 +101,30 @@ def require_navigation() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def localise() -> None:
+    """``LOCALE_CSS`` on every page, 会议模式 and refusals included (dashboard.py, every run). A style-only st.html
+    takes no room on the page."""
+    st.html(LOCALE_CSS)
+
+
+def unknown_address(url_paths: Iterable[str]) -> str | None:
+    """The page name of the browser's address when it names none of ``url_paths`` (and is one path segment, as page
+    addresses are), else None.
+
+    Streamlit answers an address that names no page with an English notice ("Page not found … Running the app's main
+    page") and runs the main page. dashboard.py instead adds a hidden page at this address (pages/not_found.py), so
+    the address opens a Chinese page saying so. ``st.context.url`` is the address as the browser sent it on the
+    session's first run (a mistyped link is always a first run: it is typed or opened, not reached by clicking); a
+    guess that is wrong only adds a page no address reaches.
+    """
+    path = unquote(urlsplit(st.context.url or "").path)
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    name = path.strip("/").removeprefix(base).strip("/")
+    if not name or "/" in name or name in set(url_paths):
+        return None
+    return name
 
 
 def demo_tag() -> str:

@@ -154,11 +154,10 @@ def add_indicator_form(inds: Sequence[Indicator]) -> None:
     st.subheader("新增指标")
     with st.form("indicator_add"):
         _indicator_fields("ind_add_", inds)
-        st.text_input("代码（英文，可不填）", key="ind_add_code", placeholder="如 nursing_beds；不填则自动生成")
 
-        def add() -> None:
+        def add() -> None:  # the code is made up (custom_N): people name an indicator by its name
             spec = _indicator_input("ind_add_")
-            act("indicator_add", registry.add_indicator, spec, code=st.session_state.get("ind_add_code"),
+            act("indicator_add", registry.add_indicator, spec,
                 done=f"已新增指标“{spec.name.strip()}”", clear=[f"ind_add_{f}" for f in INDICATOR_FIELDS])
 
         st.form_submit_button("新增指标", on_click=add, type="primary", key="ind_add_submit")

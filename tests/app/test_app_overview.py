@@ -34,7 +34,55 @@ def test_overview_opens_clean_on_latest_month(app, sql, clean):
     assert at.selectbox(key="period").value == "2025-06"
     assert at.selectbox(key="period").options[0] == "2025年6月"
     categories = [c for (c,) in sql.con.execute("SELECT DISTINCT category FROM indicator").fetchall()]
-    assert set(categories) <= {s.value for s in at.subheader}
+    assert set(categories) == {re.sub(r"（.*", "", e.label) for e in at.expander if "目标" not in e.label}
+
+
+def main_sequence(at) -> list[str]:
+    """What the page's main area shows, top to bottom, as 'kind:text' (expanders as 'expander:label:open|closed')."""
+    out = []
+
+    def walk(node) -> None:
+        kind = node.type
+        if kind == "expander":
+            out.append(f"expander:{node.label}:{'open' if node.proto.expanded else 'closed'}")
+        elif kind in ("title", "subheader", "metric", "caption"):
+            out.append(f"{kind}:{getattr(node, 'label', None) or node.value}")
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at.main)
+    return out
+
+
+@pytest.mark.timeout(120)
+def test_headline_figures_come_first_with_social_assistance_open_and_the_rest_collapsible(app, sql, cards, fmt_value,
+                                                                                         clean):
+    """Above the fold a leader sees the month, who has reported and 社会救助's cards (the catalog's first category,
+    open); every other category is an expander, closed, titled with its count and 数据不全 (新华乡 has not reported
+    June); 重点关注 and the targets come after the figures."""
+    at = app()
+    clean(at)
+    seq = main_sequence(at)
+    expanders = [x for x in seq if x.startswith("expander:") and "目标" not in x]
+    rows = sql.con.execute("SELECT category, count(*) FROM indicator GROUP BY category ORDER BY min(sort_order)"
+                           ).fetchall()
+    assert expanders == [f"expander:{c}（{n}项，数据不全）:{'open' if k == 0 else 'closed'}"
+                         for k, (c, n) in enumerate(rows)]
+    assert rows[0][0] == "社会救助"
+    first_card = seq.index("metric:城市低保户数")
+    assert seq.index("title:民政工作总览") < seq.index(expanders[0]) < first_card
+    assert first_card < seq.index("subheader:重点关注") and seq.index(expanders[-1]) < seq.index("subheader:重点关注")
+    # the open category's cards come first and hold the district's values
+    metrics = [x.removeprefix("metric:") for x in seq if x.startswith("metric:")]
+    social = [n for (n,) in sql.con.execute("SELECT name FROM indicator WHERE category = '社会救助' ORDER BY sort_order"
+                                            ).fetchall()]
+    assert metrics[: len(social)] == social
+    shown = cards(at)
+    assert shown["城市低保户数"].value == fmt_value(district_month(sql, "dibao_urban_households"), "户")
+    # a closed category's cards are there for whoever opens it, with their values
+    assert shown["居家适老化改造户数"].value == fmt_value(district_ytd(sql, "aging_retrofit_households"), "户")
+    inside = next(e for e in at.expander if e.label.startswith("养老服务"))
+    assert "居家适老化改造户数" in [m.label for m in inside.metric]
 
 
 @pytest.mark.timeout(120)

@@ -70,9 +70,11 @@ RENDERED = """([busy, cards, sparks]) => {
         .filter(e => e.getBoundingClientRect().width > 0 && e.getBoundingClientRect().height > 0).length;
     return document.querySelectorAll('[data-testid="stMetricValue"]').length >= cards && drawn >= sparks;
 }"""
+# textContent, not innerText: 总览's closed categories hold their cards without drawing them (innerText is empty).
 FIGURES = """() => [...document.querySelectorAll('[data-testid="stMetric"]')].map(m => [
-    (m.querySelector('[data-testid="stMetricLabel"]') || {innerText: ''}).innerText.trim(),
-    (m.querySelector('[data-testid="stMetricValue"]') || {innerText: ''}).innerText.trim()])"""
+    (m.querySelector('[data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"]') || {textContent: ''})
+        .textContent.trim(),
+    (m.querySelector('[data-testid="stMetricValue"]') || {textContent: ''}).textContent.trim()])"""
 SPARKS = """() => [...document.querySelectorAll('[data-testid="stMetricChart"] svg, [data-testid="stMetricChart"] canvas')]
     .filter(e => e.getBoundingClientRect().width > 0 && e.getBoundingClientRect().height > 0).length"""
 
