@@ -7,21 +7,13 @@ from __future__ import annotations
 
 import pytest
 
+from tests.app.test_app_meeting import TITLES  # the demo's seven slides, as AppTest reads them
 from tests.e2e.conftest import SCREENSHOTS, TRUNCATED_VALUES
 
 pytestmark = pytest.mark.timeout(600)
 
-TITLES = [
-    "核心指标（2025年6月当月 · 1-6月累计）",
-    "城市低保人数、农村低保人数走势（近24个月，各月当月数）",
-    "农村低保资金支出1-6月累计：今年与去年",
-    "农村低保人数乡镇排名前15名（2025年6月当月，共29个乡镇）",
-    "年度目标完成情况（截至2025年6月，1-6月累计）",
-    "社区APP注册用户数走势（近24个月，各月当月数）",
-    "重点关注（2025年6月当月）",
-]
 CHART_SLIDES = {2, 3, 4, 6}
-CHARTS = '[data-testid="stVegaLiteChart"], [data-testid="stPlotlyChart"]'
+CHARTS = '[data-testid="stPlotlyChart"]'
 ROOMS = {"1920x1080": (1920, 1080), "1366x768": (1366, 768), "1024x768": (1024, 768)}
 
 # Everything a slide shows, as boxes: the title, the stamp, each chart, card, progress bar, text block and the
