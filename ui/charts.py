@@ -146,13 +146,15 @@ def _size(big: bool) -> int:
     return 22 if big else 16
 
 
-def _unit_note(unit: str, note: str = "") -> dict[str, Any]:
-    """'单位：万元' above the value axis, read horizontally (a rotated axis title is hard to read in Chinese)."""
-    return dict(text=f"单位：{display_unit(unit)}{note}", xref="paper", yref="paper", x=0, y=1, xanchor="left",
-                yanchor="bottom", yshift=8, showarrow=False, name="unit")
+def _unit_line(unit: str, note: str = "") -> str:
+    """'单位：万元', read horizontally above the value axis (a rotated axis title is hard to read in Chinese)."""
+    return f"单位：{display_unit(unit)}{note}"
 
 
-def _style(fig: go.Figure, height: int, big: bool, legend: bool = True) -> go.Figure:
+def _style(fig: go.Figure, height: int, big: bool, legend: bool = True, unit_line: str | None = None) -> go.Figure:
+    """The house style. ``unit_line`` ('单位：人…') heads the legend (one row above the plot, left to right:
+    the unit, then the series, wrapping as one block on a narrow screen, so the two never overlap), or stands
+    alone top left on a chart without a legend."""
     size = _size(big)
     fig.update_layout(
         height=height,
@@ -160,21 +162,27 @@ def _style(fig: go.Figure, height: int, big: bool, legend: bool = True) -> go.Fi
         hoverlabel=dict(font=dict(family=FONT, size=size)),
         margin=dict(l=10, r=40, t=70 if legend else 50, b=10),
         showlegend=legend,
-        legend=dict(orientation="h", x=1, xanchor="right", y=1, yanchor="bottom", font=dict(size=size),
-                    title_text=""),
+        legend=dict(orientation="h", x=0, xanchor="left", y=1, yanchor="bottom", font=dict(size=size),
+                    title=dict(text=(unit_line + "　") if legend and unit_line else "", side="left",
+                               font=dict(size=size))),
         separators=".,",
     )
+    if unit_line and not legend:
+        fig.add_annotation(text=unit_line, xref="paper", yref="paper", x=0, y=1, xanchor="left", yanchor="bottom",
+                           yshift=8, showarrow=False, name="unit")
     fig.update_xaxes(tickfont=dict(size=size), automargin=True, showgrid=False)
     fig.update_yaxes(tickfont=dict(size=size), automargin=True, gridcolor="rgba(128,128,128,0.25)")
     return fig
 
 
 def _ticks(labels: list[str], big: bool) -> dict[str, Any]:
-    """At most 9 (6 in 会议模式) period labels, evenly spaced and always the latest one, unrotated; a mark such as
-    '（数据不全）' on a line of its own."""
-    step = -(-len(labels) // (6 if big else 9))
+    """At most 7 (5 in 会议模式) period labels, evenly spaced and always the latest one, unrotated, the year above
+    the month ('2025年' / '6月') and a mark such as '（数据不全）' on a line of its own: they fit side by side even
+    in the narrow chart of a 1024-wide screen."""
+    step = -(-len(labels) // (5 if big else 7))
     shown = labels[::-1][::step][::-1]
-    return dict(tickvals=shown, ticktext=[t.replace("（", "<br>（", 1) for t in shown], tickangle=0)
+    return dict(tickvals=shown, ticktext=[t.replace("年", "年<br>", 1).replace("（", "<br>（", 1) for t in shown],
+                tickangle=0)
 
 
 def _line(x: list[str], values: list[float | None], name: str, colour: str, unit: str, decimals: int, big: bool,
@@ -211,8 +219,7 @@ def trend(df: pd.DataFrame, unit: str, decimals: int, series: str = "series", he
     broken = len(values) > 0 and values.min() > 0
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=order, **_ticks(order, big))
     fig.update_yaxes(rangemode="normal", tickformat=",~f", zeroline=True)
-    fig.add_annotation(**_unit_note(unit, "（纵轴未从0开始）" if broken else ""))
-    _style(fig, height, big)
+    _style(fig, height, big, unit_line=_unit_line(unit, "（纵轴未从0开始）" if broken else ""))
     _room_for_end_labels(fig, big)
     return fig
 
@@ -239,8 +246,7 @@ def year_over_year(df: pd.DataFrame, unit: str, decimals: int, height: int = 440
     fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05)
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=months)
     fig.update_yaxes(rangemode="tozero", tickformat=",~f")
-    fig.add_annotation(**_unit_note(unit))
-    _style(fig, height, big)
+    _style(fig, height, big, unit_line=_unit_line(unit))
     _room_for_end_labels(fig, big)
     return fig
 
@@ -273,10 +279,10 @@ def ranking(df: pd.DataFrame, unit: str, decimals: int, height: int | None = Non
         low, high = min(values), max(values)
         pad = (high - low) * 0.15 or abs(low) * 0.05 or 1
         fig.update_xaxes(range=[low - pad, high + pad])
-    fig.add_annotation(**_unit_note(unit, "" if zero else "（横轴未从0开始）"))
+
     rows = max(len(names), 1)
     height = height or max(260, (38 if big else 30) * rows + 110)
-    _style(fig, height, big, legend=False)
+    _style(fig, height, big, legend=False, unit_line=_unit_line(unit, "" if zero else "（横轴未从0开始）"))
     # A given height shared by many townships: names and values shrink to their row rather than overlap.
     fitted = max(11, min(_size(big), int((height - 110) / rows * 0.85)))
     fig.update_yaxes(tickfont_size=fitted)

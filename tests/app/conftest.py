@@ -235,8 +235,14 @@ class Chart:
         return self.figure["layout"]
 
     def notes(self) -> list[str]:
-        """The texts written on the chart (unit note, average line's label)."""
-        return [a["text"] for a in self.layout.get("annotations", [])]
+        return chart_notes(self.figure)
+
+
+def chart_notes(figure: dict) -> list[str]:
+    """The texts written on a Plotly figure: its annotations (an average line's label, a unit line without a legend)
+    and the unit line that heads its legend."""
+    title = figure["layout"].get("legend", {}).get("title", {}).get("text", "").strip("　")
+    return [a["text"] for a in figure["layout"].get("annotations", [])] + ([title] if title else [])
 
 
 def plotly_charts(at: AppTest) -> list[Chart]:

@@ -7,6 +7,7 @@ import json
 import pandas as pd
 import pytest
 
+from tests.app.conftest import chart_notes
 from ui import charts
 
 
@@ -14,8 +15,7 @@ def spec(fig) -> dict:
     return json.loads(fig.to_json())
 
 
-def notes(figure: dict) -> list[str]:
-    return [a["text"] for a in figure["layout"].get("annotations", [])]
+notes = chart_notes
 
 
 def test_trend_draws_each_series_with_its_values_and_labels_the_last_point() -> None:
@@ -37,13 +37,13 @@ def test_trend_draws_each_series_with_its_values_and_labels_the_last_point() -> 
     assert spec(charts.trend(df, "人", 0, big=True))["layout"]["font"]["size"] > figure["layout"]["font"]["size"]
 
 
-def test_a_long_trend_labels_at_most_nine_periods_and_always_the_latest() -> None:
+def test_a_long_trend_labels_at_most_seven_periods_and_always_the_latest() -> None:
     labels = [f"{2022 + (m - 1) // 12}年{(m - 1) % 12 + 1}月" for m in range(7, 42)] + ["2025年6月（数据不全）"]
     df = pd.DataFrame({"label": labels, "series": "城市低保人数", "shown": [float(k) for k in range(len(labels))]})
     axis = spec(charts.trend(df, "人", 0))["layout"]["xaxis"]
-    assert len(axis["tickvals"]) <= 9 and axis["tickvals"][-1] == "2025年6月（数据不全）"
-    assert axis["ticktext"][-1] == "2025年6月<br>（数据不全）" and axis["tickangle"] == 0
-    assert len(spec(charts.trend(df, "人", 0, big=True))["layout"]["xaxis"]["tickvals"]) <= 6
+    assert len(axis["tickvals"]) <= 7 and axis["tickvals"][-1] == "2025年6月（数据不全）"
+    assert axis["ticktext"][-1] == "2025年<br>6月<br>（数据不全）" and axis["tickangle"] == 0  # fits 1024 wide
+    assert len(spec(charts.trend(df, "人", 0, big=True))["layout"]["xaxis"]["tickvals"]) <= 5
 
 
 def test_amounts_are_in_wan_yuan_with_two_decimals() -> None:
