@@ -35,6 +35,7 @@ inds = {i.code: i for i in data.indicators()}
 labels = metrics.bucket_labels(df, grain)
 incomplete = data.metric("incomplete_buckets", tuple(codes), start, end, grain=grain, ytd=ytd, townships=tuple(towns))
 df["label"] = [marks.period_label(labels[p], p in incomplete) for p in df["period"]]
+open_points = {marks.period_label(labels[p], True) for p in incomplete}  # drawn open: 数据不全
 df["indicator"] = df["indicator_code"].map(lambda c: inds[c].name)
 df["series"] = df["township"] + " " + df["indicator"] if "township" in df else df["indicator"]
 chosen_towns = [t.name for t in data.township_list() if t.id in towns]
@@ -48,7 +49,7 @@ for unit, part in df.groupby(df["indicator_code"].map(lambda c: inds[c].unit), s
     part = charts.shown(part, unit)
     cumulative = ytd and any(inds[c].kind == "flow" for c in part["indicator_code"])
     view = ("" if grain == "month" else f"按{GRAINS[grain]}") + ("累计" if cumulative else "") + "趋势"
-    charts.show(charts.trend(part, unit, decimals), charts.listing(chosen_towns, counted="个乡镇"),
+    charts.show(charts.trend(part, unit, decimals, incomplete=open_points), charts.listing(chosen_towns, counted="个乡镇"),
                 charts.listing(part["indicator"]), view, charts.month_span(start, end))
     tables.wide_table(part, "label", "series", unit, decimals, "时期")
 

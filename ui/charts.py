@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -186,13 +186,16 @@ def _ticks(labels: list[str], big: bool) -> dict[str, Any]:
 
 
 def _line(x: list[str], values: list[float | None], name: str, colour: str, unit: str, decimals: int, big: bool,
-          hover: str) -> go.Scatter:
+          hover: str, hollow: Collection[str] = ()) -> go.Scatter:
     """A line with its last value written beside it: right of the point at the chart's right edge, above it
-    elsewhere (this year's line stops mid-year)."""
+    elsewhere (this year's line stops mid-year). Points at the labels in ``hollow`` (periods some township has not
+    reported, 数据不全) are drawn as open circles, as the Word report's charts draw them."""
     last = max((i for i, v in enumerate(values) if v is not None), default=None)
+    size = 9 if big else 7
     return go.Scatter(
         x=x, y=values, name=name, mode="lines+markers+text", line=dict(width=4 if big else 3, color=colour),
-        marker=dict(size=9 if big else 7),
+        marker=dict(size=[size + 4 if t in hollow else size for t in x],
+                    symbol=["circle-open" if t in hollow else "circle" for t in x], line=dict(width=2.5)),
         text=[_text(v, unit, decimals) if i == last else "" for i, v in enumerate(values)],
         textposition="middle right" if last == len(x) - 1 else "top center",
         textfont=dict(size=_size(big), color=colour), cliponaxis=False, hovertemplate=hover)
@@ -206,15 +209,17 @@ def _room_for_end_labels(fig: go.Figure, big: bool) -> None:
 
 
 def trend(df: pd.DataFrame, unit: str, decimals: int, series: str = "series", height: int = 440,
-          big: bool = False) -> go.Figure:
-    """Lines over ``label`` (ordered as given) for each ``series``; values in ``shown``. The value axis fits the
-    data; where it does not start at 0 the unit note says so."""
+          big: bool = False, incomplete: Collection[str] = ()) -> go.Figure:
+    """Lines over ``label`` (ordered as given) for each ``series``; values in ``shown``; the points at the labels in
+    ``incomplete`` (数据不全) drawn open. The value axis fits the data; where it does not start at 0 the unit note
+    says so."""
     order = list(dict.fromkeys(df["label"]))
     fig = go.Figure()
     for k, (name, part) in enumerate(df.groupby(series, sort=False)):
         values = [None if pd.isna(v) else float(v) for v in part.set_index("label").reindex(order)["shown"]]
         fig.add_trace(_line(order, values, label(name), PALETTE[k % len(PALETTE)], unit, decimals, big,
-                            f"%{{fullData.name}}<br>%{{x}}：{_hover_value('y', unit, decimals)}<extra></extra>"))
+                            f"%{{fullData.name}}<br>%{{x}}：{_hover_value('y', unit, decimals)}<extra></extra>",
+                            hollow=set(incomplete)))
     values = pd.to_numeric(df["shown"], errors="coerce").dropna()
     broken = len(values) > 0 and values.min() > 0
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=order, **_ticks(order, big))

@@ -70,6 +70,8 @@ def test_default_table_equals_sql_per_month(app, sql, clean, figures):
         assert line["x"] == df.index.tolist()
         assert line["y"] == pytest.approx(df[line["name"]].tolist())
         assert line["text"][-1] == f"{df[line['name']].iloc[-1]:,.0f}" and not any(line["text"][:-1])
+        # June lacks 新华乡: its point is drawn open, every other one filled
+        assert line["marker"]["symbol"] == ["circle"] * (len(df) - 1) + ["circle-open"]
     assert trend.notes() == ["单位：人（纵轴未从0开始）"]
     # This year against last: bars by month, last year's twelve and this year's six.
     month = monthly(sql, "dibao_urban_persons")

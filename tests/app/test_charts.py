@@ -37,6 +37,14 @@ def test_trend_draws_each_series_with_its_values_and_labels_the_last_point() -> 
     assert spec(charts.trend(df, "人", 0, big=True))["layout"]["font"]["size"] > figure["layout"]["font"]["size"]
 
 
+def test_a_period_some_township_has_not_reported_is_drawn_open() -> None:
+    df = pd.DataFrame({"label": ["2025年5月", "2025年6月（数据不全）"], "series": "城市低保人数", "shown": [1671.0, 1664.0]})
+    (line,) = spec(charts.trend(df, "人", 0, incomplete={"2025年6月（数据不全）"}))["data"]
+    assert line["marker"]["symbol"] == ["circle", "circle-open"]
+    (line,) = spec(charts.trend(df, "人", 0))["data"]
+    assert line["marker"]["symbol"] == ["circle", "circle"]
+
+
 def test_a_long_trend_labels_at_most_seven_periods_and_always_the_latest() -> None:
     labels = [f"{2022 + (m - 1) // 12}年{(m - 1) % 12 + 1}月" for m in range(7, 42)] + ["2025年6月（数据不全）"]
     df = pd.DataFrame({"label": labels, "series": "城市低保人数", "shown": [float(k) for k in range(len(labels))]})
