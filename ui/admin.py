@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from civdash.access import accounts, audit, auth
+from civdash.domain import times
 from civdash.outputs import audit_export
 from ui import access, data, frame
 
@@ -158,7 +159,7 @@ def account_forms(names: Sequence[str]) -> None:
 
 def audit_filters() -> tuple[date, date, str | None, list[str]]:
     """日期范围 (the last 30 days by default), 用户 (everyone named in the log) and 操作; all in the URL."""
-    today = date.today()
+    today = times.today_beijing()
     days, who, what = st.columns([2, 1, 2], vertical_alignment="bottom")
     chosen = days.date_input("日期范围", value=(today - timedelta(days=29), today), max_value=today,
                              key="audit_days", bind="query-params", format="YYYY-MM-DD")

@@ -7,6 +7,7 @@ from datetime import date
 import streamlit as st
 
 from civdash.analysis import table
+from civdash.domain import times
 from civdash.outputs import export
 from ui import data
 
@@ -29,7 +30,7 @@ def _xlsx(key: tuple[str, int], request: table.TableRequest, made_on: date) -> b
 
 
 def xlsx(request: table.TableRequest) -> bytes:
-    return _xlsx(data.version(), request, date.today())
+    return _xlsx(data.version(), request, times.today_beijing())
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -12,6 +12,7 @@ import streamlit as st
 
 from civdash.analysis import report
 from civdash.analysis.report import ReportPeriod
+from civdash.domain import times
 from civdash.domain.periods import add_months, bucket_start, month_key, parse_month
 from civdash.outputs import report_charts, report_docx
 from ui import access, data, filters
@@ -50,7 +51,7 @@ def _build(key: tuple[str, int], chosen: ReportPeriod, categories: tuple[str, ..
 
 def build(chosen: ReportPeriod, categories: list[str]) -> report.Report:
     """The report (raises ``report.ReportRefused`` with a Chinese message)."""
-    return _build(data.version(), chosen, tuple(categories), date.today())
+    return _build(data.version(), chosen, tuple(categories), times.today_beijing())
 
 
 @st.cache_data(show_spinner="正在生成 Word 文档……", max_entries=32)

@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from civdash.analysis import metrics
-from civdash.domain import spreadsheet, townships
+from civdash.domain import spreadsheet, times, townships
 from civdash.domain.periods import month_label
 from civdash.domain.spreadsheet import TEXT
 from civdash.store import queries
@@ -96,7 +96,7 @@ def progress_xlsx(con: duckdb.DuckDBPyConnection, grid: MonthGrid, first: date, 
         ws = book.add_worksheet(name)
         ws.write_string(0, 0, heading, title)
         ws.write_string(1, 0, f"说明：{FULL}＝当月各乡镇报送过的指标都已报送；{PARTIAL}＝只报送了其中一部分；"
-                              f"{NONE}＝没有任何数据。制表日期：{date.today():%Y年%m月%d日}", line)
+                              f"{NONE}＝没有任何数据。制表日期：{times.today_beijing():%Y年%m月%d日}", line)
         ws.write_string(3, 0, str(table.index.name), head)
         for c, col in enumerate(table.columns, start=1):
             ws.write_string(3, c, str(col), head)

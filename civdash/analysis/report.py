@@ -46,7 +46,7 @@ import duckdb
 import pandas as pd
 
 from civdash.analysis import marks, metrics
-from civdash.domain import catalog, townships
+from civdash.domain import catalog, times, townships
 from civdash.domain.periods import add_months, bucket_start, month_label, partial_months, ytd_label, ytd_missing
 from civdash.domain.units import display_unit, round_half_up, to_display
 from civdash.store.paths import DATA_DIR
@@ -312,7 +312,8 @@ def build(
     notes = _notes(con, covered[-1])
     if period.kind == "ytd" and (missing := ytd_missing(period.month, covered[0])):
         notes = (f"注：本年累计数自{covered[0].month}月起{missing}。", *notes)
-    return Report(f"{district}民政工作主要数据（{label}）", district, period, made_on or date.today(), tuple(out), notes)
+    return Report(f"{district}民政工作主要数据（{label}）", district, period, made_on or times.today_beijing(), tuple(out),
+                  notes)
 
 
 def _covered_months(con: duckdb.DuckDBPyConnection, period: ReportPeriod) -> list[date]:

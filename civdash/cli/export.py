@@ -16,7 +16,7 @@ import duckdb
 
 from civdash import appdb
 from civdash.analysis import table
-from civdash.domain import catalog, townships
+from civdash.domain import catalog, times, townships
 from civdash.domain.names import normalize_name
 from civdash.domain.periods import GRAINS
 from civdash.outputs import export
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         result = table.build(con, request)
     finally:
         con.close()
-    data = export.to_xlsx(result, date.today()) if suffix == ".xlsx" else export.to_csv(result, args.encoding)
+    data = export.to_xlsx(result, times.today_beijing()) if suffix == ".xlsx" else export.to_csv(result, args.encoding)
     args.output.write_bytes(data)
     print(f"已导出：{args.output}（{result.title}，{result.data_rows}行另加合计，{len(result.columns)}个指标）")
     return 0

@@ -10,6 +10,8 @@ from typing import Literal
 
 import numpy as np
 
+from civdash.domain import times
+
 Grain = Literal["month", "quarter", "year"]
 GRAINS: dict[str, str] = {"month": "月", "quarter": "季", "year": "年"}
 
@@ -51,7 +53,7 @@ def months_between(start: date, end: date) -> int:
 
 
 def last_complete_month(today: date | None = None) -> date:
-    return add_months(month_start(today or date.today()), -1)
+    return add_months(month_start(today or times.today_beijing()), -1)
 
 
 def bucket_start(d: date, grain: Grain) -> date:

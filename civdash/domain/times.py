@@ -33,6 +33,12 @@ def now_beijing() -> datetime:
     return datetime.now(BEIJING)
 
 
+def today_beijing() -> date:
+    """Today as a person in China counts it — the Beijing day, whatever the server's own zone (a server kept in UTC
+    is still on yesterday until 08:00 Beijing time)."""
+    return now_beijing().date()
+
+
 def utc_now() -> datetime:
     """Now, as the database stores times: UTC without a zone."""
     return datetime.now(UTC).replace(tzinfo=None)

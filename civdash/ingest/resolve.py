@@ -27,6 +27,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from civdash.domain import times
 from civdash.domain.periods import month_from_number, month_label, month_number, month_numbers
 from civdash.ingest.checks import apply_rules
 from civdash.ingest.context import Context
@@ -219,7 +220,7 @@ def _worked_out_again(facts: pd.DataFrame, stored: pd.DataFrame, sheets: Sequenc
 def _future(facts: pd.DataFrame, sheets: Sequence[SheetResult], today: date | None = None) -> None:
     """A month after the current one cannot have been reported yet: a year typed wrong (2052 for 2025) is an error
     at the first cell that holds it, one per sheet and month."""
-    now = month_number(today or date.today())
+    now = month_number(today or times.today_beijing())
     late = facts[facts["month"].to_numpy() > now]
     for (sheet, month), group in late.groupby(["sheet", "month"], sort=True):
         sheets[int(sheet)].error(f"期间{month_label(month_from_number(int(month)))}晚于本月（{month_label(month_from_number(now))}），"

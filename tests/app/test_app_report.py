@@ -11,6 +11,7 @@ from docx import Document
 
 from civdash.analysis import report
 from civdash.analysis.report import ReportPeriod
+from civdash.domain import times
 from tests.app.conftest import shown as displayed
 
 PAGE = "pages/report.py"
@@ -20,7 +21,7 @@ ALL = ["社会救助", "儿童福利", "残疾人福利", "养老服务", "智�
 
 def expected(sql, kind: str, month: date = JUNE, sections: list[str] | None = None) -> report.Report:
     """The report built on the session's demo snapshot (a byte-identical copy of the file the app serves)."""
-    return report.build(sql.con, ReportPeriod.of(kind, month), sections, made_on=date.today())
+    return report.build(sql.con, ReportPeriod.of(kind, month), sections, made_on=times.today_beijing())
 
 
 def shown_text(at) -> str:

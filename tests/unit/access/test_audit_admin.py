@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 
 from civdash.access import accounts, audit, auth
+from civdash.domain import times
 from civdash.outputs import audit_export
 from civdash.store import db
 
@@ -94,11 +95,11 @@ def test_the_log_table_and_filters(con) -> None:
         ("王主任", "修改指标与乡镇", "新增乡镇（街道）", ""),
         ("（未登录）", "登录失败", "=cmd|' /C calc'!A0", "用户名不存在"),
         ("李静", "上传数据", "第3批", "文件：6月.xlsx；新增5条")]
-    start, end = audit_export.day_bounds(date.today(), date.today())
+    start, end = audit_export.day_bounds(times.today_beijing(), times.today_beijing())
     assert end - start == timedelta(days=1)
     assert len(audit.entries(con, start=start, end=end)) == 3
-    assert audit.entries(con, *audit_export.day_bounds(date.today() - timedelta(days=2),
-                                                       date.today() - timedelta(days=1))).empty
+    assert audit.entries(con, *audit_export.day_bounds(times.today_beijing() - timedelta(days=2),
+                                                       times.today_beijing() - timedelta(days=1))).empty
 
 
 def test_the_exports_read_back_with_formulas_neutralised(con) -> None:

@@ -12,6 +12,7 @@ from docx import Document
 from civdash.analysis import report
 from civdash.analysis.report import ReportPeriod
 from civdash.cli.main import main
+from civdash.domain import times
 from civdash.store import db
 
 
@@ -23,7 +24,7 @@ def demo_db(demo_path: Path) -> Path:
 def _report(path: Path, kind: str, sections: list[str] | None = None) -> report.Report:
     con = db.connect(path, read_only=True)
     try:
-        return report.build(con, ReportPeriod.of(kind, date(2025, 6, 1)), sections, made_on=date.today())
+        return report.build(con, ReportPeriod.of(kind, date(2025, 6, 1)), sections, made_on=times.today_beijing())
     finally:
         con.close()
 

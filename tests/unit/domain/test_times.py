@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pandas as pd
 
-from civdash.domain import times
+from civdash.domain import periods, times
 
 
 def test_a_stored_utc_time_is_shown_eight_hours_later() -> None:
@@ -26,3 +26,18 @@ def test_a_beijing_day_begins_at_four_in_the_afternoon_utc_the_day_before() -> N
 
     assert beijing_day_utc(date(2025, 6, 1)) == datetime(2025, 5, 31, 16, 0)
     assert day_bounds(date(2025, 6, 1), date(2025, 6, 30)) == (datetime(2025, 5, 31, 16, 0), datetime(2025, 6, 30, 16, 0))
+
+
+def test_today_is_the_beijing_day_even_on_a_server_kept_in_utc(monkeypatch) -> None:
+    """At 17:00 UTC on 30 November it is already 1 December in Beijing: the audit log's default range, the report's
+    date, the last complete month and the newest month a file may hold count from that day (they used the server's
+    own date, so a UTC server showed no audit entry of the day before 08:00)."""
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[override]
+            instant = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
+            return instant.astimezone(tz) if tz else instant.replace(tzinfo=None)
+
+    monkeypatch.setattr(times, "datetime", Clock)
+    assert times.today_beijing() == date(2026, 12, 1)
+    assert periods.last_complete_month() == date(2026, 11, 1)  # November is over in Beijing

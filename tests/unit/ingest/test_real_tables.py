@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import duckdb
 import pytest
 
-from civdash.domain import catalog, townships
+from civdash.domain import catalog, times, townships
 from civdash.ingest.commit import CommitError
 from civdash.ingest.upload import Options, Plan, commit, prepare
 from civdash.store import db
@@ -157,7 +155,8 @@ def test_a_next_month_reported_as_its_own_amount_is_left_as_it_was(con) -> None:
 def test_a_period_after_the_current_month_is_an_error_and_nothing_is_saved(con, year: int) -> None:
     rows = [[f"黔江区{year}年1月城市低保统计表"], ["乡镇", "城市低保人数"], ["城东", 20], ["城南", 9]]
     plan = upload(con, rows, name=f"{year}年1月.xlsx")
-    assert said(plan, "error") == [f"B3：期间{year}年1月晚于本月（{date.today().year}年{date.today().month}月），"
+    today = times.today_beijing()
+    assert said(plan, "error") == [f"B3：期间{year}年1月晚于本月（{today.year}年{today.month}月），"
                                    "还不可能有数据：请检查年份或月份是否写错（如把2025年写成了2052年）"]
     long_rows = [["期间", "乡镇", "指标", "数值"], ["2025-06", "城东", "城市低保人数", 20],
                  [f"{year}-06", "城东", "城市低保人数", 21]]
