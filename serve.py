@@ -1,5 +1,6 @@
 """The dashboard as served: Streamlit runs ``dashboard.py`` with the dashboard's own HTTP routes and middleware
-(``ui/web.py``: the HttpOnly login cookie, downloads only to a live login). Start it with
+(``ui/web.py``: the HttpOnly login cookie, downloads only to a live login, the empty world map plotly.js asks for
+before it draws the township map). Start it with
 ``streamlit run serve.py`` (scripts/run.sh does)."""
 
 import streamlit as st
