@@ -8,6 +8,7 @@ import pytest
 
 from tests.app.test_app_meeting import counter, slide_title
 from tests.upload_fixtures import read
+from ui import data
 
 pytestmark = pytest.mark.timeout(240)
 PAGE = "pages/registry.py"
@@ -72,11 +73,12 @@ def test_admin_adds_a_slide_and_one_without_data_is_skipped(real_app, real_env, 
     at.text_input(key="ind_add_name").input("养老机构护理型床位数")
     at.selectbox(key="ind_add_category").set_value("养老服务")
     at.selectbox(key="ind_add_unit").set_value("张")
-    at.text_input(key="ind_add_code").input("nursing_beds")
     at = at.button(key="ind_add_submit").click().run()
     clean(at)
+    with data.cursor() as cur:  # the code the registry made up for it
+        (code,) = cur.execute("SELECT code FROM indicator WHERE name = '养老机构护理型床位数'").fetchone()
     at.selectbox(key="slide_kind").set_value("ranking")
-    at.multiselect(key="slide_codes").set_value(["nursing_beds"])
+    at.multiselect(key="slide_codes").set_value([code])
     at = at.button(key="slide_add_submit").click().run()
     clean(at)
     assert [s.value for s in at.success] == ["已在第9页增加“乡镇排名：养老机构护理型床位数”"]
