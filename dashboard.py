@@ -1,7 +1,6 @@
-"""民政数据看板: entry point. Pages by role, shared settings; run with `streamlit run dashboard.py`."""
+"""民政数据看板: the script each session runs. Pages by role, shared settings; served by `streamlit run serve.py`."""
 
 import logging
-from pathlib import Path
 
 import streamlit as st
 
@@ -42,8 +41,7 @@ entries = [e for group in groups.values() for e in group]
 routes = [e.page for e in entries] + [login]
 # An address naming no page opens 页面不存在 (Streamlit's own notice is in English): a hidden page at that address.
 # A page file's own name is never one (/meeting?meeting=1: 会议模式 is then the default page, at "/").
-names = [p.url_path for p in routes] + [f.stem for f in (Path(__file__).parent / "pages").glob("*.py")]
-if unknown := frame.unknown_address(names):
+if unknown := frame.unknown_address([p.url_path for p in routes] + frame.page_files()):
     routes.append(st.Page("pages/not_found.py", title="页面不存在", icon=":material/link_off:", url_path=unknown))
 # Every page is routable (a link opens it, or its refusal); the sidebar lists only what this person may open.
 navigation = st.navigation(routes, position="hidden")

@@ -4,7 +4,7 @@ import time
 
 import streamlit as st
 
-from ui import access, frame
+from ui import access, data, frame
 
 frame.page_header("登录")
 if access.user() is not None and st.session_state.pop("login_redirect", False):
@@ -23,7 +23,7 @@ if access.oidc_settings():
     if st.user.get("is_logged_in", False):
         st.warning("您已通过统一身份认证登录，但账号没有本系统的角色，请联系系统管理员开通。")
     st.caption("也可以使用本系统的用户名和密码登录：")
-if not access.accounts_exist():
+if not data.accounts_exist():
     st.info("尚未建立账户。请系统管理员在服务器上运行 `python -m civdash users add 用户名 --role admin` 创建第一个"
             "管理员账户（尚无正式数据库时会同时建立），再用该账户登录。", icon=":material/info:")
     st.stop()

@@ -237,14 +237,7 @@ def may_download() -> bool:
     """Downloads go to a logged-in person wherever accounts exist — every download is recorded under a name, and
     the server hands a file only to a browser with a live login (``web.DownloadsNeedLogin``); without accounts
     (the demo) to anyone."""
-    return user() is not None or not accounts_exist()
-
-
-def accounts_exist() -> bool:
-    if data.is_demo():
-        return False
-    with data.cursor() as cur:
-        return bool(auth.users(cur))
+    return user() is not None or not data.accounts_exist()
 
 
 def sidebar(groups: dict[str, list[Entry]], login_page: st.Page) -> None:

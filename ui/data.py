@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from civdash import appdb
+from civdash.access import auth
 from civdash.analysis import metrics
 from civdash.domain import catalog, townships
 from civdash.store import db, ducklake, integrity
@@ -64,6 +65,15 @@ def _integrity(key: tuple[str, int]) -> integrity.Report | None:
 def is_demo() -> bool:
     with cursor() as cur:
         return db.is_demo(cur)
+
+
+def accounts_exist() -> bool:
+    """True when the dashboard has accounts (never in the demo): then uploads, administration and downloads need a
+    login (``access.may_download``, ``web.may_download``)."""
+    if is_demo():
+        return False
+    with cursor() as cur:
+        return bool(auth.users(cur))
 
 
 @st.cache_data(show_spinner=False)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Iterable
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import streamlit as st
@@ -107,6 +109,12 @@ def localise() -> None:
     """``LOCALE_CSS`` on every page, 会议模式 and refusals included (dashboard.py, every run). A style-only st.html
     takes no room on the page."""
     st.html(LOCALE_CSS)
+
+
+@functools.cache
+def page_files() -> list[str]:
+    """The names of the page files (pages/*.py, without .py): addresses Streamlit itself may route to."""
+    return sorted(f.stem for f in (Path(__file__).resolve().parents[1] / "pages").glob("*.py"))
 
 
 def unknown_address(url_paths: Iterable[str]) -> str | None:

@@ -85,10 +85,10 @@ def may_download(cookies: dict[str, str]) -> bool:
     """A download goes to a browser whose login cookie is a live login session, or one logged in through the
     identity provider; to anyone only where the dashboard has no accounts (the demo). The pages offer downloads by
     the same rule (``access.may_download``)."""
-    if data.is_demo() or _identity_provider_login(cookies):
+    if not data.accounts_exist() or _identity_provider_login(cookies):
         return True
     with data.cursor() as cur:
-        return auth.session_user(cur, cookies.get(COOKIE)) is not None or not auth.users(cur)
+        return auth.session_user(cur, cookies.get(COOKIE)) is not None
 
 
 def _identity_provider_login(cookies: dict[str, str]) -> bool:
