@@ -94,6 +94,20 @@ def accounts_exist() -> bool:
         return bool(auth.users(cur))
 
 
+def township_accounts_exist() -> bool:
+    """True when an enabled township account (乡镇填报员) exists (read at most every ``ACCOUNTS_TTL`` seconds)."""
+    return False if is_demo() else _township_accounts(database()[0])
+
+
+ACCOUNTS_TTL = 10
+
+
+@st.cache_data(show_spinner=False, ttl=ACCOUNTS_TTL)
+def _township_accounts(where: str) -> bool:
+    with cursor(scope.EVERYTHING) as cur:
+        return any(u.scoped and not u.disabled for u in auth.users(cur))
+
+
 @st.cache_data(show_spinner=False)
 def _indicators(key: Key) -> list[catalog.Indicator]:
     with cursor(key[2]) as cur:

@@ -189,3 +189,25 @@ def test_the_map_draws_only_the_accounts_township(app, names, ids, downloads, tm
     assert maps, "the map is drawn"
     assert others_named(json.dumps(maps, ensure_ascii=False), names, {names[0]}) == []
     assert [f["properties"]["township"] for f in maps[0]["data"][0]["geojson"]["features"]] == [names[0]]
+
+
+def test_once_a_township_account_exists_the_analysis_pages_need_a_login(real_app, real_env, names, ids) -> None:
+    before = run_app("pages/overview.py", user=None)
+    assert_clean(before)
+    assert before.metric  # open to the intranet
+    from civdash.store import db
+
+    con = db.connect(real_env)
+    try:
+        auth.add_user(con, "赵敏", "township", "correct horse 7", townships=[ids[names[0]]])
+    finally:
+        con.close()
+    from tests.app.conftest import clear_caches
+
+    clear_caches()
+    at = run_app("pages/overview.py", user=None)
+    assert not at.exception and not at.metric
+    assert any("需要登录" in i.value for i in at.info)
+    logged_in = run_app("pages/overview.py", user=township_user(ids[names[0]]))
+    assert_clean(logged_in)
+    assert logged_in.metric
