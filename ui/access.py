@@ -269,8 +269,8 @@ def sidebar(groups: dict[str, list[Entry]], login_page: st.Page) -> None:
 def refusal(entry: Entry, login_page: st.Page) -> None:
     """What a page opened without the right shows instead of itself."""
     st.title(entry.page.title)
-    needs = {"analysis": "登录", "upload": "统计员或管理员账户", "registry": "管理员账户", "users": "管理员账户",
-             "audit": "管理员账户"}[entry.permission]
+    needs = {"analysis": "登录", "fill": "乡镇填报员账户", "upload": "统计员或管理员账户", "review": "统计员或管理员账户",
+             "registry": "管理员账户", "users": "管理员账户", "audit": "管理员账户"}[entry.permission]
     if user() is None:
         st.info(f"打开“{entry.page.title}”需要{needs}，请先登录。", icon=":material/lock:")
         st.session_state[NEXT_KEY] = entry.page
