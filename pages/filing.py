@@ -37,7 +37,7 @@ elif mine.state == "approved":
                "数据已入库。如需更正，请联系区民政局统计员。", icon="✅")
     st.stop()
 elif mine.state == "returned":
-    st.error(f"{month_label(month)}的填报已被退回（{plain(mine.reviewed_by or '')}，{beijing(mine.reviewed_at)}）。"
+    st.warning(f"{month_label(month)}的填报已被退回（{plain(mine.reviewed_by or '')}，{beijing(mine.reviewed_at)}）。"
              f"退回原因：{plain(mine.reason or '')}。请修改后重新提交。", icon="↩️")
 else:
     st.warning(f"{month_label(month)}已提交（{plain(mine.submitted_by or '')}，{beijing(mine.submitted_at)}），"
@@ -76,7 +76,8 @@ elif unexplained:
 elif not check.plan.fact_count:
     st.caption("没有可提交的数据。")
 ready = check.plan.ok and not unexplained and checked
-if st.button("提交", type="primary", disabled=not ready, key="filing_submit") and access.still_allowed("fill"):
+st.button("提交", type="primary", disabled=not ready, key="filing_submit", on_click=fill.request, args=("submit",))
+if fill.requested("submit") and ready and access.still_allowed("fill"):
     try:
         with data.cursor() as cur:
             number = returns.submit(cur, check, user.name if user else None, explanations,

@@ -59,8 +59,9 @@ user = access.user()
 reviewer = user.name if user else None
 left, right = st.columns(2)
 with left:
-    if st.button("通过", type="primary", key="review_approve", disabled=bool(check.errors)) \
-            and access.still_allowed("review"):
+    st.button("通过", type="primary", key="review_approve", disabled=bool(check.errors), on_click=fill.request,
+              args=(f"approve::{sub.id}",))
+    if fill.requested(f"approve::{sub.id}") and not check.errors and access.still_allowed("review"):
         try:
             with data.cursor() as cur:
                 result = returns.approve(cur, sub.id, reviewer)
@@ -76,7 +77,9 @@ with left:
 with right:
     reason = st.text_area("退回原因（乡镇将看到这段说明）", key=f"review_reason::{sub.id}", height=80,
                           placeholder="如：城市低保资金与财政拨付数不一致，请核对后重新提交")
-    if st.button("退回", key="review_return", disabled=not reason.strip()) and access.still_allowed("review"):
+    st.button("退回", key="review_return", disabled=not reason.strip(), on_click=fill.request,
+              args=(f"return::{sub.id}",))
+    if fill.requested(f"return::{sub.id}") and reason.strip() and access.still_allowed("review"):
         try:
             with data.cursor() as cur:
                 returns.send_back(cur, sub.id, reviewer, reason)

@@ -149,25 +149,38 @@ def status_section() -> None:
                        icon=":material/download:", key="filing_reminder",
                        on_click=access.downloaded(name, page="报送进度"))
     if access.role() == "admin":
-        with st.form("filing_deadline_form", border=False):
-            chosen = st.number_input("每月填报截止日（次月几日，1-28）", min_value=1, max_value=28, value=day, step=1,
-                                     key="filing_deadline_day")
-            if st.form_submit_button("保存截止日"):
-                save_deadline(int(chosen))
+        st.number_input("每月填报截止日（次月几日，1-28）", min_value=1, max_value=28, value=day, step=1,
+                        key="filing_deadline_day")
+        st.button("保存截止日", key="filing_deadline_save", on_click=save_deadline)
+        said = st.session_state.pop("filing_deadline_said", None)
+        if said:
+            (st.success if said[0] else st.error)(said[1])
 
 
-def save_deadline(day: int) -> None:
+def save_deadline() -> None:
+    """The 保存截止日 button's callback (a callback keeps the click across a restarted run)."""
     if not access.still_allowed("registry"):
-        st.error("您已无权修改设置。")
+        st.session_state["filing_deadline_said"] = (False, "您已无权修改设置。")
         return
+    day = int(st.session_state.get("filing_deadline_day") or calendar.DEFAULT_DAY)
     user = access.user()
     with data.cursor() as cur:
         try:
             calendar.set_deadline_day(cur, day, user.name if user else None)
         except calendar.FilingError as exc:
-            st.error(plain(exc))
+            st.session_state["filing_deadline_said"] = (False, plain(exc))
             return
-    st.success(f"已保存：每月{day}日为上月数据的填报截止日。")
+    st.session_state["filing_deadline_said"] = (True, f"已保存：上月数据的填报截止日为每月{day}日。")
+
+
+def request(action: str) -> None:
+    """A button's callback: the click is kept even when the run it arrives in is restarted
+    (``frame.require_navigation``), as the upload page's 确认保存 is."""
+    st.session_state[f"filing_requested::{action}"] = True
+
+
+def requested(action: str) -> bool:
+    return bool(st.session_state.pop(f"filing_requested::{action}", False))
 
 
 def waiting_table(waiting: pd.DataFrame) -> pd.DataFrame:
