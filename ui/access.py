@@ -24,7 +24,7 @@ import streamlit as st
 from civdash.access import audit, auth
 from ui import data, frame, web
 
-USER_KEY = "civdash_user"
+USER_KEY = data.USER_KEY
 NEXT_KEY = "civdash_after_login"
 SESSION_KEY = "civdash_session_token"  # the token of this session's login session (its login, or its cookie's)
 TOKEN_KEY = "civdash_new_token"  # a login session's token waiting to be written into the cookie

@@ -32,15 +32,15 @@ def me() -> str | None:
     return u.name if u else None
 
 
-def _act(area: str, change: Callable, *args, done: str, clear: Sequence[str] = ()) -> None:
-    """Run ``change(cursor, *args, by=me())``; keep its outcome for ``outcome(area)``; empty the ``clear`` inputs.
+def _act(area: str, change: Callable, *args, done: str, clear: Sequence[str] = (), **kwargs) -> None:
+    """Run ``change(cursor, *args, by=me(), **kwargs)``; keep its outcome for ``outcome(area)``; empty the ``clear`` inputs.
     Nothing is done when the account acting is no longer an administrator (disabled or demoted since the page was
     shown: the page's run then shows the login)."""
     if not access.still_allowed("users"):
         return
     try:
         with data.cursor() as cur:
-            change(cur, *args, by=me())
+            change(cur, *args, by=me(), **kwargs)
     except auth.AccountError as exc:
         st.session_state[f"admin_outcome::{area}"] = ("error", f"未保存：{exc}")
     else:
@@ -82,7 +82,9 @@ def add_account_form() -> None:
     with st.form("user_add"):
         st.text_input("用户名", key="user_add_name", placeholder="如 李静（不含空格）")
         st.selectbox("角色", list(auth.ROLES), format_func=auth.ROLES.get, key="user_add_role",
-                     help="查看：看板和下载；统计员：另可上传数据、撤销本人上传的批次；管理员：另可管理指标、乡镇、账户和审计日志。")
+                     help="查看：看板和下载；乡镇填报员：只看所属乡镇的数据，填报本乡镇月报；统计员：另可上传数据、审核乡镇填报、"
+                          "撤销本人上传的批次；管理员：另可管理指标、乡镇、账户和审计日志。")
+        township_fields("user_add")
         st.text_input("密码", type="password", key="user_add_password", help=f"至少{auth.MIN_PASSWORD}个字符")
         st.text_input("再次输入密码", type="password", key="user_add_again")
 
@@ -93,13 +95,25 @@ def add_account_form() -> None:
                 _refuse("user_add", "两次输入的密码不一致", clear=fields[1:])
                 return
             role = s.get("user_add_role", "viewer")
-            _act("user_add", auth.add_user, name, role, password, clear=fields,
+            towns = list(s.get("user_add_towns") or []) if role == auth.TOWNSHIP else []
+            _act("user_add", auth.add_user, name, role, password, clear=fields, townships=towns,
+                 sees_district=bool(s.get("user_add_district")) and bool(towns),
                  done=f"已新增账户“{name.strip()}”（{auth.ROLES[role]}）")
             if s["admin_outcome::user_add"][0] == "error":
                 s["user_add_name"] = name  # keep the name to correct; only the passwords are typed again
 
         st.form_submit_button("新增账户", type="primary", on_click=add, key="user_add_submit")
     outcome("user_add")
+
+
+def township_fields(key: str, account: auth.User | None = None) -> None:
+    """The townships a 乡镇填报员 account holds and whether it may see the district's totals (other roles hold none)."""
+    with data.cursor() as cur:
+        towns = {t.id: t.name for t in auth.registered_townships(cur)}
+    held = [t for t in (account.townships if account else ()) if t in towns]
+    st.multiselect("所属乡镇（街道）", list(towns), default=held, format_func=towns.get, key=f"{key}_towns",
+                   placeholder="仅乡镇填报员需要选择", help="乡镇填报员只能看到、下载和填报所选乡镇（街道）的数据")
+    st.checkbox("乡镇填报员也可查看全区合计", value=bool(account and account.sees_district), key=f"{key}_district")
 
 
 def account_forms(names: Sequence[str]) -> None:
@@ -137,12 +151,20 @@ def account_forms(names: Sequence[str]) -> None:
     roles = list(auth.ROLES)
     with st.form(f"user_role::{name}"):
         st.selectbox("角色", roles, index=roles.index(chosen.role), format_func=auth.ROLES.get, key=f"user_role::{name}")
+        township_fields(f"user_scope::{name}", chosen)
 
         def change_role() -> None:
-            role = st.session_state.get(f"user_role::{name}", chosen.role)
-            _act("user_role", accounts.set_role, name, role, done=f"已将“{name}”的角色改为{auth.ROLES[role]}")
+            s = st.session_state
+            role = s.get(f"user_role::{name}", chosen.role)
+            towns = list(s.get(f"user_scope::{name}_towns") or [])
+            if role == auth.TOWNSHIP and chosen.role == auth.TOWNSHIP:
+                _act("user_role", accounts.set_townships, name, towns, bool(s.get(f"user_scope::{name}_district")),
+                     done=f"已更新“{name}”的所属乡镇，原有登录已失效")
+                return
+            _act("user_role", accounts.set_role, name, role, townships=towns,
+                 done=f"已将“{name}”的角色改为{auth.ROLES[role]}")
 
-        st.form_submit_button("更改角色", on_click=change_role, key=f"user_role_submit::{name}")
+        st.form_submit_button("保存角色和所属乡镇", on_click=change_role, key=f"user_role_submit::{name}")
     outcome("user_role")
 
     if chosen.disabled:

@@ -12,7 +12,10 @@ from civdash import appdb
 from civdash.access import auth
 from civdash.analysis import metrics
 from civdash.domain import catalog, townships
-from civdash.store import db, ducklake, integrity
+from civdash.store import db, ducklake, integrity, scope
+from civdash.store.scope import Scope
+
+USER_KEY = "civdash_user"  # the session's logged-in account (``ui.access``)
 
 
 @st.cache_resource(show_spinner="正在准备数据……")
@@ -31,39 +34,54 @@ def database() -> tuple[str, bool]:
     return str(target), demo
 
 
-def cursor() -> duckdb.DuckDBPyConnection:
-    """A cursor of the shared connection, one per use, safe across sessions' threads."""
+def reader_scope() -> Scope:
+    """What this session may read: a township account's townships only (``civdash.store.scope``), everyone else
+    everything."""
+    found = st.session_state.get(USER_KEY)
+    if isinstance(found, auth.User) and found.scoped:
+        return scope.of_townships(found.townships)
+    return scope.EVERYTHING
+
+
+def cursor(reading: Scope | None = None) -> duckdb.DuckDBPyConnection:
+    """A cursor of the shared connection, one per use, safe across sessions' threads, that reads what the session
+    may read (``reader_scope``; ``reading`` instead when given — ``scope.EVERYTHING`` only for work that needs the
+    whole district and shows none of it, such as checking a township's return against the rules)."""
     target = _resolved()[0]
     cur = _connection(str(target)).cursor()
     if isinstance(target, ducklake.Lake):  # a cursor starts in the in-memory default database, not the attached lake
         cur.execute(f"USE {ducklake.LAKE_NAME}")
-    return cur
+    return scope.restrict(cur, reader_scope() if reading is None else reading)
 
 
-def version() -> tuple[str, int]:
-    """Cache key: the database and its data version (changes with every commit, by any process sharing a lake).
+Key = tuple[str, int, Scope]
+
+
+def version() -> Key:
+    """Cache key: the database, its data version (changes with every commit, by any process sharing a lake) and
+    what the session may read (so that a township account's cached figures are never another session's).
 
     Raises ``integrity.DatabaseDamaged`` when the stored values fail the integrity check, which runs once for each
     data version: when the process first reads the database, and after every save or rollback (by any process)."""
     path = database()[0]
-    with cursor() as cur:
-        key = path, db.data_version(cur)
-    damaged = _integrity(key)
+    with cursor(scope.EVERYTHING) as cur:
+        stored = path, db.data_version(cur)
+    damaged = _integrity(stored)
     if damaged is not None:
         raise integrity.DatabaseDamaged(damaged)
-    return key
+    return stored + (reader_scope(),)
 
 
 @st.cache_data(show_spinner="正在检查数据完整性……", max_entries=4)
-def _integrity(key: tuple[str, int]) -> integrity.Report | None:
+def _integrity(key: Key) -> integrity.Report | None:
     """What the integrity check found at this data version (None: nothing)."""
-    with cursor() as cur:
+    with cursor(scope.EVERYTHING) as cur:
         report = integrity.check(cur)
     return None if report.ok else report
 
 
 def is_demo() -> bool:
-    with cursor() as cur:
+    with cursor(scope.EVERYTHING) as cur:
         return db.is_demo(cur)
 
 
@@ -72,13 +90,13 @@ def accounts_exist() -> bool:
     login (``access.may_download``, ``web.may_download``)."""
     if is_demo():
         return False
-    with cursor() as cur:
+    with cursor(scope.EVERYTHING) as cur:
         return bool(auth.users(cur))
 
 
 @st.cache_data(show_spinner=False)
-def _indicators(key: tuple[str, int]) -> list[catalog.Indicator]:
-    with cursor() as cur:
+def _indicators(key: Key) -> list[catalog.Indicator]:
+    with cursor(key[2]) as cur:
         return catalog.indicators(cur)
 
 
@@ -95,8 +113,8 @@ def categories() -> list[str]:
 
 
 @st.cache_data(show_spinner=False)
-def _townships(key: tuple[str, int]) -> list[townships.Township]:
-    with cursor() as cur:
+def _townships(key: Key) -> list[townships.Township]:
+    with cursor(key[2]) as cur:
         return townships.townships(cur)
 
 
@@ -105,8 +123,8 @@ def township_list() -> list[townships.Township]:
 
 
 @st.cache_data(show_spinner=False)
-def _district(key: tuple[str, int]) -> tuple[str, str]:
-    with cursor() as cur:
+def _district(key: Key) -> tuple[str, str]:
+    with cursor(key[2]) as cur:
         return townships.district_name(cur), townships.district_word(cur)
 
 
@@ -120,8 +138,8 @@ def district_word() -> str:
 
 
 @st.cache_data(show_spinner=False)
-def _months(key: tuple[str, int]) -> list[date]:
-    with cursor() as cur:
+def _months(key: Key) -> list[date]:
+    with cursor(key[2]) as cur:
         return metrics.available_months(cur)
 
 
@@ -131,11 +149,29 @@ def months() -> list[date]:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _call(key: tuple[str, int], name: str, args: tuple, kwargs: tuple) -> pd.DataFrame:
-    with cursor() as cur:
+def _call(key: Key, name: str, args: tuple, kwargs: tuple) -> pd.DataFrame:
+    with cursor(key[2]) as cur:
         return getattr(metrics, name)(cur, *args, **dict(kwargs))
 
 
 def metric(name: str, *args, **kwargs):
     """Call ``civdash.analysis.metrics.<name>`` with caching keyed by the data version."""
     return _call(version(), name, tuple(args), tuple(sorted(kwargs.items())))
+
+
+DISTRICT_FIGURES = frozenset({"key_figures", "first_month_of_year"})  # whole-district totals, no township's row
+
+
+def sees_district() -> bool:
+    """True when this session is a township account an administrator lets see the district's totals too."""
+    found = st.session_state.get(USER_KEY)
+    return isinstance(found, auth.User) and found.scoped and found.sees_district
+
+
+def district_metric(name: str, *args, **kwargs):
+    """``metric`` over the whole district for a township account allowed its totals (``sees_district``): only the
+    figures of ``DISTRICT_FIGURES``, which hold totals and never a township's row."""
+    if name not in DISTRICT_FIGURES or not (sees_district() or reader_scope().whole):
+        raise PermissionError(f"district figure {name!r} is not open to this session")
+    stored = version()[:2]
+    return _call(stored + (scope.EVERYTHING,), name, tuple(args), tuple(sorted(kwargs.items())))

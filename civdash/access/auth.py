@@ -1,8 +1,10 @@
 """Accounts and roles: who may log in, with which role, and what each role may open.
 
-Roles (``ROLES``): 查看 ``viewer`` (leaders and staff: the analysis pages and downloads), 统计员 ``statistician``
-(also upload, mappings, rollback of their own batches), 管理员 ``admin`` (also users, catalog and townships, any
-rollback, the audit log). What a page needs is a ``Permission``; ``allowed(role, permission)`` is the one rule.
+Roles (``ROLES``): 查看 ``viewer`` (leaders and staff: the analysis pages and downloads), 乡镇填报员 ``township``
+(the analysis pages of its own townships only — ``User.townships``, enforced by ``civdash.store.scope`` under every
+query — and 填报 of their monthly figures), 统计员 ``statistician`` (also upload, mappings, rollback of their own
+batches, review of the townships' returns), 管理员 ``admin`` (also users, catalog and townships, any rollback, the
+audit log). What a page needs is a ``Permission``; ``allowed(role, permission)`` is the one rule.
 
 Passwords are hashed with argon2id (argon2-cffi's defaults, RFC 9106's second recommended parameters) and never
 stored or logged. There is no default account and no default password: the first administrator is created on
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -28,16 +30,19 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from civdash.access import audit
+from civdash.domain import townships as townships_
 from civdash.domain.times import utc_now
 from civdash.store import db, queries
 
-Role = Literal["viewer", "statistician", "admin"]
-ROLES: dict[str, str] = {"viewer": "查看", "statistician": "统计员", "admin": "管理员"}
-Permission = Literal["analysis", "upload", "registry", "users", "audit"]
+Role = Literal["viewer", "township", "statistician", "admin"]
+ROLES: dict[str, str] = {"viewer": "查看", "township": "乡镇填报员", "statistician": "统计员", "admin": "管理员"}
+TOWNSHIP = "township"  # the role scoped to its townships
+Permission = Literal["analysis", "fill", "upload", "review", "registry", "users", "audit"]
 _GRANTS: dict[str, set[str]] = {
     "viewer": {"analysis"},
-    "statistician": {"analysis", "upload"},
-    "admin": {"analysis", "upload", "registry", "users", "audit"},
+    "township": {"analysis", "fill"},
+    "statistician": {"analysis", "upload", "review"},
+    "admin": {"analysis", "upload", "review", "registry", "users", "audit"},
 }
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
@@ -61,10 +66,17 @@ class User:
     role: str
     disabled: bool
     locked_until: datetime | None = None
+    townships: tuple[int, ...] = ()  # a township account's townships (ids); empty for every other role
+    sees_district: bool = False  # a township account may also see the district's totals
 
     @property
     def role_name(self) -> str:
         return ROLES[self.role]
+
+    @property
+    def scoped(self) -> bool:
+        """True for an account that may see only its townships' rows."""
+        return self.role == TOWNSHIP
 
 
 @dataclass(frozen=True)
@@ -116,8 +128,46 @@ def _role(role: str) -> str:
 
 def users(con: duckdb.DuckDBPyConnection) -> list[User]:
     """Every account, by name."""
-    return [User(int(r.id), r.name, r.role, bool(r.disabled), _ts(r.locked_until))
-            for r in queries.run(con, "user_list").itertuples()]
+    return [User(int(r.id), r.name, r.role, bool(r.disabled), _ts(r.locked_until), _ids(r.townships),
+                 bool(r.sees_district)) for r in queries.run(con, "user_list").itertuples()]
+
+
+def _ids(value: object) -> tuple[int, ...]:
+    return tuple(int(t) for t in (value if value is not None and not isinstance(value, float) else []))
+
+
+def check_townships(con: duckdb.DuckDBPyConnection, role: str, townships: Sequence[int]) -> None:
+    """Refuse (``AccountError``) townships a ``role`` account may not hold: none for a township account, any for
+    another role, or one not in the registry."""
+    _townships(con, _role(role), townships)
+
+
+def _townships(con: duckdb.DuckDBPyConnection, role: str, townships: Sequence[int]) -> tuple[int, ...]:
+    """The townships a ``role`` account holds: one or more registered townships for a township account (refused
+    without any), none for every other role."""
+    ids = tuple(dict.fromkeys(int(t) for t in townships))
+    if role != TOWNSHIP:
+        if ids:
+            raise AccountError(f"只有{ROLES[TOWNSHIP]}账户才能指定所属乡镇（街道）")
+        return ()
+    if not ids:
+        raise AccountError(f"{ROLES[TOWNSHIP]}账户需要指定所属乡镇（街道）")
+    order = {t.id: n for n, t in enumerate(registered_townships(con))}
+    unknown = [t for t in ids if t not in order]
+    if unknown:
+        raise AccountError(f"所属乡镇（街道）不在乡镇名录中（编号{'、'.join(map(str, unknown))}）")
+    return tuple(sorted(ids, key=order.__getitem__))  # in registry order, as the account's reading lists them
+
+
+def registered_townships(con: duckdb.DuckDBPyConnection) -> list[townships_.Township]:
+    """The townships an account may hold (the registry's, without the district row)."""
+    return townships_.townships(con)
+
+
+def _write_townships(con: duckdb.DuckDBPyConnection, user_id: int, ids: Sequence[int]) -> None:
+    queries.execute(con, "user_townships_clear", user_id=user_id)
+    for t in ids:
+        queries.execute(con, "user_township_add", user_id=user_id, township_id=t)
 
 
 def find(con: duckdb.DuckDBPyConnection, name: str) -> User | None:
@@ -142,9 +192,13 @@ def _written(con: duckdb.DuckDBPyConnection, write: Callable[[], None], account_
     db.retried_on_conflict(attempt, AccountError(BUSY))
 
 
-def add_user(con: duckdb.DuckDBPyConnection, name: str, role: str, password: str, by: str | None = None) -> User:
-    """A new account; refused (``AccountError``) for a name in use, an unknown role or a short password."""
+def add_user(con: duckdb.DuckDBPyConnection, name: str, role: str, password: str, by: str | None = None,
+             townships: Sequence[int] = (), sees_district: bool = False) -> User:
+    """A new account; refused (``AccountError``) for a name in use, an unknown role, a short password, or a township
+    account without a registered township (``townships``: the ids it holds; ``sees_district``: it may also see the
+    district's totals)."""
     name, role = _clean_name(name), _role(role)
+    ids = _townships(con, role, townships)
     check_password_rules(password)
     password_hash = _hasher.hash(password)
 
@@ -152,7 +206,11 @@ def add_user(con: duckdb.DuckDBPyConnection, name: str, role: str, password: str
         if find(con, name) is not None:  # in the transaction: checked afresh when it runs again
             raise AccountError(f"用户名“{name}”已存在")
         queries.execute(con, "user_insert", name=name, role=role, password_hash=password_hash)
-        audit.record(con, by, "user", name, {"change": "add", "role": role})
+        created = find(con, name)
+        _write_townships(con, created.id, ids)  # type: ignore[union-attr]
+        if ids and sees_district:
+            queries.execute(con, "user_set_sees_district", id=created.id, sees_district=True)  # type: ignore[union-attr]
+        audit.record(con, by, "user", name, {"change": "add", "role": role, **_scope_detail(con, ids, sees_district)})
 
     _written(con, write)
     return find(con, name)  # type: ignore[return-value]
@@ -172,17 +230,51 @@ def set_password(con: duckdb.DuckDBPyConnection, name: str, password: str, by: s
     _written(con, write)
 
 
-def set_role(con: duckdb.DuckDBPyConnection, name: str, role: str, by: str | None = None) -> None:
+def set_role(con: duckdb.DuckDBPyConnection, name: str, role: str, by: str | None = None,
+             townships: Sequence[int] | None = None) -> None:
+    """A new role; a township account needs its townships (``townships``, or those it holds already), and an account
+    that stops being one no longer holds any."""
     user = _existing(con, name)
     role = _role(role)
+    ids = _townships(con, role, user.townships if townships is None and role == TOWNSHIP else townships or ())
 
     def write() -> None:
         queries.execute(con, "user_set_role", id=user.id, role=role)
-        if role != user.role:  # the open sessions were granted the old role: they end, a new login gets the new one
+        _write_townships(con, user.id, ids)
+        if not ids:
+            queries.execute(con, "user_set_sees_district", id=user.id, sees_district=False)
+        if role != user.role or ids != user.townships:  # the open sessions were granted the old role and scope
             queries.execute(con, "session_delete_user", user_id=user.id)
-        audit.record(con, by, "user", user.name, {"change": "role", "before": user.role, "after": role})
+        audit.record(con, by, "user", user.name, {"change": "role", "before": user.role, "after": role,
+                                                  **_scope_detail(con, ids, user.sees_district and bool(ids))})
 
     _written(con, write)
+
+
+def set_townships(con: duckdb.DuckDBPyConnection, name: str, townships: Sequence[int], sees_district: bool,
+                  by: str | None = None) -> None:
+    """The townships a township account holds and whether it may see the district's totals; its open sessions end
+    (a new login gets the new scope)."""
+    user = _existing(con, name)
+    ids = _townships(con, user.role, townships)
+    if user.role != TOWNSHIP:
+        raise AccountError(f"只有{ROLES[TOWNSHIP]}账户才能指定所属乡镇（街道）")
+
+    def write() -> None:
+        _write_townships(con, user.id, ids)
+        queries.execute(con, "user_set_sees_district", id=user.id, sees_district=bool(sees_district))
+        queries.execute(con, "session_delete_user", user_id=user.id)
+        audit.record(con, by, "user", user.name, {"change": "townships", **_scope_detail(con, ids, sees_district)})
+
+    _written(con, write)
+
+
+def _scope_detail(con: duckdb.DuckDBPyConnection, ids: Sequence[int], sees_district: bool) -> dict[str, object]:
+    """What the audit log keeps of a township account's scope: its townships by name."""
+    if not ids:
+        return {}
+    names = {t.id: t.name for t in registered_townships(con)}
+    return {"townships": [names.get(t, str(t)) for t in ids], "sees_district": bool(sees_district)}
 
 
 def set_disabled(con: duckdb.DuckDBPyConnection, name: str, disabled: bool = True, by: str | None = None) -> None:
@@ -240,7 +332,8 @@ def _login(con: duckdb.DuckDBPyConnection, name: str, password: str, now: dateti
         failed("unknown")
         return LoginResult(None, refused)
     r = row.iloc[0]
-    user = User(int(r.id), r["name"], r.role, bool(r.disabled), _ts(r.locked_until))
+    user = User(int(r.id), r["name"], r.role, bool(r.disabled), _ts(r.locked_until), _ids(r.townships),
+                bool(r.sees_district))
     if user.locked_until is not None and user.locked_until > now:
         _verify(_DUMMY_HASH, password)
         failed("locked")
@@ -262,7 +355,7 @@ def _login(con: duckdb.DuckDBPyConnection, name: str, password: str, now: dateti
     with db.transaction(con):
         queries.execute(con, "user_login_ok", id=user.id)
         audit.record(con, user.name, "login", user.name, {"role": user.role})
-    return LoginResult(User(user.id, user.name, user.role, False), "")
+    return LoginResult(User(user.id, user.name, user.role, False, None, user.townships, user.sees_district), "")
 
 
 def start_session(con: duckdb.DuckDBPyConnection, user: User, now: datetime | None = None) -> str:
@@ -283,7 +376,7 @@ def session_user(con: duckdb.DuckDBPyConnection, token: str | None, now: datetim
     if row.empty:
         return None
     r = row.iloc[0]
-    return User(int(r.id), r["name"], r.role, False)
+    return User(int(r.id), r["name"], r.role, False, None, _ids(r.townships), bool(r.sees_district))
 
 
 def end_session(con: duckdb.DuckDBPyConnection, token: str | None) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from civdash import appdb
 from civdash.access import auth
+from civdash.domain import townships
 from civdash.store import db
 
 
@@ -24,7 +25,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     actions = p.add_subparsers(dest="users_command", required=True)
     a = actions.add_parser("add", help="新增账户（密码在终端输入两次，或从标准输入读取）")
     a.add_argument("name", metavar="NAME", help="用户名")
-    a.add_argument("--role", required=True, choices=list(auth.ROLES), help="viewer 查看、statistician 统计员、admin 管理员")
+    a.add_argument("--role", required=True, choices=list(auth.ROLES),
+                   help="viewer 查看、township 乡镇填报员、statistician 统计员、admin 管理员")
+    _township_arguments(a)
     actions.add_parser("list", help="列出账户")
     a = actions.add_parser("passwd", help="设置新密码（同时解除锁定）")
     a.add_argument("name", metavar="NAME")
@@ -35,8 +38,30 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     a = actions.add_parser("role", help="更改角色")
     a.add_argument("name", metavar="NAME")
     a.add_argument("new_role", choices=list(auth.ROLES), metavar="ROLE")
+    _township_arguments(a)
     for parser in actions.choices.values():
         parser.add_argument("--db", type=Path, default=None, help="数据库文件（默认 CIVDASH_DB 或 data/civdash.duckdb）")
+
+
+def _township_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--township", action="append", default=[], metavar="乡镇",
+                        help="乡镇填报员所属的乡镇（街道），名称、简称或曾用名均可；可重复以指定多个")
+    parser.add_argument("--sees-district", action="store_true", help="乡镇填报员也可查看全区合计")
+
+
+def township_ids(con, names: list[str]) -> list[int]:
+    """The registered townships ``names`` name (full, short or former names: the registry's one matcher); refused in
+    words for a name that is none, with the nearest names."""
+    matcher = townships.TownshipMatcher(con)
+    district = townships.district(con)
+    ids = []
+    for name in names:
+        found = matcher.owner(name)
+        if found is None or (district is not None and found == district.id):
+            near = townships.suggest_townships(con, name)
+            raise auth.AccountError(f"乡镇名录中没有“{name}”" + (f"，是否指：{'、'.join(near)}" if near else ""))
+        ids.append(found)
+    return ids
 
 
 def read_password(confirm: bool = True) -> str | None:
@@ -84,18 +109,23 @@ def _run(con, args: argparse.Namespace) -> int:
             print("还没有账户。用 python -m civdash users add 用户名 --role admin 创建第一个管理员。")
         for u in accounts:
             state = "停用" if u.disabled else ("锁定中" if u.locked_until else "正常")
-            print(f"{u.name}\t{u.role_name}（{u.role}）\t{state}")
+            scope = f"\t{'、'.join(_names(con, u.townships))}" if u.townships else ""
+            print(f"{u.name}\t{u.role_name}（{u.role}）\t{state}{scope}")
         return 0
     if args.users_command in ("disable", "enable"):
         auth.set_disabled(con, args.name, args.users_command == "disable", by=by)
         print(f"已{'停用' if args.users_command == 'disable' else '启用'}账户：{args.name}")
         return 0
     if args.users_command == "role":
-        auth.set_role(con, args.name, args.new_role, by=by)
+        auth.set_role(con, args.name, args.new_role, by=by,
+                      townships=township_ids(con, args.township) if args.township else None)
         print(f"已将{args.name}的角色改为{auth.ROLES[args.new_role]}")
         return 0
     if args.users_command == "add" and auth.find(con, args.name) is not None:
         raise auth.AccountError(f"用户名“{args.name.strip()}”已存在")  # before asking for a password
+    ids = township_ids(con, args.township) if args.users_command == "add" else []
+    if args.users_command == "add":  # a township account without its township is refused before the password
+        auth.check_townships(con, args.role, ids)
     if args.users_command == "passwd" and auth.find(con, args.name) is None:
         raise auth.AccountError(f"没有名为“{args.name.strip()}”的用户")
     password = read_password()
@@ -103,9 +133,16 @@ def _run(con, args: argparse.Namespace) -> int:
         print("两次输入的密码不一致，未做任何改动", file=sys.stderr)
         return 1
     if args.users_command == "add":
-        user = auth.add_user(con, args.name, args.role, password, by=by)
-        print(f"已新增账户：{user.name}（{user.role_name}）")
+        user = auth.add_user(con, args.name, args.role, password, by=by, townships=ids,
+                             sees_district=args.sees_district)
+        scope = f"，所属：{'、'.join(_names(con, user.townships))}" if user.townships else ""
+        print(f"已新增账户：{user.name}（{user.role_name}{scope}）")
     else:
         auth.set_password(con, args.name, password, by=by)
         print(f"已为{args.name}设置新密码")
     return 0
+
+
+def _names(con, ids: tuple[int, ...]) -> list[str]:
+    names = {t.id: t.name for t in townships.townships(con)}
+    return [names.get(t, str(t)) for t in ids]

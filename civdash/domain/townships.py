@@ -12,7 +12,7 @@ import duckdb
 
 from civdash.domain.names import normalize_name
 from civdash.domain.spreadsheet import formula_name_error
-from civdash.store import queries
+from civdash.store import queries, scope
 
 SUFFIXES = ("街道办事处", "街道", "镇", "乡")
 TOTAL_NAMES = ("合计", "总计", "全区", "全县", "全市", "总数")
@@ -109,7 +109,11 @@ def district_name(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def district_word(con: duckdb.DuckDBPyConnection) -> str:
-    """'全区' or '全县', as the bureau's reports say it."""
+    """'全区' or '全县', as the bureau's reports say it; for a township account's reading the township's own name
+    (``civdash.store.scope``: its total is the township's, never the district's)."""
+    d = district(con)
+    if d is not None and d.type == scope.SCOPE_TYPE:
+        return d.name
     name = district_name(con)
     return "全县" if name.endswith("县") else "全市" if name.endswith("市") else "全区"
 

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from civdash.access import accounts, audit, auth
-from civdash.domain import times
+from civdash.domain import times, townships
 from civdash.outputs import audit_export
 from civdash.store import db
 
@@ -30,14 +30,17 @@ def test_the_account_table_shows_roles_and_states_in_chinese(con) -> None:
     auth.add_user(con, "王主任", "admin", PASSWORD)
     auth.add_user(con, "李静", "statistician", PASSWORD)
     auth.add_user(con, "张科长", "viewer", PASSWORD)
+    east = townships.register(con, "城东街道", type_="街道")
+    auth.add_user(con, "赵敏", "township", PASSWORD, townships=[east], sees_district=True)
     auth.set_disabled(con, "张科长", True, by="王主任")
     now = datetime.now()
     for k in range(auth.MAX_FAILURES):
         auth.login(con, "李静", f"wrong {k}", now=now)
     table = accounts.account_table(con, now=now + timedelta(minutes=1))
-    assert list(table.columns) == ["用户名", "角色", "状态", "创建时间", "最近修改"]
-    rows = {r[0]: r[1:3] for r in table.itertuples(index=False)}
-    assert rows == {"王主任": ("管理员", "正常"), "李静": ("统计员", "锁定中"), "张科长": ("查看", "停用")}
+    assert list(table.columns) == ["用户名", "角色", "所属乡镇", "状态", "创建时间", "最近修改"]
+    rows = {r[0]: r[1:4] for r in table.itertuples(index=False)}
+    assert rows == {"王主任": ("管理员", "", "正常"), "李静": ("统计员", "", "锁定中"), "张科长": ("查看", "", "停用"),
+                    "赵敏": ("乡镇填报员", "城东街道（可查看全区合计）", "正常")}
     assert all(len(t) == 16 for t in table["创建时间"])  # 'YYYY-MM-DD HH:MM'
     # after the lock has run out the account is 正常 again
     later = accounts.account_table(con, now=now + timedelta(minutes=auth.LOCK_MINUTES + 1))

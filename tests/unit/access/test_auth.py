@@ -189,3 +189,36 @@ def test_a_login_session_lasts_until_logout_expiry_a_new_role_a_new_password_or_
     third = auth.start_session(con, user, now=now)
     auth.set_disabled(con, "李静", True)
     assert auth.session_user(con, third, now=now) is None
+
+
+def test_a_township_account_holds_its_townships_through_login_and_session(con) -> None:
+    from civdash.domain import townships
+
+    east = townships.register(con, "城东街道", type_="街道")
+    west = townships.register(con, "城西街道", type_="街道")
+    assert auth.allowed("township", "fill") and auth.allowed("township", "analysis")
+    assert not any(auth.allowed("township", p) for p in ("upload", "review", "registry", "users", "audit"))
+    assert auth.allowed("statistician", "review") and not auth.allowed("statistician", "fill")
+    with pytest.raises(auth.AccountError, match="乡镇填报员账户需要指定所属乡镇"):
+        auth.add_user(con, "赵敏", "township", PASSWORD)
+    with pytest.raises(auth.AccountError, match="不在乡镇名录中"):
+        auth.add_user(con, "赵敏", "township", PASSWORD, townships=[999])
+    assert auth.find(con, "赵敏") is None
+    user = auth.add_user(con, "赵敏", "township", PASSWORD, by="王主任", townships=[east])
+    assert (user.townships, user.sees_district, user.scoped, user.role_name) == ((east,), False, True, "乡镇填报员")
+    token = auth.start_session(con, auth.login(con, "赵敏", PASSWORD).user)
+    assert auth.session_user(con, token).townships == (east,)
+    auth.set_townships(con, "赵敏", [west, east], sees_district=True, by="王主任")
+    assert auth.session_user(con, token) is None  # a new scope: the open sessions end, a new login gets it
+    again = auth.login(con, "赵敏", PASSWORD).user
+    assert (again.townships, again.sees_district) == ((east, west), True)  # in registry order
+    auth.set_role(con, "赵敏", "viewer", by="王主任")
+    assert auth.find(con, "赵敏").townships == () and not auth.find(con, "赵敏").sees_district
+    with pytest.raises(auth.AccountError, match="只有乡镇填报员账户才能指定"):
+        auth.set_townships(con, "赵敏", [east], sees_district=False)
+    auth.set_role(con, "赵敏", "township", townships=[west], by="王主任")
+    assert auth.find(con, "赵敏").townships == (west,)
+    changes = [d for a, _, t, d in log(con) if a == "user" and t == "赵敏"]
+    assert changes[0] == {"change": "add", "role": "township", "townships": ["城东街道"], "sees_district": False}
+    assert changes[1] == {"change": "townships", "townships": ["城东街道", "城西街道"], "sees_district": True}
+    assert changes[-1]["after"] == "township" and changes[-1]["townships"] == ["城西街道"]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import shutil
 import subprocess
 import sys
 
 from civdash.access import auth
 from civdash.cli.main import main
+from civdash.domain import townships
 from civdash.store import db
 
 PASSWORD = "correct horse 7"
@@ -86,3 +88,36 @@ def test_at_a_terminal_the_password_is_asked_twice(monkeypatch, capsys, tmp_path
 def test_the_password_is_not_an_argument() -> None:
     out = subprocess.run([sys.executable, "-m", "civdash", "users", "add", "-h"], capture_output=True, text=True)
     assert out.returncode == 0 and "--password" not in out.stdout
+
+
+def test_a_township_account_is_added_with_its_township_by_any_name_people_write(monkeypatch, capsys, demo_snapshot,
+                                                                               tmp_path) -> None:
+    path = tmp_path / "bureau.duckdb"
+    shutil.copy(demo_snapshot, path)
+    con = db.connect(path)
+    first, second = [t.name for t in townships.townships(con)[:2]]
+    con.close()
+    short = first[:-2] if first.endswith("街道") else first[:-1]
+    code, out, err = users_cmd(monkeypatch, capsys, path, "add", "赵敏", "--role", "township", "--township", short,
+                               stdin=PASSWORD + "\n")
+    assert code == 0, err
+    assert f"已新增账户：赵敏（乡镇填报员，所属：{first}）" in out
+    code, out, _ = users_cmd(monkeypatch, capsys, path, "list")
+    assert f"赵敏\t乡镇填报员（township）\t正常\t{first}" in out
+    code, _, err = users_cmd(monkeypatch, capsys, path, "add", "钱多", "--role", "township", stdin=PASSWORD + "\n")
+    assert code == 1 and "乡镇填报员账户需要指定所属乡镇（街道）" in err
+    code, _, err = users_cmd(monkeypatch, capsys, path, "add", "孙丽", "--role", "township", "--township", "福利彩票镇",
+                             stdin=PASSWORD + "\n")
+    assert code == 1 and "乡镇名录中没有“福利彩票镇”" in err
+    code, _, err = users_cmd(monkeypatch, capsys, path, "add", "周正", "--role", "viewer", "--township", first,
+                             stdin=PASSWORD + "\n")
+    assert code == 1 and "只有乡镇填报员账户才能指定所属乡镇" in err
+    assert users_cmd(monkeypatch, capsys, path, "role", "赵敏", "township", "--township", first, "--township",
+                     second)[0] == 0
+    con = db.connect(path)
+    try:
+        user = auth.login(con, "赵敏", PASSWORD).user
+        assert user.role == "township" and len(user.townships) == 2 and not user.sees_district
+        assert [n for n in ("钱多", "孙丽", "周正") if auth.find(con, n)] == []  # refused before anything was written
+    finally:
+        con.close()
