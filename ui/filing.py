@@ -17,6 +17,7 @@ from civdash.domain.times import beijing
 from civdash.filing import calendar, returns
 from civdash.filing.form import Check, FormRow, check_form, check_upload
 from civdash.ingest.review import findings_table, rule_groups
+from civdash.store import scope
 from ui import access, data
 from ui.frame import plain
 
@@ -90,10 +91,13 @@ def checked_upload(township_id: int, month: date, name: str, content: bytes) -> 
 
 
 def _held(key: tuple, make) -> Check:
+    """The check made once per key. It reads the whole district (the rules compare with stored values, and a row of
+    another township must be recognised as one to be refused as such); it shows the township nothing but its own
+    workbook's findings."""
     held = st.session_state.get("filing_check")
     if held is not None and held[0] == key:
         return held[1]
-    with data.cursor() as cur:
+    with data.cursor(scope.EVERYTHING) as cur:
         check = make(cur)
     st.session_state["filing_check"] = (key, check)
     return check
