@@ -16,6 +16,7 @@ from civdash.domain import rules, townships
 from civdash.filing import form, returns
 from civdash.filing.calendar import FilingError
 from civdash.ingest.template import upload_template
+from civdash.outputs.audit_export import log_table
 from tests.unit.filing.conftest import JULY, LATE, TODAY, township_id
 
 
@@ -237,3 +238,19 @@ def test_the_status_table_and_the_reminder(con) -> None:
         "已退回、请修改后重新提交的1个：城南街道（退回原因：资金单位填错）。",
         "（共30个乡镇（街道）：已通过1个，待审核1个，已退回1个，未填27个。）"])
     assert returns.reminder_file_name(JULY) == "填报提醒_2025-07.txt"
+
+
+def test_the_audit_log_says_each_step_in_words(con) -> None:
+    town = township_id(con, "城东街道")
+    filled = last_month(con, "城东街道")
+    first = returns.submit(con, form.check_form(con, town, JULY, filled), "城东填报员")
+    returns.send_back(con, first, "李静", "资金单位填错")
+    second = returns.submit(con, form.check_form(con, town, JULY, filled), "城东填报员")
+    batch = returns.approve(con, second, "李静").batch_id
+    rows = log_table(audit.entries(con, actions=["filing_submit", "filing_return", "filing_approve"]))
+    assert rows[["用户", "操作", "对象", "详情"]].values.tolist()[::-1] == [
+        ["城东填报员", "提交填报", "城东街道 2025年7月", f"第{first}号填报；文件：城东街道2025年7月填报.xlsx"],
+        ["李静", "退回填报", "城东街道 2025年7月", f"第{first}号填报；退回原因：资金单位填错"],
+        ["城东填报员", "提交填报", "城东街道 2025年7月", f"第{second}号填报；文件：城东街道2025年7月填报.xlsx"],
+        ["李静", "通过填报", "城东街道 2025年7月", f"第{second}号填报；文件：城东街道2025年7月填报.xlsx；保存为第{batch}批"],
+    ]
