@@ -31,17 +31,17 @@ st.markdown(f"**{plain(town.name)}** · 填报月份：**{month_label(month)}** 
             + ("（已过截止日期，请尽快填报）" if late and (mine is None or mine.state == "returned") else ""))
 
 if mine is None:
-    st.info(f"{month_label(month)}尚未填报。", icon="📝")
+    st.info(f"{month_label(month)}尚未填报。", icon=":material/edit_note:")
 elif mine.state == "approved":
     st.success(f"{month_label(month)}的填报已通过审核（{plain(mine.reviewed_by or '')}，{beijing(mine.reviewed_at)}），"
                "数据已入库。如需更正，请联系区民政局统计员。", icon="✅")
     st.stop()
 elif mine.state == "returned":
     st.warning(f"{month_label(month)}的填报已被退回（{plain(mine.reviewed_by or '')}，{beijing(mine.reviewed_at)}）。"
-             f"退回原因：{plain(mine.reason or '')}。请修改后重新提交。", icon="↩️")
+             f"退回原因：{plain(mine.reason or '')}。请修改后重新提交。", icon=":material/undo:")
 else:
     st.warning(f"{month_label(month)}已提交（{plain(mine.submitted_by or '')}，{beijing(mine.submitted_at)}），"
-               "等待区民政局审核。审核前可以修改后重新提交，新提交的一份替换之前的一份。", icon="⏳")
+               "等待区民政局审核。审核前可以修改后重新提交，新提交的一份替换之前的一份。", icon=":material/hourglass_top:")
 
 how = st.radio("填报方式", ["在线填写", "上传本乡镇报表"], horizontal=True, key="filing_how")
 if how == "在线填写":

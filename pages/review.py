@@ -38,9 +38,6 @@ st.caption(plain(f"第{sub.id}号填报 · {sub.submitted_by or '未知用户'}�
 st.download_button("下载所填报表", sub.content, file_name=sub.file_name, icon=":material/download:",
                    key=f"review_file::{sub.id}", on_click=access.downloaded(sub.file_name, page="审核"))
 
-st.markdown("**与上月比较**")
-st.dataframe(fill.changes_table(opened.changes), hide_index=True, width="stretch")
-
 st.markdown("**审核结果**（按现在的数据重新检查）")
 if check.errors:
     st.error(f"有{len(check.errors)}个必须修改的问题，不能通过，请退回。", icon="🚫")
@@ -55,13 +52,21 @@ if check.warnings:
 if not check.errors and not explained and not check.warnings:
     st.success("未发现问题：所有审核规则均通过。", icon="✅")
 
+st.markdown("**与上月比较**")
+st.dataframe(fill.changes_table(opened.changes), hide_index=True, width="stretch")
+
+unexplained = check.plan.unexplained(sub.explanations)
+if unexplained and not check.errors:
+    st.warning(f"有{len(unexplained)}个需核实的问题乡镇没有说明（按现在的数据重新检查时新出现的），不能通过，请退回。",
+               icon=":material/help:")
 user = access.user()
 reviewer = user.name if user else None
 left, right = st.columns(2)
 with left:
-    st.button("通过", type="primary", key="review_approve", disabled=bool(check.errors), on_click=fill.request,
+    st.button("通过", type="primary", key="review_approve", disabled=bool(check.errors or unexplained),
+              on_click=fill.request,
               args=(f"approve::{sub.id}",))
-    if fill.requested(f"approve::{sub.id}") and not check.errors and access.still_allowed("review"):
+    if fill.requested(f"approve::{sub.id}") and not (check.errors or unexplained) and access.still_allowed("review"):
         try:
             with data.cursor() as cur:
                 result = returns.approve(cur, sub.id, reviewer)

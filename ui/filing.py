@@ -153,9 +153,11 @@ def status_section() -> None:
                        icon=":material/download:", key="filing_reminder",
                        on_click=access.downloaded(name, page="报送进度"))
     if access.role() == "admin":
-        st.number_input("每月填报截止日（次月几日，1-28）", min_value=1, max_value=28, value=day, step=1,
-                        key="filing_deadline_day")
-        st.button("保存截止日", key="filing_deadline_save", on_click=save_deadline)
+        narrow, _ = st.columns([1, 3])
+        with narrow:
+            st.number_input("每月填报截止日（次月几日，1-28）", min_value=1, max_value=28, value=day, step=1,
+                            key="filing_deadline_day")
+            st.button("保存截止日", key="filing_deadline_save", on_click=save_deadline)
         said = st.session_state.pop("filing_deadline_said", None)
         if said:
             (st.success if said[0] else st.error)(said[1])
