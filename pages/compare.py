@@ -33,7 +33,8 @@ with ranking:
     shown_as = f"{label}{'累计' if ytd and ind.kind == 'flow' else ''}"
     charts.show(charts.ranking(df, ind.unit, ind.decimals), ind.name, "乡镇排名", shown_as)
     if geojson_path().exists():
-        charts.show(charts.choropleth(geojson_path(), df, ind.unit, ind.decimals), ind.name, "乡镇分布图", shown_as)
+        charts.show(charts.choropleth(geojson_path(), df, ind.unit, ind.decimals,
+                                      townships=[t.name for t in data.township_list()]), ind.name, "乡镇分布图", shown_as)
     table = df[["rank", "township", "township_code", "shown"]].assign(
         mom=[format_change(v) for v in df["mom"]], yoy=[format_change(v) for v in df["yoy"]])
     st.dataframe(table, hide_index=True, width="stretch", column_config={

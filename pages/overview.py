@@ -26,6 +26,9 @@ st.caption(cards.reading_note(period))
 for number, (category, part) in enumerate(cards.by_category(figures, data.categories())):
     with st.expander(cards.category_title(category, part), expanded=number == 0):
         cards.key_figure_grid(part, period)
+if data.sees_district():  # a township account an administrator lets see the district's totals (never its townships)
+    with st.expander(f"{data.whole_district_word()}合计（供参考，{len(figures)}项）"):
+        cards.key_figure_grid(data.district_metric("key_figures", period), period)
 
 attention, targets_col = st.columns([3, 2], gap="large")
 with attention:

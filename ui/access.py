@@ -1,8 +1,9 @@
 """Who is using the dashboard and what they may open: the login state of the session, the sidebar's page list
 for that role, and the polite refusal of a page opened by its URL without the right.
 
-Analysis pages are open to the intranet unless ``CIVDASH_LOGIN_FOR_ANALYSIS=1``; upload and admin pages always
-require a login (``civdash.access.auth`` holds the roles and the rule). The session keeps the logged-in account under
+Analysis pages are open to the intranet unless ``CIVDASH_LOGIN_FOR_ANALYSIS=1`` or a township account exists (its
+holder would otherwise see every township by logging out); upload and admin pages always require a login
+(``civdash.access.auth`` holds the roles and the rule). The session keeps the logged-in account under
 ``USER_KEY`` and the token of its login session under ``SESSION_KEY``; a login cookie (``COOKIE``, a login session
 of ``auth.start_session``) logs a reloaded page or a new tab in again.
 
@@ -44,7 +45,11 @@ class Entry:
 
 
 def analysis_needs_login() -> bool:
-    return os.environ.get("CIVDASH_LOGIN_FOR_ANALYSIS", "").strip().lower() in ("1", "true", "yes")
+    """True when ``CIVDASH_LOGIN_FOR_ANALYSIS=1``, and whenever the dashboard has a township account: otherwise its
+    holder would see every township's figures by logging out."""
+    if os.environ.get("CIVDASH_LOGIN_FOR_ANALYSIS", "").strip().lower() in ("1", "true", "yes"):
+        return True
+    return data.township_accounts_exist()
 
 
 def oidc_settings() -> dict | None:

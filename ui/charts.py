@@ -319,10 +319,13 @@ def heatmap(df: pd.DataFrame, unit: str, decimals: int, township_order: list[str
 
 
 def choropleth(geojson_path: Path, df: pd.DataFrame, unit: str, decimals: int,
-               name_property: str = "name") -> go.Figure:
+               name_property: str = "name", townships: Sequence[str] | None = None) -> go.Figure:
     """Townships coloured by ``shown`` from the admin's GeoJSON (its ``name_property`` holds the township name),
-    drawn with no basemap; townships without a value stay visible in grey."""
+    drawn with no basemap; townships without a value stay visible in grey. ``townships``: the shapes drawn (the
+    townships the reader may see; None: every shape of the file)."""
     features = load_township_shapes(geojson_path, name_property)
+    if townships is not None:
+        features = [f for f in features if f["properties"].get("township") in set(townships)]
     geojson = {"type": "FeatureCollection", "features": features}
     values = {t: float(v) for t, v in zip(df["township"], df["shown"], strict=False) if v is not None and pd.notna(v)}
     drawn = [f["properties"]["township"] for f in features if f["properties"].get("township")]

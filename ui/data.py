@@ -94,6 +94,20 @@ def accounts_exist() -> bool:
         return bool(auth.users(cur))
 
 
+def township_accounts_exist() -> bool:
+    """True when an enabled township account (乡镇填报员) exists (read at most every ``ACCOUNTS_TTL`` seconds)."""
+    return False if is_demo() else _township_accounts(database()[0])
+
+
+ACCOUNTS_TTL = 10
+
+
+@st.cache_data(show_spinner=False, ttl=ACCOUNTS_TTL)
+def _township_accounts(where: str) -> bool:
+    with cursor(scope.EVERYTHING) as cur:
+        return any(u.scoped and not u.disabled for u in auth.users(cur))
+
+
 @st.cache_data(show_spinner=False)
 def _indicators(key: Key) -> list[catalog.Indicator]:
     with cursor(key[2]) as cur:
@@ -173,5 +187,16 @@ def district_metric(name: str, *args, **kwargs):
     figures of ``DISTRICT_FIGURES``, which hold totals and never a township's row."""
     if name not in DISTRICT_FIGURES or not (sees_district() or reader_scope().whole):
         raise PermissionError(f"district figure {name!r} is not open to this session")
-    stored = version()[:2]
-    return _call(stored + (scope.EVERYTHING,), name, tuple(args), tuple(sorted(kwargs.items())))
+    found = _call(version()[:2] + (scope.EVERYTHING,), name, tuple(args), tuple(sorted(kwargs.items())))
+    if isinstance(found, pd.DataFrame):  # the townships a total lacks are counted, not named
+        found = found.copy()
+        for column in ("missing", "mom_without", "yoy_without"):
+            if column in found:
+                found[column] = [[f"{len(v)}个乡镇（街道）"] if isinstance(v, tuple | list) and v else v
+                                 for v in found[column]]
+    return found
+
+
+def whole_district_word() -> str:
+    """'全区' / '全县' of the district itself, also for a township account (whose ``district_word`` is its own)."""
+    return _district(version()[:2] + (scope.EVERYTHING,))[1]

@@ -458,6 +458,8 @@ def merge_townships(con: duckdb.DuckDBPyConnection, keep_id: int, merge_id: int,
                         merge_name=normalize_name(merge.name))
         queries.execute(con, "township_merge_facts", keep=keep_id, merge=merge_id)
         queries.execute(con, "township_merge_targets", keep=keep_id, merge=merge_id)
+        queries.execute(con, "township_merge_accounts_drop", keep=keep_id, merge=merge_id)
+        queries.execute(con, "township_merge_accounts", keep=keep_id, merge=merge_id)
         queries.execute(con, "township_delete", township_id=merge_id)
         if keep.code is None and merge.code is not None:
             queries.execute(con, "township_update", township_id=keep_id, name=keep.name, code=merge.code,

@@ -382,3 +382,13 @@ def test_a_unit_registered_before_outside_the_list_may_stay_when_other_fields_ch
     with pytest.raises(RegistryError, match="^单位“元/人·年”不可用"):
         registry.add_indicator(con, IndicatorInput("特困供养标准", "社会救助", "元/人·年", "level"))
     con.close()
+
+
+def test_the_township_accounts_of_a_merged_township_hold_the_one_kept(spelled_twice) -> None:
+    from civdash.access import auth
+
+    con, east, twin = spelled_twice
+    auth.add_user(con, "赵敏", "township", "correct horse 7", townships=[twin])
+    auth.add_user(con, "钱多", "township", "correct horse 7", townships=[east, twin])
+    registry.merge_townships(con, east, twin)
+    assert auth.find(con, "赵敏").townships == (east,) and auth.find(con, "钱多").townships == (east,)
