@@ -158,3 +158,35 @@ def test_progress_shows_each_townships_state_the_reminder_and_the_admin_sets_the
     at = run_app(PROGRESS, user=TEST_USER)
     states = at.dataframe[-1].value
     assert states.loc["城南街道", "逾期"] == "逾期" and states.loc["城东街道", "逾期"] == ""
+
+
+@pytest.mark.timeout(180)
+def test_a_township_account_reads_only_its_own_figures_on_the_form_and_picks_among_its_townships(
+        real_app, real_env, today, clean) -> None:
+    east, south = (read(real_env, "SELECT id FROM township WHERE name = ?", n)[0][0] for n in ("城东街道", "城南街道"))
+    june = dict(read(real_env, "SELECT township || '/' || indicator_code, value FROM v_fact WHERE period = '2025-06-01' "
+                               "AND indicator_code = 'dibao_urban_persons'"))
+    user = auth.User(9, "两镇填报员", "township", False, townships=(east, south))
+    at = run_app(FILL, user=user)
+    clean(at)
+    pick = at.selectbox(key="filing_township")
+    assert pick.options == ["城东街道", "城南街道"] and pick.value == east
+    assert f"上月：{june['城东街道/dibao_urban_persons']:,.0f}人" in [shown(c.value) for c in at.caption]
+    at = pick.set_value(south).run()
+    clean(at)
+    assert any("**城南街道** · 填报月份" in shown(m.value) for m in at.markdown)
+    assert f"上月：{june['城南街道/dibao_urban_persons']:,.0f}人" in [shown(c.value) for c in at.caption]
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.xfail(strict=True, reason="ui/access.refusal has no words yet for the 'fill' and 'review' permissions "
+                                       "(KeyError): the lead's file; remove this mark when it has")
+def test_the_review_page_is_refused_to_a_township_account_and_filing_to_a_statistician(real_app, real_env,
+                                                                                        clean) -> None:
+    at = run_app(REVIEW, user=township_user(real_env))
+    clean(at)
+    assert any("没有打开“审核”的权限" in w.value for w in at.warning)
+    assert not at.dataframe
+    at = run_app(FILL, user=auth.User(2, "王芳", "statistician", False))
+    clean(at)
+    assert any("没有打开“填报”的权限" in w.value for w in at.warning)
