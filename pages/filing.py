@@ -47,8 +47,12 @@ how = st.radio("填报方式", ["在线填写", "上传本乡镇报表"], horizo
 if how == "在线填写":
     st.caption("金额以万元填写（精确到元可填4位小数），人数、户数等填整数；标“当月”的填本月发生数，不填1-N月累计。"
                "没有发生的填0，未统计的留空。")
-    st.button("按上月数填入空白项", key="filing_last_month", on_click=fill.fill_with_last_month,
-              args=(rows, town.id, month))
+    buttons = st.columns([1, 1, 2])
+    buttons[0].button("按上月数填入空白项", key="filing_last_month", on_click=fill.fill_with_last_month,
+                      args=(rows, town.id, month))
+    if mine is not None:
+        buttons[1].button("按上次提交的数填入", key="filing_last_submitted", on_click=fill.fill_with_submitted,
+                          args=(rows, town.id, month, mine.id))
     values = fill.form_inputs(rows, town.id, month)
     if all(v is None for v in values.values()):
         st.caption("填写数值后，这里列出审核结果。")

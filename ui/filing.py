@@ -58,6 +58,15 @@ def fill_with_last_month(rows: list[FormRow], township_id: int, month: date) -> 
             st.session_state[key] = _shown(row, row.last)
 
 
+def fill_with_submitted(rows: list[FormRow], township_id: int, month: date, return_id: int) -> None:
+    """The 按上次提交的数填入 button's callback: every box gets the figure of the township's last submission (a box that
+    submission left empty is emptied)."""
+    with data.cursor(scope.EVERYTHING) as cur:
+        held = returns.submitted_figures(cur, return_id)
+    for row in rows:
+        st.session_state[_key(township_id, month, row.code)] = _shown(row, held.get(row.code))
+
+
 def form_inputs(rows: list[FormRow], township_id: int, month: date) -> dict[str, float | None]:
     """One number box per indicator, by category, each with last month's figure under it; returns code → figure in
     the unit shown (None: left empty)."""

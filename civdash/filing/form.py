@@ -128,6 +128,17 @@ def check_upload(con: duckdb.DuckDBPyConnection, township_id: int, month: date, 
     return Check(township_id, name, month, file_name, content, plan)
 
 
+def figures(con: duckdb.DuckDBPyConnection, check: Check) -> dict[str, float]:
+    """The check's figures of its own township and month in the units the form shows (indicator code → figure): what
+    a submission held, to fill the form again after a return."""
+    inds = catalog.indicator_map(con)
+    table = check.plan.table
+    own = table[(table["township"].astype("int64") == check.township_id)
+                & (table["month"].astype("int64") == month_number(check.period))]
+    return {code: to_display(float(value), inds[code].unit)
+            for code, value in zip(own["indicator"], own["value"], strict=True) if code in inds}
+
+
 def limit(plan: Plan, township_id: int, township: str, month: date) -> None:
     """Confine ``plan`` to one township's month: every row (sheet, township, month) of another is an error at its
     first cell; the warning that a sheet lacks the other townships is dropped (a township's sheet has only itself)."""

@@ -29,7 +29,7 @@ from civdash.domain import catalog, times
 from civdash.domain.periods import add_months, month_key, month_label
 from civdash.domain.units import display_decimals, display_unit, format_change, round_half_up, to_display
 from civdash.filing.calendar import FilingError, deadline, deadline_label
-from civdash.filing.form import Check, check_upload
+from civdash.filing.form import Check, check_upload, figures
 from civdash.ingest.commit import CommitError, CommitResult
 from civdash.ingest.upload import commit as commit_plan
 from civdash.ingest.upload import explanation_for, refusal
@@ -305,6 +305,12 @@ def reminder(con: duckdb.DuckDBPyConnection, month: date, today: date | None = N
 def reminder_file_name(month: date) -> str:
     """'填报提醒_2026-11.txt'."""
     return f"填报提醒_{month_key(month)}.txt"
+
+
+def submitted_figures(con: duckdb.DuckDBPyConnection, return_id: int) -> dict[str, float]:
+    """What submission ``return_id`` held, in the units the form shows (indicator code → figure)."""
+    sub = submission(con, return_id)
+    return figures(con, check_upload(con, sub.township_id, sub.period, sub.file_name, sub.content))
 
 
 def township_state(con: duckdb.DuckDBPyConnection, township_id: int, month: date) -> Submission | None:

@@ -118,7 +118,17 @@ def test_returned_with_a_reason_then_approved_the_figures_are_current_on_the_ove
     clean(at)
     assert any("退回原因：城市低保人数与系统台账不符，请核对" in shown(w.value) for w in at.warning)
 
-    second = submit_from_core(real_env, "城东街道", {"dibao_urban_persons": 296, "dibao_urban_funds": 15.5})
+    at = button(at, "按上次提交的数填入").click().run()  # the township fixes what it sent, and submits again
+    clean(at)
+    persons = at.number_input(key=f"fill::{user.townships[0]}::2025-07::dibao_urban_persons")
+    assert persons.value == 300
+    at = persons.set_value(296).run()
+    at = at.number_input(key=f"fill::{user.townships[0]}::2025-07::dibao_urban_funds").set_value(15.5).run()
+    clean(at)
+    at = button(at, "提交").click().run()
+    clean(at)
+    (second,) = read(real_env, "SELECT max(id) FROM township_return")[0]
+    assert second != first
     at = run_app(REVIEW, user=TEST_USER)
     assert at.selectbox(key="review_pick").value == second
     at = button(at, "通过").click().run()

@@ -254,3 +254,12 @@ def test_the_audit_log_says_each_step_in_words(con) -> None:
         ["城东填报员", "提交填报", "城东街道 2025年7月", f"第{second}号填报；文件：城东街道2025年7月填报.xlsx"],
         ["李静", "通过填报", "城东街道 2025年7月", f"第{second}号填报；文件：城东街道2025年7月填报.xlsx；保存为第{batch}批"],
     ]
+
+
+def test_a_submissions_figures_come_back_in_the_units_of_the_form(con) -> None:
+    town = township_id(con, "城东街道")
+    number = returns.submit(con, form.check_form(con, town, JULY, last_month(con, "城东街道")
+                                                 | {"dibao_urban_funds": 12.34, "dibao_urban_persons": 290}), "城东填报员")
+    back = returns.submitted_figures(con, number)
+    assert back["dibao_urban_funds"] == pytest.approx(12.34) and back["dibao_urban_persons"] == 290
+    assert set(back) == {c for c, v in last_month(con, "城东街道").items() if v is not None}
