@@ -28,7 +28,7 @@ with data.cursor() as cur:
     mine = returns.township_state(cur, town.id, month)
     rows = form.form(cur, town.id, month)
 st.markdown(f"**{plain(town.name)}** · 填报月份：**{month_label(month)}** · 截止日期：{calendar.deadline_label(due)}"
-            + ("（已过截止日期，请尽快填报）" if late and (mine is None or mine.state == "returned") else ""))
+            + ("（已过截止日期，请尽快填报）" if late and (mine is None or mine.state in ("returned", "rolled_back")) else ""))
 
 if mine is None:
     st.info(f"{month_label(month)}尚未填报。", icon=":material/edit_note:")
@@ -39,6 +39,9 @@ elif mine.state == "approved":
 elif mine.state == "returned":
     st.warning(f"{month_label(month)}的填报已被退回（{plain(mine.reviewed_by or '')}，{beijing(mine.reviewed_at)}）。"
              f"退回原因：{plain(mine.reason or '')}。请修改后重新提交。", icon=":material/undo:")
+elif mine.state == "rolled_back":
+    st.warning(f"{month_label(month)}的填报曾通过审核（{plain(mine.reviewed_by or '')}，{beijing(mine.reviewed_at)}），"
+               f"其数据已被区民政局在“导入记录”中撤销（第{mine.batch_id}批），请重新填报提交。", icon=":material/undo:")
 else:
     st.warning(f"{month_label(month)}已提交（{plain(mine.submitted_by or '')}，{beijing(mine.submitted_at)}），"
                "等待区民政局审核。审核前可以修改后重新提交，新提交的一份替换之前的一份。", icon=":material/hourglass_top:")

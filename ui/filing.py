@@ -21,7 +21,7 @@ from civdash.store import scope
 from ui import access, data
 from ui.frame import plain
 
-STATE_COLOURS = {"未填": "#f8d4d2", "已提交": "#fff1c9", "已退回": "#ffd8a8", "已通过": "#e3f4e6"}
+STATE_COLOURS = {"未填": "#f8d4d2", "已提交": "#fff1c9", "已退回": "#ffd8a8", "已通过": "#e3f4e6", "已撤销": "#ffd8a8"}
 
 
 def own_townships(user: auth.User | None) -> list[townships.Township]:
@@ -152,7 +152,8 @@ def status_section() -> None:
     st.subheader(f"乡镇填报（{month_label(month)}）")
     counts = table["状态"].value_counts()
     st.markdown(f"截止日期：**{calendar.deadline_label(due)}**{'（已过）' if late else ''}　" + "　".join(
-        f"{state}{int(counts.get(state, 0))}个" for state in ("已通过", "已提交", "已退回", "未填")))
+        f"{state}{int(counts.get(state, 0))}个" for state in ("已通过", "已提交", "已退回", "已撤销", "未填")
+        if state != "已撤销" or counts.get(state)))
     st.dataframe(table.style.map(lambda v: f"background-color: {STATE_COLOURS[v]}" if v in STATE_COLOURS else ""),
                  width="stretch", height=38 + 35 * min(len(table), 31))
     st.markdown("**复制提醒**（粘贴到工作群）")

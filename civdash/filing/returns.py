@@ -35,7 +35,9 @@ from civdash.ingest.upload import commit as commit_plan
 from civdash.ingest.upload import explanation_for, refusal
 from civdash.store import db, queries
 
-STATES = {None: "未填", "submitted": "已提交", "returned": "已退回", "approved": "已通过"}
+STATES = {None: "未填", "submitted": "已提交", "returned": "已退回", "approved": "已通过", "rolled_back": "已撤销"}
+ROLLED_BACK = "通过后数据已在“导入记录”中撤销（第{batch}批），请重新提交"
+_AGAIN = (None, "returned", "rolled_back")  # states in which the township has to (re)submit
 SOURCE = "township"
 BUSY = FilingError("其他人正在同时处理填报，本次没有保存任何改动，请稍后再试")
 
@@ -53,7 +55,7 @@ class Submission:
     explanations: dict[str, str]
     submitted_by: str | None
     submitted_at: datetime
-    state: str  # 'submitted' | 'returned' | 'approved'
+    state: str  # 'submitted' | 'returned' | 'approved' | 'rolled_back' (approved, its batch rolled back since)
     reviewed_by: str | None
     reviewed_at: datetime | None
     reason: str | None
@@ -165,7 +167,7 @@ def _waiting(sub: Submission) -> None:
     if sub.replaced:
         raise FilingError(f"第{sub.id}号填报已被{sub.township}重新提交的填报替换，请审核最新的一份")
     if sub.state != "submitted":
-        raise FilingError(f"第{sub.id}号填报已{STATES[sub.state]}，不能再次审核")
+        raise FilingError(f"第{sub.id}号填报{STATES[sub.state]}，不能再次审核")
 
 
 def changes(con: duckdb.DuckDBPyConnection, check: Check) -> pd.DataFrame:
@@ -253,9 +255,9 @@ def approve(con: duckdb.DuckDBPyConnection, return_id: int, reviewer: str | None
 
 
 def status(con: duckdb.DuckDBPyConnection, month: date, today: date | None = None) -> pd.DataFrame:
-    """Every township's return of ``month``, indexed by township in registry order: 状态 (未填/已提交/已退回/已通过),
-    提交人, 提交时间, 审核人, 审核时间, 退回原因 (Beijing times), 逾期 ('逾期' for one not submitted or returned after the
-    deadline, '逾期提交' for one submitted after it)."""
+    """Every township's return of ``month``, indexed by township in registry order: 状态 (未填/已提交/已退回/已通过, or
+    已撤销 when an approval's batch was rolled back since), 提交人, 提交时间, 审核人, 审核时间, 退回原因 (Beijing times),
+    逾期 ('逾期' after the deadline for one that has to be submitted (again), '逾期提交' for one submitted after it)."""
     rows = queries.run(con, "filing_month_states", period=month)
     due = deadline(con, month)
     late = (today or times.today_beijing()) > due
@@ -266,12 +268,15 @@ def status(con: duckdb.DuckDBPyConnection, month: date, today: date | None = Non
         overdue = ""
         if state and times.beijing(r.submitted_at, "%Y-%m-%d") > due.isoformat():
             overdue = "逾期提交"
-        if late and state in (None, "returned"):
+        if late and state in _AGAIN:
             overdue = "逾期"
+        reviewed = state in ("returned", "approved", "rolled_back")
+        reason = (_none(r.reason) or "") if state == "returned" else ""
+        if state == "rolled_back":
+            reason = ROLLED_BACK.format(batch=int(r.batch_id))
         out.append((r.township, STATES[state], _none(r.submitted_by) or "", submitted,
-                    (_none(r.reviewed_by) or "") if state in ("returned", "approved") else "",
-                    times.beijing(r.reviewed_at) if state in ("returned", "approved") else "",
-                    (_none(r.reason) or "") if state == "returned" else "", overdue))
+                    (_none(r.reviewed_by) or "") if reviewed else "", times.beijing(r.reviewed_at) if reviewed else "",
+                    reason, overdue))
     table = pd.DataFrame(out, columns=["乡镇（街道）", "状态", "提交人", "提交时间", "审核人", "审核时间", "退回原因", "逾期"])
     return table.set_index("乡镇（街道）")
 
@@ -284,7 +289,7 @@ def reminder(con: duckdb.DuckDBPyConnection, month: date, today: date | None = N
     due = deadline(con, month)
     label = month_label(month)
     unfilled = list(table.index[table["状态"] == "未填"])
-    returned = table[table["状态"] == "已退回"]
+    returned = table[table["状态"].isin(["已退回", "已撤销"])]
     lines = [f"【{label}民政数据填报提醒】",
              f"{label}数据请于{deadline_label(due)}前在民政数据看板“填报”页面填报"
              + ("，现已逾期，请尽快填报。" if today > due else "。")]
@@ -292,7 +297,8 @@ def reminder(con: duckdb.DuckDBPyConnection, month: date, today: date | None = N
         lines.append(f"截至{today.month}月{today.day}日，尚未填报的乡镇（街道）{len(unfilled)}个：{'、'.join(unfilled)}。")
     if not returned.empty:
         lines.append(f"已退回、请修改后重新提交的{len(returned)}个：" + "；".join(
-            f"{t}（退回原因：{r}）" for t, r in zip(returned.index, returned["退回原因"], strict=True)) + "。")
+            f"{t}（{'退回原因：' if s == '已退回' else ''}{r}）"
+            for t, s, r in zip(returned.index, returned["状态"], returned["退回原因"], strict=True)) + "。")
     if not unfilled and returned.empty:
         lines.append(f"各乡镇（街道）均已提交{label}数据，谢谢！")
     waiting = int((table["状态"] == "已提交").sum())

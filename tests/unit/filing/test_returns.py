@@ -15,6 +15,7 @@ from civdash.admin import registry
 from civdash.domain import rules, townships
 from civdash.filing import form, returns
 from civdash.filing.calendar import FilingError
+from civdash.ingest.commit import rollback
 from civdash.ingest.template import upload_template
 from civdash.outputs.audit_export import log_table
 from tests.unit.filing.conftest import JULY, LATE, TODAY, township_id
@@ -101,7 +102,7 @@ def test_submitted_figures_become_current_only_when_approved_in_base_units(con) 
     assert table.loc["城东街道", "审核人"] == "李静"
     with pytest.raises(FilingError, match="已通过审核，不能再提交；如需更正，请联系区民政局统计员"):
         returns.submit(con, check, "城东填报员")
-    with pytest.raises(FilingError, match="已已通过，不能再次审核"):
+    with pytest.raises(FilingError, match=f"第{number}号填报已通过，不能再次审核"):
         returns.approve(con, number, "李静")
 
 
@@ -151,7 +152,7 @@ def test_returned_with_a_reason_the_township_sees_it_and_resubmits(con) -> None:
         "状态": "已退回", "提交人": "城南填报员", "提交时间": "2025-08-03 09:00", "审核人": "李静",
         "审核时间": "2025-08-03 10:00", "退回原因": "低保资金与财政拨付数不一致，请核对", "逾期": ""}
     assert returns.pending(con).empty
-    with pytest.raises(FilingError, match="已已退回，不能再次审核"):
+    with pytest.raises(FilingError, match=f"第{first}号填报已退回，不能再次审核"):
         returns.approve(con, first, "李静")
 
     second = returns.submit(con, check, "城南填报员")
@@ -263,3 +264,20 @@ def test_a_submissions_figures_come_back_in_the_units_of_the_form(con) -> None:
     back = returns.submitted_figures(con, number)
     assert back["dibao_urban_funds"] == pytest.approx(12.34) and back["dibao_urban_persons"] == 290
     assert set(back) == {c for c, v in last_month(con, "城东街道").items() if v is not None}
+
+
+def test_an_approval_rolled_back_on_the_history_page_asks_the_township_to_submit_again(con) -> None:
+    town = township_id(con, "城东街道")
+    check = form.check_form(con, town, JULY, last_month(con, "城东街道"))
+    number = returns.submit(con, check, "城东填报员")
+    batch = returns.approve(con, number, "李静").batch_id
+    rollback(con, batch, "李静")
+    assert current(con, "城东街道", "dibao_urban_persons") is None
+    assert returns.submission(con, number).state_name == "已撤销"
+    row = returns.status(con, JULY, LATE).loc["城东街道"]
+    assert row[["状态", "退回原因", "逾期"]].tolist() == [
+        "已撤销", f"通过后数据已在“导入记录”中撤销（第{batch}批），请重新提交", "逾期"]
+    assert f"城东街道（通过后数据已在“导入记录”中撤销（第{batch}批），请重新提交）" in returns.reminder(con, JULY, LATE)
+    again = returns.submit(con, check, "城东填报员")
+    returns.approve(con, again, "李静")
+    assert current(con, "城东街道", "dibao_urban_persons") == last_month(con, "城东街道")["dibao_urban_persons"]
