@@ -23,7 +23,9 @@ groups = {
         Entry(st.Page("pages/meeting.py", title="会议模式", icon=":material/co_present:", default=meeting), "analysis"),
     ],
     "统计工作": [
+        Entry(st.Page("pages/filing.py", title="填报", icon=":material/edit_note:"), "fill"),
         Entry(st.Page("pages/upload.py", title="数据上传", icon=":material/upload_file:"), "upload"),
+        Entry(st.Page("pages/review.py", title="审核", icon=":material/rule:"), "review"),
         Entry(st.Page("pages/progress.py", title="报送进度", icon=":material/fact_check:"), "upload"),
         Entry(st.Page("pages/history.py", title="导入记录", icon=":material/history:"), "upload"),
         Entry(st.Page("pages/registry.py", title="指标与乡镇", icon=":material/tune:"), "registry"),

@@ -5,6 +5,7 @@ import streamlit as st
 from civdash.analysis import progress
 from civdash.domain.periods import month_label
 from ui import access, data, filters, frame
+from ui import filing as fill
 
 frame.page_header("报送进度")
 if not data.months():
@@ -44,3 +45,5 @@ with data.cursor() as cur:
 st.download_button("下载报送进度（Excel）", workbook, file_name=progress.file_name(first, last),
                    icon=":material/download:", key="progress_download",
                    on_click=access.downloaded(progress.file_name(first, last), page="报送进度"))
+
+fill.status_section()

@@ -14,7 +14,7 @@ from civdash.domain.units import format_value
 from civdash.ingest import commit
 from ui import access, data
 
-SOURCES = {"upload": "网页上传", "cli": "命令行", "demo": "示例数据"}
+SOURCES = {"upload": "网页上传", "cli": "命令行", "demo": "示例数据", "township": "乡镇填报"}
 STATUSES = {"committed": "已生效", "rolled_back": "已撤销"}
 STATES = {"current": "当前有效", "unchanged": "与原值相同", "superseded": "已被后续批次修改", "rolled_back": "已撤销"}
 SHOWN_CHANGES = 5000  # rows of a batch's changes shown at once; a month narrows a larger batch down

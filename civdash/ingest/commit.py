@@ -165,6 +165,8 @@ def commit_upload(
     township_aliases: Mapping[str, int] | None = None,
     keys_unique: bool = False,
     explanations: pd.DataFrame | None = None,
+    explained_by: str | None = None,
+    within: Callable[[duckdb.DuckDBPyConnection, int], None] | None = None,
 ) -> CommitResult:
     """Store an upload in one transaction; on any error nothing is changed.
 
@@ -174,7 +176,9 @@ def commit_upload(
     ``township_aliases`` (name as written → township id) are names a person confirmed as a registered township.
     ``keys_unique``: the caller has made sure each key appears once (an upload plan: ``resolve`` refuses repeats).
     ``explanations`` (rule_code, rule_name, location, message, explanation): the soft findings explained, kept with
-    the batch in the same transaction.
+    the batch in the same transaction, as explained by ``explained_by`` (default: ``user_name``).
+    ``within(con, batch_id)`` runs inside the same transaction after the facts are stored (a township return marked
+    approved with its batch): what it writes is committed with the batch or not at all; it may raise ``CommitError``.
     """
     if len(facts) == 0:
         raise CommitError("没有可保存的数据")
@@ -203,7 +207,8 @@ def commit_upload(
             if explanations is not None and len(explanations):
                 con.register("explained", explanations)
                 try:
-                    queries.execute(con, "batch_explanation_insert", batch_id=batch_id, explained_by=user_name)
+                    queries.execute(con, "batch_explanation_insert", batch_id=batch_id,
+                                    explained_by=explained_by or user_name)
                 finally:
                     con.unregister("explained")
             _registered(con, stored)
@@ -214,6 +219,8 @@ def commit_upload(
                     queries.execute(con, "upload_keep_unchanged", batch_id=batch_id)
             finally:
                 con.unregister("upload_facts")
+            if within is not None:
+                within(con, batch_id)
             db.bump_data_version(con)
         periods = sorted(pd.Timestamp(p).date() for p in df["period"].unique())
         return CommitResult(int(batch_id), int(status.get("new", 0)), int(status.get("changed", 0)),

@@ -11,7 +11,7 @@ A 说明 sheet (skipped by the upload engine) says how to fill it and lists ever
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date
 
 import duckdb
@@ -40,12 +40,14 @@ def _counted(ind: catalog.Indicator) -> bool:
 
 
 def upload_template(con: duckdb.DuckDBPyConnection, year: int, month: int,
-                    values: Mapping[tuple[str, str], float] | None = None) -> bytes:
+                    values: Mapping[tuple[str, str], float] | None = None,
+                    only: Collection[int] | None = None) -> bytes:
     """The form for ``year``-``month``; ``values`` ((township name, indicator code) → figure in the unit shown)
-    pre-fills cells (tests fill the form this way)."""
+    pre-fills cells (tests and a township's 填报 form fill it this way); ``only``: the ids of the townships to list
+    (None: every registered township), e.g. the one township a 填报 form is for."""
     inds = catalog.indicators(con)
     ordered = [i for c in catalog.categories(inds) for i in inds if i.category == c]
-    towns = [t.name for t in townships.townships(con)]
+    towns = [t.name for t in townships.townships(con) if only is None or t.id in only]
     district = townships.district_name(con)
     title_text = f"{district}{year}年{month}月民政主要指标统计表"
     out = io.BytesIO()

@@ -214,9 +214,13 @@ def refusal(plan: Plan, strict: bool = False, explanations: Mapping[str, str] | 
 
 @_bulk_work()
 def commit(con: duckdb.DuckDBPyConnection, plan: Plan, user_name: str | None = None, source: str = "upload",
-           strict: bool = False, explanations: Mapping[str, str] | None = None) -> CommitResult:
+           strict: bool = False, explanations: Mapping[str, str] | None = None, note: str | None = None,
+           explained_by: str | None = None,
+           within: Callable[[duckdb.DuckDBPyConnection, int], None] | None = None) -> CommitResult:
     """Store a plan without errors, each soft finding explained (``explanations``: by cell or by rule; when
-    ``strict``, no warning and no soft finding at all), in one transaction; the explanations are kept with the batch."""
+    ``strict``, no warning and no soft finding at all), in one transaction; the explanations are kept with the batch
+    (as given by ``explained_by``, default ``user_name``). ``note`` is the batch's note; ``within(con, batch_id)``
+    runs in the same transaction (``commit.commit_upload``)."""
     refused = refusal(plan, strict, explanations)
     if refused:
         raise CommitError(refused)
@@ -227,7 +231,8 @@ def commit(con: duckdb.DuckDBPyConnection, plan: Plan, user_name: str | None = N
     return commit_upload(con, plan.frame(), plan.files, user_name=user_name, source=source,
                          new_townships={i: n for n, i in ctx.new_townships.items()},
                          new_district=ctx.new_district, mappings=remembered, township_aliases=ctx.accepted,
-                         keys_unique=True, explanations=_explained(plan, explanations))
+                         keys_unique=True, explanations=_explained(plan, explanations), note=note,
+                         explained_by=explained_by, within=within)
 
 
 def _explained(plan: Plan, explanations: Mapping[str, str] | None) -> pd.DataFrame:

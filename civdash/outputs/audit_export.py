@@ -108,8 +108,32 @@ def describe(action: str, detail: str | dict | None) -> str:
             parts.append(f"页面：{page}")
     elif action == "registry":
         d.pop("area", None)  # the form's key; the target already says what changed
+    elif action.startswith("filing_"):
+        parts += _filing(d)
     parts += [f"{k}：{v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)}" for k, v in sorted(d.items())]
     return "；".join(parts)
+
+
+def _filing(d: dict) -> list[str]:
+    """A township return's step in words (the detail's keys are taken out of ``d``)."""
+    parts = []
+    if (number := d.pop("return", None)) is not None:
+        parts.append(f"第{number}号填报")
+    if replaced := d.pop("replaced", None):
+        parts.append(f"替换第{replaced}号填报")
+    if file := d.pop("file", None):
+        parts.append(f"文件：{file}")
+    if (batch := d.pop("batch", None)) is not None:
+        parts.append(f"保存为第{batch}批")
+    if reason := d.pop("reason", None):
+        parts.append(f"退回原因：{reason}")
+    if (day := d.pop("day", None)) is not None:
+        before = d.pop("before", None)
+        parts.append(f"每月{before}日 → 每月{day}日" if before is not None else f"每月{day}日")
+    if explained := d.pop("explanations", None):
+        parts.append(f"核实说明{len(explained)}项：" + "；".join(
+            f"{e.get('where', '')}（{e.get('rule', '')}）：{e.get('explanation', '')}" for e in explained))
+    return parts
 
 
 def target_text(action: str, target: str | None) -> str:
