@@ -189,8 +189,6 @@ def test_a_township_account_reads_only_its_own_figures_on_the_form_and_picks_amo
 
 
 @pytest.mark.timeout(180)
-@pytest.mark.xfail(strict=True, reason="ui/access.refusal has no words yet for the 'fill' and 'review' permissions "
-                                       "(KeyError): the lead's file; remove this mark when it has")
 def test_the_review_page_is_refused_to_a_township_account_and_filing_to_a_statistician(real_app, real_env,
                                                                                         clean) -> None:
     at = run_app(REVIEW, user=township_user(real_env))
