@@ -24,7 +24,7 @@ from civdash.domain.periods import add_months, month_from_number, month_label, m
 from civdash.domain.units import display_decimals, display_unit, to_display
 from civdash.ingest.context import Options
 from civdash.ingest.errors import Finding
-from civdash.ingest.template import upload_template
+from civdash.ingest.template import counted, upload_template
 from civdash.ingest.upload import Plan, prepare
 from civdash.store import queries
 
@@ -44,7 +44,7 @@ class FormRow:
     unit: str  # as people read it: 万元, 人, 元/人·月 …
     reading: str  # 当月 | 月末数 | 当期
     decimals: int  # decimals shown (万元: 2)
-    whole: bool  # a count: whole numbers only
+    whole: bool  # a count: whole numbers only (as the upload template's cells accept)
     last: float | None  # last month's value in ``unit``
 
 
@@ -92,7 +92,7 @@ def form(con: duckdb.DuckDBPyConnection, township_id: int, month: date) -> list[
     last = dict(queries.run(con, "filing_month_values", township_id=township_id,
                             period=add_months(month, -1)).itertuples(index=False))
     return [FormRow(i.code, i.name, i.category, i.kind, display_unit(i.unit), READING[i.kind],
-                    display_decimals(i.unit, i.decimals), i.kind != "level" and i.unit != "元" and not i.decimals,
+                    display_decimals(i.unit, i.decimals), counted(i),
                     to_display(last.get(i.code), i.unit))
             for i in ordered if not reported or i.code in reported]
 

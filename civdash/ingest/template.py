@@ -34,7 +34,7 @@ def _leaf(ind: catalog.Indicator) -> str:
     return f"{ind.name}（当月）" if ind.kind == "flow" else ind.name
 
 
-def _counted(ind: catalog.Indicator) -> bool:
+def counted(ind: catalog.Indicator) -> bool:
     """Written as whole numbers (people, households, cases …), not amounts, rates or standards."""
     return ind.kind != "level" and display_unit(ind.unit) == ind.unit and ind.unit != "元" and not ind.decimals
 
@@ -85,13 +85,13 @@ def upload_template(con: duckdb.DuckDBPyConnection, year: int, month: int,
         sheet.write_string(r, 0, town, plain)
         for c, ind in enumerate(ordered, start=1):
             value = (values or {}).get((town, ind.code))
-            fmt = count if _counted(ind) else number
+            fmt = count if counted(ind) else number
             if value is None:
                 sheet.write_blank(r, c, None, fmt)
             else:
                 sheet.write_number(r, c, value, fmt)
     for c, ind in enumerate(ordered, start=1):
-        whole = _counted(ind)
+        whole = counted(ind)
         sheet.data_validation(FIRST_ROW, c, last, c, {
             "validate": "integer" if whole else "decimal", "criteria": ">=", "value": 0,
             "error_title": "请填写数字",
