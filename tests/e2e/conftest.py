@@ -121,20 +121,26 @@ def start_server() -> Callable[..., object]:
     return run_server
 
 
+def mark_real(path: Path) -> None:
+    """Mark a demo-built database as a bureau's own (the dashboard serves it, accounts and downloads apply)."""
+    import duckdb  # noqa: PLC0415
+
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("UPDATE meta SET value = '0' WHERE key = 'is_demo'")
+    finally:
+        con.close()
+
+
 def bureau_database(demo_snapshot: Path, tmp_path: Path) -> Path:
     """A writable bureau database in ``tmp_path``: the demo snapshot's data, marked real, with ``ACCOUNTS``."""
-    import duckdb  # noqa: PLC0415
 
     from civdash.access import auth
     from civdash.store import db  # noqa: PLC0415
 
     real = tmp_path / "civdash.duckdb"
     shutil.copyfile(demo_snapshot, real)
-    con = duckdb.connect(str(real))
-    try:
-        con.execute("UPDATE meta SET value = '0' WHERE key = 'is_demo'")
-    finally:
-        con.close()
+    mark_real(real)
     con = db.connect(real)
     try:
         for name, (role, password) in ACCOUNTS.items():
