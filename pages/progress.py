@@ -8,6 +8,9 @@ from ui import access, data, filters, frame
 from ui import filing as fill
 
 frame.page_header("报送进度")
+townships_fill = data.township_accounts_exist()
+if townships_fill:  # the townships report for themselves: the open month's returns come first
+    fill.status_section()
 if not data.months():
     frame.no_data()
     st.stop()
@@ -46,4 +49,7 @@ st.download_button("下载报送进度（Excel）", workbook, file_name=progress
                    icon=":material/download:", key="progress_download",
                    on_click=access.downloaded(progress.file_name(first, last), page="报送进度"))
 
-fill.status_section()
+if not townships_fill:  # without township accounts the statistician uploads: 未填 would only mislead
+    with st.expander("乡镇填报（尚未建立乡镇填报员账户）"):
+        st.caption("建立乡镇填报员账户后，各乡镇（街道）可自行填报本月数据，此处显示各乡镇的填报状态并置于页首。")
+        fill.status_section()

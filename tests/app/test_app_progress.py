@@ -39,3 +39,27 @@ def test_removing_a_townships_month_shows_it_missing(real_app, real_env, clean) 
     assert by_indicator.loc["城东街道", "状态"] == "未报送"
     assert any("城东街道" in m.value for m in at.markdown if m.value.startswith("**2025年6月**"))
     assert any(b.proto.label == "下载报送进度（Excel）" for b in at.get("download_button"))
+
+
+@pytest.mark.timeout(180)
+def test_the_open_months_returns_come_first_once_townships_report_for_themselves(real_app, real_env, clean) -> None:
+    at = real_app(PAGE)
+    clean(at)
+    assert not at.subheader[0].value.startswith("乡镇填报")  # the statistician uploads: the grid comes first
+    tucked = next(e for e in at.expander if e.label.startswith("乡镇填报"))
+    assert tucked.subheader[0].value.startswith("乡镇填报（")
+    from civdash.access import auth
+    from civdash.store import db
+    from tests.app.conftest import clear_caches
+
+    con = db.connect(real_env)
+    try:
+        (town,) = con.execute("SELECT id FROM township WHERE name = '城东街道'").fetchone()
+        auth.add_user(con, "赵敏", "township", "correct horse 7", townships=[town])
+    finally:
+        con.close()
+    clear_caches()
+    at = real_app(PAGE)
+    clean(at)
+    assert at.subheader[0].value.startswith("乡镇填报（")
+    assert not [e for e in at.expander if e.label.startswith("乡镇填报")]
