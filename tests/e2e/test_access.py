@@ -105,8 +105,8 @@ def test_an_admin_opens_accounts_and_the_audit_log_from_the_sidebar(new_page, ho
     page.locator('[data-testid="stSidebar"]').get_by_role("link", name="账户管理").click()
     h.wait(page, "新增账户")
     h.cell(page, "王主任")
-    rows = {r[0]: r[1:3] for r in h.rows(page)}
-    assert rows == {"李静": ["统计员", "正常"], "王主任": ["管理员", "正常"], "张科长": ["查看", "正常"]}
+    rows = {r[0]: r[1:4] for r in h.rows(page)}  # 角色, 所属乡镇 (a township account's), 状态
+    assert rows == {"李静": ["统计员", "", "正常"], "王主任": ["管理员", "", "正常"], "张科长": ["查看", "", "正常"]}
     h.no_errors(page)
     h.shot(page, "admin-users")
 

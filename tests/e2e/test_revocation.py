@@ -79,7 +79,7 @@ def test_a_disabled_admins_open_tab_cannot_promote_anyone(new_page, two_admins, 
     h.wait(other, "新增账户")
     pick(other, "选择账户", "张科长")
     h.wait(other)
-    role_form = other.locator('[data-testid="stForm"]').filter(has=other.get_by_role("button", name="更改角色"))
+    role_form = other.locator('[data-testid="stForm"]').filter(has=other.get_by_role("button", name="保存角色和所属乡镇"))
     pick(other, "角色", "管理员", within=role_form)  # filled in before the account is disabled (a form: no run yet)
 
     admin = new_page()
@@ -89,15 +89,15 @@ def test_a_disabled_admins_open_tab_cannot_promote_anyone(new_page, two_admins, 
     admin.get_by_role("button", name="停用账户").click()
     h.wait(admin, f"已停用账户“{SECOND_ADMIN[0]}”")
 
-    other.get_by_role("button", name="更改角色").click()
+    other.get_by_role("button", name="保存角色和所属乡镇").click()
     h.wait(other, "前往登录")
     assert "打开“账户管理”需要管理员账户，请先登录。" in main_text(other)
 
     admin.reload()
     h.wait(admin, "新增账户")
     h.cell(admin, "张科长")
-    rows = {r[0]: r[1:3] for r in h.rows(admin)}
-    assert rows["张科长"] == ["查看", "正常"] and rows[SECOND_ADMIN[0]] == ["管理员", "停用"]
+    rows = {r[0]: r[1:4] for r in h.rows(admin)}  # 角色, 所属乡镇, 状态
+    assert rows["张科长"] == ["查看", "", "正常"] and rows[SECOND_ADMIN[0]] == ["管理员", "", "停用"]
 
 
 def test_logging_out_right_after_logging_in_ends_the_cookies_session(new_page, bureau_server, app_helpers):
