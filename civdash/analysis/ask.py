@@ -555,7 +555,11 @@ def _scan(p: _Parse, taken: list[bool], vocab: Vocabulary) -> None:
 def _typo_at(text: str, i: int, taken: list[bool], vocab: Vocabulary) -> tuple[int, tuple] | None:
     """A township's short name with one character wrong starting at ``i`` (中堂 → 中塘镇), with or without its
     suffix: (length, (priority, 'town', id)) for one township, (length, (…, 'towns', ids)) for several."""
+    if i > 0 and not taken[i - 1]:
+        return None  # only at the start of a word: after the text's start or a word read
     for core in (3, 2):
+        if re.search(r"[街道镇乡]", text[i:i + core]):
+            continue
         for suffix in ("街道", "镇", "乡", ""):
             n = core + len(suffix)
             word = text[i:i + n]
@@ -610,6 +614,7 @@ def read(con: duckdb.DuckDBPyConnection, question: str, today: date | None = Non
     towns = [t for t in tokens if t.category == "town"]
     unknown: list[_Token] = []
     for u in p.unknown:
+        u.text += next((k for k in ("街道", "镇", "乡") if p.text.startswith(k, u.end)), "")  # 东城 + 街道
         found = _typo(u.text, vocab)
         if isinstance(found, int):
             towns.append(_Token(u.start, u.end, u.text, "town", found))
