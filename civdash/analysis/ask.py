@@ -210,6 +210,10 @@ class Vocabulary:
         self.words = words
         self.longest = max((len(k) for k in words), default=1)
         self.shorts = {townships.short_name(t.name): t.id for t in self.towns}
+        # the sums people mean (城乡低保 = 城市 + 农村): every '+' of the synonym list; other indicators asked together
+        # (结婚登记和离婚登记) are listed, never added up
+        self.pairs = {frozenset(option.split("+")) for syn in self.synonyms.values() if syn.meaning != "facet"
+                      for option in re.split(r"[|;=]", syn.target) if "+" in option}
 
     @property
     def latest(self) -> date | None:
@@ -647,6 +651,9 @@ def read(con: duckdb.DuckDBPyConnection, question: str, today: date | None = Non
     ranking = p.ranking or next((str(t.payload) for t in tokens if t.category == "ranking"), "")
     if not ranking and any(t.category == "which" and t.text.startswith("哪") for t in tokens):
         return _Read(refusal="请说明要找最多还是最少的乡镇（街道），例如：哪个乡镇临时救助人次最多？")
+    if ranking and ranking != "rank" and township is not None:
+        return _Read(refusal=f"排名是在各乡镇（街道）之间比较；问{vocab.town_names[township]}的名次请说“排第几”，"
+                             f"例如：{vocab.town_names[township]}城市低保人数排第几？")
     if ranking == "rank" and township is None:
         return _Read(refusal="“排第几”要说明是哪个乡镇（街道），例如：城东街道城市低保人数排第几？")
     target = "progress" if any(t.category == "target" for t in tokens) else ""
@@ -936,9 +943,14 @@ def _value(con: duckdb.DuckDBPyConnection, reading: Reading, vocab: Vocabulary) 
     values = {c: _num(rows.get(c, {}).get("value")) for c in codes}
     empty = [vocab.name(c) for c in codes if values[c] is None]
     if empty:
-        who = place
-        return Answer("", reading, refusal=f"{who}{reading.period_text(False)}没有{'、'.join(empty)}的数据"
-                      + ("（尚未报送）。" if reading.township is not None else "。"), link=_trend_link(reading, vocab))
+        names = "、".join(empty)
+        if reading.township is not None and reading.shape != "month":
+            refusal = (f"{place}{_month_text(reading.last)}的{names}尚未报送，{reading.period_text()}的数不全，"
+                       f"不能给出；可以改问到上一个月为止。")
+        else:
+            refusal = f"{place}{reading.period_text(False)}没有{names}的数据" + (
+                "（尚未报送）。" if reading.township is not None else "。")
+        return Answer("", reading, refusal=refusal, link=_trend_link(reading, vocab))
     answers: list[dict] = []
     clauses: list[str] = []
     for ind in inds:
@@ -952,7 +964,8 @@ def _value(con: duckdb.DuckDBPyConnection, reading: Reading, vocab: Vocabulary) 
     kind = inds[0].kind
     month = _last_month(rows, reading)
     lead = _lead(reading, kind if all(i.kind == kind for i in inds) else "", month)
-    summed = len(inds) > 1 and len({i.unit for i in inds}) == 1 and all(i.kind != "level" for i in inds)
+    summed = (len(inds) > 1 and frozenset(codes) in vocab.pairs and len({i.unit for i in inds}) == 1
+              and all(i.kind != "level" for i in inds))
     missing = tuple(dict.fromkeys(n for r in rows.values() for n in _names(r.get("missing"))))
     mom_without = tuple(dict.fromkeys(n for r in rows.values() for n in _names(r.get("mom_without"))))
     yoy_without = tuple(dict.fromkeys(n for r in rows.values() for n in _names(r.get("yoy_without"))))
