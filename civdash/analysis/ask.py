@@ -40,7 +40,7 @@ import pandas as pd
 
 from civdash.analysis import marks, metrics
 from civdash.analysis.report import absolute_text, chinese_number, relative_text, value_text
-from civdash.domain import catalog, townships
+from civdash.domain import catalog, times, townships
 from civdash.domain.names import normalize_name
 from civdash.domain.periods import Grain, add_months, find_period, month_key, month_start, parse_month
 from civdash.store import queries, scope
@@ -608,7 +608,7 @@ def read(con: duckdb.DuckDBPyConnection, question: str, today: date | None = Non
          vocab: Vocabulary | None = None) -> _Read:
     """The question's reading, or why it has none: a question back (a word that means several things) or a refusal
     (a word not known, a period that cannot be)."""
-    today = today or date.today()
+    today = today or times.today_beijing()  # the bureau's day, not the server's UTC one
     vocab = vocab or Vocabulary(con)
     p = _Parse(_clean(question))
     taken = [False] * len(p.text)
@@ -757,6 +757,8 @@ def _period_of(p: _Parse, vocab: Vocabulary, today: date) -> tuple[date, date]:
     start, end = p.period or (latest, latest)
     if p.shift_year:
         start, end = add_months(start, -12), add_months(end, -12)
+    if p.clip and start <= month_start(today) < end:
+        end = month_start(today)  # 今年 asked in March: January to March
     if p.clip and vocab.latest is not None and start <= vocab.latest < end:
         end = vocab.latest
     return start, end
@@ -811,7 +813,7 @@ def ask(con: duckdb.DuckDBPyConnection, question: str, today: date | None = None
         audit: bool = True) -> Answer:
     """Read ``question`` and answer it; with ``audit`` the question and its reading go to the audit log (action
     'ask'; the connection must be writable)."""
-    today = today or date.today()
+    today = today or times.today_beijing()  # the bureau's day, not the server's UTC one
     vocab = Vocabulary(con)
     r = read(con, question, today, vocab)
     if r.refusal or r.question_back or r.reading is None:
@@ -835,7 +837,8 @@ def record(con: duckdb.DuckDBPyConnection, out: Answer, user: str | None) -> Non
 
 
 def answer(con: duckdb.DuckDBPyConnection, reading: Reading, today: date | None = None) -> Answer:
-    """The answer to a reading (a question's, or one with a chip changed)."""
+    """The answer to a reading (a question's, or one with a chip changed). The reading's months are already resolved
+    (relative words were read against ``ask``'s ``today``); ``today`` is accepted so that both calls look alike."""
     vocab = reading.vocab or Vocabulary(con)
     reading = replace(reading, vocab=vocab)
     question = ""
