@@ -757,7 +757,7 @@ def _period_of(p: _Parse, vocab: Vocabulary, today: date) -> tuple[date, date]:
     start, end = p.period or (latest, latest)
     if p.shift_year:
         start, end = add_months(start, -12), add_months(end, -12)
-    if p.clip and start <= month_start(today) < end:
+    if p.clip and start <= month_start(today) < end and (vocab.latest is None or start <= vocab.latest):
         end = month_start(today)  # 今年 asked in March: January to March
     if p.clip and vocab.latest is not None and start <= vocab.latest < end:
         end = vocab.latest
