@@ -165,6 +165,8 @@ class Vocabulary:
         self.towns = [t for t in every if t.level == "township"]
         self.town_names = {t.id: t.name for t in self.towns}
         self.district_word = _district_word(every)
+        # a township account reads its own townships only: any other name is out of its reach, never a typo of its own
+        self.scoped = any(t.level == "district" and t.type == scope.SCOPE_TYPE for t in every)
         self.district_id = self.matcher.district_id
         self.months = sorted(metrics.available_months(con))
         words: dict[str, tuple[int, str, object]] = {}  # key → (priority, category, payload); lower priority wins
@@ -768,7 +770,7 @@ def _typo(word: str, vocab: Vocabulary) -> int | list[int] | None:
     """A township written with one character wrong: its id when only one short name is one character off (same
     length, difflib's opcodes one replacement), several ids to ask back, None when it is not a township's name."""
     core = _TOWN_SUFFIX.sub("", word)
-    if not 2 <= len(core) <= 4 or not re.fullmatch(r"[\u4e00-\u9fff]+", core):
+    if vocab.scoped or not 2 <= len(core) <= 4 or not re.fullmatch(r"[\u4e00-\u9fff]+", core):
         return None
     near = []
     for short, tid in vocab.shorts.items():
@@ -791,6 +793,9 @@ def _nearest(text: str, vocab: Vocabulary, n: int = 3) -> list[str]:
 
 def _unknown_text(unknown: list[_Token], text: str, vocab: Vocabulary, has_indicator: bool) -> str:
     word = unknown[0].text
+    if vocab.scoped:
+        return (f"没有读懂问题中的“{word}”。本账户只能查询{'、'.join(vocab.town_names.values())}的数据；"
+                f"问其他乡镇（街道）请联系区县民政局统计员。")
     if _TOWN_SUFFIX.search(word) and len(word) <= 8:
         near = difflib.get_close_matches(word, list(vocab.town_names.values()), n=3, cutoff=0.3)
         return f"没有找到“{word}”这个乡镇（街道）" + (f"，相近的有：{'、'.join(near)}。" if near else "。")
