@@ -16,7 +16,7 @@ ACTIONS: dict[str, str] = {
     "login": "登录", "login_failed": "登录失败", "logout": "退出登录", "upload": "上传数据", "rollback": "撤销批次",
     "registry": "修改指标与乡镇", "user": "账户管理", "download": "下载",
     "filing_submit": "提交填报", "filing_return": "退回填报", "filing_approve": "通过填报",
-    "filing_deadline": "设置填报截止日",
+    "filing_deadline": "设置填报截止日", "ask": "问数",
 }
 
 

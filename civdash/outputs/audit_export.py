@@ -56,6 +56,9 @@ def _months(keys: list) -> str:
     return "、".join(labels)
 
 
+ASK_OUTCOMES = {"answered": "回答", "asked_back": "反问", "refused": "未回答"}
+
+
 def describe(action: str, detail: str | dict | None) -> str:
     """An entry's detail (JSON text) in words: '角色：统计员 → 管理员', '文件：7月.xlsx；月份：2025年7月；新增90条…'."""
     if isinstance(detail, str):
@@ -110,6 +113,13 @@ def describe(action: str, detail: str | dict | None) -> str:
         d.pop("area", None)  # the form's key; the target already says what changed
     elif action.startswith("filing_"):
         parts += _filing(d)
+    elif action == "ask":
+        d.pop("reading", None)  # the machine reading; its words follow
+        if read := d.pop("read_as", None):
+            parts.append(f"读作：{read}")
+        outcome = d.pop("outcome", None)
+        if said := d.pop("sentence", None):
+            parts.append(f"{ASK_OUTCOMES.get(outcome, '结果')}：{said}")
     parts += [f"{k}：{v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)}" for k, v in sorted(d.items())]
     return "；".join(parts)
 
