@@ -85,7 +85,8 @@ _FILLER = ("请问", "帮我查", "帮我看", "查一下", "查询", "看一下
            "累计", "共", "多少", "几", "情况", "怎么样", "如何", "数据", "数", "是", "有", "为", "了", "的", "呢", "吗",
            "啊", "呀", "吧", "在", "和", "与", "及", "给", "对", "目前", "现在", "当前", "截至目前", "到目前", "总体",
            "全部", "整体", "时候", "期间", "里", "中", "内", "其中", "各", "个", "情况如何", "多大", "大概", "当月",
-           "多", "少", "发放情况", "名下", "所有", "按", "看", "要", "我", "想", "知道", "问")
+           "多", "少", "发放情况", "名下", "所有", "按", "看", "要", "我", "想", "知道", "问", "张", "对", "件", "家",
+           "所", "位")
 _FOLD_NUMERAL = str.maketrans({"〇": "0", "○": "0", "零": "0"})
 _CN = "〇○零一二两三四五六七八九十"
 
@@ -98,7 +99,7 @@ _PERIOD_SPAN = re.compile(
     rf"|前\s*[1-4一二两三四]\s*个?\s*季度"
     rf"|前\s*{_NUM}\s*个\s*月|前\s*{_NUM}\s*月"
     rf"|[上下]半年"
-    rf"|{_NUM}\s*月份?(?:底|末)?)"
+    rf"|{_NUM}\s*月份?(?:\d{{1,2}}\s*[日号])?(?:底|末)?)"
     rf"(?:\s*累计)?"
     rf"|(?:\d{{4}}|[〇○零一二三四五六七八九]{{4}})\s*年度?(?:底|末)?(?:\s*累计)?")
 _RECENT = re.compile(rf"(?:最近|近)({_NUM})\s*个?\s*月")
@@ -246,7 +247,7 @@ def _key(word: str) -> str:
 def _targets_known(syn: Synonym, indicators: dict[str, catalog.Indicator]) -> bool:
     """True when every code a synonym names is in the catalog (a row for a removed indicator is skipped)."""
     codes = re.split(r"[+|;=]", syn.target) if syn.meaning != "facet" else []
-    codes = [c for c in codes if c and c not in FACETS]
+    codes = [c for c in codes if c and c.rstrip("*") not in FACETS]
     return all(c in indicators for c in codes)
 
 
@@ -464,13 +465,13 @@ def _periods(p: _Parse, taken: list[bool], today: date, tokens: list[_Token]) ->
         if n and _take(taken, m.start(), m.end()):
             end = add_months(now, -1)
             p.period = (add_months(end, -(n - 1)), end)
+    for m in re.finditer("去年同期|上年同期", text):
+        if _take(taken, m.start(), m.end()):
+            p.shift_year = True
     for word in sorted(_YEAR_WORDS, key=len, reverse=True):
         for m in re.finditer(word, text):
             if _take(taken, m.start(), m.end()):
                 year_hint = today.year + _YEAR_WORDS[word]
-    for m in re.finditer("去年同期|上年同期", text):
-        if _take(taken, m.start(), m.end()):
-            p.shift_year = True
     for word in sorted(_QUARTER_WORDS, key=len, reverse=True):
         for m in re.finditer(word, text):
             if _take(taken, m.start(), m.end()):
@@ -529,6 +530,10 @@ def _scan(p: _Parse, taken: list[bool], vocab: Vocabulary) -> None:
             if found is not None:
                 hit = (n, found)
                 break
+        if hit is None or hit[0] == 1:
+            typo = _typo_at(text, i, taken, vocab)
+            if typo is not None:
+                hit = typo
         if hit is None:
             unknown_from = i if unknown_from is None else unknown_from
             i += 1
@@ -542,8 +547,31 @@ def _scan(p: _Parse, taken: list[bool], vocab: Vocabulary) -> None:
         i += n
 
 
-def _subject_options(target: str) -> dict[str, str]:
-    return dict(part.split("=", 1) for part in target.split(";") if "=" in part)
+def _typo_at(text: str, i: int, taken: list[bool], vocab: Vocabulary) -> tuple[int, tuple] | None:
+    """A township's short name with one character wrong starting at ``i`` (中堂 → 中塘镇), with or without its
+    suffix: (length, (priority, 'town', id)) for one township, (length, (…, 'towns', ids)) for several."""
+    for core in (3, 2):
+        for suffix in ("街道", "镇", "乡", ""):
+            n = core + len(suffix)
+            word = text[i:i + n]
+            if len(word) < n or any(taken[i:i + n]) or (suffix and not word.endswith(suffix)):
+                continue
+            found = _typo(word, vocab)
+            if isinstance(found, int):
+                return n, (2, "town", found)
+            if found:
+                return n, (2, "towns", tuple(found))
+    return None
+
+
+def _subject_options(target: str) -> tuple[dict[str, str], str | None]:
+    """A subject's options by facet, and the facet it means when the question names none ('persons*=…')."""
+    parts = dict(part.split("=", 1) for part in target.split(";") if "=" in part)
+    default = next((k.rstrip("*") for k in parts if k.endswith("*")), None)
+    return {k.rstrip("*"): v for k, v in parts.items()}, default
+
+
+_UNIT_FACETS = {"人": "persons", "户": "households", "元": "funds", "人次": "cases", "元/人·月": "standard"}
 
 
 @dataclass
@@ -603,9 +631,13 @@ def read(con: duckdb.DuckDBPyConnection, question: str, today: date | None = Non
         return _Read(refusal="“排第几”要说明是哪个乡镇（街道），例如：城东街道城市低保人数排第几？")
     target = "progress" if any(t.category == "target" for t in tokens) else ""
     # indicators: words of the catalog and the synonym list, made exact by the question's facet words
-    facets = [str(t.payload) for t in tokens if t.category == "facet"]
+    # a facet word: strong (人数, 户, 资金, 元) or weak (发放, 花了, 补助: a verb that may only tell what was done)
+    strong = [t for t in tokens if t.category == "facet" and not str(t.payload).endswith("~")]
+    facet_tokens = strong or [t for t in tokens if t.category == "facet"]
+    facets = [str(t.payload).rstrip("~") for t in facet_tokens]
     if measure in ("per_person", "per_household"):
-        facets = ["funds"]
+        facets, strong = ["funds"], []
+    used: set[str] = set()
     options: list[str] = []  # each a code, a pair a+b, or a choice a|b|…
     asked: list[tuple[_Token, list[str]]] = []
     for t in tokens:
@@ -620,10 +652,16 @@ def read(con: duckdb.DuckDBPyConnection, question: str, today: date | None = Non
             elif syn.meaning == "choice":
                 asked.append((t, syn.target.split("|")))
             elif syn.meaning == "subject":
-                by_facet = _subject_options(syn.target)
+                by_facet, default = _subject_options(syn.target)
                 wanted = [f for f in dict.fromkeys(facets) if f in by_facet]
                 if not wanted and "persons" in facets and "cases" in by_facet:
                     wanted = ["cases"]  # 临时救助多少人: 人次
+                    used.add("persons")
+                if not wanted and len(by_facet) == 1:
+                    wanted = list(by_facet)  # 城市低保金: its one meaning
+                if not wanted and default:
+                    wanted = [default]  # 特困人员, 五保户: the people
+                used.update(wanted)
                 if not wanted:
                     asked.append((t, [o for f in by_facet for o in by_facet[f].split("|")]))
                 for f in wanted:
@@ -633,6 +671,27 @@ def read(con: duckdb.DuckDBPyConnection, question: str, today: date | None = Non
                         options.append(by_facet[f])
     if unknown:
         return _Read(refusal=_unknown_text(unknown, p.text, vocab, bool(options or asked)))
+    # a facet word no subject took: another side of a named indicator (城市低保户数和人数), else it contradicts it
+    direct = [c for o in options for c in o.split("+")]
+    used.update(_UNIT_FACETS.get(vocab.indicators[c].unit, "") for c in direct)
+    for t in strong:
+        facet = str(t.payload)
+        if facet in used or not direct:
+            continue
+        extra = _other_side(direct, facet, vocab)
+        if extra is None:
+            names = "、".join(vocab.name(c) for c in dict.fromkeys(direct))
+            return _Read(refusal=f"“{names}”不按“{t.text}”统计，没有这样的数；请换一种说法。")
+        options.append(extra)
+        used.add(facet)
+    towns_asked = [t for t in tokens if t.category == "towns"]
+    if towns_asked:
+        t = towns_asked[0]
+        return _Read(question_back={
+            "text": f"“{t.text}”是指哪个乡镇（街道）？",
+            "choices": [{"text": vocab.town_names[i], "kind": "township", "value": str(i),
+                         "question": question_replace(question, t.text, vocab.town_names[i])}
+                        for i in t.payload]})  # type: ignore[union-attr]
     base = Reading((), township, "", "", measure, comparison, ranking, target, vocab)
     period = _period_of(p, vocab, today)
     base = replace(base, start=month_key(period[0]), end=month_key(period[1]))
@@ -647,6 +706,18 @@ def read(con: duckdb.DuckDBPyConnection, question: str, today: date | None = Non
         return _Read(refusal="没有在问题中找到指标" + (f"，您是不是要问：{'、'.join(near)}？" if near else "。"))
     codes = tuple(dict.fromkeys(c for o in options for c in o.split("+")))
     return _Read(reading=replace(base, indicators=codes))
+
+
+def _other_side(codes: list[str], facet: str, vocab: Vocabulary) -> str | None:
+    """The indicator a subject of ``codes`` has for ``facet`` (城市低保户数 + 人数 → 城市低保人数), if one."""
+    for syn in vocab.synonyms.values():
+        if syn.meaning != "subject":
+            continue
+        by_facet, _ = _subject_options(syn.target)
+        option = by_facet.get(facet)
+        if option and "|" not in option and any(c in by_facet.values() for c in codes):
+            return option
+    return None
 
 
 def _period_of(p: _Parse, vocab: Vocabulary, today: date) -> tuple[date, date]:

@@ -13,7 +13,7 @@ import duckdb
 
 from civdash import appdb, demo
 from civdash.analysis import metrics
-from civdash.cli import audit_rules, backup, export, repair, report, uploads, users
+from civdash.cli import ask, audit_rules, backup, export, repair, report, uploads, users
 from civdash.domain.periods import month_label, parse_month
 from civdash.store import db, ducklake, integrity, queries, transfer
 from civdash.store.paths import demo_db_path, real_db_path
@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_parser(sub)
     audit_rules.add_parser(sub, _month_arg)
     repair.add_parser(sub)
+    ask.add_parser(sub)
     return parser
 
 
@@ -142,6 +143,8 @@ def _run(args: argparse.Namespace) -> int:
         return users.run(args)
     if args.command == "report":
         return report.run(args)
+    if args.command == "ask":
+        return ask.run(args)
     if args.command == "repair":
         return repair.run(args)
     if args.command == "audit-rules":
