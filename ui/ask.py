@@ -104,8 +104,9 @@ def example_pills() -> None:
 
 def overview_box() -> None:
     """总览's one-line question box: the question opens 问数 with it in the address."""
-    st.text_input("问数", key="ask_box", placeholder="问一个数，如：城市低保人数同比增长多少？", max_chars=200,
-                  label_visibility="collapsed", on_change=_from_overview, help=HOW)
+    st.text_input("问数", key="ask_box", placeholder="问一个数，如：低保金发了多少", max_chars=200,
+                  icon=":material/question_answer:", label_visibility="collapsed", on_change=_from_overview,
+                  help=HOW)
     question = (st.session_state.pop("ask_from_overview", None) or "").strip()
     if question:
         st.switch_page(ASK_PAGE, query_params={QUESTION_KEY: question})
@@ -174,25 +175,26 @@ def _change_chip(kind: str, key: str) -> None:
 
 
 def chips(reading: ask.Reading, changed: tuple[tuple[str, str], ...]) -> None:
-    """The reading as a row of chips; a chip with choices opens a list to change it (the answer follows)."""
+    """The reading as a row of chips ('指标：城市低保人数 ▾'); a chip with choices opens a list to change it, and the
+    answer follows."""
     shown = reading.chips()
     if not shown:
         return
     st.caption("按以下理解作答（点击可修改）：")
-    columns = st.columns(len(shown))
     # a new reading gets new widgets, each on its own current value
     stamp = hashlib.sha1(repr((reading.as_dict(), changed)).encode()).hexdigest()[:10]
-    for column, chip in zip(columns, shown, strict=True):
-        if not chip.choices:
-            column.button(plain(chip.text), key=f"ask_chip_{chip.kind}_{stamp}", disabled=True,
-                          help=f"{KINDS.get(chip.kind, chip.kind)}：没有其他可选项", width="stretch")
-            continue
-        options = [chip.value, *(v for v, _ in chip.choices if v != chip.value)]
-        texts = {chip.value: chip.text, **dict(chip.choices)}
-        with column.popover(plain(chip.text), width="stretch", help=f"修改{KINDS.get(chip.kind, chip.kind)}"):
+    with st.container(horizontal=True, key="ask_chips", gap="small"):
+        for chip in shown:
+            kind = KINDS.get(chip.kind, chip.kind)
             key = f"ask_chip_{chip.kind}_{stamp}"
-            st.selectbox(KINDS.get(chip.kind, chip.kind), options, index=0, format_func=texts.get, key=key,
-                         on_change=_change_chip, args=(chip.kind, key))
+            if not chip.choices:
+                st.button(plain(f"{kind}：{chip.text}"), key=key, disabled=True, help=f"{kind}没有其他可选项")
+                continue
+            options = [chip.value, *(v for v, _ in chip.choices if v != chip.value)]
+            texts = {**dict(chip.choices), chip.value: chip.text}
+            with st.popover(plain(f"{kind}：{chip.text}"), help=f"修改{kind}"):
+                st.selectbox(kind, options, index=0, format_func=texts.get, key=key, on_change=_change_chip,
+                             args=(chip.kind, key))
 
 
 def _figure_label(row: dict) -> str:

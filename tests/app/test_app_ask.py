@@ -4,7 +4,6 @@ by name; the link opens the page showing the same figure; a township account rea
 
 from __future__ import annotations
 
-import json
 from urllib.parse import parse_qsl
 
 import pytest

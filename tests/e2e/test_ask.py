@@ -1,0 +1,88 @@
+"""A leader's question, in real headless Chromium: typed into 总览's box, answered on 问数 with the figure SQL gives,
+the reading as chips one can change (the answer follows), and the link to the page showing the same figure."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.timeout(300)
+JUNE = "2025-06-01"
+QUESTION = "城东街道2025年6月城市低保人数是多少？"
+
+
+def month_value(sql, code: str, township: str) -> float:
+    return sql("SELECT sum(value) FROM v_fact WHERE indicator_code = ? AND township = ? AND period = ?",
+               code, township, JUNE)
+
+
+def main_text(page) -> str:
+    return page.locator('[data-testid="stMain"]').inner_text()
+
+
+def wait_for_main(page, text: str) -> None:
+    page.wait_for_function("(t) => (document.querySelector('[data-testid=\"stMain\"]')?.innerText || '').includes(t)",
+                           arg=text, timeout=60_000)
+
+
+def shown_in_a_table(page, text: str) -> None:
+    """Wait until a cell of some table on the page reads ``text``."""
+    page.wait_for_function("""(text) => [...document.querySelectorAll('[data-testid="stDataFrame"] table td')]
+        .some(td => td.innerText.trim() === text)""", arg=text, timeout=60_000)
+
+
+def test_a_leader_asks_on_the_overview_and_follows_the_answer(page, server, sql, app_helpers):
+    h = app_helpers
+    h.open(page, server, "/", text="民政工作总览")
+    box = page.locator(".st-key-ask_box input")
+    box.fill(QUESTION)
+    box.press("Enter")
+    page.wait_for_url("**/ask?**")
+    h.wait(page, "按以下理解作答")
+    assert "q=" in page.url
+    persons = month_value(sql, "dibao_urban_persons", "城东街道")
+    main = main_text(page)
+    assert f"{persons:.0f}人" in main  # the sentence, in the report's style
+    assert f"{persons:,.0f}人" in page.locator('[data-testid="stMetricValue"]').first.inner_text()
+    chips = page.locator('[data-testid="stPopover"]')
+    assert chips.count() >= 3
+    chip_texts = chips.all_inner_texts()
+    assert any("城东街道" in t for t in chip_texts) and any("城市低保人数" in t for t in chip_texts)
+    h.no_errors(page)
+    h.shot(page, "ask-answer")
+
+    # change the township chip: 城南街道's figure follows
+    chips.filter(has_text="城东街道").first.click()
+    popover = page.locator('[data-testid="stPopoverBody"]')
+    popover.locator('[data-testid="stSelectbox"]').click()
+    page.get_by_role("option", name="城南街道", exact=True).click()
+    south = month_value(sql, "dibao_urban_persons", "城南街道")
+    wait_for_main(page, f"{south:.0f}人")
+    h.wait(page)
+    page.keyboard.press("Escape")
+    assert "chip=" in page.url
+    assert f"{south:,.0f}人" in page.locator('[data-testid="stMetricValue"]').first.inner_text()
+    h.no_errors(page)
+    h.shot(page, "ask-chip-changed")
+
+    # the link opens the page showing the same figure
+    link = page.get_by_role("link", name="查看这个数")
+    link.click()
+    h.wait(page)
+    shown_in_a_table(page, f"{south:,.0f}")
+    h.no_errors(page)
+    h.shot(page, "ask-link-target")
+
+
+def test_a_question_back_and_a_refusal_read_in_chinese(page, server, sql, app_helpers):
+    h = app_helpers
+    h.open(page, server, "/ask?q=" + "城东街道2025年6月低保人数是多少", text="问数")
+    h.wait(page, "农村")
+    page.get_by_role("button", name="农村", exact=False).first.click()
+    rural = month_value(sql, "dibao_rural_persons", "城东街道")
+    wait_for_main(page, f"{rural:.0f}人")
+    h.wait(page)
+    h.no_errors(page)
+    h.open(page, server, "/ask?q=" + "2025年6月福利彩票销售额是多少", text="福利彩票销售额")
+    assert "没有找到" in main_text(page)
+    h.no_errors(page)
+    h.shot(page, "ask-refusal")
