@@ -9,6 +9,7 @@ too. Every name shown is data: escaped with ``frame.plain``; no HTML, no script.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Sequence
@@ -147,7 +148,7 @@ def _answer(key: data.Key, question: str, changed: tuple[tuple[str, str], ...], 
         found = ask.ask(cur, question, today=today, audit=False)  # audited once a session (``audit``), not per miss
         if not changed or found.reading is None:
             return found
-        return ask.answer(cur, _applied(found.reading, changed), today=today)
+        return dataclasses.replace(ask.answer(cur, _applied(found.reading, changed), today=today), question=question)
 
 
 def answer_of(question: str, changed: tuple[tuple[str, str], ...] = ()) -> ask.Answer:

@@ -4,12 +4,15 @@ by name; the link opens the page showing the same figure; a township account rea
 
 from __future__ import annotations
 
+import json
 from urllib.parse import parse_qsl
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from civdash.access import auth
+from civdash.access import audit, auth
+from civdash.store import db
 from tests.app.conftest import UNTIL, assert_clean, fmt, run_app, shown
 
 PAGE = "pages/ask.py"
@@ -188,3 +191,27 @@ def test_a_township_account_asking_about_another_township_gets_no_figure_of_it(a
     # and the township chip offers no other township
     offered = [o for s in mine.selectbox for o in s.options]
     assert other not in offered and "城南街道" not in offered
+
+
+def asks_logged(path) -> pd.DataFrame:
+    con = db.connect(path)  # the same file the app holds, opened alike, in the same process
+    try:
+        return audit.entries(con, actions=["ask"])
+    finally:
+        con.close()
+
+
+def test_each_question_and_its_reading_go_to_the_audit_log_once(real_app, real_env):
+    before = set(asks_logged(real_env)["id"])  # the database is a copy of one other tests asked on
+    at = run_app(PAGE, q="城东街道2025年6月城市低保人数是多少？")
+    assert_clean(at)
+    at.run()  # a rerun of the same answer is not a new question
+    chip_box(at, "指标").set_value("dibao_rural_persons").run()
+    assert_clean(at)
+    rows = asks_logged(real_env)
+    rows = rows[~rows["id"].isin(before)]
+    assert list(rows["user_name"]) == ["李静", "李静"]
+    assert list(rows["target"]) == ["城东街道2025年6月城市低保人数是多少？"] * 2
+    newest, first = (json.loads(d) for d in rows["detail"])
+    assert first["reading"]["indicators"] == ["dibao_urban_persons"] and first["reading"]["township"] == "城东街道"
+    assert newest["reading"]["indicators"] == ["dibao_rural_persons"]  # the changed chip, with its reading
