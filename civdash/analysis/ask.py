@@ -72,7 +72,8 @@ _COMPARISON_WORDS = {"同比": "yoy", "比去年同期": "yoy", "较去年同期
 # words of a change: with no base named they mean 同比 (the report's convention for a figure's change)
 _CHANGE_WORDS = ("多了多少", "少了多少", "多多少", "少多少", "增加了多少", "增加多少", "减少了多少", "减少多少",
                  "增长了多少", "增长多少", "下降了多少", "下降多少", "增幅", "降幅", "增长率", "增速", "变化",
-                 "增减", "多了几", "少了几", "多了", "少了", "增加了", "减少了", "增长了", "下降了", "涨了", "降了")
+                 "增减", "多了几", "少了几", "多了", "少了", "增加了", "减少了", "增长了", "下降了", "涨了", "降了",
+                 "增长", "增加", "减少", "下降")
 _RANKING_WORDS = {"最多": "top:1", "最高": "top:1", "最大": "top:1", "第一": "top:1", "最少": "bottom:1",
                   "最低": "bottom:1", "最小": "bottom:1", "倒数第一": "bottom:1", "排第几": "rank",
                   "排名第几": "rank", "排在第几": "rank", "第几名": "rank", "第几": "rank", "排第几名": "rank",
@@ -86,7 +87,7 @@ _FILLER = ("请问", "帮我查", "帮我看", "查一下", "查询", "看一下
            "啊", "呀", "吧", "在", "和", "与", "及", "给", "对", "目前", "现在", "当前", "截至目前", "到目前", "总体",
            "全部", "整体", "时候", "期间", "里", "中", "内", "其中", "各", "个", "情况如何", "多大", "大概", "当月",
            "多", "少", "发放情况", "名下", "所有", "按", "看", "要", "我", "想", "知道", "问", "张", "对", "件", "家",
-           "所", "位")
+           "所", "位", "全年", "全年度")
 _FOLD_NUMERAL = str.maketrans({"〇": "0", "○": "0", "零": "0"})
 _CN = "〇○零一二两三四五六七八九十"
 
@@ -277,6 +278,7 @@ class Reading:
     comparison: str = ""
     ranking: str = ""
     target: str = ""
+    among: str = ""  # a ranking among one type of township only: '街道', '镇' or '乡' (哪个街道最多)
     vocab: Vocabulary | None = field(default=None, compare=False, hash=False, repr=False)
 
     @property
@@ -341,7 +343,10 @@ class Reading:
         for kind, value, names in (("comparison", self.comparison, COMPARISONS), ("ranking", self.ranking, RANKINGS),
                                    ("target", self.target, TARGETS)):
             if value:
-                chips.append(Chip(kind, names.get(value) or _ranking_text(value), value, tuple(names.items())))
+                text = names.get(value) or _ranking_text(value)
+                if kind == "ranking" and self.among:
+                    text = f"{self.among}中{text}"
+                chips.append(Chip(kind, text, value, tuple(names.items())))
         return tuple(chips)
 
     def with_chip(self, kind: str, value: str) -> Reading:
@@ -385,7 +390,7 @@ class Reading:
             "period": self.period,
             "period_text": self.period_text(),
             "measure": self.measure, "comparison": self.comparison or None, "ranking": self.ranking or None,
-            "target": self.target or None,
+            "target": self.target or None, "among": self.among or None,
         }
 
 
@@ -550,7 +555,11 @@ def _scan(p: _Parse, taken: list[bool], vocab: Vocabulary) -> None:
 def _typo_at(text: str, i: int, taken: list[bool], vocab: Vocabulary) -> tuple[int, tuple] | None:
     """A township's short name with one character wrong starting at ``i`` (中堂 → 中塘镇), with or without its
     suffix: (length, (priority, 'town', id)) for one township, (length, (…, 'towns', ids)) for several."""
+    if i > 0 and not taken[i - 1]:
+        return None  # only at the start of a word: after the text's start or a word read
     for core in (3, 2):
+        if re.search(r"[街道镇乡]", text[i:i + core]):
+            continue
         for suffix in ("街道", "镇", "乡", ""):
             n = core + len(suffix)
             word = text[i:i + n]
@@ -605,6 +614,7 @@ def read(con: duckdb.DuckDBPyConnection, question: str, today: date | None = Non
     towns = [t for t in tokens if t.category == "town"]
     unknown: list[_Token] = []
     for u in p.unknown:
+        u.text += next((k for k in ("街道", "镇", "乡") if p.text.startswith(k, u.end)), "")  # 东城 + 街道
         found = _typo(u.text, vocab)
         if isinstance(found, int):
             towns.append(_Token(u.start, u.end, u.text, "town", found))
@@ -630,6 +640,9 @@ def read(con: duckdb.DuckDBPyConnection, question: str, today: date | None = Non
     if ranking == "rank" and township is None:
         return _Read(refusal="“排第几”要说明是哪个乡镇（街道），例如：城东街道城市低保人数排第几？")
     target = "progress" if any(t.category == "target" for t in tokens) else ""
+    kinds = {next((k for k in ("乡镇", "街道", "镇", "乡") if t.text.endswith(k)), "") for t in tokens
+             if t.category == "which"} - {"乡镇", ""}
+    among = next(iter(kinds)) if ranking and len(kinds) == 1 and kinds <= {"街道", "镇", "乡"} else ""
     # indicators: words of the catalog and the synonym list, made exact by the question's facet words
     # a facet word: strong (人数, 户, 资金, 元) or weak (发放, 花了, 补助: a verb that may only tell what was done)
     strong = [t for t in tokens if t.category == "facet" and not str(t.payload).endswith("~")]
@@ -692,7 +705,7 @@ def read(con: duckdb.DuckDBPyConnection, question: str, today: date | None = Non
             "choices": [{"text": vocab.town_names[i], "kind": "township", "value": str(i),
                          "question": question_replace(question, t.text, vocab.town_names[i])}
                         for i in t.payload]})  # type: ignore[union-attr]
-    base = Reading((), township, "", "", measure, comparison, ranking, target, vocab)
+    base = Reading((), township, "", "", measure, comparison, ranking, target, among, vocab)
     period = _period_of(p, vocab, today)
     base = replace(base, start=month_key(period[0]), end=month_key(period[1]))
     if asked:
@@ -1051,6 +1064,10 @@ def _ranking(con: duckdb.DuckDBPyConnection, reading: Reading, vocab: Vocabulary
                       on="township_id", how="right")
         df["rank"] = df["value"].rank(ascending=False, method="min")
         df = df.sort_values(["rank"], na_position="last")
+    if reading.among:  # 哪个街道最多: among the 街道 only
+        of_type = [t.id for t in vocab.towns if t.type == reading.among]
+        df = df[df["township_id"].isin(of_type)]
+        df = df.assign(rank=df["value"].rank(ascending=False, method="min"))
     ranked = df.dropna(subset=["value"]).reset_index(drop=True)
     absent = [str(n) for n in df.loc[df["value"].isna(), "township"]]
     if ranked.empty:
@@ -1075,7 +1092,7 @@ def _ranking(con: duckdb.DuckDBPyConnection, reading: Reading, vocab: Vocabulary
         r = mine[0]
         row(r, f"rank:{int(r['rank'])}")
         body = (f"{r['township']}{ind.name}为{value_text(float(r['value']), ind.unit, ind.decimals)}，"
-                f"在{n_all}个有数据的乡镇（街道）中排第{int(r['rank'])}位")
+                f"在{n_all}个有数据的{reading.among or '乡镇（街道）'}中排第{int(r['rank'])}位")
     else:
         side, _, n_text = reading.ranking.partition(":")
         n = n_all if side == "all" else int(n_text or 1)
@@ -1089,12 +1106,13 @@ def _ranking(con: duckdb.DuckDBPyConnection, reading: Reading, vocab: Vocabulary
             body = f"{ind.name}乡镇（街道）排名：" + "、".join(shown(r) for r in picked[:5]) + (
                 f"……共{n_all}个" if n_all > 5 else "")
         elif n == 1:
-            body = f"{ind.name}{word}的是{shown(picked[0])}"
+            body = f"{ind.name}{word}的{reading.among or '乡镇（街道）'}是{shown(picked[0])}"
             ties = [r for r in records if r["value"] == picked[0]["value"] and r is not picked[0]]
             if ties:
                 body += "，并列的还有" + "、".join(shown(r) for r in ties)
         else:
-            body = f"{ind.name}{word}的{len(picked)}个乡镇（街道）是：" + "、".join(shown(r) for r in picked)
+            body = f"{ind.name}{word}的{len(picked)}个{reading.among or '乡镇（街道）'}是：" + "、".join(
+                shown(r) for r in picked)
     mark = f"（{marks.township_list(absent)}未报送，未参加排名）" if absent else ""
     sentence = f"{lead}，{body}{mark}。"
     return Answer("", reading, tuple(answers), sentence, link=_compare_link(reading, code))

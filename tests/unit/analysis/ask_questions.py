@@ -20,6 +20,7 @@ class R:
     comparison: str = ""
     ranking: str = ""
     target: str = ""
+    among: str = ""
 
 
 UP, UH, UF, US = "dibao_urban_persons", "dibao_urban_households", "dibao_urban_funds", "dibao_urban_standard"
@@ -216,7 +217,15 @@ QUESTIONS: list[tuple[str, R | str]] = [
     # rankings
     ("哪个乡镇城市低保人数最多", R((UP,), None, L, ranking="top:1")),
     ("哪个乡镇农村低保人数最少", R((RP,), None, L, ranking="bottom:1")),
-    ("城市低保人数最多的街道", R((UP,), None, L, ranking="top:1")),
+    ("城市低保人数最多的街道", R((UP,), None, L, ranking="top:1", among="街道")),
+    ("哪个镇农村低保人数最多", R((RP,), None, L, ranking="top:1", among="镇")),
+    ("哪个乡特困人员最少", R((TP,), None, L, ranking="bottom:1", among="乡")),
+    ("哪个街道城市低保资金最多", R((UF,), None, L, ranking="top:1", among="街道")),
+    ("城市低保人数最多的乡镇", R((UP,), None, L, ranking="top:1")),
+    ("2024年全年结婚登记多少对", R((MAR,), None, LY)),
+    ("城乡低保资金同比增长", R((UF, RF), None, L, comparison="yoy")),
+    ("城市低保人数趋势", REFUSE),
+    ("城东街道5月城市低保人数比4月多多少", REFUSE),
     ("临时救助资金前三的乡镇", R((TM,), None, L, ranking="top:3")),
     ("农村低保人数前五名", R((RP,), None, L, ranking="top:5")),
     ("今年临时救助资金最多的乡镇", R((TM,), None, YTD, ranking="top:1")),

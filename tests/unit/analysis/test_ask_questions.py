@@ -56,8 +56,9 @@ def check(con: duckdb.DuckDBPyConnection, e: ask_db.Expect, want: R, got: ask.An
         return [f"not answered: {got.refusal or got.question_back}"]
     d = r.as_dict()
     seen = (tuple(d["indicators"]), d["township"], d["period"], d["measure"], d["comparison"] or "",
-            d["ranking"] or "", d["target"] or "")
-    expected = (want.inds, want.town, want.period, want.measure, want.comparison, want.ranking, want.target)
+            d["ranking"] or "", d["target"] or "", d["among"] or "")
+    expected = (want.inds, want.town, want.period, want.measure, want.comparison, want.ranking, want.target,
+                want.among)
     if seen != expected:
         return [f"read as {seen}, expected {expected}"]
     start, end = _span(want.period)
@@ -77,6 +78,9 @@ def check(con: duckdb.DuckDBPyConnection, e: ask_db.Expect, want: R, got: ask.An
     elif want.ranking:
         code = want.inds[0]
         towns = e.by_town(code, start, end)
+        if want.among:  # 哪个街道: the 街道 only
+            of_type = {t for (t,) in con.execute("SELECT name FROM township WHERE type = ?", [want.among]).fetchall()}
+            towns = {t: v for t, v in towns.items() if t in of_type}
         listed = [(a["township"], a["value"]) for a in answers]
         if want.ranking == "rank":
             mine = towns[want.town]
