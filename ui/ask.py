@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import math
 import re
 from collections.abc import Sequence
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
 from civdash.analysis import ask, table
 from civdash.domain import catalog, times
 from civdash.domain.periods import GRAINS, month_label, parse_month
-from civdash.domain.units import format_value
+from civdash.domain.units import format_change, format_value
 from ui import access, data, filters, query
 from ui.frame import plain
 
@@ -198,42 +200,85 @@ def chips(reading: ask.Reading, changed: tuple[tuple[str, str], ...]) -> None:
                              args=(chip.kind, key))
 
 
+MEASURE_WORDS = {"value": "", "sum": "合计", "per_person": "", "per_household": "", "monthly_average": "月均",
+                 "yoy_base": "去年同期", "yoy_change": "比去年同期增减", "yoy": "同比",
+                 "mom_base": "上期", "mom_change": "比上期增减", "mom": "环比",
+                 "target_actual": "累计完成", "target": "年度目标", "target_rate": "完成率"}
+
+
+def _indicator_name(code: str) -> str:
+    """A catalog indicator's name, a per-person figure's, or a pair's ('城市低保人数与农村低保人数')."""
+    names = {i.code: i.name for i in data.indicators()} | {d.code: d.name for d in catalog.derived_indicators()}
+    return "与".join(names.get(c, c) for c in str(code).split("+"))
+
+
+def _measure_text(measure: str) -> str:
+    if measure.startswith("rank:"):
+        return f"第{measure.removeprefix('rank:')}名"
+    return MEASURE_WORDS.get(measure, "")
+
+
 def _figure_label(row: dict) -> str:
-    indicators = {i.code: i.name for i in data.indicators()}
-    parts = [row.get("township") or data.district_word(), indicators.get(row.get("indicator"), row.get("indicator")),
-             _period_text(row.get("period"))]
+    """'城东街道 · 城市低保人数 · 2025年6月', with what the figure is when it is not the value ('同比', '第1名')."""
+    parts = [row.get("township") or data.district_word(), _indicator_name(row.get("indicator") or ""),
+             _period_text(row.get("period")), _measure_text(str(row.get("measure") or ""))]
     return " · ".join(str(p) for p in parts if p)
 
 
+def _month_text(text: str) -> tuple[int, int] | None:
+    found = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
+    return (int(found[1]), int(found[2])) if found else None
+
+
 def _period_text(period: object) -> str:
+    """'2025-06' → 2025年6月, '2025-01/2025-06' → 2025年1-6月, '2025' → 2025年; other text as it is."""
     if isinstance(period, date):
         return month_label(period)
     text = str(period or "")
-    if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit():
-        return f"{int(text[:4])}年{int(text[5:])}月"
-    if "/" in text or ".." in text:
-        start, _, end = text.replace("..", "/").partition("/")
-        return f"{_period_text(start)}至{_period_text(end)}"
+    if (month := _month_text(text)) is not None:
+        return f"{month[0]}年{month[1]}月"
+    start, sep, end = text.partition("/")
+    first, last = _month_text(start), _month_text(end)
+    if sep and first and last:
+        if first[0] == last[0]:
+            return f"{first[0]}年{first[1]}-{last[1]}月"
+        return f"{first[0]}年{first[1]}月-{last[0]}年{last[1]}月"
+    if re.fullmatch(r"\d{4}", text):
+        return f"{text}年"
     return text
 
 
 def _figure_value(row: dict) -> str:
-    value, unit = row.get("value"), str(row.get("unit") or "")
-    if value is None:
+    """The value with its unit as the tables write it ('1,664人', '533.82万元'); a ratio as a percentage ('+3.2%',
+    a completion rate '33.0%'); a change with its sign."""
+    value, unit, measure = row.get("value"), str(row.get("unit") or ""), str(row.get("measure") or "")
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    code = row.get("indicator")
-    known = {i.code: i for i in data.indicators()}
-    decimals = known[code].decimals if code in known and unit == known[code].unit else (0 if float(value).is_integer()
-                                                                                         else 2)
+    value = float(value)
     if unit == "%":
-        return f"{float(value):,.1f}%"
-    return format_value(float(value), unit, decimals)
+        return (format_change(value) or "—") if measure in ("yoy", "mom") else f"{value * 100:.1f}%"
+    known = {i.code: i for i in data.indicators()}
+    code = row.get("indicator")
+    decimals = known[code].decimals if code in known and known[code].unit == unit else (0 if value.is_integer()
+                                                                                        else 2)
+    text = format_value(value, unit, decimals)
+    return f"+{text}" if measure.endswith("_change") and value > 0 else text
+
+
+MANY = 8  # more figures than this (a whole ranking) are a table, not cards
 
 
 def figures(result: ask.Answer) -> None:
-    """Each figure of the answer: the value with its unit, and whose and when."""
+    """Each figure of the answer: the value with its unit, and whose and when (a table when there are many)."""
     rows = list(result.answers)
     if not rows:
+        return
+    if len(rows) > MANY:
+        st.dataframe(pd.DataFrame({"乡镇（街道）": [r.get("township") or data.district_word() for r in rows],
+                                   "指标": [_indicator_name(r.get("indicator") or "") for r in rows],
+                                   "期间": [_period_text(r.get("period")) for r in rows],
+                                   "项目": [_measure_text(str(r.get("measure") or "")) or "数值" for r in rows],
+                                   "数值": [_figure_value(r) for r in rows]}), hide_index=True, width="stretch")
         return
     per_row = min(4, len(rows))
     for start in range(0, len(rows), per_row):

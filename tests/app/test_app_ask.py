@@ -121,6 +121,56 @@ def test_a_word_that_could_mean_two_things_is_asked_back_and_a_choice_answers_it
     assert fmt(rural, "人") in metrics(at).values()
 
 
+def test_a_change_is_said_like_for_like_and_shown_with_its_sign(app, sql):
+    """同比 of 城东街道 (which reported every month): the change in persons and in per cent, as SQL gives them."""
+    at = asked("城东街道2025年6月农村低保人数同比增长多少")
+    assert_clean(at)
+    now = month_value(sql, "dibao_rural_persons", "城东街道")
+    base = month_value(sql, "dibao_rural_persons", "城东街道", "2024-06-01")
+    shown_figures = metrics(at)
+    assert shown_figures["城东街道 · 农村低保人数 · 2025年6月"] == fmt(now, "人")
+    assert shown_figures["城东街道 · 农村低保人数 · 2025年6月 · 去年同期"] == fmt(base, "人")
+    change = now - base
+    assert shown_figures["城东街道 · 农村低保人数 · 2025年6月 · 比去年同期增减"] == ("+" if change > 0 else "") + fmt(
+        change, "人")
+    assert shown_figures["城东街道 · 农村低保人数 · 2025年6月 · 同比"] == f"{change / base * 100:+.1f}%"
+    assert f"{abs(change):.0f}人" in sentence(at) and f"{abs(change / base) * 100:.1f}%" in sentence(at)
+    assert any(shown(p.proto.popover.label) == "比较：同比" for p in at.get("popover"))
+
+
+def test_a_ranking_names_the_townships_in_order(app, sql):
+    at = asked("2025年6月农村低保人数前三")
+    assert_clean(at)
+    top = sql.con.execute("SELECT township, sum(value) v FROM v_fact WHERE indicator_code = 'dibao_rural_persons'"
+                          " AND period = ? GROUP BY township ORDER BY v DESC LIMIT 3", [JUNE]).fetchall()
+    assert metrics(at) == {f"{t} · 农村低保人数 · 2025年6月 · 第{n}名": fmt(v, "人") for n, (t, v) in enumerate(top, 1)}
+    assert "、".join(f"{t}（{v:.0f}人）" for t, v in top) in sentence(at)
+
+
+def test_a_month_without_data_says_so_and_the_period_chip_offers_the_latest(app, sql):
+    at = asked("城东街道2026年6月城市低保人数是多少")
+    assert not at.exception
+    refusal = " ".join(shown(w.value) for w in at.warning)
+    assert "2026年6月尚无数据" in refusal and "最新为2025年6月" in refusal
+    assert not at.metric
+    chip_box(at, "时间").set_value("2025-06").run()
+    assert_clean(at)
+    assert metrics(at) == {"城东街道 · 城市低保人数 · 2025年6月": fmt(month_value(sql, "dibao_urban_persons", "城东街道"),
+                                                                  "人")}
+
+
+def test_a_target_is_answered_with_its_completion_rate(app, sql):
+    at = asked("2025年适老化改造完成率")
+    assert_clean(at)
+    goal = sql("SELECT t.value FROM target t JOIN township w ON w.id = t.township_id WHERE w.level = 'district'"
+               " AND t.indicator_code = 'aging_retrofit_households' AND t.year = 2025")
+    done = sql("SELECT sum(value) FROM v_fact WHERE indicator_code = 'aging_retrofit_households'"
+               " AND period BETWEEN '2025-01-01' AND ?", JUNE)
+    assert metrics(at) == {"全区 · 居家适老化改造户数 · 2025年1-6月 · 累计完成": fmt(done, "户"),
+                           "全区 · 居家适老化改造户数 · 2025年 · 年度目标": fmt(goal, "户"),
+                           "全区 · 居家适老化改造户数 · 2025年1-6月 · 完成率": f"{done / goal * 100:.1f}%"}
+
+
 def test_an_unknown_word_is_refused_by_name(app):
     at = asked("2025年6月福利彩票销售额是多少")
     assert not at.exception
