@@ -43,7 +43,7 @@ from civdash.analysis.report import absolute_text, chinese_number, relative_text
 from civdash.domain import catalog, townships
 from civdash.domain.names import normalize_name
 from civdash.domain.periods import Grain, add_months, find_period, month_key, month_start, parse_month
-from civdash.store import queries
+from civdash.store import queries, scope
 from civdash.store.paths import DATA_DIR
 
 SYNONYMS_CSV = DATA_DIR / "ask_synonyms.csv"
@@ -161,9 +161,10 @@ class Vocabulary:
                         if d.numerator in self.indicators and d.denominator in self.indicators]
         self.synonyms = synonyms if synonyms is not None else load_synonyms()
         self.matcher = townships.TownshipMatcher(con)
-        self.towns = townships.townships(con)
+        every = townships.townships(con, include_district=True)
+        self.towns = [t for t in every if t.level == "township"]
         self.town_names = {t.id: t.name for t in self.towns}
-        self.district_word = townships.district_word(con)
+        self.district_word = _district_word(every)
         self.district_id = self.matcher.district_id
         self.months = sorted(metrics.available_months(con))
         words: dict[str, tuple[int, str, object]] = {}  # key → (priority, category, payload); lower priority wins
@@ -239,6 +240,15 @@ class Vocabulary:
             if syn.meaning == "pair" and syn.target == option:
                 return syn.word
         return self.option_text(option)
+
+
+def _district_word(every: list[townships.Township]) -> str:
+    """``townships.district_word`` from the registry already read: 全区, 全县, 全市, or a township account's own name."""
+    district = next((t for t in every if t.level == "district"), None)
+    if district is not None and district.type == scope.SCOPE_TYPE:
+        return district.name
+    name = district.name if district else "全区"
+    return "全县" if name.endswith("县") else "全市" if name.endswith("市") else "全区"
 
 
 def _key(word: str) -> str:
