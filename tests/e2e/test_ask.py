@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.test_chinese_everywhere import SEEN, english
+
 pytestmark = pytest.mark.timeout(300)
 JUNE = "2025-06-01"
 QUESTION = "城东街道2025年6月城市低保人数是多少？"
@@ -35,6 +37,9 @@ def test_a_leader_asks_on_the_overview_and_follows_the_answer(page, server, sql,
     h.open(page, server, "/", text="民政工作总览")
     box = page.locator(".st-key-ask_box input")
     box.fill(QUESTION)
+    page.wait_for_function("() => document.querySelector('.st-key-ask_box [data-testid=\"InputInstructions\"]')")
+    assert "按回车键提问" in page.evaluate(SEEN) and not english(page)  # Streamlit's "Press Enter to apply", in Chinese
+    h.shot(page, "ask-overview-typed")
     box.press("Enter")
     page.wait_for_url("**/ask?**")
     h.wait(page, "按以下理解作答")
@@ -77,6 +82,8 @@ def test_a_question_back_and_a_refusal_read_in_chinese(page, server, sql, app_he
     h = app_helpers
     h.open(page, server, "/ask?q=" + "城东街道2025年6月低保人数是多少", text="问数")
     h.wait(page, "农村")
+    h.no_errors(page)
+    h.shot(page, "ask-question-back")
     page.get_by_role("button", name="农村", exact=False).first.click()
     rural = month_value(sql, "dibao_rural_persons", "城东街道")
     wait_for_main(page, f"{rural:.0f}人")
