@@ -77,6 +77,21 @@ def test_a_question_typed_is_answered_with_the_figure(app, sql):
     assert metrics(asked("城东街道2025年6月城市低保人数是多少？")) == metrics(at)
 
 
+def test_an_example_clicked_is_asked(app, sql):
+    at = app(PAGE)
+    pills = at.pills(key="ask_example")
+    first = pills.options[0]
+    assert first == "城东街道2025年6月城市低保人数是多少？"  # the latest month, the reader's first township
+    pills.set_value(first).run()
+    assert_clean(at)
+    assert at.text_input(key="q").value == first
+    assert metrics(at) == {"城东街道 · 城市低保人数 · 2025年6月": fmt(month_value(sql, "dibao_urban_persons", "城东街道"),
+                                                                  "人")}
+    # every example is answered, asked back or refused without an error
+    for example in pills.options:
+        assert_clean(asked(example))
+
+
 def test_a_flow_over_months_is_the_year_to_date_sum_in_wan_yuan(app, sql):
     at = asked("城东街道2025年1-6月城市低保资金支出多少")
     assert_clean(at)
@@ -238,9 +253,11 @@ def test_a_township_account_asking_about_another_township_gets_no_figure_of_it(a
     mine = asked(f"{own}2025年6月农村低保人数是多少", user=user)
     assert_clean(mine)
     assert fmt(month_value(sql, "dibao_rural_persons", own), "人") in metrics(mine).values()
-    # and the township chip offers no other township
-    offered = [o for s in mine.selectbox for o in s.options]
-    assert other not in offered and "城南街道" not in offered
+    # and the township chip offers no other township, nor do the examples name one
+    offered = [o for s in mine.selectbox for o in s.options] + list(mine.pills(key="ask_example").options)
+    names = [n for (n,) in sql.con.execute("SELECT name FROM township WHERE level = 'township'").fetchall()]
+    assert [n for n in names if n != own and any(n in o for o in offered)] == []
+    assert own in " ".join(offered)
 
 
 def asks_logged(path) -> pd.DataFrame:
