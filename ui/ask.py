@@ -102,7 +102,8 @@ def examples() -> list[str]:
 
 
 def example_pills() -> None:
-    st.pills("试试这些问题", examples(), key="ask_example", on_change=_example_chosen, selection_mode="single")
+    st.pills("试试这些问题", examples(), key="ask_example", on_change=_example_chosen, selection_mode="single",
+             format_func=plain)  # a pill's label reads Markdown; a township's name is data
 
 
 def overview_box() -> None:

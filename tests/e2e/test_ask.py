@@ -56,9 +56,11 @@ def test_a_leader_asks_on_the_overview_and_follows_the_answer(page, server, sql,
     h.shot(page, "ask-answer")
 
     # change the township chip: 城南街道's figure follows
+    assert not english(page)
     chips.filter(has_text="城东街道").first.click()
     popover = page.locator('[data-testid="stPopoverBody"]')
     popover.locator('[data-testid="stSelectbox"]').click()
+    assert not english(page)  # the chip's list open
     page.get_by_role("option", name="城南街道", exact=True).click()
     south = month_value(sql, "dibao_urban_persons", "城南街道")
     wait_for_main(page, f"{south:.0f}人")
