@@ -95,3 +95,25 @@ def test_a_question_back_and_a_refusal_read_in_chinese(page, server, sql, app_he
     assert "没有找到" in main_text(page)
     h.no_errors(page)
     h.shot(page, "ask-refusal")
+
+
+def test_a_shared_answer_link_is_answered_on_a_fresh_server(browser, demo_snapshot, start_server, app_helpers, sql,
+                                                            tmp_path):
+    """An answer's address sent to a colleague, opened as the first request of a server just started (the page
+    restarts through dashboard.py, ui.frame.require_navigation): the question and the changed chip are kept."""
+    import shutil  # noqa: PLC0415
+    from urllib.parse import quote  # noqa: PLC0415
+
+    shutil.copyfile(demo_snapshot, tmp_path / "demo.duckdb")
+    town = sql("SELECT id FROM township WHERE name = '城南街道'")
+    with start_server(tmp_path / "demo.duckdb", tmp_path) as url:
+        context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+        page = context.new_page()
+        try:
+            app_helpers.open(page, url, f"/ask?q={quote(QUESTION)}&chip=township:{town}", text="按以下理解作答")
+            south = month_value(sql, "dibao_urban_persons", "城南街道")
+            wait_for_main(page, f"{south:.0f}人")
+            assert page.locator("h1").first.inner_text().strip() == "问数"
+            assert page.locator(".st-key-q input").input_value() == QUESTION
+        finally:
+            context.close()
