@@ -40,7 +40,7 @@ import pandas as pd
 
 from civdash.analysis import marks, metrics
 from civdash.analysis.report import absolute_text, chinese_number, relative_text, value_text
-from civdash.domain import catalog, townships
+from civdash.domain import catalog, times, townships
 from civdash.domain.names import normalize_name
 from civdash.domain.periods import Grain, add_months, find_period, month_key, month_start, parse_month
 from civdash.store import queries, scope
@@ -165,6 +165,8 @@ class Vocabulary:
         self.towns = [t for t in every if t.level == "township"]
         self.town_names = {t.id: t.name for t in self.towns}
         self.district_word = _district_word(every)
+        # a township account reads its own townships only: any other name is out of its reach, never a typo of its own
+        self.scoped = any(t.level == "district" and t.type == scope.SCOPE_TYPE for t in every)
         self.district_id = self.matcher.district_id
         self.months = sorted(metrics.available_months(con))
         words: dict[str, tuple[int, str, object]] = {}  # key → (priority, category, payload); lower priority wins
@@ -210,6 +212,10 @@ class Vocabulary:
         self.words = words
         self.longest = max((len(k) for k in words), default=1)
         self.shorts = {townships.short_name(t.name): t.id for t in self.towns}
+        # the sums people mean (城乡低保 = 城市 + 农村): every '+' of the synonym list; other indicators asked together
+        # (结婚登记和离婚登记) are listed, never added up
+        self.pairs = {frozenset(option.split("+")) for syn in self.synonyms.values() if syn.meaning != "facet"
+                      for option in re.split(r"[|;=]", syn.target) if "+" in option}
 
     @property
     def latest(self) -> date | None:
@@ -604,7 +610,7 @@ def read(con: duckdb.DuckDBPyConnection, question: str, today: date | None = Non
          vocab: Vocabulary | None = None) -> _Read:
     """The question's reading, or why it has none: a question back (a word that means several things) or a refusal
     (a word not known, a period that cannot be)."""
-    today = today or date.today()
+    today = today or times.today_beijing()  # the bureau's day, not the server's UTC one
     vocab = vocab or Vocabulary(con)
     p = _Parse(_clean(question))
     taken = [False] * len(p.text)
@@ -647,6 +653,9 @@ def read(con: duckdb.DuckDBPyConnection, question: str, today: date | None = Non
     ranking = p.ranking or next((str(t.payload) for t in tokens if t.category == "ranking"), "")
     if not ranking and any(t.category == "which" and t.text.startswith("哪") for t in tokens):
         return _Read(refusal="请说明要找最多还是最少的乡镇（街道），例如：哪个乡镇临时救助人次最多？")
+    if ranking and ranking != "rank" and township is not None:
+        return _Read(refusal=f"排名是在各乡镇（街道）之间比较；问{vocab.town_names[township]}的名次请说“排第几”，"
+                             f"例如：{vocab.town_names[township]}城市低保人数排第几？")
     if ranking == "rank" and township is None:
         return _Read(refusal="“排第几”要说明是哪个乡镇（街道），例如：城东街道城市低保人数排第几？")
     target = "progress" if any(t.category == "target" for t in tokens) else ""
@@ -750,6 +759,8 @@ def _period_of(p: _Parse, vocab: Vocabulary, today: date) -> tuple[date, date]:
     start, end = p.period or (latest, latest)
     if p.shift_year:
         start, end = add_months(start, -12), add_months(end, -12)
+    if p.clip and start <= month_start(today) < end and (vocab.latest is None or start <= vocab.latest):
+        end = month_start(today)  # 今年 asked in March: January to March
     if p.clip and vocab.latest is not None and start <= vocab.latest < end:
         end = vocab.latest
     return start, end
@@ -759,7 +770,7 @@ def _typo(word: str, vocab: Vocabulary) -> int | list[int] | None:
     """A township written with one character wrong: its id when only one short name is one character off (same
     length, difflib's opcodes one replacement), several ids to ask back, None when it is not a township's name."""
     core = _TOWN_SUFFIX.sub("", word)
-    if not 2 <= len(core) <= 4 or not re.fullmatch(r"[\u4e00-\u9fff]+", core):
+    if vocab.scoped or not 2 <= len(core) <= 4 or not re.fullmatch(r"[\u4e00-\u9fff]+", core):
         return None
     near = []
     for short, tid in vocab.shorts.items():
@@ -782,6 +793,9 @@ def _nearest(text: str, vocab: Vocabulary, n: int = 3) -> list[str]:
 
 def _unknown_text(unknown: list[_Token], text: str, vocab: Vocabulary, has_indicator: bool) -> str:
     word = unknown[0].text
+    if vocab.scoped:
+        return (f"没有读懂问题中的“{word}”。本账户只能查询{'、'.join(vocab.town_names.values())}的数据；"
+                f"问其他乡镇（街道）请联系区县民政局统计员。")
     if _TOWN_SUFFIX.search(word) and len(word) <= 8:
         near = difflib.get_close_matches(word, list(vocab.town_names.values()), n=3, cutoff=0.3)
         return f"没有找到“{word}”这个乡镇（街道）" + (f"，相近的有：{'、'.join(near)}。" if near else "。")
@@ -804,7 +818,7 @@ def ask(con: duckdb.DuckDBPyConnection, question: str, today: date | None = None
         audit: bool = True) -> Answer:
     """Read ``question`` and answer it; with ``audit`` the question and its reading go to the audit log (action
     'ask'; the connection must be writable)."""
-    today = today or date.today()
+    today = today or times.today_beijing()  # the bureau's day, not the server's UTC one
     vocab = Vocabulary(con)
     r = read(con, question, today, vocab)
     if r.refusal or r.question_back or r.reading is None:
@@ -828,7 +842,8 @@ def record(con: duckdb.DuckDBPyConnection, out: Answer, user: str | None) -> Non
 
 
 def answer(con: duckdb.DuckDBPyConnection, reading: Reading, today: date | None = None) -> Answer:
-    """The answer to a reading (a question's, or one with a chip changed)."""
+    """The answer to a reading (a question's, or one with a chip changed). The reading's months are already resolved
+    (relative words were read against ``ask``'s ``today``); ``today`` is accepted so that both calls look alike."""
     vocab = reading.vocab or Vocabulary(con)
     reading = replace(reading, vocab=vocab)
     question = ""
@@ -936,9 +951,14 @@ def _value(con: duckdb.DuckDBPyConnection, reading: Reading, vocab: Vocabulary) 
     values = {c: _num(rows.get(c, {}).get("value")) for c in codes}
     empty = [vocab.name(c) for c in codes if values[c] is None]
     if empty:
-        who = place
-        return Answer("", reading, refusal=f"{who}{reading.period_text(False)}没有{'、'.join(empty)}的数据"
-                      + ("（尚未报送）。" if reading.township is not None else "。"), link=_trend_link(reading, vocab))
+        names = "、".join(empty)
+        if reading.township is not None and reading.shape != "month":
+            refusal = (f"{place}{_month_text(reading.last)}的{names}尚未报送，{reading.period_text()}的数不全，"
+                       f"不能给出；可以改问到上一个月为止。")
+        else:
+            refusal = f"{place}{reading.period_text(False)}没有{names}的数据" + (
+                "（尚未报送）。" if reading.township is not None else "。")
+        return Answer("", reading, refusal=refusal, link=_trend_link(reading, vocab))
     answers: list[dict] = []
     clauses: list[str] = []
     for ind in inds:
@@ -952,7 +972,8 @@ def _value(con: duckdb.DuckDBPyConnection, reading: Reading, vocab: Vocabulary) 
     kind = inds[0].kind
     month = _last_month(rows, reading)
     lead = _lead(reading, kind if all(i.kind == kind for i in inds) else "", month)
-    summed = len(inds) > 1 and len({i.unit for i in inds}) == 1 and all(i.kind != "level" for i in inds)
+    summed = (len(inds) > 1 and frozenset(codes) in vocab.pairs and len({i.unit for i in inds}) == 1
+              and all(i.kind != "level" for i in inds))
     missing = tuple(dict.fromkeys(n for r in rows.values() for n in _names(r.get("missing"))))
     mom_without = tuple(dict.fromkeys(n for r in rows.values() for n in _names(r.get("mom_without"))))
     yoy_without = tuple(dict.fromkeys(n for r in rows.values() for n in _names(r.get("yoy_without"))))

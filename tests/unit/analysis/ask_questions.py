@@ -225,6 +225,11 @@ QUESTIONS: list[tuple[str, R | str]] = [
     ("2024年全年结婚登记多少对", R((MAR,), None, LY)),
     ("城乡低保资金同比增长", R((UF, RF), None, L, comparison="yoy")),
     ("城市低保人数趋势", REFUSE),
+    ("上半年全区结婚登记多少对离婚登记多少对", R((MAR, DIV), None, YTD)),  # listed, never added up
+    ("全区城市低保人数和农村低保人数", R((UP, RP), None, L)),  # the pair 城乡低保人数: added up
+    ("石家镇农村低保人数前三", REFUSE),
+    ("新华乡今年农村低保资金", REFUSE),
+    ("新华乡1-5月农村低保资金", R((RF,), "新华乡", "2025-01/2025-05")),
     ("城东街道5月城市低保人数比4月多多少", REFUSE),
     ("临时救助资金前三的乡镇", R((TM,), None, L, ranking="top:3")),
     ("农村低保人数前五名", R((RP,), None, L, ranking="top:5")),

@@ -184,3 +184,48 @@ def test_each_question_goes_to_the_audit_log(demo_path: Path, tmp_path: Path) ->
     assert said.startswith("读作：城市低保人数 · 城东街道 · 2025年6月 · 多少；回答：截至2025年6月底，城东街道城市低保人数为")
     assert describe("ask", log["detail"].iloc[0]).endswith("反问：“低保”指的是哪一项？城市、农村，还是合计？")
     assert audit.ACTIONS["ask"] == "问数"
+
+
+@pytest.mark.parametrize(("today", "question", "period"), [
+    (date(2025, 7, 10), "上个月城市低保人数", "2025-06"),
+    (date(2025, 6, 1), "上个月城市低保人数", "2025-05"),
+    (date(2025, 3, 15), "今年城市低保资金", "2025-01/2025-03"),
+    (date(2025, 3, 15), "去年城市低保资金", "2024-01/2024-12"),
+    (date(2025, 3, 15), "10月城市低保资金", "2024-10"),
+    (date(2025, 11, 15), "10月城市低保资金", "2025-10"),
+    (date(2025, 5, 20), "近三个月城市低保资金", "2025-02/2025-04"),
+    (date(2025, 5, 20), "去年同期城市低保人数", "2024-06"),  # the latest month with data, a year earlier
+    (date(2025, 5, 20), "上季度城市低保资金", "2025-01/2025-03"),
+    (date(2025, 7, 10), "截至二〇二五年三月底城市低保资金", "2025-01/2025-03"),
+])
+def test_relative_periods_follow_today(demo_con, today: date, question: str, period: str) -> None:
+    out = ask.ask(demo_con, question, today=today, audit=False)
+    assert out.reading.period == period
+    assert out.sentence or out.refusal == "2025年10月尚无数据，最新为2025年6月。"
+
+
+def test_a_year_without_data_offers_the_latest_month(demo_con) -> None:
+    out = ask.ask(demo_con, "今年城市低保资金", today=date(2026, 1, 5), audit=False)
+    assert out.refusal == "2026年尚无数据，最新为2025年6月。"
+    assert ask.ask(demo_con, "2021年城市低保资金", today=TODAY, audit=False).refusal.startswith("2021年没有数据，最早为")
+
+
+def test_a_township_account_reaches_its_own_township_only(demo_path: Path) -> None:
+    from civdash.store import scope
+
+    con = db.connect(demo_path, read_only=True)
+    try:
+        east = con.execute("SELECT id FROM township WHERE name = '城东街道'").fetchone()[0]
+        mine = con.execute("SELECT value FROM v_fact WHERE indicator_code = 'dibao_urban_persons' AND township = "
+                           "'城东街道' AND period = DATE '2025-06-01'").fetchone()[0]
+        cur = scope.restrict(con.cursor(), scope.of_townships([east]))
+        own = _ask(cur, "城东街道城市低保人数")
+        assert own.answers[0]["value"] == mine
+        # another township's name, full or short, is out of reach: never read as a typo of the account's own
+        for question in ("城南街道城市低保人数", "城南城市低保人数", "城西城市低保人数"):
+            out = _ask(cur, question)
+            assert out.refusal and not out.answers, question
+            assert "本账户只能查询城东街道的数据" in out.refusal or "城南街道" in out.refusal
+        assert _ask(cur, "全区城市低保人数").answers[0]["value"] == mine  # its total is its own township's
+    finally:
+        con.close()
