@@ -91,6 +91,17 @@ def test_a_question_back_and_a_refusal_read_in_chinese(page, server, sql, app_he
     wait_for_main(page, f"{rural:.0f}人")
     h.wait(page)
     h.no_errors(page)
+    # a change and a ranking: several figures, each saying what it is, with its unit
+    h.open(page, server, "/ask?q=" + "2025年6月农村低保人数同比增长多少", text="按以下理解作答")
+    values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+    assert len(values) == 4 and all(v.endswith(("人", "%")) for v in values), values
+    h.no_errors(page)
+    h.shot(page, "ask-change")
+    h.open(page, server, "/ask?q=" + "2025年6月农村低保人数前三", text="按以下理解作答")
+    labels = page.locator('[data-testid="stMetricLabel"]').all_inner_texts()
+    assert [label.rsplit("·", 1)[-1].strip() for label in labels] == ["第1名", "第2名", "第3名"]
+    h.no_errors(page)
+    h.shot(page, "ask-ranking")
     h.open(page, server, "/ask?q=" + "2025年6月福利彩票销售额是多少", text="福利彩票销售额")
     assert "没有找到" in main_text(page)
     h.no_errors(page)
