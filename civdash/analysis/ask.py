@@ -653,6 +653,8 @@ def read(con: duckdb.DuckDBPyConnection, question: str, today: date | None = Non
     ranking = p.ranking or next((str(t.payload) for t in tokens if t.category == "ranking"), "")
     if not ranking and any(t.category == "which" and t.text.startswith("哪") for t in tokens):
         return _Read(refusal="请说明要找最多还是最少的乡镇（街道），例如：哪个乡镇临时救助人次最多？")
+    if ranking == "all" and township is not None:
+        ranking = "rank"  # 城东街道城市低保人数排名: its place
     if ranking and ranking != "rank" and township is not None:
         return _Read(refusal=f"排名是在各乡镇（街道）之间比较；问{vocab.town_names[township]}的名次请说“排第几”，"
                              f"例如：{vocab.town_names[township]}城市低保人数排第几？")
