@@ -162,6 +162,18 @@ def test_a_ranking_names_the_townships_in_order(app, sql):
     assert "、".join(f"{t}（{v:.0f}人）" for t, v in top) in sentence(at)
 
 
+def test_a_whole_ranking_is_a_table(app, sql):
+    at = asked("2025年6月农村低保人数前三")
+    chip_box(at, "排名").set_value("all").run()
+    assert_clean(at)
+    ranked = sql.con.execute("SELECT township, sum(value) v FROM v_fact WHERE indicator_code = 'dibao_rural_persons'"
+                             " AND period = ? GROUP BY township ORDER BY v DESC, township", [JUNE]).fetchall()
+    table = at.dataframe[0].value
+    assert len(table) == len(ranked) > 8 and not at.metric
+    assert table["数值"].tolist() == [fmt(v, "人") for _, v in ranked]
+    assert sorted(table["乡镇（街道）"]) == sorted(t for t, _ in ranked)
+
+
 def test_a_month_without_data_says_so_and_the_period_chip_offers_the_latest(app, sql):
     at = asked("城东街道2026年6月城市低保人数是多少")
     assert not at.exception
