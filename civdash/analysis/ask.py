@@ -477,7 +477,7 @@ def _take(taken: list[bool], a: int, b: int) -> bool:
     return True
 
 
-def _periods(p: _Parse, taken: list[bool], today: date, tokens: list[_Token]) -> None:
+def _periods(p: _Parse, taken: list[bool], today: date) -> None:
     """Find the period: relative words against ``today``, then the periods written (``periods.find_period``)."""
     text, now = p.text, month_start(today)
     year_hint: int | None = None
@@ -621,7 +621,7 @@ def read(con: duckdb.DuckDBPyConnection, question: str, today: date | None = Non
         for m in re.finditer(re.escape(word), p.text):
             if _take(taken, m.start(), m.end()):
                 p.tokens.append(_Token(m.start(), m.end(), word, "comparison", _COMPARISON_WORDS[word]))
-    _periods(p, taken, today, p.tokens)
+    _periods(p, taken, today)
     if p.problem:
         return _Read(refusal=p.problem)
     _scan(p, taken, vocab)
@@ -802,7 +802,7 @@ def _unknown_text(unknown: list[_Token], text: str, vocab: Vocabulary, has_indic
         near = difflib.get_close_matches(word, list(vocab.town_names.values()), n=3, cutoff=0.3)
         return f"没有找到“{word}”这个乡镇（街道）" + (f"，相近的有：{'、'.join(near)}。" if near else "。")
     if has_indicator:
-        return f"没有读懂问题中的“{word}”，请换一种说法，或在问数页面修改读出的条件。"
+        return f"没有读懂问题中的“{word}”，请换一种说法。"
     near = _nearest(word, vocab)
     return f"没有找到“{word}”对应的指标" + (f"，相近的指标有：{'、'.join(near)}。" if near else "。")
 
