@@ -199,6 +199,9 @@ def chips(reading: ask.Reading, changed: tuple[tuple[str, str], ...]) -> None:
             with st.popover(plain(f"{kind}：{chip.text}"), help=f"修改{kind}"):
                 st.selectbox(kind, options, index=0, format_func=texts.get, key=key, on_change=_change_chip,
                              args=(chip.kind, key))
+        if changed:  # back to the question's own reading
+            st.button("按原问题作答", key="ask_chips_reset", on_click=_new_question, icon=":material/undo:",
+                      type="tertiary")
 
 
 MEASURE_WORDS = {"value": "", "sum": "合计", "per_person": "", "per_household": "", "monthly_average": "月均",

@@ -119,6 +119,12 @@ def test_changing_a_chip_answers_again(app, sql):
     assert listed(at.query_params["chip"]) == [f"township:{ids['城南街道']}", "indicator:dibao_rural_persons"]
     again = asked("城东街道2025年6月城市低保人数是多少？", chip=listed(at.query_params["chip"]))
     assert metrics(again) == metrics(at)
+    # and 按原问题作答 goes back to the question's own reading
+    at.button(key="ask_chips_reset").click().run()
+    assert_clean(at)
+    assert "chip" not in at.query_params
+    assert metrics(at) == {"城东街道 · 城市低保人数 · 2025年6月": fmt(month_value(sql, "dibao_urban_persons", "城东街道"),
+                                                                  "人")}
 
 
 def test_a_word_that_could_mean_two_things_is_asked_back_and_a_choice_answers_it(app, sql):
