@@ -39,7 +39,7 @@ PLACEHOLDER = "例如：城东街道今年1-6月城市低保资金支出多少�
 HOW = ("可以问：某项指标某月或某段时间的数字（城市低保人数、低保金、临时救助人次……），某个乡镇（街道）或全区，"
        "同比、环比、比去年同期多多少，哪个乡镇最多、前三，年度目标完成率。不确定的地方会先问您，查不到的会直接说明。")
 
-# The answer's sentence in large type, the chips in one row: a style-only block that takes no room on the page.
+# The answer's sentence in large type and the input hint in Chinese: a style-only block that takes no room on the page.
 CSS = """
 <style>
   .st-key-ask_sentence p { font-size: clamp(1.3rem, 1.9vw, 1.9rem); line-height: 1.5; font-weight: 600; }
