@@ -209,7 +209,8 @@ def test_an_unknown_word_is_refused_by_name(app):
     assert not at.exception
     refusal = " ".join(shown(w.value) for w in at.warning)
     assert "福利彩票销售额" in refusal and "没有找到" in refusal
-    assert not at.metric and not at.get("page_link") or all(p.proto.page != "pages/trend.py" for p in at.get("page_link"))
+    assert not at.metric  # no figure
+    assert not [p for p in at.get("page_link") if "查看这个数" in p.proto.label]  # nor a link to one
 
 
 def followed(at: AppTest) -> tuple[str, AppTest]:
