@@ -32,6 +32,7 @@ groups = {
     ],
     "查询与汇报": [
         Entry(st.Page("pages/query.py", title="数据查询", icon=":material/table_chart:"), "analysis"),
+        Entry(st.Page("pages/ask.py", title="问数", icon=":material/question_answer:"), "analysis"),
         Entry(st.Page("pages/report.py", title="汇报材料", icon=":material/description:"), "analysis"),
     ],
     "系统管理": [

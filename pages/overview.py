@@ -1,11 +1,12 @@
-"""总览: the month and who has reported; key figures by category with 同比/环比 (the first category open, the rest
-collapsible, so the headline figures are above the fold at 1920×1080); then what to ask about and yearly targets."""
+"""总览: the month, a question box (问数) and who has reported; key figures by category with 同比/环比 (the first
+category open, the rest collapsible, so the headline figures are above the fold at 1920×1080); then what to ask about
+and yearly targets."""
 
 import streamlit as st
 
 from civdash.analysis.marks import township_list
 from civdash.domain.periods import month_label
-from ui import cards, data, filters, frame, watch
+from ui import ask, cards, data, filters, frame, watch
 from ui.frame import plain
 
 frame.page_header("民政工作总览")
@@ -13,8 +14,11 @@ if not data.months():
     frame.no_data()
     st.stop()
 
-left, right = st.columns([1, 3], vertical_alignment="bottom")
+left, asking, right = st.columns([1, 1.5, 2.5], vertical_alignment="bottom")
 period = filters.month(container=left)
+with asking:  # a question typed here opens 问数 answered (?q=), without pushing the figures below the fold
+    ask.style()
+    ask.overview_box()
 reported, registered = data.metric("reporting_summary", period)
 missing = watch.not_reported(period)
 right.markdown(f"**{month_label(period)}** 已报送乡镇（街道）：**{reported}/{registered}** 个"

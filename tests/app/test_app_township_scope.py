@@ -18,7 +18,7 @@ from tests.app.conftest import UNTIL, assert_clean, fmt, key_cards, run_app, sho
 
 JUNE = UNTIL
 ANALYSIS_PAGES = ["pages/overview.py", "pages/trend.py", "pages/compare.py", "pages/meeting.py", "pages/query.py",
-                  "pages/report.py"]
+                  "pages/ask.py", "pages/report.py"]
 REFUSED_PAGES = ["pages/upload.py", "pages/progress.py", "pages/history.py", "pages/registry.py", "pages/users.py",
                  "pages/audit.py"]
 

@@ -36,7 +36,8 @@ WORDS = re.compile("|".join(rf"(?<![A-Za-z]){re.escape(t)}(?![A-Za-z])" for t in
 
 PAGES = {"/": "民政工作总览", "/trend": "趋势", "/compare": "乡镇", "/meeting": "核心指标", "/upload": "选择要上传的报表",
          "/progress": "报送", "/history": "导入记录", "/registry": "指标", "/query": "数据查询", "/report": "汇报",
-         "/users": "账户", "/audit": "审计日志", "/login": "登录"}
+         "/users": "账户", "/audit": "审计日志", "/ask?q=城东街道2025年6月城市低保人数是多少": "按以下理解作答",
+         "/login": "登录"}
 
 # What a person sees: text nodes that are drawn (a box, visible, a font size), icon ligatures left out (the icon font
 # draws "dashboard" as an icon); ::before/::after content added; and the title of anything that can be hovered.

@@ -296,7 +296,7 @@ def test_shared_link_is_the_first_visit_after_a_server_start(browser, demo_snaps
             # each link reads '<icon ligature>\n<title>'; the legacy mode would list dashboard and the file names.
             # Nobody is logged in: the analysis pages, then the link to log in.
             assert [text.strip().split("\n")[-1].strip() for text in links] == [
-                "总览", "趋势分析", "乡镇对比", "会议模式", "数据查询", "汇报材料", "登录"]
+                "总览", "趋势分析", "乡镇对比", "会议模式", "数据查询", "问数", "汇报材料", "登录"]
             # wide layout: the main block uses most of the 1920 px window
             assert page.locator('[data-testid="stMainBlockContainer"]').bounding_box()["width"] > 1200
         finally:

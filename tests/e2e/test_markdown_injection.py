@@ -25,13 +25,18 @@ USER = "[王主任](http://evil.example/u)"
 PASSWORD = "correct horse 10"
 LAST = date(2025, 6, 1)
 
+ASK = "/ask?q=2025年6月城市低保人数是多少"  # 问数's answer names the hostile indicator (sentence, chip, figure)
 # Every page of dashboard.py's navigation (url path → a text it shows when loaded).
 PAGES = {"/": "民政工作总览", "/trend": "趋势分析", "/compare": "乡镇对比", "/upload": "数据上传", "/progress": "报送进度",
          "/history": "导入记录", "/registry": "指标与乡镇", "/query": "统计表", "/report": "汇报材料",
-         "/users": "账户管理", "/audit": "审计日志"}
+         "/users": "账户管理", "/audit": "审计日志", ASK: "按以下理解作答"}
 SLIDES = 7  # 会议模式, one address per slide
 # Links and images to the names' host (Streamlit's own heading anchors, href="#h-ttp-evil-example-x", stay in the page).
 EVIL = 'a[href*="evil.example"], img[src*="evil.example"], link[href*="evil.example"], [style*="evil.example"]'
+# A link to one of the dashboard's own pages whose filters (in its address) hold a hostile name (问数's link to 趋势分析
+# with the indicator as its filter shows it): it stays on this server.
+OWN_PAGE_LINK = ("e => e.matches('[data-testid=\"stPageLink-NavLink\"]') "
+                 "&& new URL(e.href, location.href).origin === location.origin")
 
 
 def hostile_database(real: Path) -> None:
@@ -117,7 +122,8 @@ def test_hostile_names_stay_text_on_every_page(new_page, hostile_server, app_hel
         page.wait_for_timeout(500)  # images and fonts a page asked for are requested by now
         h.no_errors(page)
         texts[path] = shown_text(page)
-        elements[path] = [e.evaluate("e => e.outerHTML")[:300] for e in page.locator(EVIL).all()]
+        elements[path] = [e.evaluate("e => e.outerHTML")[:300] for e in page.locator(EVIL).all()
+                          if not e.evaluate(OWN_PAGE_LINK)]
 
     assert [(path, r) for path, r in requested if "evil" in r] == []
     assert {path: found for path, found in elements.items() if found} == {}
@@ -129,6 +135,7 @@ def test_hostile_names_stay_text_on_every_page(new_page, hostile_server, app_hel
     (line,) = [t for t in texts["/progress"].splitlines() if "未报送或不全：" in t]
     assert f"：{LINK}" in line or f"、{LINK}" in line, line  # 报送进度's reporting line names it as typed
     assert INDICATOR in texts["/"] and INDICATOR in texts["/meeting?slide=1"]  # metric labels
+    assert texts[ASK].count(INDICATOR) >= 3  # 问数: the sentence, the chip and the figure's label
     assert LATEX in texts["/meeting?slide=7"] or LATEX in texts["/"]  # 重点关注 names the township ×5
     assert COLOUR in texts["/"]  # its yearly target (the expander on 总览, opened)
     assert "2025年7月.csv" in texts["/upload"]  # the upload was read (its townships show in the page's grids)
