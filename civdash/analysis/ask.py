@@ -40,7 +40,7 @@ import pandas as pd
 
 from civdash.analysis import marks, metrics
 from civdash.analysis.report import absolute_text, chinese_number, relative_text, value_text
-from civdash.domain import catalog, times, townships
+from civdash.domain import catalog, periods, times, townships
 from civdash.domain.names import normalize_name
 from civdash.domain.periods import Grain, add_months, find_period, month_key, month_start, parse_month
 from civdash.store import queries, scope
@@ -108,22 +108,6 @@ _RELATIVE_MONTH = {"上个月": -1, "上月": -1, "本月": 0, "这个月": 0, "
 _YEAR_WORDS = {"今年": 0, "本年": 0, "本年度": 0, "今年以来": 0, "去年": -1, "上年": -1, "上一年": -1, "前年": -2}
 _QUARTER_WORDS = {"本季度": 0, "这个季度": 0, "上季度": -1, "上个季度": -1, "上一季度": -1}
 _TOWN_SUFFIX = re.compile(r"(街道办事处|街道办|街道|镇|乡)$")
-
-
-def _cn_int(text: str) -> int | None:
-    """'3' → 3, '三' → 3, '十' → 10, '十二' → 12, '两' → 2; None for anything else."""
-    if text.isdigit():
-        return int(text)
-    digits = {"〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-              "八": 8, "九": 9}
-    if text.count("十") > 1 or any(c not in digits and c != "十" for c in text):
-        return None
-    if "十" in text:
-        tens, units = text.split("十")
-        if len(tens) > 1 or len(units) > 1:
-            return None
-        return (digits[tens] if tens else 1) * 10 + (digits[units] if units else 0)
-    return digits[text] if len(text) == 1 else None
 
 
 # --- the synonym list -------------------------------------------------------------------------------------------------
@@ -482,7 +466,7 @@ def _periods(p: _Parse, taken: list[bool], today: date) -> None:
     text, now = p.text, month_start(today)
     year_hint: int | None = None
     for m in _RECENT.finditer(text):
-        n = _cn_int(m.group(1))
+        n = periods.chinese_int(m.group(1))
         if n and _take(taken, m.start(), m.end()):
             end = add_months(now, -1)
             p.period = (add_months(end, -(n - 1)), end)
@@ -532,7 +516,7 @@ def _scan(p: _Parse, taken: list[bool], vocab: Vocabulary) -> None:
     """Longest match at each position over every word the reader knows; the rest collects into unknown words."""
     text = p.text
     for m in re.finditer(rf"(?:前|排名前|排前)({_NUM})(?:名|位|个|强)?|(?:后|倒数)({_NUM})(?:名|位)", text):
-        n = _cn_int(m.group(1) or m.group(2))
+        n = periods.chinese_int(m.group(1) or m.group(2))
         if n and _take(taken, m.start(), m.end()):
             p.ranking = f"{'top' if m.group(1) else 'bottom'}:{n}"
     i, unknown_from = 0, None

@@ -236,9 +236,12 @@ class _Candidate:
     fill_date: bool  # follows 填表日期 …: the date a form was filled in, not its period
 
 
-def _cn_number(text: str) -> int | None:
-    """'三' → 3, '十' → 10, '十二' → 12, '二十' → 20; None for anything else."""
-    if text.count("十") > 1:
+def chinese_int(text: str) -> int | None:
+    """A small whole number written with digits or Chinese numerals: '3' → 3, '三' → 3, '十' → 10, '十二' → 12,
+    '二十' → 20, '两' → 2; None for anything else."""
+    if text.isdigit():
+        return int(text)
+    if not text or text.count("十") > 1 or any(c not in _CN_DIGITS and c != "十" for c in text):
         return None
     if "十" in text:
         tens, units = text.split("十")
@@ -254,7 +257,7 @@ def _fold(text: str) -> str:
     text = _CN_YEAR.sub(lambda m: "".join(str(_CN_DIGITS[c]) for c in m.group()), text)
 
     def number(m: re.Match[str]) -> str:
-        value = _cn_number(m.group())
+        value = chinese_int(m.group())
         if value is None or ("两" in m.group() and not text[: m.start()].rstrip().endswith("前")):
             return m.group()  # 近两月 is 'the last two months', not February; 前两季度 is the first two quarters
         return str(value)
