@@ -43,10 +43,11 @@ HOW = ("可以问：某项指标某月或某段时间的数字（城市低保人
 CSS = """
 <style>
   .st-key-ask_sentence p { font-size: clamp(1.3rem, 1.9vw, 1.9rem); line-height: 1.5; font-weight: 600; }
-  /* 问数's input hint ("Press Enter to apply") in Chinese, as frame.LOCALE_CSS does for the uploader. */
-  .st-key-q [data-testid="InputInstructions"], .st-key-ask_box [data-testid="InputInstructions"] { font-size: 0 !important; }
-  .st-key-q [data-testid="InputInstructions"]::after, .st-key-ask_box [data-testid="InputInstructions"]::after {
-      content: "按回车键提问"; font-size: 0.8rem; }
+  /* 问数's input hint ("Press Enter to apply") in Chinese, as frame.LOCALE_CSS does for the uploader; 总览's narrow
+     box has no room for it beside a typed question (it would cover the text): there its placeholder says it. */
+  .st-key-q [data-testid="InputInstructions"] { font-size: 0 !important; }
+  .st-key-q [data-testid="InputInstructions"]::after { content: "按回车键提问"; font-size: 0.8rem; }
+  .st-key-ask_box [data-testid="InputInstructions"] { display: none !important; }
 </style>
 """
 
@@ -108,7 +109,7 @@ def example_pills() -> None:
 
 def overview_box() -> None:
     """总览's one-line question box: the question opens 问数 with it in the address."""
-    st.text_input("问数", key="ask_box", placeholder="问一个数，如：低保金发了多少", max_chars=200,
+    st.text_input("问数", key="ask_box", placeholder="问一个数，按回车提问", max_chars=200,
                   icon=":material/question_answer:", label_visibility="collapsed", on_change=_from_overview,
                   help=HOW)
     question = (st.session_state.pop("ask_from_overview", None) or "").strip()
