@@ -11,7 +11,7 @@ import pytest
 
 from civdash.analysis import metrics, report, table
 from civdash.domain import catalog, townships
-from civdash.store import db, scope
+from civdash.store import db, ducklake, scope
 
 JUNE = date(2025, 6, 1)
 
@@ -94,3 +94,26 @@ def test_nothing_can_be_written_through_a_restricted_cursor(con) -> None:
     with pytest.raises(duckdb.Error):
         cur.execute("DELETE FROM township")
     assert con.cursor().execute("SELECT count(*) FROM fact WHERE value <> 0").fetchone()[0] > 0
+
+
+def test_a_township_accounts_reading_is_restricted_on_the_shared_lake_too(con, demo_snapshot, lake, sql) -> None:
+    """On DuckLake a cursor works in the attached lake (``USE civdash``): the views read the lake's tables."""
+    from civdash.store import transfer
+
+    con.execute("UPDATE meta SET value = '0' WHERE key = 'is_demo'")
+    source = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
+    con.close()
+    transfer.into_lake(source, lake)
+    shared = db.connect(lake)
+    try:
+        own = townships.townships(shared)[0]
+        cur = shared.cursor()
+        cur.execute(f"USE {ducklake.LAKE_NAME}")
+        scope.restrict(cur, scope.of_townships([own.id]))
+        assert {r[0] for r in cur.execute("SELECT DISTINCT township FROM v_fact").fetchall()} == {own.name}
+        expected = sql("SELECT sum(value) FROM v_fact WHERE indicator_code = 'dibao_urban_persons' AND period = ? "
+                       "AND township = ?", JUNE, own.name)
+        assert metrics.series(cur, ["dibao_urban_persons"], JUNE, JUNE)["value"].tolist() == [expected]
+        assert townships.district_word(cur) == own.name
+    finally:
+        shared.close()
