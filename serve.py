@@ -7,7 +7,7 @@ import streamlit as st
 from starlette.middleware import Middleware
 from streamlit.runtime.pages_manager import PagesManager
 
-from ui import web
+from ui import warm, web
 
 # dashboard.py names its pages with st.navigation; the pages/ folder beside it is not Streamlit's older multipage
 # folder. Said before the first session, so that session's first run is dashboard.py's too: otherwise Streamlit
@@ -17,3 +17,4 @@ from ui import web
 PagesManager.uses_pages_directory = False
 
 app = st.App("dashboard.py", routes=web.ROUTES, middleware=[Middleware(web.DownloadsNeedLogin)])
+warm.start()  # while the server starts and the first browser loads the page's code (ui/warm.py)

@@ -54,5 +54,4 @@ with targets_col:
         watch.target_bar(row, month_label(period))
     if not town_targets.empty:
         with st.expander(f"乡镇（街道）目标（{len(town_targets)}项）"):
-            for _, row in town_targets.iterrows():
-                watch.target_bar(row, month_label(period))
+            watch.township_targets(town_targets, month_label(period))

@@ -256,6 +256,15 @@ def year_over_year(df: pd.DataFrame, unit: str, decimals: int, height: int = 440
     return fig
 
 
+MOST_ROWS = 60  # townships a ranking or a heatmap draws; beyond it (a province) the first and the last half of it
+
+
+def ends(items: Sequence[Any], most: int = MOST_ROWS) -> list[Any]:
+    """``items`` when there are at most ``most``; else the first and the last ``most // 2`` of them."""
+    items = list(items)
+    return items if len(items) <= most else items[: most // 2] + items[-(most // 2):]
+
+
 def ranking(df: pd.DataFrame, unit: str, decimals: int, height: int | None = None, big: bool = False,
             highlight: str | None = None, zero: bool = True, average: float | None = None,
             average_label: str = "乡镇平均") -> go.Figure:
@@ -265,6 +274,10 @@ def ranking(df: pd.DataFrame, unit: str, decimals: int, height: int | None = Non
     data = df.dropna(subset=["shown"]).sort_values("shown", ascending=False, kind="stable")
     names, values = [label(t) for t in data["township"]], [float(v) for v in data["shown"]]
     mean = average if average is not None else (sum(values) / len(values) if values else None)
+    note = "" if zero else "（横轴未从0开始）"
+    if len(names) > MOST_ROWS:  # a province: the first and the last, the whole order in the page's table
+        names, values = ends(names), ends(values)
+        note += f"；共{len(data):,}个，图中为前{MOST_ROWS // 2}名和后{MOST_ROWS // 2}名"
     fig = go.Figure(go.Bar(
         y=names, x=values, orientation="h", name=display_unit(unit),
         marker_color=[HIGHLIGHT if highlight is not None and n == label(highlight) else BAR for n in names],
@@ -287,7 +300,7 @@ def ranking(df: pd.DataFrame, unit: str, decimals: int, height: int | None = Non
 
     rows = max(len(names), 1)
     height = height or max(260, (38 if big else 30) * rows + 110)
-    _style(fig, height, big, legend=False, unit_line=_unit_line(unit, "" if zero else "（横轴未从0开始）"))
+    _style(fig, height, big, legend=False, unit_line=_unit_line(unit, note))
     # A given height shared by many townships: names and values shrink to their row rather than overlap.
     fitted = max(11, min(_size(big), int((height - 110) / rows * 0.85)))
     fig.update_yaxes(tickfont_size=fitted)
@@ -299,9 +312,11 @@ def ranking(df: pd.DataFrame, unit: str, decimals: int, height: int | None = Non
 
 def heatmap(df: pd.DataFrame, unit: str, decimals: int, township_order: list[str]) -> go.Figure:
     """Township × month: ``township``, ``label``, ``shown``; a row per township in ``township_order`` (top down),
-    a column per label in the order given, the value written in each cell."""
+    a column per label in the order given, the value written in each cell. More than ``MOST_ROWS`` townships (a
+    province): the rows are the first and the last ``MOST_ROWS // 2`` by the last month's value, largest on top
+    (``heatmap_rows`` says which)."""
     labels = list(dict.fromkeys(df["label"]))
-    rows = [t for t in township_order if t in set(df["township"])] or list(dict.fromkeys(df["township"]))
+    rows = heatmap_rows(df, township_order)
     grid = df.pivot_table(index="township", columns="label", values="shown", aggfunc="first", sort=False)
     grid = grid.reindex(index=rows, columns=labels)
     rows = [label(t) for t in rows]
@@ -318,6 +333,17 @@ def heatmap(df: pd.DataFrame, unit: str, decimals: int, township_order: list[str
     return _style(fig, 28 * len(rows) + 150, False, legend=False)
 
 
+def heatmap_rows(df: pd.DataFrame, township_order: list[str]) -> list[str]:
+    """The townships a heatmap of ``df`` draws, top down: every one in ``township_order``, or, past ``MOST_ROWS``,
+    the first and the last by the last month's value (``ends``)."""
+    present = set(df["township"])
+    rows = [t for t in township_order if t in present] or list(dict.fromkeys(df["township"]))
+    if len(rows) <= MOST_ROWS:
+        return rows
+    last = df[df["label"] == list(dict.fromkeys(df["label"]))[-1]].set_index("township")["shown"]
+    return ends(sorted(rows, key=lambda t: -last.get(t, float("-inf")) if pd.notna(last.get(t)) else float("inf")))
+
+
 def choropleth(geojson_path: Path, df: pd.DataFrame, unit: str, decimals: int,
                name_property: str = "name", townships: Sequence[str] | None = None) -> go.Figure:
     """Townships coloured by ``shown`` from the admin's GeoJSON (its ``name_property`` holds the township name),
@@ -325,7 +351,8 @@ def choropleth(geojson_path: Path, df: pd.DataFrame, unit: str, decimals: int,
     townships the reader may see; None: every shape of the file)."""
     features = load_township_shapes(geojson_path, name_property)
     if townships is not None:
-        features = [f for f in features if f["properties"].get("township") in set(townships)]
+        readable = set(townships)
+        features = [f for f in features if f["properties"].get("township") in readable]
     geojson = {"type": "FeatureCollection", "features": features}
     values = {t: float(v) for t, v in zip(df["township"], df["shown"], strict=False) if v is not None and pd.notna(v)}
     drawn = [f["properties"]["township"] for f in features if f["properties"].get("township")]

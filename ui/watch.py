@@ -76,3 +76,22 @@ def target_bar(row: pd.Series, period_label: str, big: bool = False) -> None:
     else:
         text = f"{target_sentence(row, period_label)}，{done}"
     st.progress(min(max(float(rate), 0.0), 1.0) if known else 0.0, text=text)
+
+
+BARS_MOST = 12  # township targets drawn as bars; of more (a province's), those furthest behind
+
+
+def township_targets(rows: pd.DataFrame, period_label: str) -> None:
+    """The townships' yearly targets as ``target_bar`` draws them; past ``BARS_MOST`` the ``BARS_MOST`` with the
+    lowest 完成率 (none yet first), and a line saying how far the others are."""
+    shown = rows
+    if len(rows) > BARS_MOST:
+        shown = rows.assign(_rate=rows["rate"].astype(float)).sort_values("_rate", na_position="first", kind="stable")
+        rest = shown["_rate"].iloc[BARS_MOST:]
+        shown = shown.head(BARS_MOST)
+    for _, row in shown.iterrows():
+        target_bar(row, period_label)
+    if len(rows) > BARS_MOST:
+        others = (f"其余{len(rest):,}项中{rest.isna().sum():,}项尚无完成数，" if rest.isna().any() else f"其余{len(rest):,}项")
+        others += f"完成率均不低于{rest.min() * 100:.1f}%。" if rest.notna().any() else ""
+        st.caption(f"共{len(rows):,}项，以上为完成率最低的{BARS_MOST}项；{others.rstrip('，')}")

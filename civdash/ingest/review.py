@@ -140,7 +140,8 @@ def stored_view(con: duckdb.DuckDBPyConnection, plan: Plan, month: date) -> Stor
     warned = {(s.file, s.sheet, finding_cell(f.where)) for s in plan.sheets for f in s.findings
               if f.level in ("soft", "warning")}
     files = {n: name for name, n in plan.file_numbers.items()}
-    codes = [c for c in ctx.indicators if c in set(frame["indicator_code"])]
+    present = set(frame["indicator_code"])
+    codes = [c for c in ctx.indicators if c in present]
     order = {t: i for i, t in enumerate(sorted(set(frame["township_id"]), key=lambda t: (t < 0, abs(t))))}
     registered = {name: i for i, name in enumerate(ctx.townships.names)}
     towns = sorted(order, key=lambda t: (registered.get(ctx.township_name(t), len(registered)), order[t]))

@@ -9,10 +9,13 @@ PAGE = "pages/compare.py"
 pytestmark = pytest.mark.timeout(120)
 
 
+def ranking_tables(at) -> list[pd.DataFrame]:
+    return [d.value for d in at.dataframe if "rank" in d.value.columns]
+
+
 def ranking_table(at) -> pd.DataFrame:
-    found = [d.value for d in at.dataframe if "rank" in d.value.columns]
-    assert len(found) == 1
-    return found[0]
+    (found,) = ranking_tables(at)
+    return found
 
 
 def township_values(sql, code: str, start: str, end: str) -> pd.Series:
@@ -49,8 +52,10 @@ def test_ranking_first_row_is_largest_township(app, sql, clean, fmt_pct, figures
     may = sql("SELECT value FROM v_fact WHERE indicator_code = 'dibao_rural_persons' AND township = ?"
               " AND period = '2025-05-01'", expected.index[0])
     assert first["mom"] == fmt_pct((expected.iloc[0] - may) / may)
-    # The ranking chart: the same townships in the same order with the same values, the average as a line.
-    ranking, heat, per_person = figures(at)  # no map: the demo has no township boundaries
+    # The ranking chart: the same townships in the same order with the same values, the average as a line. Only
+    # the open tab runs (no map: the demo has no township boundaries): its chart is the page's only one.
+    (ranking,) = figures(at)
+    assert "农村低保人数 乡镇逐月（2024年7月—2025年6月）" not in [s.value for s in at.subheader]
     bars = ranking.traces[0]
     assert list(zip(bars["y"], bars["x"], strict=True)) == ranked  # 新华乡, without a value, is left off
     assert bars["text"][0] == f"{ranked[0][1]:,.0f}"
@@ -58,7 +63,12 @@ def test_ranking_first_row_is_largest_township(app, sql, clean, fmt_pct, figures
     assert ranking.layout["shapes"][0]["x0"] == pytest.approx(mean)
     assert f"乡镇平均 {mean:,.0f}" in ranking.notes() and "单位：人" in ranking.notes()
     assert ranking.file_name == "农村低保人数_乡镇排名_2025年6月"
-    # The heatmap: a row per township in the register's order, June's column equal to the ranking's values.
+    # The heatmap (its tab opened by its address, as a link or a click opens it): a row per township in the
+    # register's order, June's column equal to the ranking's values.
+    at = app(PAGE, view="逐月热力图")
+    clean(at)
+    (heat,) = figures(at)
+    assert not ranking_tables(at)
     registered = [n for n, _ in sorted(order, key=lambda kv: kv[1])]
     cells = heat.traces[0]
     assert cells["y"] == [n for n in registered if n in cells["y"]] and len(cells["y"]) == 30
@@ -98,13 +108,13 @@ def test_ranking_by_grain_and_ytd(app, sql, clean, grain, ytd, start):
 
 
 def test_heatmap_covers_last_twelve_months(app, clean):
-    at = app(PAGE)
+    at = app(PAGE, view="逐月热力图")
     clean(at)
     assert "农村低保人数 乡镇逐月（2024年7月—2025年6月）" in [s.value for s in at.subheader]
 
 
 def test_per_person_district_average_equals_sql(app, sql, clean, figures):
-    at = app(PAGE)
+    at = app(PAGE, view="人均指标")
     clean(at)
     assert at.selectbox(key="derived").value == "dibao_urban_per_person"
     avg = sql("SELECT sum(value) FILTER (WHERE indicator_code = 'dibao_urban_funds')"
@@ -127,7 +137,7 @@ def test_per_person_district_average_equals_sql(app, sql, clean, figures):
 
 
 def test_per_person_over_a_quarter_is_monthly(app, sql, clean):
-    at = app(PAGE)
+    at = app(PAGE, view="人均指标")
     at.segmented_control(key="grain").set_value("quarter").run()
     clean(at)
     funds = sql("SELECT sum(value) FROM v_fact WHERE indicator_code = 'dibao_urban_funds'"
@@ -137,7 +147,7 @@ def test_per_person_over_a_quarter_is_monthly(app, sql, clean):
 
 
 def test_township_profile_equals_sql(app, sql, cards, fmt_value, clean):
-    at = app(PAGE)
+    at = app(PAGE, view="乡镇画像")
     at.selectbox(key="town").set_value("城南街道").run()
     clean(at)
     assert "城南街道 全部指标（2025年6月）" in [s.value for s in at.subheader]
@@ -152,7 +162,7 @@ def test_township_profile_equals_sql(app, sql, cards, fmt_value, clean):
 
 
 def test_profile_of_late_township_says_not_reported(app, clean):
-    at = app(PAGE)
+    at = app(PAGE, view="乡镇画像")
     at.selectbox(key="town").set_value("新华乡").run()
     clean(at)
     assert "新华乡在2025年6月没有报送数据。" in [i.value for i in at.info]

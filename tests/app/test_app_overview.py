@@ -257,3 +257,34 @@ def test_month_in_url_opens_that_month(app, sql, cards, fmt_value, clean):
     # January: the year-to-date figure is the month's own and the note says 1月累计.
     assert funds.value == fmt_value(district_month(sql, "dibao_urban_funds", "2025-01-01"), "元")
     assert "1月累计" in funds.text and "1-1月" not in funds.text
+
+
+def test_past_twelve_township_targets_the_furthest_behind_are_drawn_and_the_rest_summed_up(real_app, real_env, clean):
+    """A province sets hundreds of township targets: 总览 draws the 12 with the lowest 完成率 (one with no figure yet
+    first) and says where the others stand, rather than hundreds of bars."""
+    import duckdb  # noqa: PLC0415
+
+    con = duckdb.connect(str(real_env))
+    stock = con.execute("SELECT t.name, t.id, f.value FROM v_fact f JOIN township t ON t.name = f.township"
+                        " WHERE f.indicator_code = 'dibao_urban_persons' AND f.period = '2025-06-01'"
+                        " ORDER BY t.sort_order").fetchall()
+    con.execute("DELETE FROM target WHERE year = 2025 AND township_id <> (SELECT id FROM township WHERE level = 'district')")
+    # Each township's target is its June value × (1 + k/10): 完成率 1/(1 + k/10), the k-th lowest k-th from last.
+    for k, (_, town_id, value) in enumerate(stock):
+        con.execute("INSERT INTO target VALUES ('dibao_urban_persons', ?, 2025, ?, NULL)", [town_id, value * (1 + k / 10)])
+    lagging = con.execute("SELECT id FROM township WHERE name = '新华乡'").fetchone()[0]  # not reported in June
+    con.execute("INSERT INTO target VALUES ('dibao_rural_persons', ?, 2025, 100, NULL)", [lagging])
+    con.close()
+    at = real_app()
+    clean(at)
+    (expander,) = [e for e in at.expander if e.label.startswith("乡镇（街道）目标")]
+    assert expander.label == f"乡镇（街道）目标（{len(stock) + 1}项）"
+    bars = [p.proto.text for p in expander.get("progress")]
+    assert len(bars) == 12
+    assert bars[0].startswith("新华乡 农村低保人数") and "尚无完成数" in bars[0]
+    expected = [name for name, _, _ in stock][::-1][:11]  # the largest k: the lowest rate
+    assert [b.split(" ")[0] for b in bars[1:]] == expected
+    rest = len(stock) - 11
+    lowest_rest = 1 / (1 + (len(stock) - 12) / 10) * 100
+    assert [c.value for c in expander.caption] == [f"共{len(stock) + 1}项，以上为完成率最低的12项；其余{rest}项完成率均不低于"
+                                                   f"{lowest_rest:.1f}%。"]

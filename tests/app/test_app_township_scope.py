@@ -96,11 +96,16 @@ def others_named(text: str, names: list[str], own: set[str]) -> list[str]:
     return [n for n in names if n not in own and n in text]
 
 
-@pytest.mark.parametrize("page", ANALYSIS_PAGES)
-def test_a_township_account_sees_no_other_township_on_any_analysis_page_or_download(app, page, names, ids,
+# 乡镇对比 runs only its open tab: each tab is opened by its address.
+VIEWS = [(page, {}) for page in ANALYSIS_PAGES] + [("pages/compare.py", {"view": tab})
+                                                   for tab in ("逐月热力图", "人均指标", "乡镇画像")]
+
+
+@pytest.mark.parametrize(("page", "view"), VIEWS)
+def test_a_township_account_sees_no_other_township_on_any_analysis_page_or_download(app, page, view, names, ids,
                                                                                   downloads) -> None:
     own = names[0]
-    at = run_app(page, user=township_user(ids[own]))
+    at = run_app(page, user=township_user(ids[own]), **view)
     assert_clean(at)
     text = page_text(at, downloads)
     assert own in text

@@ -117,6 +117,30 @@ def test_heatmap_has_a_row_per_township_in_the_given_order() -> None:
     assert cells["colorbar"]["title"]["text"] == "人"
 
 
+def test_a_province_ranking_draws_the_first_and_last_thirty_against_the_mean_of_all() -> None:
+    towns = pd.DataFrame({"township": [f"第{i:04d}乡" for i in range(1500)], "shown": [float(i) for i in range(1500)]})
+    figure = spec(charts.ranking(towns, "人", 0))
+    bars = figure["data"][0]
+    assert bars["x"] == [float(v) for v in [*range(1499, 1469, -1), *range(29, -1, -1)]]
+    assert bars["y"][0] == "第1499乡" and bars["y"][-1] == "第0000乡" and len(bars["y"]) == 60
+    assert figure["layout"]["shapes"][0]["x0"] == pytest.approx(749.5)  # every township's mean, not the 60 drawn
+    assert "单位：人；共1,500个，图中为前30名和后30名" in notes(figure)
+    sixty = towns.head(60)
+    assert len(spec(charts.ranking(sixty, "人", 0))["data"][0]["y"]) == 60  # a district's are all drawn
+    assert "图中为" not in notes(spec(charts.ranking(sixty, "人", 0)))
+
+
+def test_a_province_heatmap_draws_the_townships_highest_and_lowest_in_the_last_month() -> None:
+    names = [f"第{i:04d}乡" for i in range(100)]
+    df = pd.DataFrame({"township": [t for t in names for _ in range(2)], "label": ["2025年5月", "2025年6月"] * 100,
+                       "shown": [v for i in range(100) for v in (float(100 - i), float(i) if i != 7 else None)]})
+    rows = charts.heatmap_rows(df, names)
+    # June's value decides (May's runs the other way); 第0007乡 without a June value counts as the lowest.
+    assert rows == names[99:69:-1] + names[29:7:-1] + names[6::-1][:7] + ["第0007乡"]
+    assert spec(charts.heatmap(df, "人", 0, names))["data"][0]["y"] == rows
+    assert charts.heatmap_rows(df[df["township"].isin(names[:60])], names) == names[:60]  # up to 60: register order
+
+
 def test_choropleth_draws_our_geojson_without_a_basemap(tmp_path) -> None:
     def square(x: float) -> dict:
         return {"type": "Polygon", "coordinates": [[[x, 30], [x + 0.1, 30], [x + 0.1, 30.1], [x, 30.1], [x, 30]]]}
