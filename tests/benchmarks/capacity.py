@@ -83,6 +83,7 @@ class Run:
     received_bytes: int = 0
     references: int = 0  # ForwardMsg.ref_hash messages, resolved from the session's own cache
     kept: int = 0  # messages the session keeps after the run (those the server marked cacheable, by hash)
+    elements: dict[str, int] = field(default_factory=dict)  # elements and blocks received, by kind
 
 
 class Session:
@@ -135,8 +136,12 @@ class Session:
             kind = msg.WhichOneof("type")
             if kind == "new_session":  # a run starts (again, after an st.rerun): what an earlier one sent is gone
                 run.figures.clear()
+                run.elements.clear()
             elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
                 read_element(msg.delta.new_element, run)
+            elif kind == "delta" and msg.delta.WhichOneof("type") == "add_block":
+                block = f"block {msg.delta.add_block.WhichOneof('type')}"
+                run.elements[block] = run.elements.get(block, 0) + 1
             elif kind == "script_finished":
                 if msg.script_finished in (FINISHED.FINISHED_SUCCESSFULLY, FINISHED.FINISHED_WITH_COMPILE_ERROR):
                     run.seconds = time.perf_counter() - t0
@@ -166,6 +171,7 @@ class Session:
 
 def read_element(element, run: Run) -> None:
     kind = element.WhichOneof("type")
+    run.elements[kind] = run.elements.get(kind, 0) + 1
     if kind == "metric":
         run.figures.append((element.metric.label, element.metric.body, element.metric.delta))
     elif kind == "exception":
@@ -306,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"one session alone, cold (every cache empty): {cold.seconds:.2f} s, server CPU "
           f"{result['usage_cold']['server_cpu']:.2f} s for it and its rerun with kept messages "
           f"({cached.seconds:.2f} s, {cached.references} of its {cached.messages} messages references)")
+    tally = ", ".join(f"{n} {kind}" for kind, n in sorted(cold.elements.items(), key=lambda kv: -kv[1])[:8])
+    print(f"each session receives {cold.messages} messages, {cold.received_bytes / 1e3:.0f} kB: {tally}")
     print()
     print("\n".join(table(result, sizes)))
     loads = [result["load_before"][0], *(r["load"] for r in result["rounds"]), result["load_after"][0]]
