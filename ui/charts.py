@@ -151,12 +151,12 @@ def _unit_line(unit: str, note: str = "") -> str:
     return f"单位：{display_unit(unit)}{note}"
 
 
-def _style(fig: go.Figure, height: int, big: bool, legend: bool = True, unit_line: str | None = None) -> go.Figure:
-    """The house style. ``unit_line`` ('单位：人…') heads the legend (one row above the plot, left to right:
-    the unit, then the series, wrapping as one block on a narrow screen, so the two never overlap), or stands
+def _style(height: int, big: bool, legend: bool = True, unit_line: str | None = None) -> dict[str, Any]:
+    """The house style, as a layout. ``unit_line`` ('单位：人…') heads the legend (one row above the plot, left to
+    right: the unit, then the series, wrapping as one block on a narrow screen, so the two never overlap), or stands
     alone top left on a chart without a legend."""
     size = _size(big)
-    fig.update_layout(
+    layout: dict[str, Any] = dict(
         height=height,
         font=dict(family=FONT, size=size),
         hoverlabel=dict(font=dict(family=FONT, size=size)),
@@ -166,13 +166,35 @@ def _style(fig: go.Figure, height: int, big: bool, legend: bool = True, unit_lin
                     title=dict(text=(unit_line + "　") if legend and unit_line else "", side="left",
                                font=dict(size=size))),
         separators=".,",
+        xaxis=dict(tickfont=dict(size=size), automargin=True, showgrid=False),
+        yaxis=dict(tickfont=dict(size=size), automargin=True, gridcolor="rgba(128,128,128,0.25)"),
     )
     if unit_line and not legend:
-        fig.add_annotation(text=unit_line, xref="paper", yref="paper", x=0, y=1, xanchor="left", yanchor="bottom",
-                           yshift=8, showarrow=False, name="unit")
-    fig.update_xaxes(tickfont=dict(size=size), automargin=True, showgrid=False)
-    fig.update_yaxes(tickfont=dict(size=size), automargin=True, gridcolor="rgba(128,128,128,0.25)")
-    return fig
+        layout["annotations"] = [dict(text=unit_line, xref="paper", yref="paper", x=0, y=1, xanchor="left",
+                                      yanchor="bottom", yshift=8, showarrow=False, name="unit")]
+    return layout
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``over`` laid on ``base``: nested settings merged key by key, shapes and annotations added to those before."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        elif isinstance(value, list) and key in ("shapes", "annotations"):
+            out[key] = [*out.get(key, []), *value]
+        else:
+            out[key] = value
+    return out
+
+
+def _figure(traces: Sequence[Any], *layouts: dict[str, Any]) -> go.Figure:
+    """The figure of ``traces`` with ``layouts`` laid one over the other, built in one step (plotly's update_layout
+    and update_axes calls cost about ten times as much as building the figure from its whole layout)."""
+    layout: dict[str, Any] = {}
+    for part in layouts:
+        layout = _merge(layout, part)
+    return go.Figure(data=list(traces), layout=layout)
 
 
 def _ticks(labels: list[str], big: bool) -> dict[str, Any]:
@@ -201,11 +223,10 @@ def _line(x: list[str], values: list[float | None], name: str, colour: str, unit
         textfont=dict(size=_size(big), color=colour), cliponaxis=False, hovertemplate=hover)
 
 
-def _room_for_end_labels(fig: go.Figure, big: bool) -> None:
+def _room_for_end_labels(traces: Sequence[Any], big: bool) -> dict[str, Any]:
     """A right margin wide enough for the values written right of the last points."""
-    texts = [t for trace in fig.data if trace.textposition == "middle right" for t in trace.text if t]
-    if texts:
-        fig.update_layout(margin_r=int(max(map(len, texts)) * _size(big) * 0.62) + 24)
+    texts = [t for trace in traces if trace.textposition == "middle right" for t in trace.text if t]
+    return {"margin": {"r": int(max(map(len, texts)) * _size(big) * 0.62) + 24}} if texts else {}
 
 
 def trend(df: pd.DataFrame, unit: str, decimals: int, series: str = "series", height: int = 440,
@@ -214,19 +235,18 @@ def trend(df: pd.DataFrame, unit: str, decimals: int, series: str = "series", he
     ``incomplete`` (数据不全) drawn open. The value axis fits the data; where it does not start at 0 the unit note
     says so."""
     order = list(dict.fromkeys(df["label"]))
-    fig = go.Figure()
+    traces = []
     for k, (name, part) in enumerate(df.groupby(series, sort=False)):
         values = [None if pd.isna(v) else float(v) for v in part.set_index("label").reindex(order)["shown"]]
-        fig.add_trace(_line(order, values, label(name), PALETTE[k % len(PALETTE)], unit, decimals, big,
+        traces.append(_line(order, values, label(name), PALETTE[k % len(PALETTE)], unit, decimals, big,
                             f"%{{fullData.name}}<br>%{{x}}：{_hover_value('y', unit, decimals)}<extra></extra>",
                             hollow=set(incomplete)))
     values = pd.to_numeric(df["shown"], errors="coerce").dropna()
     broken = len(values) > 0 and values.min() > 0
-    fig.update_xaxes(type="category", categoryorder="array", categoryarray=order, **_ticks(order, big))
-    fig.update_yaxes(rangemode="normal", tickformat=",~f", zeroline=True)
-    _style(fig, height, big, unit_line=_unit_line(unit, "（纵轴未从0开始）" if broken else ""))
-    _room_for_end_labels(fig, big)
-    return fig
+    axes = dict(xaxis=dict(type="category", categoryorder="array", categoryarray=order, **_ticks(order, big)),
+                yaxis=dict(rangemode="normal", tickformat=",~f", zeroline=True))
+    return _figure(traces, axes, _style(height, big, unit_line=_unit_line(unit, "（纵轴未从0开始）" if broken else "")),
+                   _room_for_end_labels(traces, big))
 
 
 def year_over_year(df: pd.DataFrame, unit: str, decimals: int, height: int = 440, big: bool = False,
@@ -235,25 +255,23 @@ def year_over_year(df: pd.DataFrame, unit: str, decimals: int, height: int = 440
     side; year-to-date figures (``cumulative``) as two lines."""
     months = [f"{m}月" for m in range(1, 13)]
     years = sorted(df["year"].unique())
-    fig = go.Figure()
+    traces = []
     for year in years:
         part = df[df["year"] == year].set_index("month")["shown"].reindex(range(1, 13))
         values = [None if pd.isna(v) else float(v) for v in part]
         colour = THIS_YEAR if year == years[-1] else LAST_YEAR
         hover = f"{year}年%{{x}}：{_hover_value('y', unit, decimals)}<extra></extra>"
         if cumulative:
-            fig.add_trace(_line(months, values, f"{year}年", colour, unit, decimals, big, hover))
+            traces.append(_line(months, values, f"{year}年", colour, unit, decimals, big, hover))
         else:
-            fig.add_trace(go.Bar(
+            traces.append(go.Bar(
                 x=months, y=values, name=f"{year}年", marker_color=colour,
                 text=[_text(v, unit, decimals) for v in values], textposition="outside", cliponaxis=False,
                 constraintext="none", textfont=dict(size=_size(big) - 3), hovertemplate=hover))
-    fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05)
-    fig.update_xaxes(type="category", categoryorder="array", categoryarray=months)
-    fig.update_yaxes(rangemode="tozero", tickformat=",~f")
-    _style(fig, height, big, unit_line=_unit_line(unit))
-    _room_for_end_labels(fig, big)
-    return fig
+    bars = dict(barmode="group", bargap=0.25, bargroupgap=0.05,
+                xaxis=dict(type="category", categoryorder="array", categoryarray=months),
+                yaxis=dict(rangemode="tozero", tickformat=",~f"))
+    return _figure(traces, bars, _style(height, big, unit_line=_unit_line(unit)), _room_for_end_labels(traces, big))
 
 
 MOST_ROWS = 60  # townships a ranking or a heatmap draws; beyond it (a province) the first and the last half of it
@@ -278,36 +296,35 @@ def ranking(df: pd.DataFrame, unit: str, decimals: int, height: int | None = Non
     if len(names) > MOST_ROWS:  # a province: the first and the last, the whole order in the page's table
         names, values = ends(names), ends(values)
         note += f"；共{len(data):,}个，图中为前{MOST_ROWS // 2}名和后{MOST_ROWS // 2}名"
-    fig = go.Figure(go.Bar(
+    rows = max(len(names), 1)
+    height = height or max(260, (38 if big else 30) * rows + 110)
+    # A given height shared by many townships: names and values shrink to their row rather than overlap.
+    fitted = max(11, min(_size(big), int((height - 110) / rows * 0.85)))
+    bars = go.Bar(
         y=names, x=values, orientation="h", name=display_unit(unit),
         marker_color=[HIGHLIGHT if highlight is not None and n == label(highlight) else BAR for n in names],
         text=[_text(v, unit, decimals) for v in values], textposition="outside", cliponaxis=False,
-        constraintext="none", textfont=dict(size=_size(big)),
+        constraintext="none", textfont=dict(size=fitted),
         hovertemplate=f"%{{y}}：{_hover_value('x', unit, decimals)}<extra></extra>",
-    ))
+    )
+    layout: dict[str, Any] = dict(
+        yaxis=dict(type="category", categoryorder="array", categoryarray=names, autorange="reversed",
+                   showgrid=False, dtick=1),  # every township named, none skipped for lack of room
+        xaxis=dict(tickformat=",~f", showgrid=True, gridcolor="rgba(128,128,128,0.25)"))
     if mean is not None:
-        fig.add_vline(x=mean, line=dict(color=AVERAGE, width=3 if big else 2, dash="dash"), name="average",
-                      annotation=dict(text=f"{average_label} {_text(mean, unit, decimals)}", font=dict(
-                          size=_size(big), color=AVERAGE), yanchor="bottom"),
-                      annotation_position="top")
-    fig.update_yaxes(type="category", categoryorder="array", categoryarray=names, autorange="reversed",
-                     showgrid=False, dtick=1)  # every township named, none skipped for lack of room
-    fig.update_xaxes(tickformat=",~f", showgrid=True, gridcolor="rgba(128,128,128,0.25)")
+        layout["shapes"] = [dict(type="line", x0=mean, x1=mean, xref="x", y0=0, y1=1, yref="y domain", name="average",
+                                 line=dict(color=AVERAGE, width=3 if big else 2, dash="dash"))]
+        layout["annotations"] = [dict(text=f"{average_label} {_text(mean, unit, decimals)}", x=mean, xref="x", y=1,
+                                      yref="y domain", xanchor="center", yanchor="bottom", showarrow=False,
+                                      font=dict(size=_size(big), color=AVERAGE))]
     if not zero and values:
         low, high = min(values), max(values)
         pad = (high - low) * 0.15 or abs(low) * 0.05 or 1
-        fig.update_xaxes(range=[low - pad, high + pad])
-
-    rows = max(len(names), 1)
-    height = height or max(260, (38 if big else 30) * rows + 110)
-    _style(fig, height, big, legend=False, unit_line=_unit_line(unit, note))
-    # A given height shared by many townships: names and values shrink to their row rather than overlap.
-    fitted = max(11, min(_size(big), int((height - 110) / rows * 0.85)))
-    fig.update_yaxes(tickfont_size=fitted)
-    fig.update_traces(textfont_size=fitted)
+        layout["xaxis"]["range"] = [low - pad, high + pad]
+    fitting: dict[str, Any] = {"yaxis": {"tickfont": {"size": fitted}}}
     if values:  # room right of the longest bar for its value
-        fig.update_layout(margin_r=int(max(len(_text(v, unit, decimals)) for v in values) * fitted * 0.62) + 24)
-    return fig
+        fitting["margin"] = {"r": int(max(len(_text(v, unit, decimals)) for v in values) * fitted * 0.62) + 24}
+    return _figure([bars], layout, _style(height, big, legend=False, unit_line=_unit_line(unit, note)), fitting)
 
 
 def heatmap(df: pd.DataFrame, unit: str, decimals: int, township_order: list[str]) -> go.Figure:
@@ -321,16 +338,16 @@ def heatmap(df: pd.DataFrame, unit: str, decimals: int, township_order: list[str
     grid = grid.reindex(index=rows, columns=labels)
     rows = [label(t) for t in rows]
     z = [[None if pd.isna(v) else float(v) for v in row] for row in grid.to_numpy()]
-    fig = go.Figure(go.Heatmap(
+    cells = go.Heatmap(
         z=z, x=labels, y=rows, colorscale=BLUES, xgap=1, ygap=1, hoverongaps=False,
         colorbar=dict(title=dict(text=display_unit(unit)), thickness=14),
         text=[[_text(v, unit, decimals) for v in row] for row in z], texttemplate="%{text}",
         textfont=dict(size=13),
         hovertemplate=f"%{{y}}<br>%{{x}}：{_hover_value('z', unit, decimals)}<extra></extra>",
-    ))
-    fig.update_yaxes(type="category", autorange="reversed", showgrid=False, dtick=1)
-    fig.update_xaxes(type="category", side="top", tickangle=0 if len(labels) <= 6 else -45)
-    return _style(fig, 28 * len(rows) + 150, False, legend=False)
+    )
+    axes = dict(yaxis=dict(type="category", autorange="reversed", showgrid=False, dtick=1),
+                xaxis=dict(type="category", side="top", tickangle=0 if len(labels) <= 6 else -45))
+    return _figure([cells], axes, _style(28 * len(rows) + 150, False, legend=False))
 
 
 def heatmap_rows(df: pd.DataFrame, township_order: list[str]) -> list[str]:
@@ -358,17 +375,17 @@ def choropleth(geojson_path: Path, df: pd.DataFrame, unit: str, decimals: int,
     drawn = [f["properties"]["township"] for f in features if f["properties"].get("township")]
     valued = [t for t in drawn if t in values]
     missing = [t for t in drawn if t not in values]
-    fig = go.Figure()
+    traces = []
     if missing:
-        fig.add_trace(go.Choropleth(
+        traces.append(go.Choropleth(
             geojson=geojson, featureidkey="properties.township", locations=missing, z=[0] * len(missing),
             colorscale=[[0, NO_VALUE], [1, NO_VALUE]], showscale=False, name="无数据",
             marker=dict(line=dict(color="white", width=1)), text=[label(t) for t in missing],
             hovertemplate="%{text}：无数据<extra></extra>"))
-    fig.add_trace(go.Choropleth(
+    traces.append(go.Choropleth(
         geojson=geojson, featureidkey="properties.township", locations=valued, z=[values[t] for t in valued],
         colorscale=BLUES, name=display_unit(unit), marker=dict(line=dict(color="white", width=1)),
         colorbar=dict(title=dict(text=display_unit(unit)), thickness=14), text=[label(t) for t in valued],
         hovertemplate=f"%{{text}}：{_hover_value('z', unit, decimals)}<extra></extra>"))
-    fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
-    return _style(fig, 520, False, legend=False)
+    geo = {"geo": dict(fitbounds="locations", visible=False, projection=dict(type="mercator"))}
+    return _figure(traces, geo, _style(520, False, legend=False))

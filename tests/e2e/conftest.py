@@ -113,6 +113,7 @@ def run_server(demo_path: Path, base: Path, real: Path | None = None, env: dict 
         log.close()
     text = log_path.read_text(errors="replace")
     assert "Traceback" not in text, text
+    assert "warm-up at start stopped" not in text, text  # ui/warm.py read 总览's figures while the server started
 
 
 @pytest.fixture
