@@ -98,7 +98,7 @@ def key_figure(row: pd.Series, period: date, span: str, container=st, marked: bo
             help=plain(row["note"]) if isinstance(row.get("note"), str) else None,
         )
         if line := sparkline(spark):
-            st.html(line)  # drawn as it is: no Markdown to parse first (29 of them on 总览)
+            st.markdown(line, unsafe_allow_html=True)
         if texts["note"]:
             st.caption(texts["note"])
         if texts["marks"] and marked:

@@ -101,7 +101,7 @@ def test_overview_has_no_chart_to_save(app, clean):
     clean(at)
     assert at.title[0].value == "民政工作总览"
     assert not at.get("plotly_chart")
-    assert any(h.proto.body.startswith("<svg") for h in at.get("html"))
+    assert any(m.value.startswith("<svg") for m in at.markdown)
 
 
 def test_file_name_is_safe_and_keeps_the_period():

@@ -135,7 +135,7 @@ def test_colours_and_trend_lines_say_nothing_the_data_do_not(app, sql, clean):
     assert colours["城市低保人数"] == Metric.MetricColor.Value("BLUE")
     assert colours["社区APP注册用户数"] == Metric.MetricColor.Value("GREEN")  # up, and more users are good
     card = next(b for b in at.container if len(b.metric) == 1 and b.metric[0].label == "城市低保人数")
-    persons = next(h.proto.body for h in card.get("html") if h.proto.body.startswith("<svg"))
+    persons = next(m.value for m in card.markdown if m.value.startswith("<svg"))
     line = re.search(r'<polyline points="([^"]+)"', persons).group(1)
     ys = [float(p.split(",")[1]) for p in line.split()]
     assert len(ys) == 11

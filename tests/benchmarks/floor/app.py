@@ -32,7 +32,7 @@ def spark(k: int) -> str:
 def card(col, k: int) -> None:
     with col.container(border=True):
         st.metric(f"指标{k + 1}", f"{12_345 + 97 * k:,}人", delta=f"{(k % 7) - 3:+.1f}%", delta_description="同比")
-        st.html(spark(k))
+        st.markdown(spark(k), unsafe_allow_html=True)
         st.caption(f"1-11月累计；当月 {1_000 + k:,}人，环比 +{k % 5}.0%")
 
 
