@@ -65,8 +65,9 @@ VIEWPORT = {"width": 1920, "height": 1080}
 
 # Rendered: the script has finished; the page's title (an h1 containing ``title``) or its ``marker`` is there; no
 # spinner, skeleton or running icon; no element greyed out as stale from the previous run; every visible Plotly
-# chart has drawn its plot; at least ``metrics`` metric values are on the page.
-RENDERED = """([title, marker, busy, metrics]) => {
+# chart has drawn its plot; at least ``metrics`` metric values and ``lines`` of the cards' trend lines (inline SVG)
+# are on the page.
+RENDERED = """([title, marker, busy, metrics, lines]) => {
     const app = document.querySelector('[data-testid="stApp"]');
     if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
     if (title && ![...document.querySelectorAll('h1')].some(h => h.innerText.includes(title))) return false;
@@ -75,6 +76,7 @@ RENDERED = """([title, marker, busy, metrics]) => {
     if (document.querySelector('[data-stale="true"]')) return false;
     const plots = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].filter(e => e.offsetParent);
     if (!plots.every(p => p.querySelector('.main-svg'))) return false;
+    if (document.querySelectorAll('[data-testid="stMain"] svg[role="img"]').length < lines) return false;
     return document.querySelectorAll('[data-testid="stMetricValue"]').length >= metrics;
 }"""
 FIGURES = """() => [...document.querySelectorAll('[data-testid="stMetric"]')].map(m => [
@@ -106,6 +108,7 @@ class App:
     env: dict[str, str] = field(default_factory=dict)
     db: Path | None = None  # copied afresh for every server, so each start finds every cache empty
     metrics: int = 0  # metric cards 总览 shows (learned from the first visit)
+    lines: int = 0  # and their trend lines
     others: list[Page] = field(default_factory=list)
 
 
@@ -160,8 +163,9 @@ def served(app: App, work: Path) -> Iterator[tuple[str, float]]:
         raise RuntimeError(f"{app.name}: a traceback in the server's log:\n{text[-3000:]}")
 
 
-def rendered(page, target: Page, metrics: int = 0) -> None:
-    page.wait_for_function(RENDERED, arg=[target.title, target.marker, BUSY, metrics], polling=50,
+def rendered(page, target: Page, cards: tuple[int, int] = (0, 0)) -> None:
+    """Wait until ``target`` is rendered with at least ``cards`` (metric values, trend lines) on it."""
+    page.wait_for_function(RENDERED, arg=[target.title, target.marker, BUSY, *cards], polling=50,
                            timeout=TIMEOUT_MS)
 
 
@@ -170,29 +174,29 @@ def problems(page) -> list[str]:
     return [*(shown.all_inner_texts() if shown.count() else []), *page.js_errors]
 
 
-def open_page(browser, url: str, metrics: int):
+def open_page(browser, url: str, cards: tuple[int, int] = (0, 0)):
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
     page = context.new_page()
     page.js_errors = []
     page.on("pageerror", lambda e: page.js_errors.append(str(e)))
     t = time.perf_counter()
     page.goto(url, wait_until="commit", timeout=TIMEOUT_MS)
-    rendered(page, OVERVIEW, metrics)
+    rendered(page, OVERVIEW, cards)
     return context, page, time.perf_counter() - t
 
 
-def click(page, target: Page, metrics: int = 0) -> float:
+def click(page, target: Page, cards: tuple[int, int] = (0, 0)) -> float:
     link = page.locator('[data-testid="stSidebar"] a').filter(has_text=target.label).first
     t = time.perf_counter()
     link.click()
-    rendered(page, target, metrics)
+    rendered(page, target, cards)
     return time.perf_counter() - t
 
 
-def back(page, target: Page, metrics: int = 0) -> float:
+def back(page, target: Page, cards: tuple[int, int] = (0, 0)) -> float:
     t = time.perf_counter()
     page.go_back(wait_until="commit")
-    rendered(page, target, metrics)
+    rendered(page, target, cards)
     return time.perf_counter() - t
 
 
@@ -200,17 +204,18 @@ def one_round(browser, app: App, work: Path) -> dict[str, float | list]:
     """Start ``app``'s server and take every time of the table once."""
     out: dict[str, float | list] = {}
     with served(app, work) as (url, started):
-        first, page, _ = open_page(browser, url, app.metrics)
+        first, page, _ = open_page(browser, url, (app.metrics, app.lines))
         out["start"] = time.perf_counter() - started
         if not app.metrics:
             page.wait_for_timeout(1500)  # the first visit of the run: count the cards once everything has settled
             app.metrics = page.locator('[data-testid="stMetricValue"]').count()
+            app.lines = page.locator('[data-testid="stMain"] svg[role="img"]').count()
         out["figures"] = page.evaluate(FIGURES)
         out["problems"] = problems(page)
         first.close()
-        second, page, out["second"] = open_page(browser, url, app.metrics)
+        second, page, out["second"] = open_page(browser, url, (app.metrics, app.lines))
         out["first_click"] = click(page, TREND)
-        out["back"] = click(page, OVERVIEW, app.metrics)
+        out["back"] = click(page, OVERVIEW, (app.metrics, app.lines))
         out["again"] = click(page, TREND)
         before = TREND
         for warm in (False, True):
@@ -314,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     figures = {json.dumps(r["figures"], ensure_ascii=False) for a in civdash for r in results[a.name]}
     if len(figures) != 1:
         trouble.append(f"the apps' 总览 showed different figures in different rounds: {len(figures)} versions")
-    print(f"\n总览's figures: {civdash[0].metrics} metric cards, "
+    print(f"\n总览's figures: {civdash[0].metrics} metric cards with {civdash[0].lines} trend lines, "
           + ("the same in every round of every civdash app" if len(figures) == 1 else "DIFFERENT"))
     for t in trouble:
         print("PROBLEM: " + t)

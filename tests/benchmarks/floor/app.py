@@ -24,7 +24,7 @@ def spark(k: int) -> str:
     values = [100 + 10 * math.sin((k + i) / 3) for i in range(12)]
     high = max(values)
     points = " ".join(f"{i * 100 / 11:.2f},{28 - v * 26 / high:.2f}" for i, v in enumerate(values))
-    return (f'<svg viewBox="0 0 100 28" preserveAspectRatio="none" width="100%" height="30" style="display:block">'
+    return (f'<svg viewBox="0 0 100 28" preserveAspectRatio="none" width="100%" height="30" role="img" style="display:block">'
             f'<polygon points="0,28 {points} 100,28" fill="#EEF2F8"/><polyline points="{points}" fill="none" '
             f'stroke="#4A6FA5" stroke-width="2" vector-effect="non-scaling-stroke"/></svg>')
 
