@@ -83,10 +83,13 @@ BARS_MOST = 12  # township targets drawn as bars; of more (a province's), those 
 
 def township_targets(rows: pd.DataFrame, period_label: str) -> None:
     """The townships' yearly targets as ``target_bar`` draws them; past ``BARS_MOST`` the ``BARS_MOST`` with the
-    lowest 完成率 (none yet first), and a line saying how far the others are."""
+    lowest 完成率 (those without any figure yet first, a target of 0 — no rate — last), and a line saying how far
+    the others are."""
     shown = rows
     if len(rows) > BARS_MOST:
-        shown = rows.assign(_rate=rows["rate"].astype(float)).sort_values("_rate", na_position="first", kind="stable")
+        rate = rows["rate"].astype(float)
+        order = rate.where(rate.notna(), rows["actual"].astype(float).isna().map({True: -1.0, False: math.inf}))
+        shown = rows.assign(_rate=rate, _order=order).sort_values("_order", kind="stable")
         rest = shown["_rate"].iloc[BARS_MOST:]
         shown = shown.head(BARS_MOST)
     for _, row in shown.iterrows():
