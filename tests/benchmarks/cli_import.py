@@ -1,0 +1,206 @@
+"""Command line start-up benchmark (issue 24): ``python -m civdash import`` of a one-month workbook as a process
+against the same import in-process.
+
+The district is the demo's (黔江区, 30 townships, 29 indicators): the database holds its history up to the month
+before (``demo.populate``, then marked as real data, since the command line refuses to import into a demo), and
+the workbook is the office's upload form (``civdash.ingest.template``) filled with the demo's figures of the next
+month, as stored in a demo database built one month further. In one run:
+
+(a) ``python -m civdash import FILE --db COPY`` as a child process, a fresh copy of the database each time;
+(b) ``civdash.cli.main.main(["import", FILE, "--db", COPY])`` in this process, its modules already imported (one
+    untimed warm-up run), a fresh copy each time;
+
+medians of ``--rounds`` runs each, interleaved, and their ratio. Every run is checked: exit code 0 and the month's
+facts in ``v_fact`` equal to those written. Also printed, for where the time goes: ``python -c pass`` (the floor of
+any process), ``python -m civdash --help``, and ``python -X importtime`` of one import run: the modules with the
+largest self time and civdash's own modules by cumulative time. Speed is measured and printed, never asserted.
+Run from the project root::
+
+    .venv/bin/python tests/benchmarks/cli_import.py              # 7 rounds
+    .venv/bin/python tests/benchmarks/cli_import.py --rounds 3
+
+Files are written under ``tests/benchmarks/output/`` (git-ignored) and reused while their name matches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # `python tests/benchmarks/cli_import.py` puts only this folder on the path
+    sys.path.insert(0, str(ROOT))
+
+from civdash import demo  # noqa: E402
+from civdash.cli.main import main  # noqa: E402
+from civdash.domain.periods import add_months  # noqa: E402
+from civdash.domain.units import display_unit  # noqa: E402
+from civdash.ingest.template import template_name, upload_template  # noqa: E402
+from civdash.store import db  # noqa: E402
+
+OUTPUT = ROOT / "tests" / "benchmarks" / "output"
+VERSION = "v1"  # in the cached files' names: bump when the generated content changes
+MONTH = date(2025, 6, 1)  # the month imported; the database holds the demo district's history up to the month before
+TARGET_RATIO = 2.0
+
+
+def build_inputs(folder: Path, month: date = MONTH) -> tuple[Path, Path, int]:
+    """(the database before the import, the one-month workbook, the facts it holds); cached under ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    base = folder / f"cli-import-{VERSION}-{month:%Y-%m}-base.duckdb"
+    book = folder / f"cli-import-{VERSION}-{template_name(month.year, month.month)}"
+    facts_file = folder / f"cli-import-{VERSION}-{month:%Y-%m}.facts"
+    if base.exists() and book.exists() and facts_file.exists():
+        return base, book, int(facts_file.read_text())
+    source = folder / f"cli-import-{VERSION}-{month:%Y-%m}-source.duckdb"
+    first = demo.first_month(month)
+    demo.build(source, until=month, first=first)
+    con = db.connect(source, read_only=True)
+    try:
+        rows = con.execute("SELECT township, indicator_code, value, unit FROM v_fact WHERE period = ?",
+                           [month]).fetchall()
+        values = {(t, c): v / 10_000 if display_unit(u) == "万元" else v for t, c, v, u in rows}
+        book.write_bytes(upload_template(con, month.year, month.month, values))
+    finally:
+        con.close()
+    source.unlink()
+    demo.build(base, until=add_months(month, -1), first=first)
+    con = db.connect(base)
+    try:
+        db.set_meta(con, "is_demo", "0")  # real data: the command line refuses to import into a demo
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    facts_file.write_text(str(len(rows)))
+    return base, book, len(rows)
+
+
+def fresh_copy(base: Path, folder: Path) -> Path:
+    copy = folder / "cli-import-run.duckdb"
+    for stale in (copy, copy.with_name(copy.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    shutil.copyfile(base, copy)
+    return copy
+
+
+def month_facts(path: Path, month: date = MONTH) -> int:
+    con = db.connect(path, read_only=True)
+    try:
+        return con.execute("SELECT count(*) FROM v_fact WHERE period = ?", [month]).fetchone()[0]
+    finally:
+        con.close()
+
+
+def _env() -> dict[str, str]:
+    """The child's environment: no store or debug settings from the caller's shell."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("CIVDASH_")}
+
+
+def as_process(book: Path, database: Path, *python_flags: str) -> tuple[float, subprocess.CompletedProcess]:
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, *python_flags, "-m", "civdash", "import", str(book), "--db", str(database)],
+                          cwd=ROOT, env=_env(), capture_output=True, text=True)
+    return time.perf_counter() - start, done
+
+
+def in_process(book: Path, database: Path) -> tuple[float, int]:
+    out = io.StringIO()
+    start = time.perf_counter()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        code = main(["import", str(book), "--db", str(database)])
+    return time.perf_counter() - start, code
+
+
+def timed_command(*args: str) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, *args], cwd=ROOT, env=_env(), check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def import_times(stderr: str) -> list[tuple[str, int, int]]:
+    """(module, self µs, cumulative µs) from ``python -X importtime``'s report."""
+    out = []
+    for line in stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        self_us, cumulative, name = line.removeprefix("import time:").split("|")
+        out.append((name.strip(), int(self_us), int(cumulative)))
+    return out
+
+
+def check(code: int, database: Path, expected: int, what: str, detail: str = "") -> None:
+    if code != 0 or month_facts(database) != expected:
+        raise SystemExit(f"{what}: exit code {code}, {month_facts(database)} facts of {MONTH:%Y-%m} stored, "
+                         f"{expected} expected\n{detail}")
+
+
+def run(rounds: int, folder: Path = OUTPUT) -> dict:
+    """Build (or reuse) the inputs, time both ways ``rounds`` times, interleaved; return the figures."""
+    base, book, expected = build_inputs(folder)
+    warm = fresh_copy(base, folder)
+    seconds, code = in_process(book, warm)  # the warm-up: every module the import needs is imported now
+    check(code, warm, expected, "in-process warm-up")
+    process, inside = [], []
+    for _ in range(rounds):
+        copy = fresh_copy(base, folder)
+        seconds, done = as_process(book, copy)
+        check(done.returncode, copy, expected, "process", done.stdout + done.stderr)
+        process.append(seconds)
+        copy = fresh_copy(base, folder)
+        seconds, code = in_process(book, copy)
+        check(code, copy, expected, "in-process")
+        inside.append(seconds)
+    floor = statistics.median(timed_command("-c", "pass") for _ in range(rounds))
+    help_s = statistics.median(timed_command("-m", "civdash", "--help") for _ in range(rounds))
+    _, traced = as_process(book, fresh_copy(base, folder), "-X", "importtime")
+    return {"facts": expected, "book": book, "process": statistics.median(process),
+            "in_process": statistics.median(inside), "floor": floor, "help": help_s,
+            "imports": import_times(traced.stderr), "process_all": process, "in_process_all": inside}
+
+
+def report(r: dict, top: int = 15) -> None:
+    ratio = r["process"] / r["in_process"]
+    print(f"load average {os.getloadavg()[0]:.2f}; {r['book'].name}: {r['facts']} facts "
+          f"(30 townships × 29 indicators), into the demo district's history up to the month before")
+    print(f"{'':<46}{'median':>9}")
+    print(f"{'python -m civdash import (process)':<46}{r['process']:>8.3f}s  "
+          f"[{', '.join(f'{s:.2f}' for s in r['process_all'])}]")
+    print(f"{'the same import in-process (modules imported)':<46}{r['in_process']:>8.3f}s  "
+          f"[{', '.join(f'{s:.2f}' for s in r['in_process_all'])}]")
+    print(f"{'ratio process ÷ in-process':<46}{ratio:>8.2f}×  (target ≤ {TARGET_RATIO:.0f}×)")
+    print(f"{'python -c pass (floor of any process)':<46}{r['floor']:>8.3f}s")
+    print(f"{'python -m civdash --help':<46}{r['help']:>8.3f}s")
+    imports = r["imports"]
+    total = sum(s for _, s, _ in imports)
+    print(f"\npython -X importtime of the import run: {len(imports)} modules, {total / 1e6:.3f}s in all (self times)")
+    print(f"largest self times:")
+    for name, self_us, cum in sorted(imports, key=lambda m: -m[1])[:top]:
+        print(f"  {self_us / 1000:>7.1f} ms  {name}")
+    print("civdash modules by cumulative time (what each pulls in):")
+    for name, self_us, cum in sorted((m for m in imports if m[0].startswith("civdash")), key=lambda m: -m[2])[:top]:
+        print(f"  {cum / 1000:>7.1f} ms  {name}")
+    heavy = ["pandas", "numpy", "pyarrow", "pyarrow.compute", "docx", "xlsxwriter", "plotly", "argon2", "openpyxl",
+             "python_calamine", "duckdb"]
+    names = {m[0]: m[2] for m in imports}
+    print("heavy libraries (cumulative, when imported): " + ", ".join(
+        f"{h} {names[h] / 1000:.0f} ms" if h in names else f"{h} —" for h in heavy))
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=7, help="runs of each way (median; default 7)")
+    args = parser.parse_args()
+    report(run(args.rounds))
+
+
+if __name__ == "__main__":
+    cli()
