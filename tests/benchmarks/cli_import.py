@@ -51,6 +51,7 @@ OUTPUT = ROOT / "tests" / "benchmarks" / "output"
 VERSION = "v1"  # in the cached files' names: bump when the generated content changes
 MONTH = date(2025, 6, 1)  # the month imported; the database holds the demo district's history up to the month before
 TARGET_RATIO = 2.0
+LIBRARIES = ("duckdb", "pandas", "python_calamine")  # what an import runs on (pandas brings numpy and pyarrow)
 
 
 def build_inputs(folder: Path, month: date = MONTH) -> tuple[Path, Path, int]:
@@ -100,15 +101,19 @@ def month_facts(path: Path, month: date = MONTH) -> int:
         con.close()
 
 
-def _env() -> dict[str, str]:
-    """The child's environment: no store or debug settings from the caller's shell."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("CIVDASH_")}
+def _env(bytecode: bool = True) -> dict[str, str]:
+    """The child's environment: no store or debug settings from the caller's shell; Python writes and reads its
+    compiled modules (``__pycache__``) as an installed civdash does, unless ``bytecode`` is False (then every module
+    of civdash is compiled from source in every process, as under ``PYTHONDONTWRITEBYTECODE=1``)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CIVDASH_") and k != "PYTHONDONTWRITEBYTECODE"}
+    return env if bytecode else env | {"PYTHONDONTWRITEBYTECODE": "1"}
 
 
-def as_process(book: Path, database: Path, *python_flags: str) -> tuple[float, subprocess.CompletedProcess]:
+def as_process(book: Path, database: Path, *python_flags: str, bytecode: bool = True,
+               ) -> tuple[float, subprocess.CompletedProcess]:
     start = time.perf_counter()
     done = subprocess.run([sys.executable, *python_flags, "-m", "civdash", "import", str(book), "--db", str(database)],
-                          cwd=ROOT, env=_env(), capture_output=True, text=True)
+                          cwd=ROOT, env=_env(bytecode), capture_output=True, text=True)
     return time.perf_counter() - start, done
 
 
@@ -149,21 +154,28 @@ def run(rounds: int, folder: Path = OUTPUT) -> dict:
     warm = fresh_copy(base, folder)
     seconds, code = in_process(book, warm)  # the warm-up: every module the import needs is imported now
     check(code, warm, expected, "in-process warm-up")
-    process, inside = [], []
+    _, done = as_process(book, fresh_copy(base, folder))  # untimed: writes the compiled modules
+    process, inside, uncompiled = [], [], []
     for _ in range(rounds):
         copy = fresh_copy(base, folder)
         seconds, done = as_process(book, copy)
         check(done.returncode, copy, expected, "process", done.stdout + done.stderr)
         process.append(seconds)
         copy = fresh_copy(base, folder)
+        seconds, done = as_process(book, copy, bytecode=False)
+        check(done.returncode, copy, expected, "process without bytecode", done.stdout + done.stderr)
+        uncompiled.append(seconds)
+        copy = fresh_copy(base, folder)
         seconds, code = in_process(book, copy)
         check(code, copy, expected, "in-process")
         inside.append(seconds)
     floor = statistics.median(timed_command("-c", "pass") for _ in range(rounds))
     help_s = statistics.median(timed_command("-m", "civdash", "--help") for _ in range(rounds))
+    libraries = statistics.median(timed_command("-c", f"import {', '.join(LIBRARIES)}") for _ in range(rounds))
     _, traced = as_process(book, fresh_copy(base, folder), "-X", "importtime")
     return {"facts": expected, "book": book, "process": statistics.median(process),
-            "in_process": statistics.median(inside), "floor": floor, "help": help_s,
+            "in_process": statistics.median(inside), "uncompiled": statistics.median(uncompiled), "floor": floor,
+            "help": help_s, "libraries": libraries,
             "imports": import_times(traced.stderr), "process_all": process, "in_process_all": inside}
 
 
@@ -177,16 +189,19 @@ def report(r: dict, top: int = 15) -> None:
     print(f"{'the same import in-process (modules imported)':<46}{r['in_process']:>8.3f}s  "
           f"[{', '.join(f'{s:.2f}' for s in r['in_process_all'])}]")
     print(f"{'ratio process ÷ in-process':<46}{ratio:>8.2f}×  (target ≤ {TARGET_RATIO:.0f}×)")
+    print(f"{'process, civdash compiled in every run':<46}{r['uncompiled']:>8.3f}s  (PYTHONDONTWRITEBYTECODE=1)")
     print(f"{'python -c pass (floor of any process)':<46}{r['floor']:>8.3f}s")
+    libraries = "import " + ", ".join(LIBRARIES)
+    print(f"{libraries:<46}{r['libraries']:>8.3f}s  (the libraries an import runs on)")
     print(f"{'python -m civdash --help':<46}{r['help']:>8.3f}s")
     imports = r["imports"]
     total = sum(s for _, s, _ in imports)
     print(f"\npython -X importtime of the import run: {len(imports)} modules, {total / 1e6:.3f}s in all (self times)")
-    print(f"largest self times:")
-    for name, self_us, cum in sorted(imports, key=lambda m: -m[1])[:top]:
+    print("largest self times:")
+    for name, self_us, _ in sorted(imports, key=lambda m: -m[1])[:top]:
         print(f"  {self_us / 1000:>7.1f} ms  {name}")
     print("civdash modules by cumulative time (what each pulls in):")
-    for name, self_us, cum in sorted((m for m in imports if m[0].startswith("civdash")), key=lambda m: -m[2])[:top]:
+    for name, _, cum in sorted((m for m in imports if m[0].startswith("civdash")), key=lambda m: -m[2])[:top]:
         print(f"  {cum / 1000:>7.1f} ms  {name}")
     heavy = ["pandas", "numpy", "pyarrow", "pyarrow.compute", "docx", "xlsxwriter", "plotly", "argon2", "openpyxl",
              "python_calamine", "duckdb"]
