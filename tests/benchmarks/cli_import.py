@@ -10,10 +10,13 @@ month, as stored in a demo database built one month further. In one run:
 (b) ``civdash.cli.main.main(["import", FILE, "--db", COPY])`` in this process, its modules already imported (one
     untimed warm-up run), a fresh copy each time;
 
-medians of ``--rounds`` runs each, interleaved, and their ratio. Every run is checked: exit code 0 and the month's
-facts in ``v_fact`` equal to those written. Also printed, for where the time goes: ``python -c pass`` (the floor of
-any process), ``python -m civdash --help``, and ``python -X importtime`` of one import run: the modules with the
-largest self time and civdash's own modules by cumulative time. Speed is measured and printed, never asserted.
+in ``--rounds`` rounds that time every case once each; wall and CPU time (user + system, every thread), medians, and
+the median of each round's ratio. Every run is checked: exit code 0 and the month's facts in ``v_fact`` equal to
+those written. Also printed, for where the time goes: ``python -c pass`` (the floor of any process), the libraries an
+import runs on imported alone, ``python -m civdash --help``, the time to compile civdash's modules from source (what
+a process without ``__pycache__`` pays), and ``python -X importtime`` of one import run: the modules with the largest
+self time and civdash's own modules by cumulative time. Child processes use bytecode caches, as an installed civdash
+does. Speed is measured and printed, never asserted.
 Run from the project root::
 
     .venv/bin/python tests/benchmarks/cli_import.py              # 7 rounds
@@ -103,12 +106,23 @@ def month_facts(path: Path, month: date = MONTH) -> int:
         con.close()
 
 
-def _env(bytecode: bool = True) -> dict[str, str]:
+def _env() -> dict[str, str]:
     """The child's environment: no store or debug settings from the caller's shell; Python writes and reads its
-    compiled modules (``__pycache__``) as an installed civdash does, unless ``bytecode`` is False (then every module
-    of civdash is compiled from source in every process, as under ``PYTHONDONTWRITEBYTECODE=1``)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CIVDASH_") and k != "PYTHONDONTWRITEBYTECODE"}
-    return env if bytecode else env | {"PYTHONDONTWRITEBYTECODE": "1"}
+    compiled modules (``__pycache__``) as an installed civdash does, even where ``PYTHONDONTWRITEBYTECODE`` is set."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("CIVDASH_") and k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def compile_seconds(modules: list[str]) -> float:
+    """Seconds to compile the source of civdash's ``modules``: what every process pays when there is no
+    ``__pycache__`` to read (as in a checkout run under ``PYTHONDONTWRITEBYTECODE=1``)."""
+    total = 0.0
+    for name in modules:
+        path = ROOT.joinpath(*name.split("."))
+        source = (path / "__init__.py" if path.is_dir() else path.with_suffix(".py")).read_text(encoding="utf-8")
+        start = time.perf_counter()
+        compile(source, name, "exec")
+        total += time.perf_counter() - start
+    return total
 
 
 class Timing(NamedTuple):
@@ -121,11 +135,10 @@ def _children_cpu() -> float:
     return used.ru_utime + used.ru_stime
 
 
-def as_process(book: Path, database: Path, *python_flags: str, bytecode: bool = True,
-               ) -> tuple[Timing, subprocess.CompletedProcess]:
+def as_process(book: Path, database: Path, *python_flags: str) -> tuple[Timing, subprocess.CompletedProcess]:
     start, cpu = time.perf_counter(), _children_cpu()
     done = subprocess.run([sys.executable, *python_flags, "-m", "civdash", "import", str(book), "--db", str(database)],
-                          cwd=ROOT, env=_env(bytecode), capture_output=True, text=True)
+                          cwd=ROOT, env=_env(), capture_output=True, text=True)
     return Timing(time.perf_counter() - start, _children_cpu() - cpu), done
 
 
@@ -172,8 +185,7 @@ def run(rounds: int, folder: Path = OUTPUT) -> dict:
     _, code = in_process(book, warm)  # the warm-up: every module the import needs is imported now
     check(code, warm, expected, "in-process warm-up")
     _, done = as_process(book, fresh_copy(base, folder))  # untimed: writes the compiled modules
-    cases: dict[str, list[Timing]] = {k: [] for k in ("process", "in_process", "uncompiled", "floor", "libraries",
-                                                      "help")}
+    cases: dict[str, list[Timing]] = {k: [] for k in ("process", "in_process", "floor", "libraries", "help")}
     for _ in range(rounds):
         copy = fresh_copy(base, folder)
         timing, done = as_process(book, copy)
@@ -183,17 +195,16 @@ def run(rounds: int, folder: Path = OUTPUT) -> dict:
         timing, code = in_process(book, copy)
         check(code, copy, expected, "in-process")
         cases["in_process"].append(timing)
-        copy = fresh_copy(base, folder)
-        timing, done = as_process(book, copy, bytecode=False)
-        check(done.returncode, copy, expected, "process without bytecode", done.stdout + done.stderr)
-        cases["uncompiled"].append(timing)
         cases["floor"].append(timed_command("-c", "pass"))
         cases["libraries"].append(timed_command("-c", f"import {', '.join(LIBRARIES)}"))
         cases["help"].append(timed_command("-m", "civdash", "--help"))
     _, traced = as_process(book, fresh_copy(base, folder), "-X", "importtime")
+    imports = import_times(traced.stderr)
+    own = [name for name, _, _ in imports if name.startswith("civdash")]
+    compiling = statistics.median(compile_seconds(own) for _ in range(3))
     ratios = [Timing(p.wall / i.wall, p.cpu / i.cpu) for p, i in zip(cases["process"], cases["in_process"], strict=True)]
     return {"facts": expected, "book": book, **{k: median(v) for k, v in cases.items()}, "ratio": median(ratios),
-            "imports": import_times(traced.stderr), "process_all": cases["process"],
+            "imports": imports, "compile": (len(own), compiling), "process_all": cases["process"],
             "in_process_all": cases["in_process"], "ratio_all": ratios}
 
 
@@ -204,7 +215,6 @@ def report(r: dict, top: int = 15) -> None:
     libraries = "import " + ", ".join(LIBRARIES)
     rows = [("python -m civdash import (process)", r["process"], r["process_all"]),
             ("the same import in-process (modules imported)", r["in_process"], r["in_process_all"]),
-            ("process, civdash compiled in every run", r["uncompiled"], None),
             ("python -c pass (floor of any process)", r["floor"], None),
             (f"python -c '{libraries}'", r["libraries"], None),
             ("python -m civdash --help", r["help"], None)]
@@ -217,6 +227,8 @@ def report(r: dict, top: int = 15) -> None:
     bound = [(r["libraries"][k] + r["in_process"][k]) / r["in_process"][k] for k in (0, 1)]
     print(f"{'ratio if civdash itself cost nothing to start':<48}{bound[0]:>7.2f}×{bound[1]:>7.2f}×   "
           "(libraries + in-process) ÷ in-process")
+    print(f"compiling the {r['compile'][0]} civdash modules an import loads from source: {r['compile'][1]:.3f}s "
+          "(paid by every process that finds no __pycache__, e.g. a checkout under PYTHONDONTWRITEBYTECODE=1)")
     imports = r["imports"]
     total = sum(s for _, s, _ in imports)
     print(f"\npython -X importtime of the import run: {len(imports)} modules, {total / 1e6:.3f}s in all (self times)")
