@@ -8,7 +8,6 @@ from pathlib import Path
 
 import duckdb
 
-from civdash import demo
 from civdash.domain import catalog
 from civdash.domain.periods import last_complete_month, month_key, parse_month
 from civdash.store import db, ducklake
@@ -43,6 +42,8 @@ def app_database() -> tuple[Target, bool]:
         return real, False
     path = demo_db_path()
     if not _demo_is_current(path):
+        from civdash import demo  # numpy and pandas: only to build the demo
+
         tmp = path.with_name(path.name + ".building")
         demo.build(tmp, until=demo_until())
         os.replace(tmp, path)

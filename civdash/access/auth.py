@@ -52,7 +52,11 @@ ADDRESS_MAX_FAILURES = 20  # failed logins from one address (any names) within L
 NAME_SHOWN = 64  # a login name longer than this is cut (with …) where it is logged; names are at most 40
 
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("civdash: a hash to check against when the name is unknown")
+# What the password is checked against when the name is unknown (or the account locked), so that every failed login
+# costs one hash check: the argon2id hash, with the hasher's parameters, of "civdash: a hash to check against when
+# the name is unknown". Written here, not hashed at import, which cost every process importing this module (the
+# dashboard, the command line) one hash (0.1 s); tests/unit/access/test_auth.py checks its parameters are the hasher's.
+_DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$TCvCXwCaWS1eYxGueSJ9qw$yMT9e3xJIAcB1ZSvqU9SR0nQ9JhP4ywBuYwiLoCjQtk"
 
 
 class AccountError(ValueError):

@@ -28,8 +28,7 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"日期须写成 YYYY-MM-DD：{text}") from None
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("ask", help="问数：用中文提问，从数据库中回答（如“城东街道今年1-6月城市低保金发了多少”）")
+def add_arguments(p: argparse.ArgumentParser, command: str) -> None:
     p.add_argument("question", metavar="问题", help="要问的问题，用引号括起来")
     p.add_argument("--db", type=Path, default=None, help="数据库文件（默认为看板正在使用的数据库）")
     p.add_argument("--today", type=_day, default=None, metavar="YYYY-MM-DD",

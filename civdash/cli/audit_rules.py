@@ -6,8 +6,10 @@ import argparse
 import json
 import sys
 from datetime import date
+from pathlib import Path
 
 from civdash import appdb
+from civdash.cli.args import month_arg
 from civdash.domain import rules
 from civdash.ingest.checks import recheck
 from civdash.ingest.context import Context
@@ -15,8 +17,7 @@ from civdash.ingest.review import LEVEL_NAMES
 from civdash.store import db
 
 
-def add_parser(sub: argparse._SubParsersAction, month_arg) -> None:
-    p = sub.add_parser("audit-rules", help="审核规则：列出规则（list），或按现行规则复查已保存的数据（check --from 月份）")
+def add_arguments(p: argparse.ArgumentParser, command: str) -> None:
     rsub = p.add_subparsers(dest="rules_command", required=True)
     q = rsub.add_parser("list", help="列出现行的审核规则")
     q.add_argument("--db", default=None, help="数据库文件（默认 CIVDASH_DB 或 data/civdash.duckdb）")
@@ -27,7 +28,8 @@ def add_parser(sub: argparse._SubParsersAction, month_arg) -> None:
     q.add_argument("--json", action="store_true", help="以 JSON 输出")
 
 
-def run(args: argparse.Namespace, path: appdb.Target) -> int:
+def run(args: argparse.Namespace) -> int:
+    path = Path(args.db) if args.db else appdb.real_store()
     if not appdb.exists(path):
         print(f"数据库不存在：{path}", file=sys.stderr)
         return 1

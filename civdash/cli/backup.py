@@ -26,15 +26,15 @@ def _keep(text: str) -> int:
     return n
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("backup", help="备份数据库到目录（看板运行时也可执行）；--verify 检查一个备份文件")
+def add_arguments(p: argparse.ArgumentParser, command: str) -> None:
+    if command == "restore":
+        p.add_argument("file", type=Path, metavar="FILE", help="备份文件")
+        p.add_argument("--db", type=Path, default=None, help="要恢复的数据库文件（默认 CIVDASH_DB 或 data/civdash.duckdb）")
+        return
     p.add_argument("dir", nargs="?", type=Path, metavar="DIR", help="备份目录，文件名为 civdash-年月日-时分秒.duckdb")
     p.add_argument("--keep", type=_keep, metavar="N", help="只保留最新的N个备份，删除更早的")
     p.add_argument("--verify", type=Path, metavar="FILE", help="打开备份文件并显示其中的内容，不做备份")
     p.add_argument("--db", type=Path, default=None, help="数据库文件（默认 CIVDASH_DB 或 data/civdash.duckdb）")
-    p = sub.add_parser("restore", help="用备份文件恢复数据库（须先停止看板服务）")
-    p.add_argument("file", type=Path, metavar="FILE", help="备份文件")
-    p.add_argument("--db", type=Path, default=None, help="要恢复的数据库文件（默认 CIVDASH_DB 或 data/civdash.duckdb）")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 import duckdb
 
 from civdash import appdb
 from civdash.analysis import table
+from civdash.cli.args import month_arg
 from civdash.domain import catalog, times, townships
 from civdash.domain.names import normalize_name
 from civdash.domain.periods import GRAINS
@@ -23,13 +22,11 @@ from civdash.outputs import export
 from civdash.store import db, integrity
 
 
-def add_parser(sub: argparse._SubParsersAction, month: Callable[[str], date]) -> None:
-    """Register ``export``; ``month`` parses a YYYY-MM argument (a usage error otherwise)."""
-    p = sub.add_parser("export", help="导出数据查询表（.xlsx 统计表格式或 .csv）")
+def add_arguments(p: argparse.ArgumentParser, command: str) -> None:
     p.add_argument("--indicators", nargs="+", metavar="指标", help="指标代码或名称（默认全部指标）")
     p.add_argument("--townships", nargs="+", metavar="乡镇", help="乡镇（街道）名称，可写简称（默认全部，合计为全区）")
-    p.add_argument("--from", dest="start", type=month, required=True, metavar="YYYY-MM", help="起始月份")
-    p.add_argument("--to", dest="end", type=month, required=True, metavar="YYYY-MM", help="截止月份")
+    p.add_argument("--from", dest="start", type=month_arg, required=True, metavar="YYYY-MM", help="起始月份")
+    p.add_argument("--to", dest="end", type=month_arg, required=True, metavar="YYYY-MM", help="截止月份")
     p.add_argument("--grain", choices=list(GRAINS), default="month", help="按期间时的时间粒度（默认 month）")
     p.add_argument("--rows", choices=list(table.ROWS), default="township", help="表格行：township 乡镇（默认）或 period 期间")
     p.add_argument("--ytd", action="store_true", help="流量指标取当年累计数（默认为期间内合计）")

@@ -17,8 +17,7 @@ from civdash import appdb
 from civdash.store import db, integrity, queries
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("repair", help="检查数据库完整性，修复保存中断（断电、进程被强制结束）留下的问题（须先停止看板服务）")
+def add_arguments(p: argparse.ArgumentParser, command: str) -> None:
     p.add_argument("--check", action="store_true", help="只检查，不修改")
     p.add_argument("--db", type=Path, default=None, help="数据库文件（默认 CIVDASH_DB 或 data/civdash.duckdb）")
 

@@ -8,24 +8,21 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 import duckdb
 
 from civdash import appdb
 from civdash.analysis import report
+from civdash.cli.args import month_arg
 from civdash.outputs import report_charts, report_docx
 from civdash.store import db, integrity
 
 FORMATS = (".docx", ".md", ".txt")
 
 
-def add_parser(sub: argparse._SubParsersAction, month: Callable[[str], date]) -> None:
-    """Register ``report``; ``month`` parses a YYYY-MM argument (a usage error otherwise)."""
-    p = sub.add_parser("report", help="生成汇报材料（主要数据文字稿 .docx / .md / .txt）")
-    p.add_argument("--period", type=month, required=True, metavar="YYYY-MM",
+def add_arguments(p: argparse.ArgumentParser, command: str) -> None:
+    p.add_argument("--period", type=month_arg, required=True, metavar="YYYY-MM",
                    help="月份；与 --quarter 同用为该月所在季度，与 --ytd 同用为1月至该月累计")
     kind = p.add_mutually_exclusive_group()
     kind.add_argument("--ytd", action="store_true", help="1-N月累计（流量指标为当年累计数）")

@@ -20,8 +20,7 @@ from civdash.domain import townships
 from civdash.store import db
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("users", help="账户管理：add 新增、list 列出、passwd 改密码、disable 停用、enable 启用")
+def add_arguments(p: argparse.ArgumentParser, command: str) -> None:
     actions = p.add_subparsers(dest="users_command", required=True)
     a = actions.add_parser("add", help="新增账户（密码在终端输入两次，或从标准输入读取）")
     a.add_argument("name", metavar="NAME", help="用户名")

@@ -45,6 +45,12 @@ def test_an_account_stores_an_argon2_hash_never_the_password(con) -> None:
     assert PASSWORD not in everything
 
 
+def test_an_unknown_name_costs_the_same_hash_check_as_a_known_one() -> None:
+    """The fixed hash an unknown name is checked against has the parameters every new hash gets."""
+    assert auth._DUMMY_HASH.startswith("$argon2id$") and not auth._hasher.check_needs_rehash(auth._DUMMY_HASH)
+    assert auth._verify(auth._DUMMY_HASH, "civdash: a hash to check against when the name is unknown")
+
+
 @pytest.mark.parametrize(("name", "role", "password", "message"), [
     ("李静", "statistician", "short", "至少需要8个字符"),
     ("李 静", "viewer", PASSWORD, "不能含空格"),
