@@ -17,9 +17,10 @@ And such names are refused where they are registered (``formula_name_error``), s
 
 from __future__ import annotations
 
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-import xlsxwriter
+if TYPE_CHECKING:
+    import xlsxwriter
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TEXT: dict[str, bool] = {"quote_prefix": True}  # merged into the formats of text cells: an edited cell stays text
@@ -38,6 +39,8 @@ def neutralise(text: str) -> str:
 
 def workbook(out: BinaryIO) -> xlsxwriter.Workbook:
     """A new in-memory workbook writing to ``out`` in which no string becomes a formula, link or number."""
+    import xlsxwriter  # noqa: PLC0415  (only where a workbook is written: not on every page's or command's start)
+
     return xlsxwriter.Workbook(out, dict(_OPTIONS))
 
 
