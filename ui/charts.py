@@ -314,16 +314,20 @@ def ranking(df: pd.DataFrame, unit: str, decimals: int, height: int | None = Non
     if mean is not None:
         layout["shapes"] = [dict(type="line", x0=mean, x1=mean, xref="x", y0=0, y1=1, yref="y domain", name="average",
                                  line=dict(color=AVERAGE, width=3 if big else 2, dash="dash"))]
+        # a line above the unit line, which it would cross where the average lies near the left edge
         layout["annotations"] = [dict(text=f"{average_label} {_text(mean, unit, decimals)}", x=mean, xref="x", y=1,
-                                      yref="y domain", xanchor="center", yanchor="bottom", showarrow=False,
-                                      font=dict(size=_size(big), color=AVERAGE))]
+                                      yref="y domain", xanchor="center", yanchor="bottom", yshift=_size(big) + 14,
+                                      showarrow=False, font=dict(size=_size(big), color=AVERAGE))]
     if not zero and values:
         low, high = min(values), max(values)
         pad = (high - low) * 0.15 or abs(low) * 0.05 or 1
         layout["xaxis"]["range"] = [low - pad, high + pad]
     fitting: dict[str, Any] = {"yaxis": {"tickfont": {"size": fitted}}}
+    if mean is not None:
+        fitting["margin"] = {"t": 50 + _size(big) + 14}
     if values:  # room right of the longest bar for its value
-        fitting["margin"] = {"r": int(max(len(_text(v, unit, decimals)) for v in values) * fitted * 0.62) + 24}
+        fitting["margin"] = {**fitting.get("margin", {}),
+                             "r": int(max(len(_text(v, unit, decimals)) for v in values) * fitted * 0.62) + 24}
     return _figure([bars], layout, _style(height, big, legend=False, unit_line=_unit_line(unit, note)), fitting)
 
 
