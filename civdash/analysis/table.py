@@ -162,9 +162,10 @@ def build(con: duckdb.DuckDBPyConnection, request: TableRequest) -> QueryTable:
         stale = [f"{spans.get(b, bucket_label(b, request.grain))}{marks.incomplete(names)}，"
                  "该期及合计行不含其未报送月份的数据。" for b, names in incomplete.items()]
     matrix = np.array(rows + [total_row], dtype=float).reshape(len(rows) + 1, len(codes))
-    for k, code in enumerate(codes):
-        matrix[:, k] = [round_half_up(to_display(v, units[code]), columns[k].decimals) if not np.isnan(v) else np.nan
-                        for v in matrix[:, k]]
+    for k, code in enumerate(codes):  # each distinct value rounded once (head-counts repeat across townships)
+        distinct, where = np.unique(matrix[:, k], return_inverse=True)
+        matrix[:, k] = np.array([round_half_up(to_display(v, units[code]), columns[k].decimals)
+                                 if not np.isnan(v) else np.nan for v in distinct], dtype=float)[where.reshape(-1)]
     everyone = len(towns) == len(registered)
     labels.append(TOTAL if everyone else f"所选{len(towns)}个乡镇（街道）合计")
     if row_codes is not None:
@@ -200,12 +201,15 @@ def _rows_of(values: pd.DataFrame, key: str, keys: Sequence[object], codes: Sequ
 def _stale(values: pd.DataFrame, columns: Sequence[Column], names: dict[int, str]) -> list[str]:
     """A note naming the townships whose stock or level figure is from a month before the latest month any township
     reported (they did not report that month, so the table shows, and 合计 counts, their last reported figure)."""
-    kinds = {c.code: c.kind for c in columns}
-    latest = values.groupby("indicator_code")["last_month"].max().to_dict()
+    if values.empty:
+        return []
+    held = [c.code for c in columns if c.kind in ("stock", "level")]
+    latest = values.groupby("indicator_code")["last_month"].transform("max")
+    late = values[values["indicator_code"].isin(held).to_numpy() & (values["last_month"] < latest).to_numpy()
+                  & values["township_id"].isin(list(names)).to_numpy()]   # the few rows to name, in order
     behind: dict[str, date] = {}
-    for code, township, last in zip(values["indicator_code"], values["township_id"], values["last_month"], strict=True):
-        if kinds.get(code) in ("stock", "level") and last < latest[code] and township in names:
-            behind[names[township]] = min(last, behind.get(names[township], last))
+    for township, last in zip(late["township_id"], late["last_month"], strict=True):
+        behind[names[township]] = min(last, behind.get(names[township], last))
     if not behind:
         return []
     listed = "、".join(f"{name}（{month_label(last)}）" for name, last in behind.items())
