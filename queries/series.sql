@@ -6,7 +6,8 @@
 --   left out, e.g. of a like-for-like comparison; see gaps.sql),
 --   $start DATE, $end DATE (months, inclusive; $start the first month of its bucket),
 --   $grain 'month'|'quarter'|'year'|'range' (range: the months $start..$end as one period, labelled $start),
---   $ytd BOOLEAN, $by_township BOOLEAN (false = one row per period for the whole selection).
+--   $ytd BOOLEAN, $by_township BOOLEAN (false = one row per period for the whole selection; township, township_code
+--   and sort_order are then NULL).
 WITH sel AS (
     SELECT f.indicator_code, f.township_id, f.period, f.value, i.kind, i.weight
     FROM fact f
@@ -73,17 +74,24 @@ cumulated AS (
                 ELSE date_trunc('year', period)::DATE END AS bucket
     FROM spatial
     WHERE kind = 'flow' AND $ytd
+),
+buckets AS (
+    SELECT indicator_code,
+           township_id,
+           bucket AS period,
+           CASE WHEN any_value(kind) = 'flow' AND NOT $ytd THEN sum(shown)
+                ELSE arg_max(shown, period) END AS value,
+           min(period) AS first_month,
+           max(period) AS last_month,
+           count(*) AS months,
+           max(n_townships) AS n_townships
+    FROM cumulated
+    WHERE bucket >= $start::DATE
+    GROUP BY indicator_code, township_id, bucket
 )
-SELECT indicator_code,
-       township_id,
-       bucket AS period,
-       CASE WHEN any_value(kind) = 'flow' AND NOT $ytd THEN sum(shown)
-            ELSE arg_max(shown, period) END AS value,
-       min(period) AS first_month,
-       max(period) AS last_month,
-       count(*) AS months,
-       max(n_townships) AS n_townships
-FROM cumulated
-WHERE bucket >= $start::DATE
-GROUP BY indicator_code, township_id, bucket
-ORDER BY indicator_code, township_id, bucket
+-- in the order asked for (an indicator listed twice ranks where it is listed last), then township display order
+SELECT b.*, t.name AS township, t.code AS township_code, t.sort_order
+FROM buckets b
+LEFT JOIN township t ON t.id = b.township_id
+ORDER BY len($indicators) - list_position(list_reverse($indicators), b.indicator_code), t.sort_order, b.township_id,
+         b.period

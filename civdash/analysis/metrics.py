@@ -88,17 +88,8 @@ def series(
     )
     for column in ("period", "first_month", "last_month"):
         df[column] = _dates(df[column])
-    order = ["indicator_rank", "period"]
-    if by_township:
-        names = queries.run(con, "township_list")[["id", "name", "code", "sort_order"]]
-        names = names.rename(columns={"id": "township_id", "name": "township", "code": "township_code"})
-        df = df.merge(names, on="township_id", how="left")
-        order = ["indicator_rank", "sort_order", "period"]
-    # Indicators in the order asked for (a chart's legend and a table's columns follow it).
-    rank = {code: k for k, code in enumerate(indicators)}
-    found = pd.Index(list(rank)).get_indexer(df["indicator_code"])  # a vectorised lookup: map() goes row by row
-    df = df.assign(indicator_rank=np.asarray(list(rank.values()))[found]).sort_values(order, kind="stable")
-    return df.drop(columns="indicator_rank").reset_index(drop=True)
+    # Names and order (indicators as asked for: a chart's legend and a table's columns follow it) come from the query.
+    return df if by_township else df.drop(columns=["township", "township_code", "sort_order"])
 
 
 def _dates(column: pd.Series) -> pd.Series:
@@ -330,15 +321,7 @@ def over_range(
     if df.empty:
         return pd.DataFrame(columns=columns)
     df["last_month"] = _dates(df["last_month"])
-    order = ["indicator_rank"]
-    if by_township:
-        names = queries.run(con, "township_list")[["id", "sort_order"]].rename(columns={"id": "township_id"})
-        df = df.merge(names, on="township_id", how="left")
-        order = ["indicator_rank", "sort_order"]
-    rank = {code: k for k, code in enumerate(indicators)}
-    found = pd.Index(list(rank)).get_indexer(df["indicator_code"])
-    df = df.assign(indicator_rank=np.asarray(list(rank.values()))[found]).sort_values(order, kind="stable")
-    return df[columns].reset_index(drop=True)
+    return df[columns]
 
 
 def total_of_townships(values: pd.DataFrame, indicators: Mapping[str, catalog.Indicator]) -> dict[str, float]:
