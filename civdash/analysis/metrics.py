@@ -449,8 +449,8 @@ def completeness(con: duckdb.DuckDBPyConnection, start: date, end: date) -> pd.D
 
 def reporting_summary(con: duckdb.DuckDBPyConnection, period: date) -> tuple[int, int]:
     """(townships that reported anything for the month, registered townships)."""
-    df = completeness(con, period, period)
-    return int((df["indicators"] > 0).sum()), int(df["township_id"].nunique())
+    reported, registered = queries.execute(con, "reporting_summary", period=month_start(period)).fetchone()
+    return int(reported), int(registered)
 
 
 def watchlist(con: duckdb.DuckDBPyConnection, period: date, limit: int = 8) -> pd.DataFrame:
