@@ -122,13 +122,14 @@ def _kinds(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def _absent(
     con: duckdb.DuckDBPyConnection, indicators: Sequence[str], start: date, end: date, ytd: bool,
-    townships: Sequence[int],
+    townships: Sequence[int], kinds: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """``missing`` from a figure of the months ``start``–``end``: with ``ytd``, a flow's 1-N月累计 also lacks the
     townships missing from a month since January."""
     absent = missing(con, indicators, date(start.year, 1, 1) if ytd else start, end, townships)
     if ytd:
-        absent = absent[(absent["period"] >= month_start(start)) | (absent["indicator_code"].map(_kinds(con)) == "flow")]
+        flow = absent["indicator_code"].map(kinds or _kinds(con)) == "flow"
+        absent = absent[(absent["period"] >= month_start(start)) | flow]
     return absent
 
 
@@ -213,15 +214,17 @@ def compare(
 
 def _compared(
     con: duckdb.DuckDBPyConnection, indicators: Sequence[str], period: date, grain: Grain, ytd: bool,
-    townships: Sequence[int], by_township: bool, prev: date | None = None,
+    townships: Sequence[int], by_township: bool, prev: date | None = None, kinds: Mapping[str, str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``compare``'s frame, and the series it was made from (from the earlier base to the period)."""
+    """``compare``'s frame, and the series it was made from (from the earlier base to the period). ``kinds``: the
+    catalog's kind per code, when the caller has read it already."""
     current = bucket_start(period, grain)
     prev = bucket_start(prev, grain) if prev is not None else previous_bucket(period, grain)
     last_year = same_bucket_last_year(period, grain)
     if not indicators:
         empty = pd.DataFrame(columns=["indicator_code", "township_id", "value", "prev_value", "yoy_value", "mom", "yoy"])
         return empty, empty
+    kinds = kinds or _kinds(con)
     df = series(con, indicators, min(prev, last_year), period, grain, ytd, townships, by_township)
     keys = ["indicator_code", "township_id"]
     now = df[df["period"] == current]
@@ -248,12 +251,12 @@ def _compared(
     now["prev_now"] = now["value"]
     now["yoy_now"] = now["value"]
     if not by_township:
-        now = _like_for_like(con, now, list(indicators), period, grain, ytd, townships, prev)
+        now = _like_for_like(con, now, list(indicators), period, grain, ytd, townships, prev, kinds)
     # A quarter or year the data do not fill (half over, or data that start within it) says which months it holds
     # (``periods.bucket_label``); its flows are not compared with a whole one, nor a whole one with it.
     full = bucket_months(grain)
     now["partial"] = now["months"] < full
-    flow = now["indicator_code"].map(_kinds(con)) == "flow"
+    flow = now["indicator_code"].map(kinds) == "flow"
     for col in ("prev", "yoy"):
         gone = flow & (now["partial"] | (now[f"{col}_months"] < full))
         now.loc[gone, [f"{col}_now", f"{col}_value"]] = np.nan
@@ -264,7 +267,7 @@ def _compared(
 
 def _like_for_like(
     con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, indicators: list[str], period: date, grain: Grain, ytd: bool,
-    townships: Sequence[int], prev: date,
+    townships: Sequence[int], prev: date, kinds: Mapping[str, str],
 ) -> pd.DataFrame:
     """``compare``'s district rows (one per indicator, in order) with ``missing`` and, where a township is in one
     period's figure and not throughout the other's, both figures of the change taken again without it."""
@@ -273,7 +276,7 @@ def _like_for_like(
     bases = {"mom": prev, "yoy": same_bucket_last_year(period, grain)}
     end = bucket_end(period, grain)
     flags = gaps(con, indicators, (current, end), *((b, bucket_end(b, grain)) for b in bases.values()), ytd, townships)
-    frame["missing"] = _names(_absent(con, indicators, current, end, ytd, townships), None, indicators)
+    frame["missing"] = _names(_absent(con, indicators, current, end, ytd, townships, kinds), None, indicators)
     sets: dict[str, dict[str, tuple[int, ...]]] = {}  # change → indicator → townships left out
     for name in bases:
         frame[f"{name}_without"] = _names(flags, f"excluded_{name}", indicators)
@@ -368,12 +371,13 @@ def key_figures(
     """
     inds = catalog.indicators(con)
     codes = [i.code for i in inds]
-    month, monthly = _compared(con, codes, period, "month", False, townships, False)
+    kinds = {i.code: i.kind for i in inds}  # the catalog read once for the cards, not once per step
+    month, monthly = _compared(con, codes, period, "month", False, townships, False, kinds=kinds)
     month = month.set_index("indicator_code")
     # 1-N月累计 changes only flows: the other indicators' year-to-date figures are the month's
     flows = [i.code for i in inds if i.kind == "flow"]
-    year = pd.concat([month.drop(index=flows), compare(con, flows, period, ytd=True, townships=townships)
-                      .set_index("indicator_code")])
+    ytd = _compared(con, flows, period, "month", True, townships, False, kinds=kinds)[0]
+    year = pd.concat([month.drop(index=flows), ytd.set_index("indicator_code")])
     if spark_months > 12:  # the month's comparison reads thirteen months
         monthly = series(con, codes, add_months(period, -(spark_months - 1)), period, "month", townships=townships)
     recent = monthly[monthly["period"] > add_months(period, -spark_months)]
