@@ -132,7 +132,8 @@ def build(con: duckdb.DuckDBPyConnection, request: TableRequest) -> QueryTable:
         first = start
     else:
         first = bucket_start(start, request.grain)
-    registered = townships.townships(con)
+    everything = townships.townships(con, include_district=True)  # one read for the rows and the title's district
+    registered = [t for t in everything if t.level == "township"]
     wanted = set(request.townships)
     towns = [t for t in registered if t.id in wanted] if wanted else registered
     if request.rows == "township":
@@ -174,7 +175,7 @@ def build(con: duckdb.DuckDBPyConnection, request: TableRequest) -> QueryTable:
     matrix = matrix[order]
     labels = [labels[i] for i in order]
     row_codes = [row_codes[i] for i in order] if row_codes is not None else None
-    district = townships.district_name(con)
+    district = next((t.name for t in everything if t.level == "district"), None) or townships.district_name(con)
     period_text = period_span(first, end)
     scope = "" if everyone else marks.township_list([t.name for t in towns])
     return QueryTable(request, district, f"{district}{scope}{period_text}民政主要指标统计表", period_text, row_header,
@@ -194,7 +195,7 @@ def _rows_of(values: pd.DataFrame, key: str, keys: Sequence[object], codes: Sequ
     """One row of ``codes``' values for each of ``keys`` (values of column ``key``); NaN where there is none."""
     if values.empty:
         return [[np.nan] * len(codes) for _ in keys]
-    wide = values.pivot_table(index=key, columns="indicator_code", values="value", aggfunc="first", dropna=False)
+    wide = values.pivot(index=key, columns="indicator_code", values="value")  # one value per key and indicator
     return wide.reindex(index=list(keys), columns=list(codes)).to_numpy(dtype=float).tolist()
 
 
