@@ -4,8 +4,10 @@
 --   With $ytd, flows are year-to-date (restarting each January) at the end of each period.
 -- Parameters: $indicators VARCHAR[], $townships INTEGER[] (empty = every township), $without INTEGER[] (townships
 --   left out, e.g. of a like-for-like comparison; see gaps.sql),
---   $start DATE, $end DATE (months, inclusive), $grain 'month'|'quarter'|'year',
---   $ytd BOOLEAN, $by_township BOOLEAN (false = one row per period for the whole selection).
+--   $start DATE, $end DATE (months, inclusive; $start the first month of its bucket),
+--   $grain 'month'|'quarter'|'year'|'range' (range: the months $start..$end as one period, labelled $start),
+--   $ytd BOOLEAN, $by_township BOOLEAN (false = one row per period for the whole selection; township, township_code
+--   and sort_order are then NULL).
 WITH sel AS (
     SELECT f.indicator_code, f.township_id, f.period, f.value, i.kind, i.weight
     FROM fact f
@@ -16,7 +18,7 @@ WITH sel AS (
       AND (len($townships) = 0 OR list_contains($townships, f.township_id))
       AND (len($without) = 0 OR NOT list_contains($without, f.township_id))
       AND f.period BETWEEN (CASE WHEN $ytd THEN date_trunc('year', $start::DATE)
-                                 ELSE date_trunc($grain, $start::DATE) END)::DATE AND $end::DATE
+                                 ELSE $start::DATE END)::DATE AND $end::DATE
 ),
 weights AS (
     SELECT f.indicator_code, f.township_id, f.period, f.value
@@ -25,7 +27,7 @@ weights AS (
       AND f.indicator_code IN (SELECT weight FROM indicator
                                WHERE code IN (SELECT unnest($indicators)) AND weight IS NOT NULL)
       AND f.period BETWEEN (CASE WHEN $ytd THEN date_trunc('year', $start::DATE)
-                                 ELSE date_trunc($grain, $start::DATE) END)::DATE AND $end::DATE
+                                 ELSE $start::DATE END)::DATE AND $end::DATE
 ),
 spatial AS (
     -- stock and flow: sums (no weights to look up)
@@ -56,23 +58,40 @@ spatial AS (
     GROUP BY s.indicator_code, 3, s.period
 ),
 cumulated AS (
-    SELECT *,
-           CASE WHEN kind = 'flow' AND $ytd
-                THEN sum(value) OVER (PARTITION BY indicator_code, township_id, year(period) ORDER BY period)
-                ELSE value END AS shown,
-           date_trunc($grain, period)::DATE AS bucket
+    -- two branches, so that the running sum (a window over every row) is only computed when $ytd asks for it
+    SELECT *, value AS shown,
+           CASE WHEN $grain = 'month' THEN period
+                WHEN $grain = 'range' THEN CASE WHEN period >= $start::DATE THEN $start::DATE END
+                WHEN $grain = 'quarter' THEN date_trunc('quarter', period)::DATE
+                ELSE date_trunc('year', period)::DATE END AS bucket
     FROM spatial
+    WHERE NOT (kind = 'flow' AND $ytd)
+    UNION ALL
+    SELECT *, sum(value) OVER (PARTITION BY indicator_code, township_id, year(period) ORDER BY period) AS shown,
+           CASE WHEN $grain = 'month' THEN period
+                WHEN $grain = 'range' THEN CASE WHEN period >= $start::DATE THEN $start::DATE END
+                WHEN $grain = 'quarter' THEN date_trunc('quarter', period)::DATE
+                ELSE date_trunc('year', period)::DATE END AS bucket
+    FROM spatial
+    WHERE kind = 'flow' AND $ytd
+),
+buckets AS (
+    SELECT indicator_code,
+           township_id,
+           bucket AS period,
+           CASE WHEN any_value(kind) = 'flow' AND NOT $ytd THEN sum(shown)
+                ELSE arg_max(shown, period) END AS value,
+           min(period) AS first_month,
+           max(period) AS last_month,
+           count(*) AS months,
+           max(n_townships) AS n_townships
+    FROM cumulated
+    WHERE bucket >= $start::DATE
+    GROUP BY indicator_code, township_id, bucket
 )
-SELECT indicator_code,
-       township_id,
-       bucket AS period,
-       CASE WHEN any_value(kind) = 'flow' AND NOT $ytd THEN sum(shown)
-            ELSE arg_max(shown, period) END AS value,
-       min(period) AS first_month,
-       max(period) AS last_month,
-       count(*) AS months,
-       max(n_townships) AS n_townships
-FROM cumulated
-WHERE bucket >= date_trunc($grain, $start::DATE)::DATE
-GROUP BY indicator_code, township_id, bucket
-ORDER BY indicator_code, township_id, bucket
+-- in the order asked for (an indicator listed twice ranks where it is listed last), then township display order
+SELECT b.*, t.name AS township, t.code AS township_code, t.sort_order
+FROM buckets b
+LEFT JOIN township t ON t.id = b.township_id
+ORDER BY len($indicators) - list_position(list_reverse($indicators), b.indicator_code), t.sort_order, b.township_id,
+         b.period

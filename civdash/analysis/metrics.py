@@ -86,19 +86,20 @@ def series(
         start=bucket_start(start, grain), end=bucket_end(end, grain), grain=grain,
         ytd=bool(ytd), by_township=bool(by_township),
     )
-    df["period"] = pd.to_datetime(df["period"]).dt.date
-    df["first_month"] = pd.to_datetime(df["first_month"]).dt.date
-    df["last_month"] = pd.to_datetime(df["last_month"]).dt.date
-    order = ["indicator_rank", "period"]
-    if by_township:
-        names = queries.run(con, "township_list")[["id", "name", "code", "sort_order"]]
-        names = names.rename(columns={"id": "township_id", "name": "township", "code": "township_code"})
-        df = df.merge(names, on="township_id", how="left")
-        order = ["indicator_rank", "sort_order", "period"]
-    # Indicators in the order asked for (a chart's legend and a table's columns follow it).
-    rank = {code: k for k, code in enumerate(indicators)}
-    df = df.assign(indicator_rank=df["indicator_code"].map(rank)).sort_values(order, kind="stable")
-    return df.drop(columns="indicator_rank").reset_index(drop=True)
+    for column in ("period", "first_month", "last_month"):
+        df[column] = _dates(df[column])
+    # Names and order (indicators as asked for: a chart's legend and a table's columns follow it) come from the query.
+    return df if by_township else df.drop(columns=["township", "township_code", "sort_order"])
+
+
+def _dates(column: pd.Series) -> pd.Series:
+    """A DATE column of a query's frame as ``datetime.date`` objects (NaT where missing), as ``.dt.date`` gives them,
+    converted once per distinct month rather than once per row."""
+    codes, uniques = pd.factorize(pd.to_datetime(column))
+    if not len(uniques):
+        return pd.to_datetime(column).dt.date
+    dates = np.append(np.asarray(uniques.date, dtype=object), pd.NaT)
+    return pd.Series(dates[codes], index=column.index, dtype=object)
 
 
 def missing(
@@ -121,13 +122,14 @@ def _kinds(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def _absent(
     con: duckdb.DuckDBPyConnection, indicators: Sequence[str], start: date, end: date, ytd: bool,
-    townships: Sequence[int],
+    townships: Sequence[int], kinds: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """``missing`` from a figure of the months ``start``–``end``: with ``ytd``, a flow's 1-N月累计 also lacks the
     townships missing from a month since January."""
     absent = missing(con, indicators, date(start.year, 1, 1) if ytd else start, end, townships)
     if ytd:
-        absent = absent[(absent["period"] >= month_start(start)) | (absent["indicator_code"].map(_kinds(con)) == "flow")]
+        flow = absent["indicator_code"].map(kinds or _kinds(con)) == "flow"
+        absent = absent[(absent["period"] >= month_start(start)) | flow]
     return absent
 
 
@@ -212,15 +214,17 @@ def compare(
 
 def _compared(
     con: duckdb.DuckDBPyConnection, indicators: Sequence[str], period: date, grain: Grain, ytd: bool,
-    townships: Sequence[int], by_township: bool, prev: date | None = None,
+    townships: Sequence[int], by_township: bool, prev: date | None = None, kinds: Mapping[str, str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``compare``'s frame, and the series it was made from (from the earlier base to the period)."""
+    """``compare``'s frame, and the series it was made from (from the earlier base to the period). ``kinds``: the
+    catalog's kind per code, when the caller has read it already."""
     current = bucket_start(period, grain)
     prev = bucket_start(prev, grain) if prev is not None else previous_bucket(period, grain)
     last_year = same_bucket_last_year(period, grain)
     if not indicators:
         empty = pd.DataFrame(columns=["indicator_code", "township_id", "value", "prev_value", "yoy_value", "mom", "yoy"])
         return empty, empty
+    kinds = kinds or _kinds(con)
     df = series(con, indicators, min(prev, last_year), period, grain, ytd, townships, by_township)
     keys = ["indicator_code", "township_id"]
     now = df[df["period"] == current]
@@ -247,12 +251,12 @@ def _compared(
     now["prev_now"] = now["value"]
     now["yoy_now"] = now["value"]
     if not by_township:
-        now = _like_for_like(con, now, list(indicators), period, grain, ytd, townships, prev)
+        now = _like_for_like(con, now, list(indicators), period, grain, ytd, townships, prev, kinds)
     # A quarter or year the data do not fill (half over, or data that start within it) says which months it holds
     # (``periods.bucket_label``); its flows are not compared with a whole one, nor a whole one with it.
     full = bucket_months(grain)
     now["partial"] = now["months"] < full
-    flow = now["indicator_code"].map(_kinds(con)) == "flow"
+    flow = now["indicator_code"].map(kinds) == "flow"
     for col in ("prev", "yoy"):
         gone = flow & (now["partial"] | (now[f"{col}_months"] < full))
         now.loc[gone, [f"{col}_now", f"{col}_value"]] = np.nan
@@ -263,7 +267,7 @@ def _compared(
 
 def _like_for_like(
     con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, indicators: list[str], period: date, grain: Grain, ytd: bool,
-    townships: Sequence[int], prev: date,
+    townships: Sequence[int], prev: date, kinds: Mapping[str, str],
 ) -> pd.DataFrame:
     """``compare``'s district rows (one per indicator, in order) with ``missing`` and, where a township is in one
     period's figure and not throughout the other's, both figures of the change taken again without it."""
@@ -272,7 +276,7 @@ def _like_for_like(
     bases = {"mom": prev, "yoy": same_bucket_last_year(period, grain)}
     end = bucket_end(period, grain)
     flags = gaps(con, indicators, (current, end), *((b, bucket_end(b, grain)) for b in bases.values()), ytd, townships)
-    frame["missing"] = _names(_absent(con, indicators, current, end, ytd, townships), None, indicators)
+    frame["missing"] = _names(_absent(con, indicators, current, end, ytd, townships, kinds), None, indicators)
     sets: dict[str, dict[str, tuple[int, ...]]] = {}  # change → indicator → townships left out
     for name in bases:
         frame[f"{name}_without"] = _names(flags, f"excluded_{name}", indicators)
@@ -311,20 +315,16 @@ def over_range(
     columns = ["indicator_code", "township_id", "value", "last_month", "months"]
     if not indicators:
         return pd.DataFrame(columns=columns)
-    df = series(con, indicators, start, end, "month", ytd, townships, by_township)
-    df = df[df["period"] >= month_start(start)]
+    # series.sql's 'range' grain: the months as one bucket, aggregated in the database (not month by month here)
+    df = queries.run(
+        con, "series",
+        indicators=list(indicators), townships=[int(t) for t in townships], without=[],
+        start=month_start(start), end=month_start(end), grain="range", ytd=bool(ytd), by_township=bool(by_township),
+    )
     if df.empty:
         return pd.DataFrame(columns=columns)
-    kinds = _kinds(con)
-    keys = ["indicator_code", "township_id"]
-    df = df.assign(month=pd.to_datetime(df["period"]))  # datetime64: grouped in compiled code, not per group
-    grouped = df.sort_values("month", kind="stable").groupby(keys, dropna=False, sort=False)
-    out = grouped.agg(last=("value", "last"), total=("value", "sum"), last_month=("month", "max"),
-                      months=("month", "size")).reset_index()
-    summed = (out["indicator_code"].map(kinds) == "flow") & (not ytd)
-    out["value"] = out["total"].where(summed, out["last"])
-    out["last_month"] = out["last_month"].dt.date
-    return out[columns]
+    df["last_month"] = _dates(df["last_month"])
+    return df[columns]
 
 
 def total_of_townships(values: pd.DataFrame, indicators: Mapping[str, catalog.Indicator]) -> dict[str, float]:
@@ -371,12 +371,13 @@ def key_figures(
     """
     inds = catalog.indicators(con)
     codes = [i.code for i in inds]
-    month, monthly = _compared(con, codes, period, "month", False, townships, False)
+    kinds = {i.code: i.kind for i in inds}  # the catalog read once for the cards, not once per step
+    month, monthly = _compared(con, codes, period, "month", False, townships, False, kinds=kinds)
     month = month.set_index("indicator_code")
     # 1-N月累计 changes only flows: the other indicators' year-to-date figures are the month's
     flows = [i.code for i in inds if i.kind == "flow"]
-    year = pd.concat([month.drop(index=flows), compare(con, flows, period, ytd=True, townships=townships)
-                      .set_index("indicator_code")])
+    ytd = _compared(con, flows, period, "month", True, townships, False, kinds=kinds)[0]
+    year = pd.concat([month.drop(index=flows), ytd.set_index("indicator_code")])
     if spark_months > 12:  # the month's comparison reads thirteen months
         monthly = series(con, codes, add_months(period, -(spark_months - 1)), period, "month", townships=townships)
     recent = monthly[monthly["period"] > add_months(period, -spark_months)]
@@ -452,8 +453,8 @@ def completeness(con: duckdb.DuckDBPyConnection, start: date, end: date) -> pd.D
 
 def reporting_summary(con: duckdb.DuckDBPyConnection, period: date) -> tuple[int, int]:
     """(townships that reported anything for the month, registered townships)."""
-    df = completeness(con, period, period)
-    return int((df["indicators"] > 0).sum()), int(df["township_id"].nunique())
+    reported, registered = queries.execute(con, "reporting_summary", period=month_start(period)).fetchone()
+    return int(reported), int(registered)
 
 
 def watchlist(con: duckdb.DuckDBPyConnection, period: date, limit: int = 8) -> pd.DataFrame:

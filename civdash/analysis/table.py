@@ -132,7 +132,8 @@ def build(con: duckdb.DuckDBPyConnection, request: TableRequest) -> QueryTable:
         first = start
     else:
         first = bucket_start(start, request.grain)
-    registered = townships.townships(con)
+    everything = townships.townships(con, include_district=True)  # one read for the rows and the title's district
+    registered = [t for t in everything if t.level == "township"]
     wanted = set(request.townships)
     towns = [t for t in registered if t.id in wanted] if wanted else registered
     if request.rows == "township":
@@ -162,9 +163,10 @@ def build(con: duckdb.DuckDBPyConnection, request: TableRequest) -> QueryTable:
         stale = [f"{spans.get(b, bucket_label(b, request.grain))}{marks.incomplete(names)}，"
                  "该期及合计行不含其未报送月份的数据。" for b, names in incomplete.items()]
     matrix = np.array(rows + [total_row], dtype=float).reshape(len(rows) + 1, len(codes))
-    for k, code in enumerate(codes):
-        matrix[:, k] = [round_half_up(to_display(v, units[code]), columns[k].decimals) if not np.isnan(v) else np.nan
-                        for v in matrix[:, k]]
+    for k, code in enumerate(codes):  # each distinct value rounded once (head-counts repeat across townships)
+        distinct, where = np.unique(matrix[:, k], return_inverse=True)
+        matrix[:, k] = np.array([round_half_up(to_display(v, units[code]), columns[k].decimals)
+                                 if not np.isnan(v) else np.nan for v in distinct], dtype=float)[where.reshape(-1)]
     everyone = len(towns) == len(registered)
     labels.append(TOTAL if everyone else f"所选{len(towns)}个乡镇（街道）合计")
     if row_codes is not None:
@@ -173,7 +175,7 @@ def build(con: duckdb.DuckDBPyConnection, request: TableRequest) -> QueryTable:
     matrix = matrix[order]
     labels = [labels[i] for i in order]
     row_codes = [row_codes[i] for i in order] if row_codes is not None else None
-    district = townships.district_name(con)
+    district = next((t.name for t in everything if t.level == "district"), None) or townships.district_name(con)
     period_text = period_span(first, end)
     scope = "" if everyone else marks.township_list([t.name for t in towns])
     return QueryTable(request, district, f"{district}{scope}{period_text}民政主要指标统计表", period_text, row_header,
@@ -193,19 +195,22 @@ def _rows_of(values: pd.DataFrame, key: str, keys: Sequence[object], codes: Sequ
     """One row of ``codes``' values for each of ``keys`` (values of column ``key``); NaN where there is none."""
     if values.empty:
         return [[np.nan] * len(codes) for _ in keys]
-    wide = values.pivot_table(index=key, columns="indicator_code", values="value", aggfunc="first", dropna=False)
+    wide = values.pivot(index=key, columns="indicator_code", values="value")  # one value per key and indicator
     return wide.reindex(index=list(keys), columns=list(codes)).to_numpy(dtype=float).tolist()
 
 
 def _stale(values: pd.DataFrame, columns: Sequence[Column], names: dict[int, str]) -> list[str]:
     """A note naming the townships whose stock or level figure is from a month before the latest month any township
     reported (they did not report that month, so the table shows, and 合计 counts, their last reported figure)."""
-    kinds = {c.code: c.kind for c in columns}
-    latest = values.groupby("indicator_code")["last_month"].max().to_dict()
+    if values.empty:
+        return []
+    held = [c.code for c in columns if c.kind in ("stock", "level")]
+    latest = values.groupby("indicator_code")["last_month"].transform("max")
+    late = values[values["indicator_code"].isin(held).to_numpy() & (values["last_month"] < latest).to_numpy()
+                  & values["township_id"].isin(list(names)).to_numpy()]   # the few rows to name, in order
     behind: dict[str, date] = {}
-    for code, township, last in zip(values["indicator_code"], values["township_id"], values["last_month"], strict=True):
-        if kinds.get(code) in ("stock", "level") and last < latest[code] and township in names:
-            behind[names[township]] = min(last, behind.get(names[township], last))
+    for township, last in zip(late["township_id"], late["last_month"], strict=True):
+        behind[names[township]] = min(last, behind.get(names[township], last))
     if not behind:
         return []
     listed = "、".join(f"{name}（{month_label(last)}）" for name, last in behind.items())
