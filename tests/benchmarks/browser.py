@@ -44,20 +44,17 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # `python tests/benchmarks/browser.py` puts only this folder on the path
     sys.path.insert(0, str(ROOT))
 
-from civdash.domain.periods import last_complete_month, parse_month  # noqa: E402
 from tests.benchmarks import province  # noqa: E402
-from tests.e2e.conftest import BUSY, CHROMIUM, CHROMIUM_ARGS, ERRORS  # noqa: E402
+from tests.e2e.conftest import BUSY, CHROMIUM, CHROMIUM_ARGS, ERRORS, _free_port, _healthy  # noqa: E402
 
 FLOOR = ROOT / "tests" / "benchmarks" / "floor" / "app.py"
 TIMEOUT_MS = 180_000
@@ -112,22 +109,6 @@ class App:
     others: list[Page] = field(default_factory=list)
 
 
-def _free_port() -> int:
-    import socket  # noqa: PLC0415
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-            return r.status == 200
-    except OSError:
-        return False
-
-
 @contextmanager
 def served(app: App, work: Path) -> Iterator[tuple[str, float]]:
     """Start ``app``'s server; yield its address and the moment its process was launched."""
@@ -147,7 +128,7 @@ def served(app: App, work: Path) -> Iterator[tuple[str, float]]:
              "--server.address", "127.0.0.1", "--server.headless", "true"],
             cwd=app.cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
-            while not _answers(url):
+            while not _healthy(url):
                 if proc.poll() is not None or time.perf_counter() - started > 120:
                     raise RuntimeError(f"{app.name} did not start:\n{log_path.read_text(errors='replace')}")
                 time.sleep(0.05)
@@ -275,19 +256,13 @@ def table(apps: list[App], results: dict[str, list[dict]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, default=None, help="province database (default: the cached one)")
-    parser.add_argument("--townships", type=int, default=1500)
-    parser.add_argument("--years", type=int, default=10)
-    parser.add_argument("--until", default=None, help="last month YYYY-MM (default: the last complete month)")
+    province.add_database_options(parser)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--before", default=None, help="also serve the code of this commit (today's figures)")
     parser.add_argument("--json", type=Path, default=None, help="write every time measured here")
     args = parser.parse_args(argv)
-    until: date = parse_month(args.until) if args.until else last_complete_month()
-    db = args.db or province.default_db_path(args.townships, args.years)
-    if not province.cached_db_ok(db, args.townships, args.years, until):
-        print(f"database: building {db} ({args.townships} townships × {args.years} years) …")
-        province.build_province(db, args.townships, args.years, until)
+    if (db := province.served_database(args)) is None:
+        return 2
     print(f"machine: {os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}; "
           f"load average {os.getloadavg()[0]:.2f}; database {db.name}")
 

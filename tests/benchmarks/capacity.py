@@ -47,7 +47,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -61,9 +60,8 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
 from websockets.typing import Subprotocol  # noqa: E402
 
-from civdash.domain.periods import last_complete_month, parse_month  # noqa: E402
 from tests.benchmarks import province  # noqa: E402
-from tests.benchmarks.sessions import Usage, busy, nearest_rank, server_pid  # noqa: E402
+from tests.benchmarks.sessions import Usage, nearest_rank, server_pid  # noqa: E402
 from tests.e2e.conftest import run_server  # noqa: E402
 
 TIMEOUT_S = 600.0
@@ -276,10 +274,7 @@ def table(result: dict[str, Any], sizes: list[int]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, default=None, help="province database (default: the cached one)")
-    parser.add_argument("--townships", type=int, default=1500)
-    parser.add_argument("--years", type=int, default=10)
-    parser.add_argument("--until", default=None, help="last month YYYY-MM (default: the last complete month)")
+    province.add_database_options(parser)
     parser.add_argument("--sessions", default="1,5,20,50", help="the N to run, comma-separated (1 is always run)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--baseline-repeat", type=int, default=9, help="runs of one session alone, in all")
@@ -289,18 +284,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="write every session's time and figures here")
     args = parser.parse_args(argv)
     sizes = sorted({1, *(int(n) for n in args.sessions.split(","))})
-    until: date = parse_month(args.until) if args.until else last_complete_month()
-    path = args.db or province.default_db_path(args.townships, args.years)
     log = print
-    if path.exists() and busy(path):
-        print(f"{path} is open in another process (a benchmark running?); not rebuilding it under its feet",
-              file=sys.stderr)
+    if (path := province.served_database(args, log)) is None:
         return 2
-    if province.cached_db_ok(path, args.townships, args.years, until):
-        log(f"database: {path} (cached)")
-    else:
-        log(f"database: building {path} ({args.townships} townships × {args.years} years) …")
-        province.build_province(path, args.townships, args.years, until, log=log)
     log(f"machine: {os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}; "
         f"load average {os.getloadavg()[0]:.2f}")
     server_env = (None if args.min_cached_message_size is None

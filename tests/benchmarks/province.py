@@ -109,6 +109,41 @@ def _expected_meta(n_towns: int, years: int, until: date) -> dict[str, str]:
     return {"bench_townships": str(n_towns), "bench_months": str(12 * years), "bench_until": month_key(until)}
 
 
+def add_database_options(parser: argparse.ArgumentParser) -> None:
+    """The options naming the province database a benchmark serves: ``--db``, ``--townships``, ``--years``,
+    ``--until`` (read back by ``served_database``)."""
+    parser.add_argument("--db", type=Path, default=None, help="province database (default: the cached one)")
+    parser.add_argument("--townships", type=int, default=1500)
+    parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--until", default=None, help="last month YYYY-MM (default: the last complete month)")
+
+
+def busy(path: Path) -> bool:
+    """True when another process holds ``path`` open (a benchmark running)."""
+    try:
+        duckdb.connect(str(path), read_only=True).close()
+    except duckdb.IOException as exc:
+        return "lock" in str(exc).lower()
+    return False
+
+
+def served_database(args: argparse.Namespace, log: Callable[[str], None] = print) -> Path | None:
+    """The database ``add_database_options``'s options name, built when the cached one does not match them; None
+    (said on stderr) when another process holds it open, so it is not rebuilt under its feet."""
+    until = parse_month(args.until) if args.until else last_complete_month()
+    path = args.db or default_db_path(args.townships, args.years)
+    if path.exists() and busy(path):
+        print(f"{path} is open in another process (a benchmark running?); not rebuilding it under its feet",
+              file=sys.stderr)
+        return None
+    if cached_db_ok(path, args.townships, args.years, until):
+        log(f"database: {path} (cached)")
+    else:
+        log(f"database: building {path} ({args.townships} townships × {args.years} years) …")
+        build_province(path, args.townships, args.years, until, log=log)
+    return path
+
+
 def cached_db_ok(path: Path, n_towns: int, years: int, until: date) -> bool:
     """True when ``path`` holds a finished benchmark database of the requested size."""
     if not path.exists():

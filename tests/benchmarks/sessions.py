@@ -43,7 +43,6 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +50,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # `python tests/benchmarks/sessions.py` puts only this folder on the path
     sys.path.insert(0, str(ROOT))
 
-import duckdb  # noqa: E402
 
-from civdash.domain.periods import last_complete_month, parse_month  # noqa: E402
 from tests.benchmarks import province  # noqa: E402
 from tests.e2e.conftest import BUSY, CHROMIUM, CHROMIUM_ARGS, ERRORS, run_server  # noqa: E402
 
@@ -228,36 +225,17 @@ def check(result: dict[str, Any]) -> list[str]:
     return problems
 
 
-def busy(path: Path) -> bool:
-    try:
-        duckdb.connect(str(path), read_only=True).close()
-    except duckdb.IOException as exc:
-        return "lock" in str(exc).lower()
-    return False
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, default=None, help="province database (default: the cached one)")
-    parser.add_argument("--townships", type=int, default=1500)
-    parser.add_argument("--years", type=int, default=10)
-    parser.add_argument("--until", default=None, help="last month YYYY-MM (default: the last complete month)")
+    province.add_database_options(parser)
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3, help="warm rounds of concurrent sessions")
     parser.add_argument("--baseline-repeat", type=int, default=5)
     parser.add_argument("--json", type=Path, default=None, help="write every session's time and figures here")
     args = parser.parse_args(argv)
-    until: date = parse_month(args.until) if args.until else last_complete_month()
-    path = args.db or province.default_db_path(args.townships, args.years)
     log = print
-    if path.exists() and busy(path):
-        print(f"{path} is open in another process (a benchmark running?); not rebuilding it under its feet", file=sys.stderr)
+    if (path := province.served_database(args, log)) is None:
         return 2
-    if province.cached_db_ok(path, args.townships, args.years, until):
-        log(f"database: {path} (cached)")
-    else:
-        log(f"database: building {path} ({args.townships} townships × {args.years} years) …")
-        province.build_province(path, args.townships, args.years, until, log=log)
     log(f"machine: {os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}; "
         f"load average {os.getloadavg()[0]:.2f}")
     result = asyncio.run(measure(path, args.sessions, args.rounds, args.baseline_repeat, log))
