@@ -27,8 +27,7 @@ label = (metrics.bucket_labels(data.metric("series", (code,), period, period, gr
 
 # Only the open tab runs (Streamlit's lazy tabs: a province's 1,500 townships are not drawn four times over);
 # the open tab stays in the address, so a link or a refresh opens it again.
-ranking, heat, per_person, profile = st.tabs(["排名", "逐月热力图", "人均指标", "乡镇画像"], key="view",
-                                             bind="query-params")
+ranking, heat, per_person, profile = st.tabs(list(filters.COMPARE_VIEWS.values()), key="view", bind="query-params")
 
 with ranking:
     if ranking.open:

@@ -306,7 +306,8 @@ def _label(key: str, value: str) -> str:
         return month_label(parse_month(value))
     labels = {"grain": GRAINS, "q_grain": GRAINS, "mode": filters.MODES, "q_mode": filters.MODES,
               "q_rows": table.ROWS, "q_order": query.SORTS,
-              "derived": {d.code: d.name for d in catalog.derived_indicators()}}.get(key, {})
+              "derived": {d.code: d.name for d in catalog.derived_indicators()},
+              "view": filters.COMPARE_VIEWS}.get(key, {})
     return labels.get(value, value)
 
 

@@ -11,6 +11,8 @@ from civdash.domain.periods import GRAINS, Grain, month_key, month_label, parse_
 from ui import data
 
 MODES = {"month": "当月", "ytd": "累计"}
+# 乡镇对比's tabs: the code a link names (``civdash.analysis.ask``'s ``view``) → the tab's label, which its address holds.
+COMPARE_VIEWS = {"ranking": "排名", "heatmap": "逐月热力图", "per_person": "人均指标", "profile": "乡镇画像"}
 
 
 def month(key: str = "period", label: str = "统计月份", container=st) -> date | None:

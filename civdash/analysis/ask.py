@@ -1058,11 +1058,12 @@ def _query_link(reading: Reading, vocab: Vocabulary) -> tuple[str, dict[str, str
 
 
 def _compare_link(reading: Reading, code: str, derived: str | None = None) -> tuple[str, dict[str, str | list[str]]]:
-    """乡镇对比: the indicator's ranking for the period (its last month, by the reading's grain and 当月/累计)."""
+    """乡镇对比: the indicator's ranking for the period (its last month, by the reading's grain and 当月/累计); a
+    per-person figure's on the page's 人均指标 tab (``view``)."""
     grain, mode = _grain_mode(reading)
     params: dict[str, str | list[str]] = {"ind": code, "period": reading.end, "grain": grain, "mode": mode}
     if derived:
-        params["derived"] = derived
+        params |= {"derived": derived, "view": "per_person"}
     return "pages/compare.py", params
 
 

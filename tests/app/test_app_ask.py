@@ -243,6 +243,16 @@ def test_the_link_of_a_year_to_date_flow_shows_the_same_sum(app, sql):
     assert round(funds / 1e4, 2) in [round(v, 2) for v in shown_funds], (page, funds)
 
 
+def test_the_link_of_a_per_person_figure_opens_that_tab_with_the_same_figure(app, sql):
+    page, there = followed(asked("城东街道2025年6月城市低保月人均补助"))
+    assert page == "compare"
+    assert there.selectbox(key="derived").value == "dibao_urban_per_person"  # the tab's own filter: it is open
+    chart = next(json.loads(c.proto.spec) for c in there.get("plotly_chart"))
+    funds, persons = (month_value(sql, code, "城东街道") for code in ("dibao_urban_funds", "dibao_urban_persons"))
+    shown = dict(zip(chart["data"][0]["y"], chart["data"][0]["x"], strict=True))
+    assert shown["城东街道"] == pytest.approx(funds / persons)
+
+
 def test_the_overview_box_sends_the_question_to_the_ask_page(app, sql):
     at = app("pages/overview.py")
     assert_clean(at)

@@ -123,6 +123,8 @@ def _check_params(con, page: str, params: dict) -> None:
             assert set(values) <= towns
         elif key == "derived":
             assert set(values) <= {d.code for d in catalog.derived_indicators()}
+        elif key == "view":  # 乡镇对比's tab (ui.filters.COMPARE_VIEWS)
+            assert values == ["per_person"] and "derived" in params
         elif key == "q_rows":
             assert set(values) <= set(ROWS)
         else:
@@ -151,6 +153,7 @@ def test_the_trend_link_shows_the_figure_asked(demo_con) -> None:
     assert (params["grain"], params["mode"], params["range"][1]) == ("month", "ytd", "2025-06")
     page, params = _ask(demo_con, "城东街道城市低保月人均补助").link
     assert params["derived"] == "dibao_urban_per_person" and params["period"] == "2025-06"
+    assert params["view"] == "per_person"  # 乡镇对比 opens on its 人均指标 tab
 
 
 def test_an_admin_adds_a_word_to_the_synonym_list(demo_con, tmp_path: Path) -> None:
