@@ -361,8 +361,8 @@ def heatmap_rows(df: pd.DataFrame, township_order: list[str]) -> list[str]:
     rows = [t for t in township_order if t in present] or list(dict.fromkeys(df["township"]))
     if len(rows) <= MOST_ROWS:
         return rows
-    last = df[df["label"] == list(dict.fromkeys(df["label"]))[-1]].set_index("township")["shown"]
-    return ends(sorted(rows, key=lambda t: -last.get(t, float("-inf")) if pd.notna(last.get(t)) else float("inf")))
+    last = df[df["label"] == list(dict.fromkeys(df["label"]))[-1]].set_index("township")["shown"].dropna()
+    return ends(sorted(rows, key=lambda t: -last[t] if t in last.index else float("inf")))  # no value: last
 
 
 def choropleth(geojson_path: Path, df: pd.DataFrame, unit: str, decimals: int,
