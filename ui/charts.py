@@ -295,7 +295,7 @@ def ranking(df: pd.DataFrame, unit: str, decimals: int, height: int | None = Non
     note = "" if zero else "（横轴未从0开始）"
     if len(names) > MOST_ROWS:  # a province: the first and the last, the whole order in the page's table
         names, values = ends(names), ends(values)
-        note += f"；共{len(data):,}个，图中为前{MOST_ROWS // 2}名和后{MOST_ROWS // 2}名"
+        note += f"；{len(data):,}个有数，图中为前{MOST_ROWS // 2}名和后{MOST_ROWS // 2}名"  # those without: in the table
     rows = max(len(names), 1)
     height = height or max(260, (38 if big else 30) * rows + 110)
     # A given height shared by many townships: names and values shrink to their row rather than overlap.

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
+
+from tests.app.conftest import assert_clean, run_app
 
 PAGE = "pages/compare.py"
 pytestmark = pytest.mark.timeout(120)
@@ -166,3 +170,24 @@ def test_profile_of_late_township_says_not_reported(app, clean):
     at.selectbox(key="town").set_value("新华乡").run()
     clean(at)
     assert "新华乡在2025年6月没有报送数据。" in [i.value for i in at.info]
+
+
+def test_a_province_heatmap_says_which_townships_it_draws_and_that_the_unreported_count_as_lowest(tmp_path, monkeypatch,
+                                                                                                 demo_files):
+    """Past 60 townships the heatmap draws the 30 highest and 30 lowest of the month; a township that has not
+    reported it is not "lowest" by its figure, and the caption says it is put last."""
+    from datetime import date  # noqa: PLC0415
+
+    from tests.app.conftest import point_app  # noqa: PLC0415
+    from tests.benchmarks import province  # noqa: PLC0415
+
+    path = tmp_path / "p70.duckdb"
+    province.build_province(path, 70, 1, date(2025, 6, 1), log=lambda _: None)  # the 70th misses June
+    point_app(monkeypatch, path, demo_files["demo"])
+    at = run_app(PAGE, view="逐月热力图")
+    assert_clean(at)
+    (heat,) = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    rows = heat["data"][0]["y"]
+    assert len(rows) == 60 and rows[-1] == province.town_name(69)  # without a June value: last
+    assert any(c.value == "共70个乡镇（街道），图中为2025年6月数值最高的30个和最低的30个（2025年6月未报送的1个算作最低，"
+                          "排在最后）；每个乡镇逐月的数见“数据查询”。" for c in at.caption), [c.value for c in at.caption]

@@ -124,7 +124,9 @@ def test_a_province_ranking_draws_the_first_and_last_thirty_against_the_mean_of_
     assert bars["x"] == [float(v) for v in [*range(1499, 1469, -1), *range(29, -1, -1)]]
     assert bars["y"][0] == "第1499乡" and bars["y"][-1] == "第0000乡" and len(bars["y"]) == 60
     assert figure["layout"]["shapes"][0]["x0"] == pytest.approx(749.5)  # every township's mean, not the 60 drawn
-    assert "单位：人；共1,500个，图中为前30名和后30名" in notes(figure)
+    assert "单位：人；1,500个有数，图中为前30名和后30名" in notes(figure)
+    one_missing = towns.assign(shown=[None, *towns["shown"][1:]])  # a township without a figure is not counted
+    assert "单位：人；1,499个有数，图中为前30名和后30名" in notes(spec(charts.ranking(one_missing, "人", 0)))
     sixty = towns.head(60)
     assert len(spec(charts.ranking(sixty, "人", 0))["data"][0]["y"]) == 60  # a district's are all drawn
     assert "图中为" not in notes(spec(charts.ranking(sixty, "人", 0)))
