@@ -10,7 +10,7 @@ from ui.access import Entry
 
 st.set_page_config(page_title="民政数据看板", page_icon="📊", layout="wide")
 
-from ui import access, frame  # noqa: E402  (after set_page_config)
+from ui import access, data, frame  # noqa: E402  (after set_page_config)
 
 frame.localise()  # Streamlit's own English texts in Chinese (ui/frame.py LOCALE_CSS)
 meeting = st.query_params.get("meeting") == "1"
@@ -50,6 +50,8 @@ if unknown := frame.unknown_address([p.url_path for p in routes] + frame.page_fi
 navigation = st.navigation(routes, position="hidden")
 entry = next((e for e in entries if e.page.url_path == navigation.url_path), None)
 try:
+    # The analysis pages never save: their figures are read at one data version per run (ui/data.py hold_version).
+    data.hold_version(entry is not None and entry.permission == "analysis")
     access.refresh()  # the account read again on every run: a disabled or demoted account's open tab loses it now
     access.expired_notice()
     if not meeting:

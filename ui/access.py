@@ -247,9 +247,10 @@ def may_download() -> bool:
 
 def sidebar(groups: dict[str, list[Entry]], login_page: st.Page) -> None:
     """The pages this person may open, by group, and who is logged in (or a link to log in)."""
+    allowed = {p: may_open(p) for p in {e.permission for entries in groups.values() for e in entries}}
     with st.sidebar:
         for group, entries in groups.items():
-            shown = [e for e in entries if may_open(e.permission)]
+            shown = [e for e in entries if allowed[e.permission]]
             if not shown:
                 continue
             st.caption(group)

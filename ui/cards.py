@@ -86,9 +86,9 @@ def sparkline(values: list[float], height: int = 30) -> str:
             f'vector-effect="non-scaling-stroke"/></svg>')
 
 
-def key_figure(row: pd.Series, period: date, span: str, container=st, marked: bool = True) -> None:
-    """One card; ``marked=False`` leaves its 数据不全 / 同口径 mark to the grid, which said it once for all."""
-    texts = card_texts(row, period, span)
+def key_figure(row: pd.Series, texts: dict[str, str | None], container=st, marked: bool = True) -> None:
+    """One card of ``row`` saying its ``card_texts``; ``marked=False`` leaves its 数据不全 / 同口径 mark to the grid,
+    which said it once for all."""
     spark = [float(v) for v in row["spark"] if _num(v) is not None]
     with container.container(border=True):
         st.metric(
@@ -124,9 +124,9 @@ def key_figure_grid(figures: pd.DataFrame, period: date, columns: int = 4, big: 
     """Cards in rows of ``columns`` (stacking on a phone). When every card carries the same mark (新华乡 has not
     reported: all figures lack it), the grid says it once above the cards ('以下各项数据不全（…）'); else each card
     says its own (``big``: in 会议模式's type)."""
-    rows = [figures.iloc[i : i + columns] for i in range(0, len(figures), columns)]
     span = ytd_span(period)
-    shared = {card_texts(row, period, span)["marks"] for _, row in figures.iterrows()}
+    cards = [(row, card_texts(row, period, span)) for _, row in figures.iterrows()]
+    shared = {texts["marks"] for _, texts in cards}
     common = next(iter(shared)) if len(shared) == 1 else None
     if common:
         line = f":orange[以下各项{plain(common)}]"
@@ -134,7 +134,6 @@ def key_figure_grid(figures: pd.DataFrame, period: date, columns: int = 4, big: 
             st.markdown(f"#### {line}")
         else:
             st.caption(line)
-    for chunk in rows:
-        cols = st.columns(columns)
-        for col, (_, row) in zip(cols, chunk.iterrows(), strict=False):
-            key_figure(row, period, span, col, marked=not common)
+    for start in range(0, len(cards), columns):
+        for col, (row, texts) in zip(st.columns(columns), cards[start : start + columns], strict=False):
+            key_figure(row, texts, col, marked=not common)

@@ -57,19 +57,38 @@ def cursor(reading: Scope | None = None) -> duckdb.DuckDBPyConnection:
 Key = tuple[str, int, Scope]
 
 
+HELD_KEY = "civdash_held_version"  # the data version a page that never saves reads its figures at (``hold_version``)
+
+
+def hold_version(hold: bool) -> None:
+    """Called by dashboard.py at the start of every run. ``hold``: the page never saves (the analysis pages), so the
+    data version is read once for the run, and every figure on the page comes from that one version (a save by
+    someone else during the run is read by the next run) instead of the database being asked before each cached
+    read. Otherwise (pages that save and then read again in the same run) it is read before every read."""
+    st.session_state.pop(HELD_KEY, None)
+    if hold:
+        st.session_state[HELD_KEY] = _stored_version()
+
+
 def version() -> Key:
     """Cache key: the database, its data version (changes with every commit, by any process sharing a lake) and
     what the session may read (so that a township account's cached figures are never another session's).
 
     Raises ``integrity.DatabaseDamaged`` when the stored values fail the integrity check, which runs once for each
     data version: when the process first reads the database, and after every save or rollback (by any process)."""
+    held = st.session_state.get(HELD_KEY)
+    return (held if held is not None else _stored_version()) + (reader_scope(),)
+
+
+def _stored_version() -> tuple[str, int]:
+    """(database, data version) as stored now, once it has passed the integrity check."""
     path = database()[0]
     with cursor(scope.EVERYTHING) as cur:
         stored = path, db.data_version(cur)
     damaged = _integrity(stored)
     if damaged is not None:
         raise integrity.DatabaseDamaged(damaged)
-    return stored + (reader_scope(),)
+    return stored
 
 
 @st.cache_data(show_spinner="正在检查数据完整性……", max_entries=4)
@@ -126,13 +145,15 @@ def categories() -> list[str]:
     return catalog.categories(indicators())
 
 
-@st.cache_data(show_spinner=False)
-def _townships(key: Key) -> list[townships.Township]:
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _townships(key: Key) -> tuple[townships.Township, ...]:
+    # Shared, not copied for every caller as st.cache_data would (a province's 1,500 townships took ~4 ms a call to
+    # copy): a tuple of frozen records nobody can change.
     with cursor(key[2]) as cur:
-        return townships.townships(cur)
+        return tuple(townships.townships(cur))
 
 
-def township_list() -> list[townships.Township]:
+def township_list() -> tuple[townships.Township, ...]:
     return _townships(version())
 
 

@@ -48,10 +48,15 @@ def available_months(con: duckdb.DuckDBPyConnection) -> list[date]:
 def bucket_labels(df: pd.DataFrame, grain: Grain) -> dict[date, str]:
     """Each period of a ``series`` (or ``compare``) frame labelled with the months its data hold where they do not fill
     it: '2026年第4季度（10-11月）' (``periods.bucket_label``), from its rows' first and last months with data."""
-    rows = df.dropna(subset=["first_month"]) if "first_month" in df else df.iloc[0:0]
-    spans = rows.groupby("period").agg(first=("first_month", "min"), last=("last_month", "max"))
-    return {p: bucket_label(p, grain, r["first"], r["last"]) for p, r in spans.iterrows()} | {
-        p: bucket_label(p, grain) for p in df["period"].dropna().unique() if p not in spans.index}
+    spans: dict[date, tuple[date, date]] = {}
+    if grain != "month" and "first_month" in df:  # a month is always full: its label never names months
+        for period, first, last in zip(df["period"], df["first_month"], df["last_month"], strict=True):
+            if pd.isna(first):
+                continue
+            low, high = spans.get(period, (first, last))
+            spans[period] = (min(low, first), max(high, last))
+    return {p: bucket_label(p, grain, *spans[p]) if p in spans else bucket_label(p, grain)
+            for p in df["period"].dropna().unique()}
 
 
 def first_month_of_year(con: duckdb.DuckDBPyConnection, end: date) -> date | None:
