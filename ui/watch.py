@@ -41,7 +41,7 @@ def incomplete_notes(incomplete: dict[date, tuple[str, ...]], labels: dict[date,
 
 def not_reported(period: date) -> list[str]:
     """The townships without any value for the month, in registry order."""
-    return data.metric("completeness", period, period).query("indicators == 0")["township"].tolist()
+    return data.metric("not_reported", period)
 
 
 def watch_sentence(row: pd.Series) -> str:

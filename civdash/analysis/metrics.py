@@ -456,6 +456,12 @@ def completeness(con: duckdb.DuckDBPyConnection, start: date, end: date) -> pd.D
     return df
 
 
+def not_reported(con: duckdb.DuckDBPyConnection, month: date) -> list[str]:
+    """The townships without any value for ``month``, in registry order."""
+    grid = completeness(con, month, month)
+    return grid.loc[grid["indicators"] == 0, "township"].tolist()
+
+
 def reporting_summary(con: duckdb.DuckDBPyConnection, period: date) -> tuple[int, int]:
     """(townships that reported anything for the month, registered townships)."""
     reported, registered = queries.execute(con, "reporting_summary", period=month_start(period)).fetchone()

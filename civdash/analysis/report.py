@@ -331,7 +331,7 @@ def _covered_months(con: duckdb.DuckDBPyConnection, period: ReportPeriod) -> lis
 
 
 def _notes(con: duckdb.DuckDBPyConnection, month: date) -> tuple[str, ...]:
-    missing = metrics.completeness(con, month, month).query("indicators == 0")["township"].tolist()
+    missing = metrics.not_reported(con, month)
     if not missing:
         return ()
     return (f"注：{month_label(month)}{marks.township_list(missing)}未报送数据，文中标注“数据不全”的数字不含其数据，"

@@ -411,6 +411,12 @@ def test_completeness_accepts_any_day_of_the_month(small) -> None:
     assert mid.equals(first)
 
 
+def test_not_reported_names_the_townships_without_any_value_in_registry_order(small) -> None:
+    assert metrics.not_reported(small.con, D(2025, 3, 1)) == ["新华乡"]  # 4 of 5 indicators count as reported
+    assert metrics.not_reported(small.con, D(2025, 2, 1)) == []
+    assert metrics.not_reported(small.con, D(2024, 3, 1)) == ["城东街道", "中塘镇", "新华乡"]  # before any data
+
+
 def test_compare_with_no_indicators_is_empty(small) -> None:
     assert metrics.compare(small.con, [], D(2025, 3, 1)).empty
 
