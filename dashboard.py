@@ -14,13 +14,16 @@ from ui import access, data, frame  # noqa: E402  (after set_page_config)
 
 frame.localise()  # Streamlit's own English texts in Chinese (ui/frame.py LOCALE_CSS)
 meeting = st.query_params.get("meeting") == "1"
+# ?meeting=1 opens 会议模式 full-screen at the root address; at its own address (/meeting, to which its hint says to add
+# ?meeting=1) it stays the page there: were it the default, /meeting would name no page (Streamlit's English notice).
+meeting_at_root = meeting and not frame.address_name()
 login = st.Page("pages/login.py", title="登录", icon=":material/login:")
 groups = {
     "领导看板": [
-        Entry(st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=not meeting), "analysis"),
+        Entry(st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=not meeting_at_root), "analysis"),
         Entry(st.Page("pages/trend.py", title="趋势分析", icon=":material/show_chart:"), "analysis"),
         Entry(st.Page("pages/compare.py", title="乡镇对比", icon=":material/leaderboard:"), "analysis"),
-        Entry(st.Page("pages/meeting.py", title="会议模式", icon=":material/co_present:", default=meeting), "analysis"),
+        Entry(st.Page("pages/meeting.py", title="会议模式", icon=":material/co_present:", default=meeting_at_root), "analysis"),
     ],
     "统计工作": [
         Entry(st.Page("pages/filing.py", title="填报", icon=":material/edit_note:"), "fill"),
@@ -43,7 +46,7 @@ groups = {
 entries = [e for group in groups.values() for e in group]
 routes = [e.page for e in entries] + [login]
 # An address naming no page opens 页面不存在 (Streamlit's own notice is in English): a hidden page at that address.
-# A page file's own name is never one (/meeting?meeting=1: 会议模式 is then the default page, at "/").
+# A page file's own name is never one (/overview while 总览 is the default page, at "/").
 if unknown := frame.unknown_address([p.url_path for p in routes] + frame.page_files()):
     routes.append(st.Page("pages/not_found.py", title="页面不存在", icon=":material/link_off:", url_path=unknown))
 # Every page is routable (a link opens it, or its refusal); the sidebar lists only what this person may open.

@@ -127,12 +127,18 @@ def unknown_address(url_paths: Iterable[str]) -> str | None:
     session's first run (a mistyped link is always a first run: it is typed or opened, not reached by clicking); a
     guess that is wrong only adds a page no address reaches.
     """
-    path = unquote(urlsplit(st.context.url or "").path)
-    base = (st.get_option("server.baseUrlPath") or "").strip("/")
-    name = path.strip("/").removeprefix(base).strip("/")
+    name = address_name()
     if not name or "/" in name or name in set(url_paths):
         return None
     return name
+
+
+def address_name() -> str:
+    """The page name in the browser's address on the session's first run ('' at the app's root, "meeting" at
+    /meeting?meeting=1), without the server's base path."""
+    path = unquote(urlsplit(st.context.url or "").path)
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return path.strip("/").removeprefix(base).strip("/")
 
 
 def demo_tag() -> str:

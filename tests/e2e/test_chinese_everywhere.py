@@ -122,6 +122,21 @@ def test_an_address_naming_no_page_says_so_in_chinese(bureau_server, page, app_h
     assert "民政工作总览" in page.inner_text('[data-testid="stMain"]')
 
 
+def test_meeting_mode_at_its_own_address_with_meeting_1_opens_without_a_notice(bureau_server, page, app_helpers):
+    """会议模式's hint says to add ?meeting=1 to the address: at /meeting that is /meeting?meeting=1, which opens the
+    slides full-screen (no sidebar) with no English notice, as /?meeting=1 does."""
+    h = app_helpers
+    url, _ = bureau_server
+    for address in ("/meeting?meeting=1", "/?meeting=1"):
+        h.open(page, url, address, text="核心指标")
+        page.get_by_text(re.compile(r"^1 / \d+")).first.wait_for()
+        assert page.locator('[role="dialog"]').count() == 0  # Streamlit's "Page not found" is a dialog
+        assert not english(page)
+        assert not page.locator('[data-testid="stSidebar"]').is_visible()
+        assert "会议模式" not in page.inner_text('[data-testid="stMain"]')  # no hint: this is meeting mode already
+    h.shot(page, "meeting-own-address")
+
+
 def test_overview_headline_figures_are_above_the_fold(bureau_server, page, app_helpers):
     """At 1920×1080 and 1366×768 the first category's first row of cards (城市低保户数 …) is wholly on the first
     screen; every other category is one closed line; no figure is cut off."""
