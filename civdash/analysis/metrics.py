@@ -80,26 +80,14 @@ def series(
     sort_order. Rows come in the order of
     ``indicators``, then township display order, then period.
     """
-    df = queries.run(
+    df = queries.dated(
         con, "series",
         indicators=list(indicators), townships=[int(t) for t in townships], without=[int(t) for t in without],
         start=bucket_start(start, grain), end=bucket_end(end, grain), grain=grain,
         ytd=bool(ytd), by_township=bool(by_township),
     )
-    for column in ("period", "first_month", "last_month"):
-        df[column] = _dates(df[column])
     # Names and order (indicators as asked for: a chart's legend and a table's columns follow it) come from the query.
     return df if by_township else df.drop(columns=["township", "township_code", "sort_order"])
-
-
-def _dates(column: pd.Series) -> pd.Series:
-    """A DATE column of a query's frame as ``datetime.date`` objects (NaT where missing), as ``.dt.date`` gives them,
-    converted once per distinct month rather than once per row."""
-    codes, uniques = pd.factorize(pd.to_datetime(column))
-    if not len(uniques):
-        return pd.to_datetime(column).dt.date
-    dates = np.append(np.asarray(uniques.date, dtype=object), pd.NaT)
-    return pd.Series(dates[codes], index=column.index, dtype=object)
 
 
 def missing(
@@ -316,14 +304,13 @@ def over_range(
     if not indicators:
         return pd.DataFrame(columns=columns)
     # series.sql's 'range' grain: the months as one bucket, aggregated in the database (not month by month here)
-    df = queries.run(
+    df = queries.dated(
         con, "series",
         indicators=list(indicators), townships=[int(t) for t in townships], without=[],
         start=month_start(start), end=month_start(end), grain="range", ytd=bool(ytd), by_township=bool(by_township),
     )
     if df.empty:
         return pd.DataFrame(columns=columns)
-    df["last_month"] = _dates(df["last_month"])
     return df[columns]
 
 
