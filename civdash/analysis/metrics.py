@@ -98,10 +98,8 @@ def missing(
 
     Columns: indicator_code, township_id, township, period.
     """
-    df = queries.run(con, "missing", indicators=list(indicators), townships=[int(t) for t in townships],
-                     start=month_start(start), end=month_start(end))
-    df["period"] = pd.to_datetime(df["period"]).dt.date
-    return df
+    return queries.frame(con, "missing", indicators=list(indicators), townships=[int(t) for t in townships],
+                         start=month_start(start), end=month_start(end))
 
 
 def _kinds(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
