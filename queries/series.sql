@@ -38,8 +38,13 @@ spatial AS (
            sum(s.value) AS value,
            count(*) AS n_townships  -- one current fact per (indicator, township, month)
     FROM sel s
-    WHERE s.kind <> 'level'
+    WHERE s.kind <> 'level' AND NOT $by_township
     GROUP BY s.indicator_code, 3, s.period
+    UNION ALL
+    -- the same by township: each group is one fact (see above), its sum its value, so the grouping is left out
+    SELECT s.indicator_code, s.kind, s.township_id, s.period, s.value, 1::BIGINT AS n_townships
+    FROM sel s
+    WHERE s.kind <> 'level' AND $by_township
     UNION ALL
     -- level: averages, weighted where the catalog names a weight
     SELECT s.indicator_code,
@@ -76,6 +81,12 @@ cumulated AS (
     WHERE kind = 'flow' AND $ytd
 ),
 buckets AS (
+    -- a month is its own bucket: each group is one row, the grouping is left out
+    SELECT indicator_code, township_id, bucket AS period, shown AS value, period AS first_month,
+           period AS last_month, 1::BIGINT AS months, n_townships
+    FROM cumulated
+    WHERE bucket >= $start::DATE AND $grain = 'month'
+    UNION ALL
     SELECT indicator_code,
            township_id,
            bucket AS period,
@@ -86,7 +97,7 @@ buckets AS (
            count(*) AS months,
            max(n_townships) AS n_townships
     FROM cumulated
-    WHERE bucket >= $start::DATE
+    WHERE bucket >= $start::DATE AND $grain <> 'month'
     GROUP BY indicator_code, township_id, bucket
 )
 -- in the order asked for (an indicator listed twice ranks where it is listed last), then township display order

@@ -85,26 +85,14 @@ def series(
     sort_order. Rows come in the order of
     ``indicators``, then township display order, then period.
     """
-    df = queries.run(
+    df = queries.frame(
         con, "series",
         indicators=list(indicators), townships=[int(t) for t in townships], without=[int(t) for t in without],
         start=bucket_start(start, grain), end=bucket_end(end, grain), grain=grain,
         ytd=bool(ytd), by_township=bool(by_township),
     )
-    for column in ("period", "first_month", "last_month"):
-        df[column] = _dates(df[column])
     # Names and order (indicators as asked for: a chart's legend and a table's columns follow it) come from the query.
     return df if by_township else df.drop(columns=["township", "township_code", "sort_order"])
-
-
-def _dates(column: pd.Series) -> pd.Series:
-    """A DATE column of a query's frame as ``datetime.date`` objects (NaT where missing), as ``.dt.date`` gives them,
-    converted once per distinct month rather than once per row."""
-    codes, uniques = pd.factorize(pd.to_datetime(column))
-    if not len(uniques):
-        return pd.to_datetime(column).dt.date
-    dates = np.append(np.asarray(uniques.date, dtype=object), pd.NaT)
-    return pd.Series(dates[codes], index=column.index, dtype=object)
 
 
 def missing(
@@ -115,10 +103,8 @@ def missing(
 
     Columns: indicator_code, township_id, township, period.
     """
-    df = queries.run(con, "missing", indicators=list(indicators), townships=[int(t) for t in townships],
-                     start=month_start(start), end=month_start(end))
-    df["period"] = pd.to_datetime(df["period"]).dt.date
-    return df
+    return queries.frame(con, "missing", indicators=list(indicators), townships=[int(t) for t in townships],
+                         start=month_start(start), end=month_start(end))
 
 
 def _kinds(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -232,25 +218,26 @@ def _compared(
     kinds = kinds or _kinds(con)
     df = series(con, indicators, min(prev, last_year), period, grain, ytd, townships, by_township)
     keys = ["indicator_code", "township_id"]
-    now = df[df["period"] == current]
+    periods = df["period"].to_numpy()  # compared as an array: one pass each, no Series built per comparison
+    now = df[periods == current]
     if by_township:
-        # Every registered township appears, with NaN where it has not reported.
-        names = queries.run(con, "township_list")
+        # Every registered township appears, with NaN where it has not reported: the registry's townships (names,
+        # codes, order) for each indicator, the figures merged onto them, columns as before (the names last).
+        names = queries.frame(con, "township_list")
         names = names[names["level"] == "township"]
         if townships:
             names = names[names["id"].isin(list(townships))]
-        grid = pd.MultiIndex.from_product([list(indicators), names["id"].tolist()], names=keys).to_frame(index=False)
-        now = grid.merge(now.drop(columns=["township", "township_code", "sort_order"]), on=keys, how="left")
-        now = now.merge(
-            names.rename(columns={"id": "township_id", "name": "township", "code": "township_code"})[
-                ["township_id", "township", "township_code", "sort_order"]],
-            on="township_id", how="left",
-        )
+        listed = names.rename(columns={"id": "township_id", "name": "township", "code": "township_code"})[
+            ["township_id", "township", "township_code", "sort_order"]].astype({"township_id": "int64"})
+        grid = pd.concat([listed.assign(indicator_code=code) for code in indicators], ignore_index=True)
+        figures = now.drop(columns=["township", "township_code", "sort_order"])
+        now = grid.merge(figures, on=keys, how="left")[
+            [*keys, *(c for c in figures.columns if c not in keys), "township", "township_code", "sort_order"]]
     else:
         now = pd.DataFrame({"indicator_code": list(indicators)}).assign(township_id=np.nan).merge(
             now.assign(township_id=np.nan), on=keys, how="left")
     for col, base in (("prev", prev), ("yoy", last_year)):
-        part = df[df["period"] == base][keys + ["value", "months"]].rename(
+        part = df.loc[periods == base, keys + ["value", "months"]].rename(
             columns={"value": f"{col}_value", "months": f"{col}_months"})
         now = now.merge(part, on=keys, how="left")
     now["prev_now"] = now["value"]
@@ -264,7 +251,8 @@ def _compared(
     flow = now["indicator_code"].map(kinds) == "flow"
     for col in ("prev", "yoy"):
         gone = flow & (now["partial"] | (now[f"{col}_months"] < full))
-        now.loc[gone, [f"{col}_now", f"{col}_value"]] = np.nan
+        for column in (f"{col}_now", f"{col}_value"):
+            now[column] = now[column].mask(gone)
     now["mom"] = _ratio(now["prev_now"], now["prev_value"])
     now["yoy"] = _ratio(now["yoy_now"], now["yoy_value"])
     return now.reset_index(drop=True), df
@@ -321,14 +309,13 @@ def over_range(
     if not indicators:
         return pd.DataFrame(columns=columns)
     # series.sql's 'range' grain: the months as one bucket, aggregated in the database (not month by month here)
-    df = queries.run(
+    df = queries.frame(
         con, "series",
         indicators=list(indicators), townships=[int(t) for t in townships], without=[],
         start=month_start(start), end=month_start(end), grain="range", ytd=bool(ytd), by_township=bool(by_township),
     )
     if df.empty:
         return pd.DataFrame(columns=columns)
-    df["last_month"] = _dates(df["last_month"])
     return df[columns]
 
 

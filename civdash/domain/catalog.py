@@ -61,15 +61,15 @@ def seed(con: duckdb.DuckDBPyConnection, path: Path = DEFAULT_CATALOG) -> int:
 
 
 def indicators(con: duckdb.DuckDBPyConnection) -> list[Indicator]:
-    df = queries.run(con, "catalog_indicators")
+    rows = queries.execute(con, "catalog_indicators").fetchall()  # Python tuples: no frame to build and iterate
     return [
         Indicator(
-            code=r.code, name=r.name, category=r.category, unit=r.unit, kind=r.kind,
-            decimals=int(r.decimals), weight=r.weight if isinstance(r.weight, str) else None,
-            note=r.note if isinstance(r.note, str) else None,
-            good=r.good_direction if isinstance(r.good_direction, str) else None,
+            code=code, name=name, category=category, unit=unit, kind=kind,
+            decimals=int(decimals), weight=weight if isinstance(weight, str) else None,
+            note=note if isinstance(note, str) else None,
+            good=good if isinstance(good, str) else None,
         )
-        for r in df.itertuples()
+        for code, name, category, unit, kind, decimals, weight, note, good in rows
     ]
 
 

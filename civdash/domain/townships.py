@@ -86,13 +86,13 @@ def seed_from_csv(con: duckdb.DuckDBPyConnection, path: Path, district_name: str
 
 
 def townships(con: duckdb.DuckDBPyConnection, include_district: bool = False) -> list[Township]:
-    df = queries.run(con, "township_list")
+    # the rows as Python tuples: no frame to build and iterate for a province's 1,500 townships
+    rows = queries.execute(con, "township_list").fetchall()
     return [
-        Township(id=int(r.id), name=r.name, code=r.code if isinstance(r.code, str) else None,
-                 type=r.type if isinstance(r.type, str) else None, level=r.level,
-                 sort_order=int(r.sort_order))
-        for r in df.itertuples()
-        if include_district or r.level == "township"
+        Township(id=int(id_), name=name, code=code if isinstance(code, str) else None,
+                 type=type_ if isinstance(type_, str) else None, level=level, sort_order=int(sort_order))
+        for id_, name, code, type_, level, sort_order in rows
+        if include_district or level == "township"
     ]
 
 

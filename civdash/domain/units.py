@@ -55,6 +55,8 @@ def round_half_up(value: float, decimals: int) -> float:
     binary form lies a hair below or above."""
     if math.isnan(value) or math.isinf(value):
         return value
+    if decimals >= 0 and float(value).is_integer():
+        return float(value)  # a whole number (a head-count) is its own rounding: no decimal text to build
     step = Decimal(1).scaleb(-decimals)
     return float(Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP))
 

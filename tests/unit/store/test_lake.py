@@ -166,7 +166,7 @@ def assert_same(a: object, b: object, where: str = "") -> None:
 def recorded(monkeypatch: pytest.MonkeyPatch, call: Callable[[], object]) -> tuple[object, set[str]]:
     """``call()``'s result and the names of the queries it ran through ``civdash.store.queries``."""
     names: set[str] = set()
-    for function in ("run", "execute", "scalar"):
+    for function in ("run", "frame", "execute", "scalar"):
         original = getattr(queries, function)
 
         def wrapped(con, name, /, _original=original, **params):
