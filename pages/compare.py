@@ -51,6 +51,9 @@ with heat:
     if heat.open:
         start = add_months(period, -11)
         matrix = charts.shown(data.metric("township_matrix", code, start, period, ytd=ytd), ind.unit)
+        # The months in order (a column per label as given): rows come township by township, and a month the first
+        # township did not report would otherwise come after the others.
+        matrix = matrix.sort_values("period", kind="stable")
         matrix["label"] = [month_label(p) for p in matrix["period"]]
         st.subheader(f"{plain(ind.name)} 乡镇逐月（{month_label(start)}—{month_label(period)}）")
         order = [t.name for t in data.township_list()]

@@ -117,6 +117,26 @@ def test_heatmap_covers_last_twelve_months(app, clean):
     assert "农村低保人数 乡镇逐月（2024年7月—2025年6月）" in [s.value for s in at.subheader]
 
 
+def test_heatmap_months_stay_in_order_when_the_first_township_missed_one(real_app, real_env, figures, clean):
+    """The heatmap's rows come township by township: a month the first township (城东街道) did not report must still
+    be drawn in its place, not after June; and June stays the last column."""
+    import duckdb  # noqa: PLC0415
+
+    from tests.upload_fixtures import never_uploaded  # noqa: PLC0415
+
+    con = duckdb.connect(str(real_env))
+    first = con.execute("SELECT name FROM township WHERE level = 'township' ORDER BY sort_order LIMIT 1").fetchone()[0]
+    never_uploaded(con, "indicator_code = 'dibao_rural_persons' AND period = '2025-03-01'"
+                        f" AND township_id = (SELECT id FROM township WHERE name = '{first}')")
+    con.close()
+    at = real_app(PAGE, view="逐月热力图")
+    clean(at)
+    (heat,) = figures(at)
+    cells = heat.traces[0]
+    assert cells["x"] == [f"2024年{m}月" for m in range(7, 13)] + [f"2025年{m}月" for m in range(1, 7)]
+    assert cells["y"][0] == first and cells["z"][0][cells["x"].index("2025年3月")] is None
+
+
 def test_per_person_district_average_equals_sql(app, sql, clean, figures):
     at = app(PAGE, view="人均指标")
     clean(at)
