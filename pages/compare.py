@@ -60,9 +60,9 @@ with heat:
         charts.show(charts.heatmap(matrix, ind.unit, ind.decimals, order), ind.name,
                     f"乡镇逐月{'累计' if ytd and ind.kind == 'flow' else ''}热力图", charts.month_span(start, period))
         if (count := matrix["township"].nunique()) > charts.MOST_ROWS:
-            latest = matrix.loc[matrix["label"] == month_label(period), "shown"].notna().sum()
-            late = f"（{month_label(period)}未报送的{count - latest:,}个算作最低，排在最后）" if count > latest else ""
-            st.caption(f"共{count:,}个乡镇（街道），图中为{month_label(period)}数值最高的{charts.MOST_ROWS // 2}个和最低的"
+            month, latest = charts.last_month_values(matrix)  # what the rows were chosen by
+            late = f"（{month}未报送的{count - len(latest):,}个算作最低，排在最后）" if count > len(latest) else ""
+            st.caption(f"共{count:,}个乡镇（街道），图中为{month}数值最高的{charts.MOST_ROWS // 2}个和最低的"
                        f"{charts.MOST_ROWS // 2}个{late}；每个乡镇逐月的数见“数据查询”。")
 
 with per_person:

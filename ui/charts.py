@@ -361,8 +361,15 @@ def heatmap_rows(df: pd.DataFrame, township_order: list[str]) -> list[str]:
     rows = [t for t in township_order if t in present] or list(dict.fromkeys(df["township"]))
     if len(rows) <= MOST_ROWS:
         return rows
-    last = df[df["label"] == list(dict.fromkeys(df["label"]))[-1]].set_index("township")["shown"].dropna()
+    _, last = last_month_values(df)
     return ends(sorted(rows, key=lambda t: -last[t] if t in last.index else float("inf")))  # no value: last
+
+
+def last_month_values(df: pd.DataFrame) -> tuple[str, pd.Series]:
+    """A heatmap frame's last month (its label, the last column) and the townships' values in it, those without one
+    left out: what ``heatmap_rows`` ranks by past ``MOST_ROWS``."""
+    last = list(dict.fromkeys(df["label"]))[-1]
+    return last, df[df["label"] == last].set_index("township")["shown"].dropna()
 
 
 def choropleth(geojson_path: Path, df: pd.DataFrame, unit: str, decimals: int,
